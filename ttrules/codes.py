@@ -1,0 +1,217 @@
+"""The registry of diagnostic codes and their user documentation.
+
+Each entry is the documentation of its code: `docs/diagnostics.md` is generated from this
+table (`python -m ttrules.docgen`) and a test fails when a code lacks a section or the page is
+stale. Codes are stable: never reuse a retired number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class CodeDoc:
+    code: str
+    name: str
+    summary: str
+    why: str
+    example: str
+    fix: str
+
+
+_DOCS = [
+    # ---- TTR0xx: reading and parsing files -------------------------------------------------
+    CodeDoc("TTR001", "invalid-encoding", "The file is not valid UTF-8.",
+            "Rule files are text in UTF-8 so that names in any language (Chinese rule names are "
+            "normal) mean the same on every machine. A file in another encoding would be misread.",
+            'A rule file saved as GBK or Latin-1: `rule "\\xd0\\xa1\\xb6\\xee"`',
+            "Re-save the file as UTF-8 (most editors: *Save with encoding → UTF-8*)."),
+    CodeDoc("TTR002", "syntax-error", "The parser met a token it did not expect here.",
+            "The rule cannot be understood, so none of the file can be checked or evaluated.",
+            'rule "small-cancel"\n  when order.total < 50 USD\n  then approve,',
+            "Read the `expected` list in the message; usually a missing operand, a stray comma "
+            "or a keyword in the wrong place."),
+    CodeDoc("TTR003", "invalid-character", "A character that cannot start any token.",
+            "Only the characters of the language may appear outside strings and comments.",
+            "when order.total > 50 USD ; approve",
+            "Remove the character, or put text inside a \"string\" or after `#`."),
+    CodeDoc("TTR004", "invalid-string", "A string literal is unterminated or has a bad escape.",
+            "Strings end on the same line with `\"` and allow JSON escapes only "
+            "(`\\\"`, `\\\\`, `\\n`, `\\t`, `\\uXXXX`).",
+            'because "buyer remorse window',
+            "Close the string, or escape the character."),
+    CodeDoc("TTR005", "missing-header", "A ruleset lacks its `ruleset` name or its `layer`.",
+            "The layer decides where the rules stand in the platform-override cascade; without it "
+            "the evaluator cannot know whether a rule is platform policy or merchant practice.",
+            'rule "a"\n  then approve',
+            'Start the file with `ruleset "name"` and `layer merchant` (or the layer it belongs to).'),
+    CodeDoc("TTR006", "duplicate-clause", "A rule or statement repeats a clause such as `when`.",
+            "Two `when` clauses would be ambiguous (both? either?); ttrules refuses to guess.",
+            'rule "a"\n  when request.kind == CANCEL\n  when order.total < 50 USD\n  then approve',
+            "Join the conditions with `and` in one `when`."),
+    CodeDoc("TTR007", "missing-then", "A rule has no `then` actions.",
+            "A rule that decides nothing is almost always a mistake in an edit.",
+            'rule "a"\n  when request.kind == CANCEL',
+            "Add `then ACTION`, or delete the rule."),
+    CodeDoc("TTR008", "too-deep", "An expression is nested too deeply.",
+            "Rules are read from untrusted files; a bound on nesting keeps checking and evaluation "
+            "fast and safe. No real policy needs more than a few levels.",
+            "when ((((((((((... 10,000 levels ...))))))))))",
+            "Flatten the expression: use `and`/`or` chains and `in {...}` sets instead of nesting."),
+    CodeDoc("TTR009", "file-too-large", "The file is larger than ttrules reads.",
+            "Rule files are hand-written and small; a multi-megabyte file is generated or hostile, "
+            "and refusing it early keeps `check` fast and bounded.",
+            "A 5 MB single-line file named `rules.ttr`.",
+            "Split the rules into several files in the ruleset directory."),
+    CodeDoc("TTR010", "invalid-yaml", "The YAML document is malformed.",
+            "YAML that does not parse cannot be turned into rules.",
+            "rules:\n  - name: a\n   when: x",
+            "Fix the indentation or quoting the message points at. Quote expressions that contain "
+            "`:` followed by a space or start with `{`."),
+    CodeDoc("TTR011", "yaml-alias", "YAML anchors, aliases, tags or merge keys are used.",
+            "Aliases allow a tiny document to expand into billions of nodes (the *billion laughs* "
+            "attack) and make rules hard to read; rule files and `ttrules.yaml` do not need them.",
+            "base: &b {priority: 10}\nrules:\n  - <<: *b",
+            "Write the values out in full."),
+    CodeDoc("TTR012", "yaml-shape", "A YAML value has the wrong shape (a list where a mapping "
+            "is expected, a number where a string is expected, a missing key, …).",
+            "The YAML form maps one to one onto the DSL; a value of the wrong shape has no meaning.",
+            "rules:\n  name: a      # should be a list of rules",
+            "Follow the shapes in the language reference (YAML form)."),
+    CodeDoc("TTR013", "yaml-unknown-key", "A YAML mapping has a key ttrules does not know.",
+            "A misspelt key (`priorty:`) would otherwise be ignored silently and change behaviour.",
+            "rules:\n  - name: a\n    priorty: 10",
+            "Use the key suggested in `help:`; see the YAML form in the language reference."),
+    CodeDoc("TTR014", "invalid-literal", "A literal is out of range or malformed.",
+            "Numbers, money, durations and percentages must be exact values ttrules can represent.",
+            "set return_window = 0d",
+            "Write the value as the language reference shows (e.g. `7d`, `50 USD`, `30%`)."),
+    CodeDoc("TTR015", "unreadable-file", "A file could not be read, or has an extension ttrules "
+            "does not know.",
+            "Rule files end in `.ttr`, `.yaml` or `.yml`; other files in a ruleset directory are "
+            "skipped, but a file named directly must be a rule file.",
+            "ttrules check rules.txt",
+            "Rename the file or name the right path."),
+    CodeDoc("TTR016", "duplicate-definition", "A statement is repeated where only one is "
+            "allowed (two `ruleset` lines, two `layer` lines, two `applies`).",
+            "The second would silently replace the first.",
+            'ruleset "a"\nruleset "b"',
+            "Keep one."),
+    # ---- TTR1xx: schema, names and types ---------------------------------------------------
+    CodeDoc("TTR101", "unknown-field", "A field path is not in the case schema.",
+            "A misspelt field would never have a value; the rule would silently never match.",
+            "when order.totl > 50 USD",
+            "Use the suggested field, see `ttrules schema`, or declare an extension field under "
+            "`fields:` in `ttrules.yaml`."),
+    CodeDoc("TTR102", "type-mismatch", "The two sides of a comparison or operator have types "
+            "that cannot be compared or combined.",
+            "Comparing money with a plain number (`order.total > 50`) hides the currency; "
+            "a duration with money is meaningless. Such rules are wrong, not just untidy.",
+            "when order.total > 50",
+            "Give the literal its unit: `order.total > 50 USD`, `case.now - order.paid_at > 2h`."),
+    CodeDoc("TTR103", "unknown-enum-value", "A bare UPPERCASE value is not a member of the "
+            "field's enumeration.",
+            "`order.status == DELIVERD` would never be true; the typo must be caught before it "
+            "ships.",
+            "when order.status == DELIVERD",
+            "Use the suggested value; `ttrules schema` lists every enumeration."),
+    CodeDoc("TTR104", "unit-error", "Arithmetic whose units do not work out.",
+            "Money plus a number, a timestamp plus a timestamp or money times money have no "
+            "meaning; ttrules checks units the way a physicist would.",
+            "when order.total + 5 > 50 USD",
+            "Give every amount its unit (`5 USD`), subtract timestamps to get durations, "
+            "multiply money only by numbers or percentages."),
+    CodeDoc("TTR105", "unguarded-optional", "An optional field is used without `has(...)` "
+            "or `??`.",
+            "Optional fields (e.g. `order.paid_at`, `request.return_shipping_fee`) are often "
+            "missing in real data. Using one unguarded would make the rule error at run time.",
+            "when case.now - order.paid_at <= 1h",
+            "Guard it: `has(order.paid_at) and case.now - order.paid_at <= 1h`, or give a "
+            "default: `(order.paid_at ?? case.now)`."),
+    CodeDoc("TTR106", "unknown-setting", "A setting is read but never `set` by any layer.",
+            "The rule would error on every case.",
+            "when order.total < auto_refund_limt",
+            "Use the suggested setting name, or add `set NAME = VALUE` to a ruleset."),
+    CodeDoc("TTR107", "bad-function-call", "An unknown function, or a function called with the "
+            "wrong number or types of arguments.",
+            "Functions are a small fixed registry (`min`, `max`, `abs`, `lower`, `days`); there "
+            "is no user code.",
+            "when lowercase(order.category) == \"shoes\"",
+            "Use the suggested function with the arguments the reference lists."),
+    CodeDoc("TTR108", "unknown-action", "An action after `then` (or in `forbid`) is not known.",
+            "An unknown action cannot be carried out.",
+            "then aprove",
+            "Use the suggested action; the language reference lists them by slot."),
+    CodeDoc("TTR109", "bad-action-arguments", "An action is given the wrong arguments.",
+            "`route` needs a queue name, `partial_refund` an amount or a percentage; an action "
+            "with missing or mistyped arguments cannot be carried out.",
+            "then partial_refund(\"half\")",
+            "Give the arguments the reference lists, e.g. `partial_refund(30%)`."),
+    CodeDoc("TTR110", "duplicate-rule-name", "Two rules in one stack have the same name.",
+            "Explanations, tests and simulation reports name rules; two rules with one name make "
+            "them ambiguous.",
+            'rule "small-cancel" ...\nrule "small-cancel" ...',
+            "Rename one of them."),
+    CodeDoc("TTR111", "unknown-layer", "A ruleset names a layer that the stack does not have.",
+            "The layer decides precedence; an unknown layer has no place in the cascade.",
+            "layer merchnt",
+            "Use one of the layers of `ttrules.yaml` (`layers:`; default `platform`, `merchant`)."),
+    CodeDoc("TTR112", "currency-without-fx", "Money in a currency for which `ttrules.yaml` has "
+            "no FX rate, mixed with money in another currency.",
+            "Comparing 50 USD with an amount in MYR needs a rate; without one the rule errors at "
+            "run time for every such case.",
+            "when order.total < 50 USD and order.total > 100 MYR",
+            "Add the rate under `fx:` in `ttrules.yaml`, or write the amounts in one currency."),
+    CodeDoc("TTR113", "not-boolean", "A condition (`when`, `applies`, a `set`/`limit` guard) "
+            "is not true/false.",
+            "`when order.total` has no truth value.",
+            "when order.total",
+            "Compare it: `when order.total > 0 USD`."),
+    CodeDoc("TTR114", "setting-type-conflict", "A setting is given values of different types.",
+            "A setting read by rules must have one type, or the rules reading it cannot be "
+            "checked.",
+            "set limit = 30 USD\nset limit = 7d when order.category == \"apparel\"",
+            "Use one type for every `set` and `limit` of a setting."),
+    CodeDoc("TTR115", "setting-reads-setting", "A setting's value or guard reads another "
+            "setting.",
+            "Settings are computed per case before rules run; letting them depend on each other "
+            "would allow cycles and order-dependent results.",
+            "set b = a * 2",
+            "Compute from case fields, or repeat the value."),
+    CodeDoc("TTR116", "bad-limit", "A `limit` has an operator that does not fit the setting's "
+            "type.",
+            "`<=` and `>=` need an ordered type (number, money, duration); `in` needs a set.",
+            "limit return_window <= 50 USD",
+            "Give a bound of the setting's type."),
+    CodeDoc("TTR117", "conflicting-actions", "One rule sets the same one-valued slot twice.",
+            "`then approve, reject` cannot be carried out: a decision has one resolution.",
+            "then approve, reject(\"no\")",
+            "Split it into two rules with different conditions."),
+    CodeDoc("TTR118", "bad-has", "`has(...)` is applied to something that is not a field.",
+            "`has` asks whether the case carries a value for a field path.",
+            "when has(order.total > 5 USD)",
+            "Pass a field path: `has(order.paid_at)`."),
+    CodeDoc("TTR119", "invalid-config", "`ttrules.yaml` is invalid.",
+            "The stack, default resolution, currency, FX table, costs and schema extensions all "
+            "come from it.",
+            "stack: rulesets/\ndefault: aprove",
+            "Fix the key the message names; see the configuration section of the CLI reference."),
+    CodeDoc("TTR120", "duplicate-ruleset-name", "Two files declare the same ruleset name.",
+            "Rulesets are named in explanations and reports; two with one name are ambiguous.",
+            'ruleset "shop"   # in a.ttr and in b.ttr',
+            "Rename one."),
+    CodeDoc("TTR121", "unknown-type", "An extension field in `ttrules.yaml` has a type "
+            "ttrules does not know.",
+            "Extension fields are typed like the built-in ones so rules that use them are checked.",
+            "fields: {buyer.vip_level: integer}",
+            "Use one of `int`, `number`, `money`, `duration`, `timestamp`, `str`, `bool`, "
+            "`set[str]`, with `?` for optional (e.g. `int?`)."),
+    CodeDoc("TTR122", "empty-stack", "No rule file was found in the stack.",
+            "An empty stack decides every case with the default resolution; that is rarely what "
+            "was meant.",
+            "stack: [rulesets/merchnt/]",
+            "Point `stack:` (or the command-line paths) at the rule files."),
+]
+
+CODES: dict[str, CodeDoc] = {doc.code: doc for doc in _DOCS}

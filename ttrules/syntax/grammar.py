@@ -1,0 +1,46 @@
+"""Loading the lark grammar shipped with the package."""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+from pathlib import Path
+
+import lark
+
+START_SYMBOLS = ["start", "expr_only", "actions_only", "limit_only"]
+
+
+def grammar_text() -> str:
+    try:
+        return resources.files("ttrules.grammar").joinpath("ttrules.lark").read_text("utf-8")
+    except (ModuleNotFoundError, FileNotFoundError):
+        # Running from a source checkout that was not installed.
+        return (Path(__file__).resolve().parents[2] / "grammar" / "ttrules.lark").read_text("utf-8")
+
+
+@functools.cache
+def parser() -> lark.Lark:
+    return lark.Lark(
+        grammar_text(),
+        parser="lalr",
+        lexer="contextual",
+        start=START_SYMBOLS,
+        propagate_positions=True,
+        maybe_placeholders=True,
+    )
+
+
+@functools.cache
+def terminal_display() -> dict[str, str]:
+    """How each terminal is named in a syntax error."""
+    names = {
+        "STRING": "a string", "IDENT": "a name", "NUMBER": "a number", "MONEY": "an amount",
+        "DURATION": "a duration", "PERCENT": "a percentage", "COMP_OP": "a comparison",
+        "ADD_OP": "`+` or `-`", "MUL_OP": "`*` or `/`", "SIGNED_INT": "a whole number",
+        "IN": "`in`", "_AND": "`and`", "_OR": "`or`", "_NOT": "`not`", "$END": "the end of the file",
+    }
+    for term in parser().terminals:
+        if term.name not in names and term.pattern.type == "str":
+            names[term.name] = f"`{term.pattern.value}`"
+    return names

@@ -1,0 +1,50 @@
+"""Literal text to values, shared by the DSL and YAML readers and by case loading."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+DURATION_UNITS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+_DURATION_PART = re.compile(r"(\d+)([dhms])")
+_ENUM_NAME = re.compile(r"[A-Z][A-Z0-9_]*\Z")
+_MONEY = re.compile(r"(-?\d+(?:\.\d+)?)[ \t]*([A-Z]{3})\Z")
+
+
+def is_enum_name(name: str) -> bool:
+    return bool(_ENUM_NAME.match(name))
+
+
+def duration_seconds(text: str) -> int:
+    """`7d 2h 30m` (spaces optional) to seconds."""
+    return sum(int(n) * DURATION_UNITS[u] for n, u in _DURATION_PART.findall(text))
+
+
+def format_duration(seconds: int) -> str:
+    """Seconds to the canonical literal: largest units first, `0s` for zero."""
+    if seconds == 0:
+        return "0s"
+    sign = "-" if seconds < 0 else ""
+    rest = abs(seconds)
+    parts = []
+    for unit, size in DURATION_UNITS.items():
+        count, rest = divmod(rest, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return sign + " ".join(parts)
+
+
+def parse_money(text: str) -> tuple[Decimal, str] | None:
+    match = _MONEY.match(text.strip())
+    if not match:
+        return None
+    try:
+        return Decimal(match.group(1)), match.group(2)
+    except InvalidOperation:
+        return None
+
+
+def format_decimal(value: Decimal) -> str:
+    """A decimal as written in rules: plain notation, never an exponent."""
+    text = format(value, "f")
+    return text

@@ -1,0 +1,76 @@
+"""Reading rule files from disk, whichever their form."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ttrules import ast
+from ttrules.diagnostics import Diagnostic
+from ttrules.source import SourceFile, relative_display
+from ttrules.syntax.dsl import parse_ruleset_dsl
+from ttrules.syntax.yaml_rules import parse_ruleset_yaml
+
+MAX_RULE_FILE_BYTES = 1024 * 1024
+DSL_SUFFIXES = (".ttr",)
+YAML_SUFFIXES = (".yaml", ".yml")
+RULE_SUFFIXES = DSL_SUFFIXES + YAML_SUFFIXES
+
+
+def decode_text(data: bytes, path: str) -> tuple[str | None, list[Diagnostic]]:
+    """UTF-8 bytes to text; a decoding error is located at its line and column."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        good = data[: error.start].decode("utf-8", errors="replace")
+        source = SourceFile(path, good + "\ufffd")
+        from ttrules.source import Span
+
+        span = Span(source, len(good), len(good) + 1)
+        return None, [Diagnostic("TTR001", f"the file is not valid UTF-8 (byte 0x{data[error.start]:02x})",
+                                 span, label="cannot be decoded",
+                                 help="re-save the file as UTF-8")]
+    return text.removeprefix("\ufeff"), []
+
+
+def read_source(path: Path, max_bytes: int = MAX_RULE_FILE_BYTES) -> tuple[SourceFile | None, list[Diagnostic]]:
+    shown = relative_display(path)
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            return None, [Diagnostic("TTR009", f"the file is {size:,} bytes; rule files may be at "
+                                     f"most {max_bytes:,}", None, path=shown,
+                                     help="split the rules into several files")]
+        data = path.read_bytes()
+    except OSError as error:
+        return None, [Diagnostic("TTR015", f"cannot read the file: {error.strerror}", None, path=shown)]
+    text, diagnostics = decode_text(data, shown)
+    if text is None:
+        return None, diagnostics
+    return SourceFile(shown, text), []
+
+
+def parse_ruleset_text(text: str, path: str = "<string>") -> tuple[ast.Ruleset | None, list[Diagnostic]]:
+    source = SourceFile(path, text)
+    if path.endswith(YAML_SUFFIXES):
+        return parse_ruleset_yaml(source)
+    return parse_ruleset_dsl(source)
+
+
+def load_ruleset_file(path: Path) -> tuple[ast.Ruleset | None, list[Diagnostic]]:
+    if not path.name.endswith(RULE_SUFFIXES):
+        return None, [Diagnostic("TTR015", "not a rule file (expected .ttr, .yaml or .yml)", None,
+                                 path=relative_display(path))]
+    source, diagnostics = read_source(path)
+    if source is None:
+        return None, diagnostics
+    if path.name.endswith(YAML_SUFFIXES):
+        return parse_ruleset_yaml(source)
+    return parse_ruleset_dsl(source)
+
+
+def find_rule_files(path: Path) -> list[Path]:
+    """Rule files under a directory, sorted so that source order is stable across machines."""
+    if path.is_file():
+        return [path]
+    return sorted(p for p in path.rglob("*") if p.is_file() and p.name.endswith(RULE_SUFFIXES)
+                  and not any(part.startswith(".") for part in p.relative_to(path).parts))

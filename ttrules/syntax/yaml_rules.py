@@ -1,0 +1,250 @@
+"""The YAML form of a ruleset to the AST (the same tree the DSL gives).
+
+Expressions, action lists and limits inside YAML scalars are parsed with the DSL grammar;
+their spans are mapped through the scalar's position so errors point into the YAML file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ttrules import ast
+from ttrules.diagnostics import Diagnostic, did_you_mean
+from ttrules.source import SourceFile, Span
+from ttrules.syntax.dsl import parse_fragment
+from ttrules.syntax.yaml_source import YNode, read_yaml
+
+TOP_KEYS = ("ruleset", "layer", "applies", "description", "settings", "limits", "rules", "forbids")
+RULE_KEYS = ("name", "priority", "when", "then", "because")
+FORBID_KEYS = ("forbid", "when", "because")
+LIMIT_KEYS = ("limit", "when")
+SET_KEYS = ("value", "when")
+
+
+class _Reader:
+    def __init__(self, source: SourceFile) -> None:
+        self.source = source
+        self.diagnostics: list[Diagnostic] = []
+
+    def error(self, code: str, message: str, span: Span | None, help: str = "") -> None:
+        self.diagnostics.append(Diagnostic(code, message, span, help=help))
+
+    # -- shapes
+    def mapping(self, node: YNode, what: str, allowed: tuple[str, ...]) -> dict[str, YNode] | None:
+        if node.kind != "map":
+            self.error("TTR012", f"{what} must be a mapping, not {node.describe()}", node.span)
+            return None
+        result: dict[str, YNode] = {}
+        for key, value in node.pairs:
+            name = key.value if key.kind == "scalar" else ""
+            if name not in allowed:
+                hint = did_you_mean(name, allowed) or "allowed keys: " + ", ".join(allowed)
+                self.error("TTR013", f"unknown key `{name}` in {what}", key.span, help=hint)
+                continue
+            if name in result:
+                self.error("TTR006", f"key `{name}` is given twice in {what}", key.span)
+                continue
+            result[name] = value
+        return result
+
+    def sequence(self, node: YNode, what: str) -> list[YNode]:
+        if node.kind != "seq":
+            self.error("TTR012", f"{what} must be a list, not {node.describe()}", node.span)
+            return []
+        return node.items
+
+    def string(self, node: YNode, what: str) -> str | None:
+        if node.kind != "scalar" or node.is_null:
+            self.error("TTR012", f"{what} must be a string, not {node.describe()}", node.span)
+            return None
+        return node.value
+
+    def fragment(self, node: YNode, start: str, what: str) -> Any:
+        if node.kind != "scalar" or node.is_null:
+            help = "quote it: YAML reads `{...}` and `key: value` as structure" \
+                if node.kind == "map" else ""
+            self.error("TTR012", f"{what} must be a string, not {node.describe()}", node.span,
+                       help=help)
+            return None
+        return parse_fragment(node.value, start, self.source, node.offset_of, self.diagnostics)
+
+    # -- pieces
+    def condition(self, node: YNode, what: str) -> ast.Expr | None:
+        if node.kind == "scalar":
+            return self.fragment(node, "expr_only", what)
+        if node.kind == "seq":
+            self.error("TTR012", f"{what} must be an expression or one of `all:`, `any:`, `not:`, "
+                       "not a bare list", node.span, help="put the list under `all:` or `any:`")
+            return None
+        entries = self.mapping(node, what, ("all", "any", "not"))
+        if entries is None:
+            return None
+        if len(entries) != 1:
+            self.error("TTR012", f"{what} must have exactly one of `all`, `any`, `not`", node.span)
+            return None
+        (kind, body), = entries.items()
+        if kind == "not":
+            inner = self.condition(body, "`not`")
+            return ast.Not(inner, span=node.span) if inner is not None else None
+        items = [self.condition(item, f"an item of `{kind}`") for item in self.sequence(body, f"`{kind}`")]
+        if not items:
+            self.error("TTR012", f"`{kind}` needs at least one condition", body.span)
+            return None
+        if any(item is None for item in items):
+            return None
+        if len(items) == 1:
+            return items[0]
+        cls: Callable[..., ast.Expr] = ast.And if kind == "all" else ast.Or
+        flat: list[ast.Expr] = []
+        for item in items:
+            flat.extend(item.items if isinstance(item, cls) else (item,))  # type: ignore[arg-type,attr-defined]
+        return cls(tuple(flat), span=node.span)
+
+    def actions(self, node: YNode, what: str) -> tuple[ast.Action, ...]:
+        if node.kind == "seq":
+            result: list[ast.Action] = []
+            for item in node.items:
+                parsed = self.fragment(item, "actions_only", f"an action in {what}")
+                result.extend(parsed or ())
+            return tuple(result)
+        parsed = self.fragment(node, "actions_only", what)
+        return tuple(parsed or ())
+
+    def optional_string(self, entries: dict[str, YNode], key: str, what: str) -> str | None:
+        return self.string(entries[key], f"`{key}` of {what}") if key in entries else None
+
+    # -- statements
+    def rule(self, node: YNode) -> ast.Rule | None:
+        entries = self.mapping(node, "a rule", RULE_KEYS)
+        if entries is None:
+            return None
+        if "name" not in entries:
+            self.error("TTR012", "a rule needs a `name`", node.span)
+            return None
+        name = self.string(entries["name"], "a rule's `name`")
+        what = f"rule `{name}`"
+        priority = 0
+        if "priority" in entries:
+            p = entries["priority"]
+            if p.tag != "tag:yaml.org,2002:int":
+                self.error("TTR012", f"`priority` of {what} must be a whole number, not "
+                           f"{p.describe()}", p.span)
+            else:
+                priority = int(p.value.replace("_", ""), 0)
+        when = self.condition(entries["when"], f"`when` of {what}") if "when" in entries else None
+        if "then" not in entries:
+            self.error("TTR007", f"{what} has no `then`", node.span,
+                       help="add `then: [ACTION]` (e.g. `then: [review]`)")
+            return None
+        actions = self.actions(entries["then"], f"`then` of {what}")
+        because = self.optional_string(entries, "because", what)
+        # A condition that failed to parse must not leave behind a rule that always matches.
+        if name is None or ("when" in entries and when is None) or not actions:
+            return None
+        return ast.Rule(name, actions, when=when, priority=priority, because=because, span=node.span)
+
+    def forbid(self, node: YNode) -> ast.Forbid | None:
+        entries = self.mapping(node, "a forbid", FORBID_KEYS)
+        if entries is None:
+            return None
+        if "forbid" not in entries:
+            self.error("TTR012", "a forbid needs `forbid: ACTION`", node.span)
+            return None
+        actions = self.actions(entries["forbid"], "`forbid`")
+        when = self.condition(entries["when"], "`when` of a forbid") if "when" in entries else None
+        if ("when" in entries and when is None) or not actions:
+            return None
+        return ast.Forbid(actions, when=when, because=self.optional_string(entries, "because", "a forbid"),
+                          span=node.span)
+
+    def settings(self, node: YNode) -> list[ast.SetStmt]:
+        if node.kind != "map":
+            self.error("TTR012", f"`settings` must be a mapping of names, not {node.describe()}",
+                       node.span)
+            return []
+        result: list[ast.SetStmt] = []
+        for key, value in node.pairs:
+            name = key.value
+            variants = value.items if value.kind == "seq" else [value]
+            for variant in variants:
+                if variant.kind == "map":
+                    entries = self.mapping(variant, f"a value of setting `{name}`", SET_KEYS)
+                    if entries is None or "value" not in entries:
+                        if entries is not None:
+                            self.error("TTR012", f"setting `{name}` needs `value:`", variant.span)
+                        continue
+                    expr = self.fragment(entries["value"], "expr_only", f"setting `{name}`")
+                    when = self.condition(entries["when"], f"`when` of setting `{name}`") \
+                        if "when" in entries else None
+                else:
+                    expr, when = self.fragment(variant, "expr_only", f"setting `{name}`"), None
+                if expr is not None and (variant.kind != "map" or "when" not in entries
+                                         or when is not None):
+                    result.append(ast.SetStmt(name, expr, when, span=variant.span))
+        return result
+
+    def limit(self, node: YNode) -> ast.LimitStmt | None:
+        if node.kind == "scalar":
+            entries = {"limit": node}
+        else:
+            found = self.mapping(node, "a limit", LIMIT_KEYS)
+            if found is None:
+                return None
+            entries = found
+        if "limit" not in entries:
+            self.error("TTR012", "a limit needs `limit: NAME <= VALUE`", node.span)
+            return None
+        parsed = self.fragment(entries["limit"], "limit_only", "`limit`")
+        if parsed is None:
+            return None
+        name, op, bound = parsed
+        if str(op) not in ("<=", ">=", "in"):
+            self.error("TTR002", f"`limit` takes `<=`, `>=` or `in`, not `{op}`", entries["limit"].span)
+        when = self.condition(entries["when"], "`when` of a limit") if "when" in entries else None
+        if "when" in entries and when is None:
+            return None
+        return ast.LimitStmt(name, str(op), bound, when, span=node.span)
+
+    def ruleset(self, root: YNode) -> ast.Ruleset | None:
+        entries = self.mapping(root, "a ruleset file", TOP_KEYS)
+        if entries is None:
+            return None
+        name = self.string(entries["ruleset"], "`ruleset`") if "ruleset" in entries else None
+        layer = self.string(entries["layer"], "`layer`") if "layer" in entries else None
+        start_span = Span(self.source, 0, min(1, len(self.source.text)))
+        for key, value in (("ruleset", name), ("layer", layer)):
+            if key not in entries:
+                example = "ruleset: my-shop" if key == "ruleset" else "layer: merchant"
+                self.error("TTR005", f"missing `{key}:`", start_span, help=f"add `{example}`")
+        applies = self.condition(entries["applies"], "`applies`") if "applies" in entries else None
+        settings = self.settings(entries["settings"]) if "settings" in entries else []
+        limits = [self.limit(n) for n in self.sequence(entries["limits"], "`limits`")] \
+            if "limits" in entries else []
+        rules = [self.rule(n) for n in self.sequence(entries["rules"], "`rules`")] \
+            if "rules" in entries else []
+        forbids = [self.forbid(n) for n in self.sequence(entries["forbids"], "`forbids`")] \
+            if "forbids" in entries else []
+        if name is None or layer is None:
+            return None
+        return ast.Ruleset(
+            name=name, layer=layer, applies=applies,
+            settings=ast.group_settings(settings),
+            limits=tuple(x for x in limits if x is not None),
+            rules=tuple(x for x in rules if x is not None),
+            forbids=tuple(x for x in forbids if x is not None),
+            name_span=entries["ruleset"].span, layer_span=entries["layer"].span,
+            span=Span(self.source, 0, len(self.source.text)),
+        )
+
+
+def parse_ruleset_yaml(source: SourceFile) -> tuple[ast.Ruleset | None, list[Diagnostic]]:
+    root, diagnostics = read_yaml(source)
+    if root is None:
+        if not diagnostics:
+            diagnostics.append(Diagnostic("TTR005", "the YAML file is empty", None, path=source.path,
+                                          help="start with `ruleset: NAME` and `layer: merchant`"))
+        return None, diagnostics
+    reader = _Reader(source)
+    ruleset = reader.ruleset(root)
+    return ruleset, diagnostics + reader.diagnostics

@@ -1,0 +1,346 @@
+"""The case model (SPEC §2) as pydantic models, and its flattening into field values.
+
+Loading validates what must be there and converts what came: money from "12.50 USD",
+{"amount", "currency"} or a bare number in the order's currency; timestamps from ISO 8601
+(naive means UTC) or Unix seconds; enum values normalised when recognised and kept as they
+came when not. The evaluator then reads a flat `{path: value}` map, where a missing path is a
+missing value.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    WithJsonSchema,
+    model_validator,
+)
+
+from ttrules.schema import types as t
+from ttrules.schema.enums import QUALITY_REASONS, normalise_enum
+from ttrules.schema.fields import Schema
+from ttrules.schema.reasons import category_of
+from ttrules.syntax.literals import parse_money
+from ttrules.values import Money, to_utc
+
+_MONEY_SCHEMA = {
+    "anyOf": [
+        {"type": "string", "pattern": r"^-?\d+(\.\d+)?\s*[A-Z]{3}$", "examples": ["12.50 USD"]},
+        {"type": "object", "properties": {"amount": {"type": ["string", "number"]},
+                                          "currency": {"type": "string"}},
+         "required": ["amount", "currency"]},
+        {"type": ["number", "string"], "description": "amount in order.currency"},
+    ]
+}
+
+
+def _decimal(value: Any) -> Decimal:
+    if isinstance(value, bool):
+        raise ValueError("expected an amount, got true/false")
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError("expected a finite amount")
+        return Decimal(repr(value))
+    try:
+        result = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise ValueError(f"expected an amount, got {value!r}") from None
+    if not result.is_finite():
+        raise ValueError("expected a finite amount")
+    return result
+
+
+def parse_money_input(value: Any) -> Money:
+    if isinstance(value, Money):
+        return value
+    if isinstance(value, Mapping):
+        if "amount" not in value or "currency" not in value:
+            raise ValueError('money must have "amount" and "currency"')
+        currency = str(value["currency"]).strip().upper()
+        if len(currency) != 3 or not currency.isalpha():
+            raise ValueError(f"`{value['currency']}` is not an ISO 4217 currency code")
+        return Money(_decimal(value["amount"]), currency)
+    if isinstance(value, str):
+        parsed = parse_money(value.strip())
+        if parsed is not None:
+            return Money(*parsed)
+        try:
+            return Money(_decimal(value), "")
+        except ValueError:
+            raise ValueError(f'expected an amount like "12.50 USD", got {value!r}') from None
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return Money(_decimal(value), "")
+    raise ValueError(f'expected an amount like "12.50 USD", got {type(value).__name__}')
+
+
+def _enum(name: str) -> AfterValidator:
+    return AfterValidator(lambda raw: normalise_enum(name, raw))
+
+
+MoneyIn = Annotated[Money, BeforeValidator(parse_money_input), WithJsonSchema(_MONEY_SCHEMA)]
+Timestamp = Annotated[datetime, AfterValidator(to_utc)]
+
+
+class _Namespace(BaseModel):
+    # Extension fields declared in ttrules.yaml arrive as extra keys and are typed later.
+    model_config = ConfigDict(extra="allow", arbitrary_types_allowed=True)
+
+
+class CaseInfo(_Namespace):
+    id: str | None = None
+    platform: Annotated[str, _enum("Platform")] = "TIKTOK"
+    market: str | None = None
+    now: Timestamp | None = None
+
+
+class OrderInfo(_Namespace):
+    id: str = ""
+    status: Annotated[str, _enum("OrderStatus")]
+    total: MoneyIn
+    currency: str | None = None
+    category: str | None = None
+    sku: str | None = None
+    quantity: int = 1
+    created_at: Timestamp
+    paid_at: Timestamp | None = None
+    shipped_at: Timestamp | None = None
+    collected_at: Timestamp | None = None
+    delivered_at: Timestamp | None = None
+    expected_delivery_at: Timestamp | None = None
+    is_cod: bool = False
+
+
+class RequestInfo(_Namespace):
+    id: str = ""
+    kind: Annotated[str, _enum("RequestKind")]
+    initiator: Annotated[str, _enum("Initiator")] = "BUYER"
+    reason_code: str | None = None
+    reason: Annotated[str, _enum("ReasonCategory")] | None = None
+    is_quality_issue: bool | None = None
+    refund_amount: MoneyIn | None = None
+    return_shipping_fee: MoneyIn | None = None
+    evidence: list[Annotated[str, _enum("EvidenceKind")]] = Field(default_factory=list)
+    created_at: Timestamp
+
+
+class BuyerInfo(_Namespace):
+    id: str = ""
+    credit_score: int | None = Field(default=None, ge=0, le=100)
+    orders_90d: int | None = Field(default=None, ge=0)
+    refunds_90d: int | None = Field(default=None, ge=0)
+    blacklisted: bool = False
+    account_age_days: int | None = Field(default=None, ge=0)
+
+
+class LogisticsInfo(_Namespace):
+    carrier: str | None = None
+    last_scan_at: Timestamp | None = None
+    exception: Annotated[str, _enum("LogisticsException")] = "NONE"
+
+
+class DropshipInfo(_Namespace):
+    stage: Annotated[str, _enum("DropshipStage")] = "NONE"
+    supplier: str | None = None
+    item_cost: MoneyIn | None = None
+    stranded_match: bool = False
+
+
+class Outcome(_Namespace):
+    """What actually happened to a historical case (read by the simulator, never by rules)."""
+
+    decision: str | None = None
+    refunded: MoneyIn | None = None
+    abuse: bool | None = None
+    handling_minutes: Decimal | None = None
+
+
+class Case(BaseModel):
+    """One after-sales request with its order, buyer and logistics facts."""
+
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+
+    case: CaseInfo = Field(default_factory=CaseInfo)
+    order: OrderInfo
+    request: RequestInfo
+    buyer: BuyerInfo = Field(default_factory=BuyerInfo)
+    logistics: LogisticsInfo = Field(default_factory=LogisticsInfo)
+    dropship: DropshipInfo = Field(default_factory=DropshipInfo)
+    outcome: Outcome | None = None
+
+    @model_validator(mode="after")
+    def _currencies(self) -> Case:
+        """Bare amounts are in the order's currency; the order's currency is its total's."""
+        currency = self.order.total.currency or (self.order.currency or "").upper()
+        if not currency:
+            raise ValueError('order.total needs a currency: write "12.50 USD" or give order.currency')
+        if self.order.currency and self.order.total.currency and \
+                self.order.currency.upper() != self.order.total.currency:
+            raise ValueError(f"order.currency {self.order.currency} differs from order.total's "
+                             f"{self.order.total.currency}")
+        self.order.total = _with_currency(self.order.total, currency)
+        self.order.currency = currency
+        for owner, name in ((self.request, "refund_amount"), (self.request, "return_shipping_fee"),
+                            (self.dropship, "item_cost"), (self.outcome, "refunded")):
+            value = getattr(owner, name, None) if owner is not None else None
+            if value is not None:
+                setattr(owner, name, _with_currency(value, currency))
+        return self
+
+
+def _with_currency(money: Money, currency: str) -> Money:
+    return money if money.currency else Money(money.amount, currency)
+
+
+def unflatten(record: Mapping[str, Any]) -> dict[str, Any]:
+    """Accept dotted keys (`"order.total": ...`) beside nested objects."""
+    nested: dict[str, Any] = {}
+    for key, value in record.items():
+        if "." in key:
+            head, tail = key.split(".", 1)
+            bucket = nested.setdefault(head, {})
+            if isinstance(bucket, dict):
+                bucket.update(unflatten({tail: value}))
+        elif isinstance(value, Mapping) and isinstance(nested.get(key), dict):
+            nested[key].update(value)
+        else:
+            nested[key] = dict(value) if isinstance(value, Mapping) else value
+    return nested
+
+
+class CaseError(Exception):
+    """A record that is not a valid case; `problems` are (field path, message) pairs."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        super().__init__("; ".join(f"{p}: {m}" if p else m for p, m in problems))
+        self.problems = problems
+
+
+def validation_problems(error: ValidationError) -> list[tuple[str, str]]:
+    problems = []
+    for item in error.errors(include_url=False):
+        path = ".".join(str(p) for p in item["loc"] if not str(p).startswith("function-"))
+        message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "missing":
+            message = "required field is missing"
+        elif item["type"] == "extra_forbidden":
+            message = "unknown namespace (expected case, order, request, buyer, logistics, " \
+                      "dropship, outcome)"
+        problems.append((path, message))
+    return problems
+
+
+def parse_case(record: Mapping[str, Any]) -> Case:
+    if not isinstance(record, Mapping):
+        raise CaseError([("", f"a case must be a JSON object, not {type(record).__name__}")])
+    try:
+        return Case.model_validate(unflatten(record))
+    except ValidationError as error:
+        raise CaseError(validation_problems(error)) from None
+
+
+def _days(delta: timedelta) -> int:
+    return math.floor(delta.total_seconds() / 86400)
+
+
+def case_values(case: Case, schema: Schema) -> dict[str, Any]:
+    """The flat `{path: value}` map a rule reads. Missing values are absent keys."""
+    values: dict[str, Any] = {}
+    for namespace in ("case", "order", "request", "buyer", "logistics", "dropship"):
+        model = getattr(case, namespace)
+        for name, value in model.model_dump(exclude_none=True).items():
+            if name in type(model).model_fields:
+                values[f"{namespace}.{name}"] = value
+    o, r = case.order, case.request
+    values["order.total"] = o.total
+    values["request.evidence"] = frozenset(r.evidence)
+    values["request.refund_amount"] = r.refund_amount or o.total
+    for name in ("return_shipping_fee",):
+        if getattr(r, name) is not None:
+            values[f"request.{name}"] = getattr(r, name)
+    if case.dropship.item_cost is not None:
+        values["dropship.item_cost"] = case.dropship.item_cost
+    now = case.case.now or r.created_at
+    values["case.now"] = now
+    values["case.id"] = case.case.id or r.id or o.id
+    reason = r.reason
+    if reason is None and r.reason_code is not None:
+        reason = category_of(r.reason_code) or "OTHER"
+    if reason is not None:
+        values["request.reason"] = reason
+        values["request.is_quality_issue"] = (
+            r.is_quality_issue if r.is_quality_issue is not None else reason in QUALITY_REASONS)
+    elif r.is_quality_issue is not None:
+        values["request.is_quality_issue"] = r.is_quality_issue
+    if case.logistics.last_scan_at is not None:
+        values["logistics.days_since_last_scan"] = max(0, _days(now - case.logistics.last_scan_at))
+    if o.expected_delivery_at is not None:
+        reference = o.delivered_at or now
+        values["logistics.days_late"] = max(0, _days(reference - o.expected_delivery_at))
+    _add_extensions(case, schema, values)
+    return values
+
+
+def _add_extensions(case: Case, schema: Schema, values: dict[str, Any]) -> None:
+    problems: list[tuple[str, str]] = []
+    for spec in schema.extensions:
+        namespace, name = spec.path.split(".", 1)
+        extra = getattr(case, namespace).model_extra or {}
+        if name not in extra or extra[name] is None:
+            continue
+        try:
+            values[spec.path] = convert_extension(extra[name], spec.type)
+        except (ValueError, TypeError) as error:
+            problems.append((spec.path, str(error)))
+    if problems:
+        raise CaseError(problems)
+
+
+def convert_extension(raw: Any, type_: t.Type) -> Any:
+    """A raw JSON value to the run-time value of a declared extension type."""
+    kind = type_.kind
+    if kind == "set":
+        if not isinstance(raw, list | tuple | set | frozenset):
+            raise ValueError(f"expected a list, got {type(raw).__name__}")
+        assert type_.element is not None
+        return frozenset(convert_extension(item, type_.element) for item in raw)
+    if kind == "bool":
+        if not isinstance(raw, bool):
+            raise ValueError(f"expected true or false, got {raw!r}")
+        return raw
+    if kind == "int":
+        if isinstance(raw, bool) or not isinstance(raw, int | str | Decimal) \
+                or _decimal(raw) != int(_decimal(raw)):
+            raise ValueError(f"expected a whole number, got {raw!r}")
+        return int(_decimal(raw))
+    if kind == "number":
+        return _decimal(raw)
+    if kind == "money":
+        money = parse_money_input(raw)
+        if not money.currency:
+            raise ValueError('expected an amount with a currency, like "12.50 USD"')
+        return money
+    if kind == "timestamp":
+        from pydantic import TypeAdapter
+
+        return to_utc(TypeAdapter(datetime).validate_python(raw))
+    if kind == "duration":
+        from ttrules.syntax.literals import duration_seconds
+
+        if not isinstance(raw, str) or not duration_seconds(raw):
+            raise ValueError(f'expected a duration like "7d", got {raw!r}')
+        return timedelta(seconds=duration_seconds(raw))
+    if kind == "enum":
+        return normalise_enum(type_.enum, str(raw))
+    if not isinstance(raw, str):
+        raise ValueError(f"expected a string, got {type(raw).__name__}")
+    return raw

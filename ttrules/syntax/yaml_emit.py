@@ -1,0 +1,97 @@
+"""AST to the YAML form (`ttrules convert --to yaml`).
+
+Written by hand rather than through a YAML dumper so that comments survive and the output
+has a stable, readable layout; scalars are quoted by PyYAML's own rules.
+"""
+
+from __future__ import annotations
+
+import yaml
+
+from ttrules import ast
+from ttrules.syntax.format import format_action, format_expr
+
+
+def scalar(text: str) -> str:
+    """A string as a YAML scalar, quoted only where YAML needs it."""
+    dumped = yaml.safe_dump(text, allow_unicode=True, default_flow_style=False, width=10_000)
+    dumped = dumped.removesuffix("\n...\n").rstrip("\n")
+    return dumped
+
+
+def _comments(comments: ast.Comments | tuple[str, ...], indent: str) -> list[str]:
+    if isinstance(comments, ast.Comments):
+        texts = [*comments.leading, *([comments.header] if comments.header else []), *comments.inner]
+    else:
+        texts = list(comments)
+    return [f"{indent}# {t}".rstrip() for t in texts]
+
+
+def _condition(key: str, expr: ast.Expr, indent: str) -> list[str]:
+    if isinstance(expr, ast.And | ast.Or):
+        kind = "all" if isinstance(expr, ast.And) else "any"
+        lines = [f"{indent}{key}:", f"{indent}  {kind}:"]
+        lines += [f"{indent}    - {scalar(format_expr(item))}" for item in expr.items]
+        return lines
+    return [f"{indent}{key}: {scalar(format_expr(expr))}"]
+
+
+def _actions(key: str, actions: tuple[ast.Action, ...], indent: str) -> list[str]:
+    texts = [format_action(a) for a in actions]
+    if all(a.isidentifier() for a in texts):
+        return [f"{indent}{key}: [" + ", ".join(texts) + "]"]
+    return [f"{indent}{key}:"] + [f"{indent}  - {scalar(t)}" for t in texts]
+
+
+def emit_ruleset_yaml(ruleset: ast.Ruleset) -> str:
+    lines = _comments(ruleset.header_comments, "")
+    lines += [f"ruleset: {scalar(ruleset.name)}", f"layer: {scalar(ruleset.layer)}"]
+    if ruleset.applies is not None:
+        lines += _condition("applies", ruleset.applies, "")
+    if ruleset.settings:
+        lines.append("settings:")
+        by_name: dict[str, list[ast.SetStmt]] = {}
+        for stmt in ruleset.settings:
+            by_name.setdefault(stmt.name, []).append(stmt)
+        for name, stmts in by_name.items():
+            for stmt in stmts:
+                lines += _comments(stmt.comments, "  ")
+            if len(stmts) == 1 and stmts[0].when is None:
+                lines.append(f"  {scalar(name)}: {scalar(format_expr(stmts[0].value))}")
+                continue
+            lines.append(f"  {scalar(name)}:")
+            for stmt in stmts:
+                lines.append(f"    - value: {scalar(format_expr(stmt.value))}")
+                if stmt.when is not None:
+                    lines += _condition("when", stmt.when, "      ")
+    if ruleset.limits:
+        lines.append("limits:")
+        for limit in ruleset.limits:
+            lines += _comments(limit.comments, "  ")
+            text = f"{limit.name} {limit.op} {format_expr(limit.bound, 5)}"
+            lines.append(f"  - limit: {scalar(text)}")
+            if limit.when is not None:
+                lines += _condition("when", limit.when, "    ")
+    if ruleset.rules:
+        lines.append("rules:")
+        for rule in ruleset.rules:
+            lines += _comments(rule.comments, "  ")
+            lines.append(f"  - name: {scalar(rule.name)}")
+            if rule.priority:
+                lines.append(f"    priority: {rule.priority}")
+            if rule.when is not None:
+                lines += _condition("when", rule.when, "    ")
+            lines += _actions("then", rule.actions, "    ")
+            if rule.because is not None:
+                lines.append(f"    because: {scalar(rule.because)}")
+    if ruleset.forbids:
+        lines.append("forbids:")
+        for forbid in ruleset.forbids:
+            lines += _comments(forbid.comments, "  ")
+            lines += [f"  - forbid: [" + ", ".join(a.name for a in forbid.actions) + "]"]
+            if forbid.when is not None:
+                lines += _condition("when", forbid.when, "    ")
+            if forbid.because is not None:
+                lines.append(f"    because: {scalar(forbid.because)}")
+    lines += _comments(ruleset.trailing_comments, "")
+    return "\n".join(lines) + "\n"

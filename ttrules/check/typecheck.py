@@ -1,0 +1,389 @@
+"""Static typing of expressions, with units (SPEC §3).
+
+`infer` gives an expression's type and reports what is wrong inside it. Bare UPPERCASE enum
+values have no type of their own; they are resolved against what they are compared with, so
+`request.kind == CANCL` is caught with a did-you-mean. An expression already reported has the
+type ERROR, which silences follow-on errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from ttrules import ast
+from ttrules.check.functions import FUNCTIONS
+from ttrules.check.guards import present_if_false, present_if_true
+from ttrules.diagnostics import Diagnostic, Severity, did_you_mean
+from ttrules.schema import types as t
+from ttrules.schema.fields import OUTCOME_FIELDS, Schema
+from ttrules.syntax.format import format_expr
+
+_UNIT_HINT = {
+    ("money", "number"): "give the number its currency, e.g. `50 USD`",
+    ("money", "int"): "give the number its currency, e.g. `50 USD`",
+    ("duration", "number"): "give the number its unit, e.g. `3d` or `12h`",
+    ("duration", "int"): "give the number its unit, e.g. `3d` or `12h`",
+    ("timestamp", "duration"): "subtract timestamps to get a duration: "
+                               "`case.now - order.paid_at <= 1h`",
+    ("timestamp", "int"): "subtract timestamps to get a duration, then compare with `2d`",
+}
+
+
+@dataclass
+class Scope:
+    """What an expression may refer to where it stands."""
+
+    present: frozenset[str] = frozenset()  # optional fields proven present here
+    settings_allowed: bool = True
+
+    def with_present(self, paths: Iterable[str]) -> Scope:
+        return Scope(self.present | frozenset(paths), self.settings_allowed)
+
+
+@dataclass
+class TypeChecker:
+    schema: Schema
+    settings: dict[str, t.Type]
+    report_currency: str = "USD"
+    fx: frozenset[str] = frozenset()
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def error(self, code: str, message: str, node: ast.Node, label: str = "", help: str = "",
+              severity: Severity = Severity.ERROR) -> t.Type:
+        self.diagnostics.append(Diagnostic(code, message, node.span, severity, label, help))
+        return t.ERROR
+
+    # -- entry points
+    def condition(self, expr: ast.Expr, scope: Scope, what: str) -> None:
+        found = self.infer(expr, scope)
+        if found not in (t.BOOL, t.ERROR):
+            self.error("TTR113", f"{what} must be true or false, not {found.display()}", expr,
+                       label=f"this is {found.display()}",
+                       help="compare it, e.g. `order.total > 0 USD`")
+
+    def expect(self, expr: ast.Expr, expected: tuple[t.Type, ...], scope: Scope, what: str) -> t.Type:
+        """Check that `expr` has one of `expected`; enum literals are resolved against them."""
+        if isinstance(expr, ast.EnumLit):
+            enums = [e for e in expected if e.kind == "enum"]
+            if enums:
+                return self._enum_member(expr, enums[0])
+        found = self.infer(expr, scope)
+        if found == t.ERROR or any(_assignable(found, e) for e in expected):
+            return found
+        wanted = " or ".join(e.display() for e in expected)
+        return self.error("TTR109", f"{what} must be {wanted}, not {found.display()}", expr,
+                          label=f"this is {found.display()}")
+
+    # -- inference
+    def infer(self, expr: ast.Expr, scope: Scope, allow_optional: bool = False) -> t.Type:
+        match expr:
+            case ast.NumberLit(value=v):
+                return t.INT if v == v.to_integral_value() and v.as_tuple().exponent == 0 else t.NUMBER
+            case ast.PercentLit():
+                return t.PERCENT
+            case ast.MoneyLit(currency=c):
+                self._check_currency(c, expr)
+                return t.MONEY
+            case ast.DurationLit():
+                return t.DURATION
+            case ast.StringLit():
+                return t.STR
+            case ast.BoolLit():
+                return t.BOOL
+            case ast.EnumLit(name=n):
+                return self.error("TTR102", f"`{n}` is an enum value with nothing to compare it "
+                                  "with", expr, help="compare a field with it, e.g. "
+                                  f"`request.kind == {n}`; strings are written in quotes")
+            case ast.SetLit(items=items):
+                return self._set_literal(items, scope, None)
+            case ast.FieldRef():
+                return self._field(expr, scope, allow_optional)
+            case ast.SettingRef(name=n):
+                return self._setting(n, expr, scope)
+            case ast.Not(operand=o):
+                self.condition(o, scope, "the operand of `not`")
+                return t.BOOL
+            case ast.Neg(operand=o):
+                found = self.infer(o, scope)
+                if found.kind not in ("int", "number", "percent", "money", "duration", "error"):
+                    return self.error("TTR104", f"cannot negate {found.display()}", expr)
+                return found
+            case ast.And(items=items) | ast.Or(items=items):
+                local = scope
+                for item in items:
+                    self.condition(item, local, f"each side of `{'and' if isinstance(expr, ast.And) else 'or'}`")
+                    facts = present_if_true(item) if isinstance(expr, ast.And) else present_if_false(item)
+                    local = local.with_present(facts)
+                return t.BOOL
+            case ast.Compare(op=op, left=left, right=right):
+                self._comparison(op, left, right, expr, scope)
+                return t.BOOL
+            case ast.In(item=item, collection=coll):
+                self._membership(item, coll, expr, scope)
+                return t.BOOL
+            case ast.Between(value=v, low=lo, high=hi):
+                self._comparison("<=", lo, v, expr, scope)
+                self._comparison("<=", v, hi, expr, scope)
+                return t.BOOL
+            case ast.Has(target=target):
+                if not isinstance(target, ast.FieldRef):
+                    return self.error("TTR118", "`has` takes a field path", target,
+                                      help="e.g. `has(order.paid_at)`")
+                self._field(target, scope, allow_optional=True)
+                return t.BOOL
+            case ast.Coalesce(value=v, default=d):
+                left = self.infer(v, scope, allow_optional=True)
+                right = self.infer(d, scope)
+                if t.ERROR not in (left, right) and not _comparable(left, right):
+                    return self.error("TTR102", f"`??` default is {right.display()} but the value "
+                                      f"is {left.display()}", d)
+                return left
+            case ast.Arith(op=op, left=left, right=right):
+                return self._arith(op, left, right, expr, scope)
+            case ast.Call(name=name, args=args):
+                return self._call(name, args, expr, scope)
+        return t.ERROR
+
+    # -- pieces
+    def _field(self, ref: ast.FieldRef, scope: Scope, allow_optional: bool) -> t.Type:
+        spec = self.schema.get(ref.path)
+        if spec is None:
+            if ref.path in OUTCOME_FIELDS or ref.path.startswith("outcome."):
+                return self.error("TTR101", f"`{ref.path}` is what happened later; rules cannot "
+                                  "read it", ref, help="outcome fields are for `ttrules simulate`")
+            return self.error("TTR101", f"unknown field `{ref.path}`", ref,
+                              label="not in the case schema",
+                              help=did_you_mean(ref.path, self.schema.fields)
+                              or "see `ttrules schema`, or declare it under `fields:` in "
+                                 "ttrules.yaml")
+        if spec.optional and not allow_optional and ref.path not in scope.present:
+            self.error("TTR105", f"`{ref.path}` is optional and may be missing", ref,
+                       label="used without a guard",
+                       help=f"guard it with `has({ref.path}) and ...` or give a default: "
+                            f"`{ref.path} ?? VALUE`")
+        return spec.type
+
+    def _setting(self, name: str, node: ast.Node, scope: Scope) -> t.Type:
+        if not scope.settings_allowed:
+            return self.error("TTR115", f"setting `{name}` is read inside a setting", node,
+                              help="compute settings from case fields only")
+        if name not in self.settings:
+            return self.error("TTR106", f"unknown setting `{name}`", node,
+                              label="no ruleset sets it",
+                              help=did_you_mean(name, self.settings)
+                              or f"add `set {name} = VALUE` to a ruleset")
+        return self.settings[name]
+
+    def _check_currency(self, currency: str, node: ast.Node) -> None:
+        if currency != self.report_currency and currency not in self.fx:
+            self.error("TTR112", f"no FX rate for {currency}", node, severity=Severity.WARNING,
+                       label=f"report currency is {self.report_currency}",
+                       help=f"add `{currency}: RATE` under `fx:` in ttrules.yaml; comparing "
+                            f"with amounts in other currencies errors at run time")
+
+    def _enum_member(self, lit: ast.EnumLit, expected: t.Type) -> t.Type:
+        members = self.schema.enums.get(expected.enum, ())
+        if lit.name not in members:
+            return self.error("TTR103", f"`{lit.name}` is not a {expected.enum} value", lit,
+                              help=did_you_mean(lit.name, members)
+                              or f"{expected.enum} is one of {', '.join(members)}")
+        return expected
+
+    def _set_literal(self, items: tuple[ast.Expr, ...], scope: Scope,
+                     element: t.Type | None) -> t.Type:
+        found = element
+        for item in items:
+            if isinstance(item, ast.EnumLit):
+                if element is not None and element.kind == "enum":
+                    self._enum_member(item, element)
+                elif element is not None and element != t.ERROR:
+                    self._literal_mismatch(item, element)
+                continue
+            item_type = self.infer(item, scope)
+            if found is None:
+                found = item_type
+            elif t.ERROR not in (found, item_type) and not _comparable(found, item_type):
+                self.error("TTR102", f"set mixes {found.display()} and {item_type.display()}", item)
+        return t.set_of(found or t.ERROR)
+
+    def _literal_mismatch(self, lit: ast.EnumLit, other: t.Type) -> t.Type:
+        hint = f'strings are written in quotes: `"{lit.name}"`' if other == t.STR else ""
+        if other.kind == "money" and len(lit.name) == 3:
+            hint = f"write an amount: `50 {lit.name}`"
+        return self.error("TTR102", f"`{lit.name}` is an enum value, but it is compared with "
+                          f"{other.display()}", lit, help=hint)
+
+    def _side(self, expr: ast.Expr, other: ast.Expr, scope: Scope) -> t.Type:
+        """The type of one comparison side, resolving an enum literal against the other side."""
+        if isinstance(expr, ast.EnumLit):
+            other_type = self.infer(other, scope) if not isinstance(other, ast.EnumLit) else t.ERROR
+            if other_type.kind == "enum":
+                return self._enum_member(expr, other_type)
+            if other_type != t.ERROR:
+                return self._literal_mismatch(expr, other_type)
+            return self.error("TTR102", "two enum values compared with each other", expr)
+        return self.infer(expr, scope)
+
+    def _comparison(self, op: str, left: ast.Expr, right: ast.Expr, node: ast.Node,
+                    scope: Scope) -> None:
+        if isinstance(left, ast.EnumLit) or isinstance(right, ast.EnumLit):
+            lit, other = (left, right) if isinstance(left, ast.EnumLit) else (right, left)
+            found = self._side(lit, other, scope)
+            if found != t.ERROR and op not in ("==", "!="):
+                self.error("TTR102", f"`{op}` does not order enum values", node,
+                           help="use `==`, `!=` or `in {...}`")
+            return
+        lt, rt = self.infer(left, scope), self.infer(right, scope)
+        if t.ERROR in (lt, rt):
+            return
+        if not _comparable(lt, rt):
+            hint = _UNIT_HINT.get((lt.kind, rt.kind)) or _UNIT_HINT.get((rt.kind, lt.kind), "")
+            self.error("TTR102", f"cannot compare {lt.display()} with {rt.display()}", node,
+                       label=f"{lt.display()} {op} {rt.display()}", help=hint)
+            return
+        if op not in ("==", "!=") and not (lt.is_ordered and rt.is_ordered):
+            self.error("TTR102", f"`{op}` does not order {lt.display()} values", node,
+                       help="use `==` or `!=`" + (" or `in {...}`" if lt.kind == "enum" else ""))
+
+    def _membership(self, item: ast.Expr, coll: ast.Expr, node: ast.Node, scope: Scope) -> None:
+        if isinstance(coll, ast.SetLit):
+            if isinstance(item, ast.EnumLit):
+                self.error("TTR102", "an enum value tested against a set of literals", item)
+                return
+            item_type = self.infer(item, scope)
+            if item_type == t.ERROR:
+                return
+            set_type = self._set_literal(coll.items, scope, item_type)
+            element = set_type.element or t.ERROR
+            if element != t.ERROR and item_type.kind != "enum" and not _comparable(item_type, element):
+                self.error("TTR102", f"{item_type.display()} tested against a set of "
+                           f"{element.display()}", node)
+            return
+        coll_type = self.infer(coll, scope)
+        if coll_type == t.ERROR:
+            return
+        if coll_type.kind != "set":
+            self.error("TTR102", f"`in` needs a set on its right, not {coll_type.display()}", coll,
+                       help="write a set: `x in {A, B}`")
+            return
+        element = coll_type.element or t.ERROR
+        if isinstance(item, ast.EnumLit):
+            if element.kind == "enum":
+                self._enum_member(item, element)
+            elif element != t.ERROR:
+                self._literal_mismatch(item, element)
+            return
+        item_type = self.infer(item, scope)
+        if t.ERROR not in (item_type, element) and not _comparable(item_type, element):
+            self.error("TTR102", f"{item_type.display()} tested against a set of "
+                       f"{element.display()}", node)
+
+    def _arith(self, op: str, left: ast.Expr, right: ast.Expr, node: ast.Node, scope: Scope) -> t.Type:
+        lt, rt = self.infer(left, scope), self.infer(right, scope)
+        if t.ERROR in (lt, rt):
+            return t.ERROR
+        result = arith_type(op, lt, rt)
+        if result is None:
+            hint = {
+                ("money", "int"): "give the number its currency, e.g. `5 USD`",
+                ("money", "number"): "give the number its currency, e.g. `5 USD`",
+                ("timestamp", "timestamp"): "subtract timestamps (`a - b`) to get a duration",
+                ("money", "money"): "multiply money by a number or a percentage",
+            }.get((lt.kind, rt.kind), "")
+            return self.error("TTR104", f"`{op}` is not defined for {lt.display()} and "
+                              f"{rt.display()}", node, label=f"{lt.display()} {op} {rt.display()}",
+                              help=hint)
+        return result
+
+    def _call(self, name: str, args: tuple[ast.Expr, ...], node: ast.Node, scope: Scope) -> t.Type:
+        if name not in FUNCTIONS:
+            return self.error("TTR107", f"unknown function `{name}`", node,
+                              help=did_you_mean(name, FUNCTIONS) or
+                              "functions: " + ", ".join(FUNCTIONS))
+        types = [self.infer(a, scope) for a in args]
+        if t.ERROR in types:
+            return t.ERROR
+        signature = FUNCTIONS[name]
+        if name in ("min", "max"):
+            if len(args) < 2:
+                return self.error("TTR107", f"`{name}` needs at least two arguments", node,
+                                  help=signature)
+            first = types[0]
+            if not first.is_ordered or any(not _comparable(first, x) for x in types[1:]):
+                return self.error("TTR107", f"`{name}` needs values of one ordered type", node,
+                                  help=signature)
+            return first if all(x == first for x in types) else t.NUMBER
+        if len(args) != 1:
+            return self.error("TTR107", f"`{name}` takes one argument, not {len(args)}", node,
+                              help=signature)
+        kind = types[0].kind
+        if name == "abs" and kind in ("int", "number", "percent", "money", "duration"):
+            return types[0]
+        if name == "lower" and kind == "str":
+            return t.STR
+        if name == "days" and kind == "duration":
+            return t.NUMBER
+        return self.error("TTR107", f"`{name}` does not take {types[0].display()}", node,
+                          help=signature)
+
+
+def _assignable(found: t.Type, expected: t.Type) -> bool:
+    if found == expected:
+        return True
+    if expected.kind == "number" and found.kind in ("int", "percent"):
+        return True
+    return False
+
+
+def _comparable(a: t.Type, b: t.Type) -> bool:
+    if a == b:
+        return True
+    if a.is_numeric and b.is_numeric:
+        return True
+    if a.kind == "set" and b.kind == "set":
+        return a.element is None or b.element is None or _comparable(a.element, b.element) \
+            or t.ERROR in (a.element, b.element)
+    return False
+
+
+def arith_type(op: str, a: t.Type, b: t.Type) -> t.Type | None:
+    """The unit rules: the type of `a op b`, or None when the units do not work out."""
+    num = ("int", "number", "percent")
+    ka, kb = a.kind, b.kind
+    if op in "+-":
+        if ka == kb and ka in ("int", "money", "duration", "percent"):
+            return a
+        if ka in num and kb in num:
+            return t.NUMBER
+        if ka == "timestamp" and kb == "duration":
+            return t.TIMESTAMP
+        if op == "+" and ka == "duration" and kb == "timestamp":
+            return t.TIMESTAMP
+        if op == "-" and ka == kb == "timestamp":
+            return t.DURATION
+        return None
+    if op == "*":
+        if ka == kb == "int":
+            return t.INT
+        if ka in num and kb in num:
+            return t.NUMBER
+        for x, y in ((ka, kb), (kb, ka)):
+            if x == "money" and y in num:
+                return t.MONEY
+            if x == "duration" and y in num:
+                return t.DURATION
+        return None
+    if op == "/":
+        if ka in num and kb in num:
+            return t.NUMBER
+        if ka in ("money", "duration") and kb in num:
+            return a
+        if ka == kb and ka in ("money", "duration"):
+            return t.NUMBER
+        return None
+    return None
+
+
+def describe(expr: ast.Expr) -> str:
+    return format_expr(expr)

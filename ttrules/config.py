@@ -1,0 +1,131 @@
+"""`ttrules.yaml`: the stack, default resolution, currency, FX table, costs and extensions."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from ttrules.actions import RESOLUTIONS_WITHOUT_ARGS
+from ttrules.diagnostics import Diagnostic, did_you_mean
+from ttrules.source import SourceFile, Span, relative_display
+from ttrules.syntax.load import decode_text
+from ttrules.syntax.yaml_source import YNode, plain_value, read_yaml
+
+CONFIG_NAME = "ttrules.yaml"
+MAX_CONFIG_BYTES = 1024 * 1024
+
+
+class Costs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    review_minutes: Decimal = Decimal(6)
+    agent_hour: str = "4 USD"
+
+
+class Config(BaseModel):
+    """The parsed `ttrules.yaml`; every key has a default so a bare directory works too."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    stack: list[str] = Field(default_factory=lambda: ["rulesets/"])
+    layers: list[str] = Field(default_factory=lambda: ["platform", "merchant"])
+    fail_closed: list[str] = Field(default_factory=lambda: ["platform"])
+    default: str = "review"
+    currency: str = "USD"
+    fx: dict[str, Decimal] = Field(default_factory=dict)
+    costs: Costs = Field(default_factory=Costs)
+    fields: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("stack", mode="before")
+    @classmethod
+    def _one_path(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @field_validator("default")
+    @classmethod
+    def _default_is_resolution(cls, value: str) -> str:
+        if value not in RESOLUTIONS_WITHOUT_ARGS:
+            hint = did_you_mean(value, RESOLUTIONS_WITHOUT_ARGS)
+            raise ValueError(f"`{value}` is not a resolution without arguments "
+                             f"({', '.join(RESOLUTIONS_WITHOUT_ARGS)}){'; ' + hint if hint else ''}")
+        return value
+
+    @field_validator("currency")
+    @classmethod
+    def _currency_code(cls, value: str) -> str:
+        if len(value) != 3 or not value.isalpha() or not value.isupper():
+            raise ValueError(f"`{value}` is not an ISO 4217 code such as USD")
+        return value
+
+    @field_validator("fx")
+    @classmethod
+    def _positive_rates(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
+        for code, rate in value.items():
+            if len(code) != 3 or not code.isupper():
+                raise ValueError(f"`{code}` is not an ISO 4217 code such as MYR")
+            if rate <= 0:
+                raise ValueError(f"the rate for {code} must be positive")
+        return value
+
+    def fx_rates(self) -> dict[str, Decimal]:
+        """Units of the report currency per unit of each currency, the report currency included."""
+        return {**self.fx, self.currency: Decimal(1)}
+
+
+def _node_at(root: YNode, loc: tuple[Any, ...]) -> YNode:
+    node = root
+    for key in loc:
+        if node.kind == "map":
+            match = next(((k, v) for k, v in node.pairs if k.value == str(key)), None)
+            if match is None:
+                return node
+            node = match[0] if key == loc[-1] else match[1]
+        elif node.kind == "seq" and isinstance(key, int) and key < len(node.items):
+            node = node.items[key]
+        else:
+            return node
+    return node
+
+
+def load_config(path: Path) -> tuple[Config | None, list[Diagnostic]]:
+    shown = relative_display(path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        return None, [Diagnostic("TTR119", f"cannot read {CONFIG_NAME}: {error.strerror}", None,
+                                 path=shown)]
+    if len(data) > MAX_CONFIG_BYTES:
+        return None, [Diagnostic("TTR009", "the configuration file is too large", None, path=shown)]
+    text, diagnostics = decode_text(data, shown)
+    if text is None:
+        return None, diagnostics
+    source = SourceFile(shown, text)
+    root, diagnostics = read_yaml(source)
+    if diagnostics:
+        return None, diagnostics
+    if root is None:
+        return Config(), []
+    if root.kind != "map":
+        return None, [Diagnostic("TTR119", f"{CONFIG_NAME} must be a mapping", root.span)]
+    try:
+        return Config.model_validate(plain_value(root)), []
+    except ValidationError as error:
+        result = []
+        for item in error.errors(include_url=False):
+            loc = tuple(item["loc"])
+            node = _node_at(root, loc)
+            key = ".".join(str(p) for p in loc)
+            message = item["msg"].removeprefix("Value error, ")
+            help = ""
+            if item["type"] == "extra_forbidden":
+                message = f"unknown key `{key}`"
+                help = did_you_mean(str(loc[-1]), list(Config.model_fields)
+                                    + list(Costs.model_fields))
+            result.append(Diagnostic("TTR119", f"{key}: {message}", node.span, help=help))
+        return None, result
+
+
+def config_span(source: SourceFile) -> Span:
+    return Span(source, 0, 0)

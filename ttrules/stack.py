@@ -1,0 +1,84 @@
+"""A stack: the configuration plus every ruleset it names, strongest layer first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ttrules import ast
+from ttrules.config import CONFIG_NAME, Config, load_config
+from ttrules.diagnostics import Diagnostic, Severity, did_you_mean
+from ttrules.schema.fields import Schema, default_schema, extend_schema
+from ttrules.source import relative_display
+from ttrules.syntax.load import find_rule_files, load_ruleset_file
+
+
+@dataclass(frozen=True)
+class Stack:
+    config: Config
+    schema: Schema
+    rulesets: tuple[ast.Ruleset, ...]  # strongest layer first, then in the order they were read
+    files: tuple[Path, ...] = field(default=())
+
+    @property
+    def layers(self) -> tuple[str, ...]:
+        return tuple(self.config.layers)
+
+    def layer_index(self, layer: str) -> int:
+        return self.config.layers.index(layer)
+
+
+def find_config(explicit: Path | None, start: Path | None = None) -> Path | None:
+    if explicit is not None:
+        return explicit
+    candidate = (start or Path.cwd()) / CONFIG_NAME
+    return candidate if candidate.is_file() else None
+
+
+def load_stack(paths: list[Path] | None = None, config_path: Path | None = None,
+               ) -> tuple[Stack | None, list[Diagnostic]]:
+    """Read the configuration and rule files; every problem is reported, none is fatal alone."""
+    diagnostics: list[Diagnostic] = []
+    config_file = find_config(config_path)
+    config = Config()
+    if config_file is not None:
+        loaded, problems = load_config(config_file)
+        diagnostics += problems
+        if loaded is None:
+            return None, diagnostics
+        config = loaded
+    base = config_file.parent if config_file is not None else Path.cwd()
+    roots = paths if paths else [base / entry for entry in config.stack]
+    files: list[Path] = []
+    for root in roots:
+        if not root.exists():
+            diagnostics.append(Diagnostic("TTR015", "no such file or directory", None,
+                                          path=relative_display(root)))
+            continue
+        files.extend(f for f in find_rule_files(root) if f not in files)
+    schema, problems = extend_schema(default_schema(), config.fields)
+    shown_config = relative_display(config_file) if config_file else CONFIG_NAME
+    for _, message in problems:
+        diagnostics.append(Diagnostic("TTR121", message, None, path=shown_config,
+                                      help="types: int, number, money, duration, timestamp, str, "
+                                           "bool, set[str], an enum name; add ? for optional"))
+    rulesets: list[ast.Ruleset] = []
+    for path in files:
+        ruleset, problems = load_ruleset_file(path)
+        diagnostics += problems
+        if ruleset is None:
+            continue
+        if ruleset.layer not in config.layers:
+            diagnostics.append(Diagnostic(
+                "TTR111", f"unknown layer `{ruleset.layer}`", ruleset.layer_span,
+                label=f"the stack's layers are {', '.join(config.layers)}",
+                help=did_you_mean(ruleset.layer, config.layers)
+                or "add it to `layers:` in ttrules.yaml"))
+            continue
+        rulesets.append(ruleset)
+    if not files and not any(d.code == "TTR015" for d in diagnostics):
+        diagnostics.append(Diagnostic("TTR122", "no rule files (.ttr, .yaml, .yml) found", None,
+                                      path=", ".join(relative_display(r) for r in roots),
+                                      severity=Severity.ERROR))
+    rulesets.sort(key=lambda r: config.layers.index(r.layer))
+    return Stack(config, schema, tuple(rulesets), tuple(files)), diagnostics

@@ -1,0 +1,49 @@
+"""The library entry point: load a stack, check it, and decide cases.
+
+    engine, diagnostics = Engine.load([Path("rulesets/")])
+    decision = engine.decide({"order": {...}, "request": {...}})
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ttrules.check import check_stack
+from ttrules.diagnostics import Diagnostic, has_errors
+from ttrules.evaluate.cascade import decide
+from ttrules.evaluate.decision import Decision
+from ttrules.evaluate.prepare import PreparedStack, prepare
+from ttrules.schema.case import case_values, parse_case
+from ttrules.stack import Stack, load_stack
+
+
+@dataclass(frozen=True)
+class Engine:
+    stack: Stack
+    prepared: PreparedStack
+
+    @classmethod
+    def from_stack(cls, stack: Stack) -> Engine:
+        return cls(stack, prepare(stack))
+
+    @classmethod
+    def load(cls, paths: list[Path] | None = None, config: Path | None = None,
+             ) -> tuple[Engine | None, list[Diagnostic]]:
+        """A checked engine, or None with the diagnostics that prevent one."""
+        stack, diagnostics = load_stack(paths, config)
+        if stack is None:
+            return None, diagnostics
+        diagnostics += check_stack(stack)
+        if has_errors(diagnostics):
+            return None, diagnostics
+        return cls.from_stack(stack), diagnostics
+
+    def values(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        """A raw case record to field values; raises CaseError for an invalid record."""
+        return case_values(parse_case(record), self.stack.schema)
+
+    def decide(self, record: Mapping[str, Any], *, explain: bool = False) -> Decision:
+        return decide(self.prepared, self.values(record), explain=explain)

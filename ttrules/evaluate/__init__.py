@@ -1,0 +1,1 @@
+"""The evaluate stage: the reference interpreter, the platform-override cascade, explanations."""

@@ -1,0 +1,98 @@
+"""Decisions and their explanations, as data.
+
+A decision carries the value of each slot and which rule set it; its trace (when asked for)
+says, for every rule, why it won, lost, was vetoed, did not match or errored. Renderers for
+text and JSON live in `explain.py`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class RuleRef:
+    layer: str
+    ruleset: str
+    name: str
+    path: str
+    line: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.layer}/{self.name}"
+
+    @property
+    def location(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+@dataclass(frozen=True)
+class ActionValue:
+    action: str
+    args: dict[str, Any] = field(default_factory=dict)
+    rule: RuleRef | None = None  # None: the stack's default
+    fail_closed: bool = False  # set because a rule of a fail-closed layer errored
+
+
+@dataclass(frozen=True)
+class FailedCondition:
+    text: str  # the conjunct that was false, as canonical DSL
+    observed: tuple[tuple[str, str], ...]  # (field or setting, value) pairs it read
+    needed: str = ""  # e.g. "< 50 USD"
+
+
+@dataclass(frozen=True)
+class RuleError:
+    rule: RuleRef
+    message: str
+    fail_closed: bool
+
+
+@dataclass(frozen=True)
+class Clamp:
+    limit: RuleRef
+    text: str
+    before: Any
+    after: Any
+
+
+@dataclass(frozen=True)
+class SettingTrace:
+    name: str
+    value: Any
+    set_by: RuleRef | None
+    clamps: tuple[Clamp, ...] = ()
+    error: str = ""
+
+
+@dataclass
+class RuleTrace:
+    rule: RuleRef
+    kind: str  # "rule" | "forbid"
+    status: str  # won | lost | vetoed | no_match | errored | not_applicable | matched
+    priority: int = 0
+    won: list[str] = field(default_factory=list)  # slots this rule set
+    lost: list[tuple[str, str]] = field(default_factory=list)  # (slot, why)
+    vetoed_by: RuleRef | None = None
+    vetoes: list[RuleRef] = field(default_factory=list)  # forbids: the rules they set aside
+    failed: FailedCondition | None = None
+    error: str = ""
+
+
+@dataclass
+class Decision:
+    case_id: str
+    resolution: ActionValue
+    fulfillment: ActionValue | None = None
+    route: ActionValue | None = None
+    tags: list[ActionValue] = field(default_factory=list)
+    notify: list[ActionValue] = field(default_factory=list)
+    settings: dict[str, SettingTrace] = field(default_factory=dict)
+    errors: list[RuleError] = field(default_factory=list)
+    held: dict[str, RuleRef] = field(default_factory=dict)  # slots left empty by a fail-closed error
+    trace: list[RuleTrace] | None = None
+
+    def slot(self, name: str) -> ActionValue | None:
+        return getattr(self, name)  # type: ignore[no-any-return]

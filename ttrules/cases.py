@@ -1,0 +1,71 @@
+"""Reading case files: one JSON object, or JSON Lines where each bad row is reported and skipped."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any
+
+
+class CaseFileError(Exception):
+    """A whole case file cannot be read; the message names the file (and line and column)."""
+
+
+@dataclass(frozen=True)
+class Row:
+    number: int  # 1-based line number
+    record: dict[str, Any] | None
+    error: str = ""
+
+
+def loads(text: str) -> Any:
+    # Floats become Decimal: money must never pass through binary floating point.
+    return json.loads(text, parse_float=Decimal)
+
+
+def read_case_file(path: str, stdin: IO[str]) -> dict[str, Any]:
+    name = "<stdin>" if path == "-" else path
+    try:
+        text = stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CaseFileError(f"{name}: no such file") from None
+    except UnicodeDecodeError as error:
+        raise CaseFileError(f"{name}: not valid UTF-8 (byte {error.start})") from None
+    except OSError as error:
+        raise CaseFileError(f"{name}: cannot read: {error.strerror}") from None
+    try:
+        record = loads(text)
+    except json.JSONDecodeError as error:
+        raise CaseFileError(f"{name}:{error.lineno}:{error.colno}: invalid JSON: {error.msg}") from None
+    except RecursionError:
+        raise CaseFileError(f"{name}: JSON nested too deeply") from None
+    if not isinstance(record, dict):
+        raise CaseFileError(f"{name}: a case must be a JSON object, not {type(record).__name__}")
+    return record
+
+
+def iter_jsonl(handle: IO[bytes]) -> Iterator[Row]:
+    """Rows of a JSON Lines stream; a row that is not a JSON object is returned with its error."""
+    for number, raw in enumerate(handle, start=1):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            yield Row(number, None, f"not valid UTF-8 (byte {error.start})")
+            continue
+        if not line.strip():
+            continue
+        try:
+            record = loads(line)
+        except json.JSONDecodeError as error:
+            yield Row(number, None, f"invalid JSON at column {error.colno}: {error.msg}")
+            continue
+        except RecursionError:
+            yield Row(number, None, "JSON nested too deeply")
+            continue
+        if not isinstance(record, dict):
+            yield Row(number, None, f"a case must be a JSON object, not {type(record).__name__}")
+            continue
+        yield Row(number, record)

@@ -43,7 +43,8 @@ def check_actions(actions: tuple[ast.Action, ...], scope: Scope, checker: TypeCh
                           help=did_you_mean(action.name, ACTIONS) or
                           "actions: " + ", ".join(ACTIONS))
             continue
-        if spec.slot in ONE_VALUED_SLOTS:
+        # Fulfillment may list several steps (a plan); resolution and route take one action.
+        if spec.slot in ONE_VALUED_SLOTS and spec.slot != "fulfillment":
             if spec.slot in slots_taken:
                 checker.error("TTR117", f"{owner} sets `{spec.slot}` twice "
                               f"(`{slots_taken[spec.slot].name}` and `{action.name}`)", action,

@@ -140,12 +140,21 @@ def _observed(expr: ast.Expr, env: Env) -> tuple[tuple[str, str], ...]:
 
 def _failed(conjunct: ast.Expr, env: Env) -> FailedCondition:
     needed = ""
+    observed = _observed(conjunct, env)
+    if isinstance(conjunct, ast.Compare | ast.Between | ast.In):
+        left = conjunct.left if isinstance(conjunct, ast.Compare) else \
+            conjunct.value if isinstance(conjunct, ast.Between) else conjunct.item
+        if not isinstance(left, ast.FieldRef | ast.SettingRef) and ast.children(left):
+            try:
+                observed = ((format_expr(left), render_value(safely(left, env))), *observed)
+            except EvalError:
+                pass
     if isinstance(conjunct, ast.Compare) and not isinstance(conjunct.right, ast.FieldRef):
         try:
             needed = f"{conjunct.op} {render_value(safely(conjunct.right, env))}"
         except EvalError:
             needed = ""
-    return FailedCondition(format_expr(conjunct), _observed(conjunct, env), needed)
+    return FailedCondition(format_expr(conjunct), observed, needed)
 
 
 def match_condition(when: ast.Expr | None, owner: RulesetEntry, env: Env,
@@ -231,13 +240,19 @@ def decide(prepared: PreparedStack, values: Mapping[str, Any], *, explain: bool 
         return matches[id(entry)].status == "errored" and entry.fail_closed
 
     winners: dict[str, RuleEntry] = {}
-    slot_values: dict[str, ActionValue | None] = {}
+    slot_values: dict[str, Any] = {}
     held: dict[str, RuleRef] = {}
     for slot in ONE_VALUED_SLOTS:
         for entry in prepared.rules:
             if live(entry) and slot in entry.slots:
                 winners[slot] = entry
-                slot_values[slot] = _value(entry, entry.slots[slot], matches[id(entry)])
+                if slot == "fulfillment":
+                    # The fulfillment slot holds the winning rule's plan: its steps in order.
+                    slot_values[slot] = [_value(entry, a, matches[id(entry)])
+                                         for a in entry.rule.actions
+                                         if ACTIONS[a.name].slot == "fulfillment"]
+                else:
+                    slot_values[slot] = _value(entry, entry.slots[slot], matches[id(entry)])
                 break
             if closed(entry) and (slot == "resolution" or slot in entry.slots):
                 # A platform guard that could not be evaluated must not stop guarding.
@@ -272,7 +287,7 @@ def decide(prepared: PreparedStack, values: Mapping[str, Any], *, explain: bool 
     decision = Decision(
         case_id=str(values.get("case.id", "")),
         resolution=resolution,
-        fulfillment=slot_values.get("fulfillment"),
+        fulfillment=slot_values.get("fulfillment") or [],
         route=slot_values.get("route"),
         tags=tags, notify=notify, settings=setting_traces, errors=errors, held=held,
     )

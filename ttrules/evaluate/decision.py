@@ -85,7 +85,7 @@ class RuleTrace:
 class Decision:
     case_id: str
     resolution: ActionValue
-    fulfillment: ActionValue | None = None
+    fulfillment: list[ActionValue] = field(default_factory=list)  # the winning rule's steps
     route: ActionValue | None = None
     tags: list[ActionValue] = field(default_factory=list)
     notify: list[ActionValue] = field(default_factory=list)
@@ -95,4 +95,7 @@ class Decision:
     trace: list[RuleTrace] | None = None
 
     def slot(self, name: str) -> ActionValue | None:
+        """The value of a one-valued slot (for fulfillment: its first step)."""
+        if name == "fulfillment":
+            return self.fulfillment[0] if self.fulfillment else None
         return getattr(self, name)  # type: ignore[no-any-return]

@@ -51,7 +51,7 @@ def decision_json(decision: Decision) -> dict[str, Any]:
     result: dict[str, Any] = {
         "case_id": decision.case_id,
         "resolution": _action_json(decision.resolution),
-        "fulfillment": _action_json(decision.fulfillment),
+        "fulfillment": [_action_json(v) for v in decision.fulfillment],
         "route": _action_json(decision.route),
         "tags": [_action_json(v) for v in decision.tags],
         "notify": [_action_json(v) for v in decision.notify],
@@ -93,9 +93,14 @@ def render_decision(decision: Decision) -> str:
     lines = [f"case {decision.case_id or '(no id)'}"]
     lines.append(f"  resolution   {_action_text(decision.resolution)}")
     for slot in ("fulfillment", "route"):
-        value = decision.slot(slot)
         held = decision.held.get(slot)
-        shown = f"— held by errored {held.label} (fail closed)" if held else _action_text(value)
+        if held:
+            shown = f"— held by errored {held.label} (fail closed)"
+        elif slot == "fulfillment" and decision.fulfillment:
+            steps = [v.action for v in decision.fulfillment]
+            shown = " then ".join(steps[:-1] + [_action_text(decision.fulfillment[-1])])
+        else:
+            shown = _action_text(decision.slot(slot))
         lines.append(f"  {slot:<12} {shown}")
     for slot in ("tags", "notify"):
         values = getattr(decision, slot)

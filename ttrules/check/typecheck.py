@@ -172,7 +172,8 @@ class TypeChecker:
             return self.error("TTR106", f"unknown setting `{name}`", node,
                               label="no ruleset sets it",
                               help=did_you_mean(name, self.settings)
-                              or f"add `set {name} = VALUE` to a ruleset")
+                              or f'if you meant the text, quote it: `"{name}"`; otherwise add '
+                                 f"`set {name} = VALUE` to a ruleset")
         return self.settings[name]
 
     def _check_currency(self, currency: str, node: ast.Node) -> None:

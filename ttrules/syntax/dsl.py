@@ -329,6 +329,9 @@ def _expected_words(expected: set[str]) -> str:
     return ", ".join(words[:-1]) + " or " + words[-1]
 
 
+_RESERVED = STATEMENT_KEYWORDS | {"priority", "when", "then", "because", "and", "or", "not",
+                                  "in", "between", "true", "false"}
+
 _CHAR_HELP = {
     "&": "use `and` instead of `&&`",
     "|": "use `or` instead of `||`",
@@ -364,6 +367,8 @@ def _syntax_error(error: lark.exceptions.LarkError, ctx: _Context, text: str) ->
             help_text = "use `==` to compare"
         elif str(token).upper() in {"AND", "OR", "NOT"} and str(token) != str(token).lower():
             help_text = f"keywords are lower case: `{str(token).lower()}`"
+        elif "IDENT" in expected and str(token) in _RESERVED:
+            help_text = f"`{token}` is a reserved word; choose another name"
         elif token.type == "IDENT" and "COMMA" in expected:
             help_text = "separate actions with `,`"
         ctx.error("TTR002", f"unexpected `{_shorten(str(token))}`", ctx.token_span(token),
@@ -433,18 +438,24 @@ def _expressions_in(item: Any) -> list[ast.Expr | None]:
 
 
 def split_statements(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, str]]]:
-    """Statement chunks (start, end) and comments (offset, text) of a DSL file."""
+    """Statement chunks (start, end) and comments (offset, text) of a DSL file.
+
+    A chunk starts at a statement keyword that begins a line. Splitting less often is always
+    correct (the grammar accepts several statements in a chunk); it only coarsens recovery.
+    Keywords are not reserved where the grammar expects a name (`set limit = 5`), which is
+    why a keyword in the middle of a line never starts a chunk.
+    """
     starts: list[int] = []
     comments: list[tuple[int, str]] = []
-    previous = ""
+    previous_end = 0
     for match in _SCAN.finditer(text):
         token = match.group()
+        first_on_line = previous_end == 0 or "\n" in text[previous_end : match.start()]
+        previous_end = match.end()
         if token.startswith("#"):
             comments.append((match.start(), token[1:].strip()))
-            continue
-        if token in STATEMENT_KEYWORDS and previous != ".":
+        elif token in STATEMENT_KEYWORDS and first_on_line:
             starts.append(match.start())
-        previous = token
     if not starts or (text[: starts[0]].strip() and not _only_comments(text[: starts[0]])):
         starts.insert(0, 0)
     bounds = starts + [len(text)]

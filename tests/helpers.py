@@ -1,0 +1,68 @@
+"""Shared test helpers: build an engine from inline rule texts, merge partial cases."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ttrules.check import check_stack
+from ttrules.config import Config
+from ttrules.diagnostics import has_errors, render_text_all
+from ttrules.engine import Engine
+from ttrules.schema.fields import default_schema, extend_schema
+from ttrules.stack import Stack
+from ttrules.syntax import parse_ruleset_text
+
+ROOT = Path(__file__).resolve().parents[1]
+
+BASE_CASE: dict[str, Any] = {
+    "case": {"id": "t-1", "market": "MY"},
+    "order": {"status": "AWAITING_SHIPMENT", "total": "20.00 USD", "category": "apparel",
+              "sku": "SKU-1", "created_at": "2026-05-01T09:00:00Z",
+              "paid_at": "2026-05-01T10:00:00Z"},
+    "request": {"kind": "CANCEL", "reason": "CHANGED_MIND", "created_at": "2026-05-01T14:00:00Z"},
+    "buyer": {"credit_score": 90, "orders_90d": 3, "refunds_90d": 0, "account_age_days": 365},
+}
+
+
+def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """Deep-merge a partial case into a base case; `null` deletes a key."""
+    result = copy.deepcopy(base)
+    for key, value in override.items():
+        if value is None:
+            result.pop(key, None)
+        elif isinstance(value, dict) and isinstance(result.get(key), dict):
+            result[key] = merge(result[key], value)
+        else:
+            result[key] = copy.deepcopy(value)
+    return result
+
+
+def engine_from_texts(texts: list[str], config: dict[str, Any] | None = None) -> Engine:
+    cfg = Config.model_validate(config or {})
+    schema, problems = extend_schema(default_schema(), cfg.fields)
+    assert not problems, problems
+    rulesets = []
+    for i, text in enumerate(texts):
+        path = f"inline{i}.yaml" if text.lstrip().startswith("ruleset:") else f"inline{i}.ttr"
+        ruleset, diagnostics = parse_ruleset_text(text, path)
+        assert ruleset is not None and not has_errors(diagnostics), render_text_all(diagnostics)
+        rulesets.append(ruleset)
+    rulesets.sort(key=lambda r: cfg.layers.index(r.layer))
+    stack = Stack(cfg, schema, tuple(rulesets))
+    diagnostics = check_stack(stack)
+    assert not has_errors(diagnostics), render_text_all(diagnostics)
+    return Engine.from_stack(stack)
+
+
+def bundled_engine() -> Engine:
+    engine, diagnostics = Engine.load(None, ROOT / "ttrules.yaml")
+    assert engine is not None, render_text_all(diagnostics)
+    return engine
+
+
+def load_table(path: Path) -> dict[str, Any]:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))

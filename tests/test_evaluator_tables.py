@@ -1,0 +1,100 @@
+"""Table-driven evaluator tests: each row is a case, the expected slots and who set them.
+
+Tables live in tests/tables/*.yaml. A table either carries its own small stack (`stack:`, DSL
+or YAML texts) or runs against the bundled stack (ttrules.yaml at the repository root).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from helpers import BASE_CASE, bundled_engine, engine_from_texts, load_table, merge
+from ttrules.engine import Engine
+from ttrules.evaluate.decision import ActionValue, Decision
+from ttrules.evaluate.explain import decision_json
+from ttrules.values import json_value, render_value
+
+TABLES = sorted((Path(__file__).parent / "tables").glob("*.yaml"))
+_engines: dict[Path, Engine] = {}
+
+
+def _rows() -> list[Any]:
+    rows = []
+    for path in TABLES:
+        table = load_table(path)
+        for row in table["cases"]:
+            rows.append(pytest.param(path, row, id=f"{path.stem}: {row['name']}"))
+    return rows
+
+
+def _engine(path: Path, table: dict[str, Any]) -> Engine:
+    if path not in _engines:
+        _engines[path] = engine_from_texts(table["stack"], table.get("config")) \
+            if "stack" in table else bundled_engine()
+    return _engines[path]
+
+
+def _by(value: ActionValue | None) -> str | None:
+    if value is None:
+        return None
+    return value.rule.label if value.rule else "default"
+
+
+def _check(decision: Decision, expect: dict[str, Any]) -> None:
+    shown = decision_json(decision)
+    for key, wanted in expect.items():
+        if key == "resolution":
+            if isinstance(wanted, dict):
+                assert decision.resolution.action == wanted["action"], shown
+                got = {k: json_value(v) for k, v in decision.resolution.args.items()}
+                assert got == wanted.get("args", {}), shown
+            else:
+                assert decision.resolution.action == wanted, shown
+        elif key == "by":
+            assert _by(decision.resolution) == wanted, shown
+        elif key == "fulfillment":
+            assert [v.action for v in decision.fulfillment] == wanted, shown
+        elif key == "fulfillment_by":
+            assert _by(decision.slot("fulfillment")) == wanted, shown
+        elif key == "route":
+            got = decision.route.args.get("queue") if decision.route else None
+            assert got == wanted, shown
+        elif key == "route_by":
+            assert _by(decision.route) == wanted, shown
+        elif key == "tags":
+            assert [v.args["label"] for v in decision.tags] == wanted, shown
+        elif key == "notify":
+            assert [v.args["template"] for v in decision.notify] == wanted, shown
+        elif key == "errors":
+            assert sorted(e.rule.label for e in decision.errors) == sorted(wanted), shown
+        elif key == "held":
+            assert {k: v.label for k, v in decision.held.items()} == wanted, shown
+        elif key == "fail_closed":
+            assert decision.resolution.fail_closed is wanted, shown
+        elif key == "settings":
+            got = {k: render_value(s.value) for k, s in decision.settings.items()}
+            for name, value in wanted.items():
+                assert got.get(name) == value, shown
+        elif key == "vetoed":
+            assert decision.trace is not None
+            vetoed = sorted(t.rule.label for t in decision.trace if t.status == "vetoed")
+            assert vetoed == sorted(wanted), shown
+        elif key == "lost":
+            assert decision.trace is not None
+            lost = {t.rule.label: dict(t.lost) for t in decision.trace if t.lost}
+            for label, reasons in wanted.items():
+                assert lost.get(label) == reasons, shown
+        else:
+            raise AssertionError(f"unknown expectation `{key}`")
+
+
+@pytest.mark.parametrize(("path", "row"), _rows())
+def test_table_row(path: Path, row: dict[str, Any]) -> None:
+    table = load_table(path)
+    base = merge(BASE_CASE, table.get("base", {}))
+    case = merge(base, row.get("case", {}))
+    decision = _engine(path, table).decide(case, explain=True)
+    _check(decision, row["expect"])

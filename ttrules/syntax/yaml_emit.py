@@ -12,11 +12,36 @@ from ttrules import ast
 from ttrules.syntax.format import format_action, format_expr
 
 
+# Characters YAML reads as line breaks, or does not print, inside a scalar.
+_YAML_UNSAFE = frozenset("\x85\u2028\u2029\ufeff")
+
+
 def scalar(text: str) -> str:
     """A string as a YAML scalar, quoted only where YAML needs it."""
+    if any(c in _YAML_UNSAFE or not c.isprintable() for c in text):
+        return _double_quoted(text)
     dumped = yaml.safe_dump(text, allow_unicode=True, default_flow_style=False, width=10_000)
     dumped = dumped.removesuffix("\n...\n").rstrip("\n")
     return dumped
+
+
+def _double_quoted(text: str) -> str:
+    """A YAML double-quoted scalar with YAML's own escapes (astral characters as \\U)."""
+    out = ['"']
+    for char in text:
+        code = ord(char)
+        if char in '"\\':
+            out.append("\\" + char)
+        elif char.isprintable() and char not in _YAML_UNSAFE:
+            out.append(char)
+        elif code <= 0xFF:
+            out.append(f"\\x{code:02x}")
+        elif code <= 0xFFFF:
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(f"\\U{code:08x}")
+    out.append('"')
+    return "".join(out)
 
 
 def _comments(comments: ast.Comments | tuple[str, ...], indent: str) -> list[str]:

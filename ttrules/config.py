@@ -74,14 +74,15 @@ class Config(BaseModel):
         return {**self.fx, self.currency: Decimal(1)}
 
 
-def _node_at(root: YNode, loc: tuple[Any, ...]) -> YNode:
+def _node_at(root: YNode, loc: tuple[Any, ...], at_key: bool) -> YNode:
+    """The YAML node an error is about: the key itself for an unknown key, else its value."""
     node = root
-    for key in loc:
+    for depth, key in enumerate(loc):
         if node.kind == "map":
             match = next(((k, v) for k, v in node.pairs if k.value == str(key)), None)
             if match is None:
                 return node
-            node = match[0] if key == loc[-1] else match[1]
+            node = match[0] if at_key and depth == len(loc) - 1 else match[1]
         elif node.kind == "seq" and isinstance(key, int) and key < len(node.items):
             node = node.items[key]
         else:
@@ -115,7 +116,7 @@ def load_config(path: Path) -> tuple[Config | None, list[Diagnostic]]:
         result = []
         for item in error.errors(include_url=False):
             loc = tuple(item["loc"])
-            node = _node_at(root, loc)
+            node = _node_at(root, loc, at_key=item["type"] == "extra_forbidden")
             key = ".".join(str(p) for p in loc)
             message = item["msg"].removeprefix("Value error, ")
             help = ""

@@ -1,6 +1,8 @@
 """Build ttrules/schema/data/reason_codes.csv from the TikTok reference table.
 
-Run from the repository root: python scripts/build_reason_table.py ../shared/reference/tiktok/tiktok_reason_codes.csv
+Run from the repository root:
+
+    python scripts/build_reason_table.py ../shared/reference/tiktok/tiktok_reason_codes.csv
 
 Each row of the reference (market, reason_name, reason_text) gets a ReasonCategory by the first
 pattern below that matches its reason name or text. Order matters: specific before general.
@@ -62,7 +64,8 @@ def categorise(name: str, text: str, section: str = "") -> str:
 
 
 def main(reference: str) -> None:
-    rows = list(csv.DictReader(open(reference, encoding="utf-8")))
+    with open(reference, encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
     out = Path(__file__).resolve().parents[1] / "ttrules" / "schema" / "data" / "reason_codes.csv"
     with out.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from helpers import BASE_CASE, ROOT
+
 from ttrules.cli import cli
 from ttrules.syntax import load_ruleset_file
 
@@ -96,7 +96,7 @@ def test_nested_yaml_lists_are_bounded(tmp_path: Path) -> None:
 
 def test_rule_file_not_utf8(tmp_path: Path) -> None:
     bad = tmp_path / "gbk.ttr"
-    bad.write_bytes('ruleset "shop"\nlayer merchant\nrule "'.encode() + "小额".encode("gbk") + b'"\n  then approve\n')
+    bad.write_bytes(b'ruleset "shop"\nlayer merchant\nrule "' + "小额".encode("gbk") + b'"\n  then approve\n')
     result = run("check", str(bad), cwd=tmp_path)
     assert result.exit_code == 1
     assert "TTR001" in result.output and "gbk.ttr:3:8" in result.output

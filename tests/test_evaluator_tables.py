@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from helpers import BASE_CASE, bundled_engine, engine_from_texts, load_table, merge
+
 from ttrules.engine import Engine
 from ttrules.evaluate.decision import ActionValue, Decision
 from ttrules.evaluate.explain import decision_json

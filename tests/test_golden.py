@@ -10,8 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import check_golden
+
 from ttrules.check import check_stack
 from ttrules.diagnostics import render_text_all
 from ttrules.stack import load_stack

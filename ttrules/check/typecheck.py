@@ -111,8 +111,9 @@ class TypeChecker:
                 return found
             case ast.And(items=items) | ast.Or(items=items):
                 local = scope
+                word = "and" if isinstance(expr, ast.And) else "or"
                 for item in items:
-                    self.condition(item, local, f"each side of `{'and' if isinstance(expr, ast.And) else 'or'}`")
+                    self.condition(item, local, f"each side of `{word}`")
                     facts = present_if_true(item) if isinstance(expr, ast.And) else present_if_false(item)
                     local = local.with_present(facts)
                 return t.BOOL
@@ -332,9 +333,7 @@ class TypeChecker:
 def _assignable(found: t.Type, expected: t.Type) -> bool:
     if found == expected:
         return True
-    if expected.kind == "number" and found.kind in ("int", "percent"):
-        return True
-    return False
+    return bool(expected.kind == "number" and found.kind in ("int", "percent"))
 
 
 def _comparable(a: t.Type, b: t.Type) -> bool:

@@ -5,6 +5,7 @@ This is SPEC §4 written once; it is the definition any faster path is tested ag
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -145,10 +146,8 @@ def _failed(conjunct: ast.Expr, env: Env) -> FailedCondition:
         left = conjunct.left if isinstance(conjunct, ast.Compare) else \
             conjunct.value if isinstance(conjunct, ast.Between) else conjunct.item
         if not isinstance(left, ast.FieldRef | ast.SettingRef) and ast.children(left):
-            try:
+            with contextlib.suppress(EvalError):
                 observed = ((format_expr(left), render_value(safely(left, env))), *observed)
-            except EvalError:
-                pass
     if isinstance(conjunct, ast.Compare) and not isinstance(conjunct.right, ast.FieldRef):
         try:
             needed = f"{conjunct.op} {render_value(safely(conjunct.right, env))}"

@@ -98,7 +98,7 @@ def render_decision(decision: Decision) -> str:
             shown = f"— held by errored {held.label} (fail closed)"
         elif slot == "fulfillment" and decision.fulfillment:
             steps = [v.action for v in decision.fulfillment]
-            shown = " then ".join(steps[:-1] + [_action_text(decision.fulfillment[-1])])
+            shown = " then ".join([*steps[:-1], _action_text(decision.fulfillment[-1])])
         else:
             shown = _action_text(decision.slot(slot))
         lines.append(f"  {slot:<12} {shown}")

@@ -101,7 +101,8 @@ def prepare(stack: Stack) -> PreparedStack:
             forbids.append(ForbidEntry(forbid, owner, _ref(rs, forbid, forbid.name),
                                        frozenset(a.name for a in forbid.actions), closed))
         for stmt in rs.settings:
-            sets.setdefault(stmt.name, []).append(SettingSource(stmt, owner, _ref(rs, stmt, f"set {stmt.name}")))
+            sets.setdefault(stmt.name, []).append(
+                SettingSource(stmt, owner, _ref(rs, stmt, f"set {stmt.name}")))
         for limit in rs.limits:
             limits.setdefault(limit.name, []).append(
                 SettingSource(limit, owner, _ref(rs, limit, f"limit {limit.name}")))

@@ -8,6 +8,7 @@ never leave this module.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Callable
@@ -458,8 +459,8 @@ def split_statements(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, 
             starts.append(match.start())
     if not starts or (text[: starts[0]].strip() and not _only_comments(text[: starts[0]])):
         starts.insert(0, 0)
-    bounds = starts + [len(text)]
-    return [(a, b) for a, b in zip(bounds, bounds[1:], strict=False)], comments
+    bounds = [*starts, len(text)]
+    return [(a, b) for a, b in itertools.pairwise(bounds)], comments
 
 
 def _only_comments(text: str) -> bool:

@@ -32,7 +32,8 @@ def decode_text(data: bytes, path: str) -> tuple[str | None, list[Diagnostic]]:
     return text.removeprefix("\ufeff"), []
 
 
-def read_source(path: Path, max_bytes: int = MAX_RULE_FILE_BYTES) -> tuple[SourceFile | None, list[Diagnostic]]:
+def read_source(path: Path, max_bytes: int = MAX_RULE_FILE_BYTES,
+                ) -> tuple[SourceFile | None, list[Diagnostic]]:
     shown = relative_display(path)
     try:
         size = path.stat().st_size

@@ -11,7 +11,6 @@ import yaml
 from ttrules import ast
 from ttrules.syntax.format import format_action, format_expr
 
-
 # Characters YAML reads as line breaks, or does not print, inside a scalar.
 _YAML_UNSAFE = frozenset("\x85\u2028\u2029\ufeff")
 
@@ -113,7 +112,7 @@ def emit_ruleset_yaml(ruleset: ast.Ruleset) -> str:
         lines.append("forbids:")
         for forbid in ruleset.forbids:
             lines += _comments(forbid.comments, "  ")
-            lines += [f"  - forbid: [" + ", ".join(a.name for a in forbid.actions) + "]"]
+            lines += ["  - forbid: [" + ", ".join(a.name for a in forbid.actions) + "]"]
             if forbid.when is not None:
                 lines += _condition("when", forbid.when, "    ")
             if forbid.because is not None:

@@ -213,7 +213,7 @@ class _Reader:
         name = self.string(entries["ruleset"], "`ruleset`") if "ruleset" in entries else None
         layer = self.string(entries["layer"], "`layer`") if "layer" in entries else None
         start_span = Span(self.source, 0, min(1, len(self.source.text)))
-        for key, value in (("ruleset", name), ("layer", layer)):
+        for key, _value in (("ruleset", name), ("layer", layer)):
             if key not in entries:
                 example = "ruleset: my-shop" if key == "ruleset" else "layer: merchant"
                 self.error("TTR005", f"missing `{key}:`", start_span, help=f"add `{example}`")

@@ -1,0 +1,118 @@
+"""Promises about the project itself: layout, lint, docs, packaging, data tables."""
+
+from __future__ import annotations
+
+import ast as pyast
+import csv
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from helpers import ROOT
+
+from ttrules.codes import CODES
+from ttrules.docgen import render_diagnostics_page
+from ttrules.schema.enums import ENUMS
+from ttrules.schema.reasons import category_of, reason_rows
+
+REFERENCE = ROOT.parent / "shared" / "reference" / "tiktok" / "tiktok_reason_codes.csv"
+
+
+def _imports(path: Path) -> set[str]:
+    tree = pyast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in pyast.walk(tree):
+        if isinstance(node, pyast.Import):
+            names |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, pyast.ImportFrom) and node.module:
+            names.add(node.module if node.module.startswith("ttrules") else node.module.split(".")[0])
+    return names
+
+
+def test_only_the_syntax_stage_imports_lark_and_yaml() -> None:
+    for path in (ROOT / "ttrules").rglob("*.py"):
+        if "syntax" in path.parts:
+            continue
+        assert not _imports(path) & {"lark", "yaml"}, path
+
+
+def test_stages_import_one_way() -> None:
+    """cli -> stages -> ast/source/diagnostics; no stage imports the CLI, syntax imports no later stage."""
+    for path in (ROOT / "ttrules").rglob("*.py"):
+        imports = _imports(path)
+        if path.name != "cli.py":
+            assert "ttrules.cli" not in imports, path
+        if "syntax" in path.parts:
+            assert not any(i.startswith(("ttrules.check", "ttrules.evaluate", "ttrules.engine"))
+                           for i in imports), path
+
+
+def test_ruff_is_clean() -> None:
+    ruff = shutil.which("ruff") or str(Path(sys.executable).with_name("ruff"))
+    if not Path(ruff).exists():
+        pytest.skip("ruff is not installed")
+    result = subprocess.run([ruff, "check", str(ROOT)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout
+
+
+def test_diagnostics_page_is_generated_and_current() -> None:
+    page = (ROOT / "docs" / "diagnostics.md").read_text(encoding="utf-8")
+    assert page == render_diagnostics_page(), "run `python -m ttrules.docgen`"
+    for code, doc in CODES.items():
+        assert f"### {code} {doc.name}" in page
+        for section in (doc.summary, doc.why, doc.example, doc.fix):
+            assert section.strip(), f"{code} lacks a section"
+
+
+def test_every_code_used_in_the_source_is_registered() -> None:
+    import re
+
+    used = set()
+    for path in (ROOT / "ttrules").rglob("*.py"):
+        used |= set(re.findall(r'"(TTR\d{3})"', path.read_text(encoding="utf-8")))
+    assert used <= set(CODES), used - set(CODES)
+
+
+@pytest.mark.skipif(not REFERENCE.exists(), reason="shared/ reference data not beside the repo")
+def test_every_reference_reason_code_is_mapped() -> None:
+    with REFERENCE.open(encoding="utf-8") as handle:
+        reference = list(csv.DictReader(handle))
+    shipped = {(r.market, r.reason_name) for r in reason_rows()}
+    for row in reference:
+        assert (row["market"], row["reason_name"]) in shipped, row
+        assert category_of(row["reason_name"]) in ENUMS["ReasonCategory"], row
+
+
+def test_reason_table_is_consistent_and_known_codes_map_sensibly() -> None:
+    categories: dict[str, set[str]] = {}
+    for row in reason_rows():
+        categories.setdefault(row.reason_name, set()).add(row.category)
+    assert all(len(c) == 1 for c in categories.values())
+    expected = {
+        "ecom_order_to_ship_canceled_reason_no_longer_needed": "CHANGED_MIND",
+        "ecom_order_to_ship_canceled_reason_wrong_delivery_info": "WRONG_ADDRESS",
+        "ecom_order_delivered_refund_reason_damaged": "DAMAGED",
+        "seller_cancel_reason_out_of_stock": "OUT_OF_STOCK",
+        "seller_cancel_reason_wrong_price": "PRICING_ERROR",
+        "ecom_order_to_ship_canceled_reason_not_shipped_on_time": "SELLER_LATE",
+    }
+    for code, category in expected.items():
+        assert category_of(code) == category, code
+
+
+def test_wheel_ships_grammar_reason_table_and_rulesets(tmp_path: Path) -> None:
+    """`pip install .` into a clean place, then run from another directory."""
+    target = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps",
+                    "--target", str(target), str(ROOT)], check=True, capture_output=True)
+    code = ("import ttrules.syntax.grammar as g, ttrules.schema.reasons as r, importlib.resources as ir;"
+            "assert 'ruleset' in g.grammar_text() and len(r.reason_rows()) > 1000;"
+            "assert ir.files('ttrules.rulesets').joinpath('platform/tiktok-shop-sea.ttr').is_file();"
+            "print(g.__file__)")
+    env = {"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True,
+                         text=True)
+    assert out.returncode == 0, out.stderr
+    assert str(target) in out.stdout

@@ -44,6 +44,8 @@ class MoneyLit(Node):
 @dataclass(frozen=True, slots=True)
 class DurationLit(Node):
     seconds: int
+    # As written (`48h`, not `2d`), so that `fmt` keeps the author's unit; not compared.
+    text: str = field(default="", **_meta)  # type: ignore[call-overload]
 
 
 @dataclass(frozen=True, slots=True)

@@ -92,8 +92,9 @@ def _check_limit(limit: ast.LimitStmt, checker: TypeChecker, settings: dict[str,
         scope = scope.with_present(present_if_true(limit.when))
     target = settings.get(limit.name)
     if target is None:
-        checker.error("TTR106", f"limit on unknown setting `{limit.name}`", limit,
-                      help=did_you_mean(limit.name, settings) or f"no ruleset sets `{limit.name}`")
+        # A limit on a setting no ruleset sets is a standing constraint (a pinned platform
+        # policy limits settings a shop may or may not use), not a mistake.
+        checker.infer(limit.bound, scope)
         return
     if limit.op == "in":
         if isinstance(limit.bound, ast.SetLit):

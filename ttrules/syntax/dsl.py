@@ -33,7 +33,7 @@ OffsetMap = Callable[[int], int]
 
 
 @dataclass(frozen=True)
-class _Header:
+class Header:
     kind: str  # ruleset | layer | applies
     value: Any
     span: Span
@@ -89,7 +89,8 @@ class _Builder(lark.visitors.Transformer_NonRecursive):
 
     def duration(self, meta: Any, children: list[Any]) -> ast.Expr:
         seconds = sum(duration_seconds(str(tok)) for tok in children)
-        return ast.DurationLit(seconds, span=self.ctx.meta_span(meta))
+        text = " ".join(str(tok) for tok in children)
+        return ast.DurationLit(seconds, text=text, span=self.ctx.meta_span(meta))
 
     def string(self, meta: Any, children: list[Any]) -> ast.Expr:
         return ast.StringLit(self._string_value(children[0]), span=self.ctx.meta_span(meta))
@@ -215,14 +216,14 @@ class _Builder(lark.visitors.Transformer_NonRecursive):
         return str(children[0]), children[1], children[2]
 
     # -- statements
-    def ruleset_decl(self, meta: Any, children: list[Any]) -> _Header:
-        return _Header("ruleset", self._string_value(children[0]), self.ctx.meta_span(meta))
+    def ruleset_decl(self, meta: Any, children: list[Any]) -> Header:
+        return Header("ruleset", self._string_value(children[0]), self.ctx.meta_span(meta))
 
-    def layer_decl(self, meta: Any, children: list[Any]) -> _Header:
-        return _Header("layer", str(children[0]), self.ctx.meta_span(meta))
+    def layer_decl(self, meta: Any, children: list[Any]) -> Header:
+        return Header("layer", str(children[0]), self.ctx.meta_span(meta))
 
-    def applies_decl(self, meta: Any, children: list[Any]) -> _Header:
-        return _Header("applies", children[0], self.ctx.meta_span(meta))
+    def applies_decl(self, meta: Any, children: list[Any]) -> Header:
+        return Header("applies", children[0], self.ctx.meta_span(meta))
 
     def set_stmt(self, meta: Any, children: list[Any]) -> ast.SetStmt:
         name, value, when = children
@@ -422,7 +423,7 @@ def _expressions_in(item: Any) -> list[ast.Expr | None]:
             return [e for sub in item for e in _expressions_in(sub)]
         case tuple() if len(item) == 3 and isinstance(item[0], str):  # limit_only
             return [item[2]]
-        case _Header(kind="applies", value=v):
+        case Header(kind="applies", value=v):
             return [v]
         case ast.SetStmt(value=v, when=w):
             return [v, w]
@@ -432,7 +433,7 @@ def _expressions_in(item: Any) -> list[ast.Expr | None]:
             return [w, *(a for act in acts for a in act.args), *(v for act in acts for _, v in act.kwargs)]
         case ast.Action(args=args, kwargs=kwargs):
             return [*args, *(v for _, v in kwargs)]
-        case _Header():
+        case Header():
             return []
         case _:
             return [item] if isinstance(item, ast.Node) else []
@@ -482,10 +483,10 @@ def parse_ruleset_dsl(source: SourceFile) -> tuple[ast.Ruleset | None, list[Diag
 
 def _assemble(source: SourceFile, items: list[Any], comments: list[tuple[int, str]],
               diagnostics: list[Diagnostic]) -> ast.Ruleset | None:
-    headers: dict[str, _Header] = {}
+    headers: dict[str, Header] = {}
     statements: list[ast.Statement] = []
     for item in items:
-        if isinstance(item, _Header):
+        if isinstance(item, Header):
             if item.kind in headers:
                 diagnostics.append(Diagnostic("TTR016", f"second `{item.kind}` statement",
                                               item.span, label="already given above"))
@@ -493,7 +494,7 @@ def _assemble(source: SourceFile, items: list[Any], comments: list[tuple[int, st
             headers[item.kind] = item
         else:
             statements.append(item)
-    statements, header_comments, trailing = _attach_comments(
+    statements, header_comments, trailing = attach_comments(
         statements, list(headers.values()), comments, source)
     start_span = Span(source, 0, min(1, len(source.text)))
     for kind in ("ruleset", "layer"):
@@ -519,7 +520,7 @@ def _assemble(source: SourceFile, items: list[Any], comments: list[tuple[int, st
     )
 
 
-def _attach_comments(statements: list[ast.Statement], headers: list[_Header],
+def attach_comments(statements: list[ast.Statement], headers: list[Header],
                      comments: list[tuple[int, str]], source: SourceFile,
                      ) -> tuple[list[ast.Statement], tuple[str, ...], tuple[str, ...]]:
     """Give each comment to the statement it precedes or sits in, so that nothing is lost."""

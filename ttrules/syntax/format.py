@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 from ttrules import ast
-from ttrules.syntax.literals import format_decimal, format_duration, is_enum_name
+from ttrules.syntax.literals import duration_seconds, format_decimal, format_duration, is_enum_name
 
 LINE_WIDTH = 88
 KEYWORDS = frozenset({
@@ -63,8 +63,8 @@ def _format(expr: ast.Expr) -> str:
             return f"{format_decimal(v)}%"
         case ast.MoneyLit(amount=a, currency=c):
             return f"{format_decimal(a)} {c}"
-        case ast.DurationLit(seconds=s):
-            return format_duration(s)
+        case ast.DurationLit(seconds=s, text=written):
+            return written if written and duration_seconds(written) == s else format_duration(s)
         case ast.StringLit(value=v):
             return quote(v)
         case ast.BoolLit(value=v):
@@ -86,13 +86,12 @@ def _format(expr: ast.Expr) -> str:
             level = _SUM if op in "+-" else _PRODUCT
             return f"{format_expr(left, level)} {op} {format_expr(right, level + 1)}"
         case ast.Compare(op=op, left=left, right=right):
-            return f"{format_expr(left, _COALESCE)} {op} {format_expr(right, _COALESCE)}"
+            return f"{_operand(left)} {op} {_operand(right)}"
         case ast.In(item=item, collection=coll, negated=neg):
             word = "not in" if neg else "in"
-            return f"{format_expr(item, _COALESCE)} {word} {format_expr(coll, _COALESCE)}"
+            return f"{_operand(item)} {word} {_operand(coll)}"
         case ast.Between(value=v, low=lo, high=hi):
-            return (f"{format_expr(v, _COALESCE)} between {format_expr(lo, _COALESCE)} "
-                    f"and {format_expr(hi, _COALESCE)}")
+            return f"{_operand(v)} between {_operand(lo)} and {_operand(hi)}"
         case ast.And(items=items):
             return " and ".join(format_expr(i, _AND + 1) for i in items)
         case ast.Or(items=items):
@@ -104,6 +103,13 @@ def _format(expr: ast.Expr) -> str:
         case ast.Call(name=n, args=args):
             return f"{n}(" + ", ".join(format_expr(a) for a in args) + ")"
     raise TypeError(f"not an expression: {expr!r}")
+
+
+def _operand(expr: ast.Expr) -> str:
+    """A comparison operand; `??` is bracketed for the reader, though it binds tighter."""
+    if isinstance(expr, ast.Coalesce):
+        return f"({_format(expr)})"
+    return format_expr(expr, _COALESCE)
 
 
 def _is_negative_literal(expr: ast.Expr) -> bool:
@@ -119,9 +125,10 @@ def format_action(action: ast.Action) -> str:
 
 
 def format_condition(keyword: str, expr: ast.Expr, indent: str) -> list[str]:
-    """`when EXPR`, broken before each top-level `and`/`or` when it does not fit one line."""
+    """`when EXPR`; a top-level `and`/`or` chain of three or more conditions, or one too long
+    for a line, is broken before each `and`/`or`, one condition per line."""
     one_line = f"{indent}{keyword} {format_expr(expr)}"
-    if len(one_line) <= LINE_WIDTH or not isinstance(expr, ast.And | ast.Or):
+    if not isinstance(expr, ast.And | ast.Or) or (len(one_line) <= LINE_WIDTH and len(expr.items) < 3):
         return [one_line]
     joiner = "and" if isinstance(expr, ast.And) else "or"
     level = _AND + 1 if joiner == "and" else _OR + 1

@@ -7,12 +7,14 @@ their spans are mapped through the scalar's position so errors point into the YA
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from ttrules import ast
 from ttrules.diagnostics import Diagnostic, did_you_mean
 from ttrules.source import SourceFile, Span
-from ttrules.syntax.dsl import parse_fragment
+from ttrules.syntax.dsl import Header, attach_comments, parse_fragment
+from ttrules.syntax.yaml_comments import yaml_comments
 from ttrules.syntax.yaml_source import YNode, read_yaml
 
 TOP_KEYS = ("ruleset", "layer", "applies", "description", "settings", "limits", "rules", "forbids")
@@ -247,4 +249,25 @@ def parse_ruleset_yaml(source: SourceFile) -> tuple[ast.Ruleset | None, list[Dia
         return None, diagnostics
     reader = _Reader(source)
     ruleset = reader.ruleset(root)
+    if ruleset is not None:
+        ruleset = _with_comments(ruleset, source)
     return ruleset, diagnostics + reader.diagnostics
+
+
+def _with_comments(ruleset: ast.Ruleset, source: SourceFile) -> ast.Ruleset:
+    comments = yaml_comments(source.text)
+    if not comments:
+        return ruleset
+    statements: list[ast.Statement] = [*ruleset.settings, *ruleset.limits, *ruleset.rules,
+                                       *ruleset.forbids]
+    headers = [Header(kind, None, span) for kind, span in
+               (("ruleset", ruleset.name_span), ("layer", ruleset.layer_span)) if span is not None]
+    placed, header, trailing = attach_comments(statements, headers, comments, source)
+    return replace(
+        ruleset,
+        settings=ast.group_settings([s for s in placed if isinstance(s, ast.SetStmt)]),
+        limits=tuple(s for s in placed if isinstance(s, ast.LimitStmt)),
+        rules=tuple(s for s in placed if isinstance(s, ast.Rule)),
+        forbids=tuple(s for s in placed if isinstance(s, ast.Forbid)),
+        header_comments=header, trailing_comments=trailing,
+    )

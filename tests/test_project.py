@@ -13,7 +13,7 @@ import pytest
 from helpers import ROOT
 
 from ttrules.codes import CODES
-from ttrules.docgen import render_diagnostics_page
+from ttrules.docgen import PAGES, render_diagnostics_page
 from ttrules.schema.enums import ENUMS
 from ttrules.schema.reasons import category_of, reason_rows
 
@@ -64,6 +64,11 @@ def test_diagnostics_page_is_generated_and_current() -> None:
         assert f"### {code} {doc.name}" in page
         for section in (doc.summary, doc.why, doc.example, doc.fix):
             assert section.strip(), f"{code} lacks a section"
+
+
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_generated_pages_are_current(name: str) -> None:
+    assert (ROOT / name).read_text(encoding="utf-8") == PAGES[name](), "run `python -m ttrules.docgen`"
 
 
 def test_every_code_used_in_the_source_is_registered() -> None:

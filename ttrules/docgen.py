@@ -1,6 +1,7 @@
-"""Generate docs/diagnostics.md from the code registry: `python -m ttrules.docgen`.
+"""Generate docs pages from the code: `python -m ttrules.docgen`.
 
-A test compares the committed page with this output, so the page cannot drift from the codes.
+docs/diagnostics.md comes from the code registry and docs/case-schema.md from the field table;
+a test compares the committed pages with this output, so they cannot drift from the code.
 """
 
 from __future__ import annotations
@@ -31,10 +32,79 @@ def render_diagnostics_page() -> str:
     return "\n".join(out)
 
 
+_PRESENCE = {
+    "required": "required: a case without it is rejected when loaded",
+    "default": "may be absent: the default shown applies",
+    "expected": "may be absent in real data: a rule reading a missing one is errored",
+    "optional": "optional (`?`): rules must guard it with `has(...)` or `??`",
+    "derived": "computed when the case is loaded; absent when its inputs are",
+}
+
+
+def render_case_schema_page() -> str:
+    from ttrules.schema.enums import ALIASES, ENUMS, QUALITY_REASONS
+    from ttrules.schema.fields import BUILTIN_FIELDS
+
+    out = ["# The case schema", "",
+           "What a rule sees: one after-sales request with its order, buyer and logistics facts.",
+           "Field names and enum values follow the TikTok Shop Open API. This page is generated",
+           "from the field table (`ttrules/schema/fields.py`) by `python -m ttrules.docgen`;",
+           "`ttrules schema` prints the same, with your extension fields, and",
+           "`ttrules schema --json-schema` the JSON Schema of a case file.", "",
+           "## Fields", "", "| field | type | presence | meaning |", "|---|---|---|---|"]
+    for spec in BUILTIN_FIELDS:
+        type_text = spec.type.display() + ("?" if spec.optional else "")
+        default = f" Default: `{spec.default}`." if spec.default else ""
+        out.append(f"| `{spec.path}` | {type_text} | {spec.presence} | {spec.description}.{default} |")
+    out += ["", "Presence:", ""]
+    out += [f"- **{name}**: {text}." for name, text in _PRESENCE.items()]
+    out += ["", "## Enumerations", ""]
+    for name, members in ENUMS.items():
+        out.append(f"- **{name}**: " + ", ".join(f"`{m}`" for m in members))
+    out += ["", "`request.is_quality_issue` is true for " +
+            ", ".join(f"`{r}`" for r in sorted(QUALITY_REASONS)) + ".", "",
+            "Values are matched case-insensitively; known spelling drift is normalised (" +
+            "; ".join(f"{e}: " + ", ".join(f"`{a}` → `{c}`" for a, c in m.items())
+                      for e, m in ALIASES.items()) +
+            "). Unknown values are kept as they came: never a load error, they only compare "
+            "unequal to every known value.", "",
+            "## Values in case files", "",
+            "- **money**: `\"12.50 USD\"`, `{\"amount\": \"12.50\", \"currency\": \"USD\"}`, or a bare "
+            "number in `order.currency` (which defaults to the currency of `order.total`). JSON "
+            "numbers are read as exact decimals, never binary floats.",
+            "- **timestamp**: ISO 8601 (`2026-05-01T10:00:00Z`; without a zone it is UTC) or Unix "
+            "seconds.",
+            "- **set** (`request.evidence`): a JSON list.",
+            "- Keys may be nested (`{\"order\": {\"total\": …}}`) or dotted (`{\"order.total\": …}`).",
+            "", "## Reason codes", "",
+            "`request.reason` is derived from `request.reason_code` (a TikTok reason name such as",
+            "`ecom_order_to_ship_canceled_reason_no_longer_needed`) through the shipped table of",
+            "every market's official codes (`ttrules/schema/data/reason_codes.csv`, built by",
+            "`scripts/build_reason_table.py`). A code not in the table reads as `OTHER`. A seller's",
+            "reasons for rejecting a request map to `OTHER`: they say nothing about why the buyer asked.",
+            "", "## Extension fields", "",
+            "Declare fields your data has under `fields:` in `ttrules.yaml`:", "", "```yaml",
+            "fields:", "  order.restock_days: int?     # ? makes it optional",
+            "  buyer.vip_level: int", "  order.tags: set[str]", "```", "",
+            "Types: `int`, `number`, `money`, `duration`, `timestamp`, `str`, `bool`, `percent`, an "
+            "enumeration name, `set[T]`; `?` for optional. The namespace must be one of `case`, "
+            "`order`, `request`, `buyer`, `logistics`, `dropship`. A value of the wrong type "
+            "rejects the case with the field's path.", "",
+            "## History records", "",
+            "A record for simulation is a case plus `outcome.decision`, `outcome.refunded` (money), "
+            "`outcome.abuse` (bool) and `outcome.handling_minutes`. Rules cannot read `outcome.*`: "
+            "it is what happened later.", ""]
+    return "\n".join(out)
+
+
+PAGES = {"docs/diagnostics.md": render_diagnostics_page, "docs/case-schema.md": render_case_schema_page}
+
+
 def main() -> None:
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("docs/diagnostics.md")
-    target.write_text(render_diagnostics_page(), encoding="utf-8")
-    print(f"wrote {target}")
+    root = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(".")
+    for name, render in PAGES.items():
+        (root / name).write_text(render(), encoding="utf-8")
+        print(f"wrote {root / name}")
 
 
 if __name__ == "__main__":

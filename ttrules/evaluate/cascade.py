@@ -23,7 +23,13 @@ from ttrules.evaluate.decision import (
     SettingTrace,
 )
 from ttrules.evaluate.interpret import Env, EvalError, compare, safely, truth
-from ttrules.evaluate.prepare import ForbidEntry, PreparedStack, RuleEntry, RulesetEntry
+from ttrules.evaluate.prepare import (
+    ForbidEntry,
+    PreparedStack,
+    RuleEntry,
+    RulesetEntry,
+    SettingSource,
+)
 from ttrules.syntax.format import format_expr
 from ttrules.values import render_value
 
@@ -64,32 +70,37 @@ def _guard(stmt: ast.SetStmt | ast.LimitStmt, owner: RulesetEntry, env: Env,
 
 
 def compute_settings(prepared: PreparedStack, env: Env, cache: dict[int, bool | str],
-                     ) -> tuple[dict[str, Any], dict[str, str], dict[str, SettingTrace]]:
+                     ) -> tuple[dict[str, Any], dict[str, tuple[str, SettingSource]],
+                                dict[str, SettingTrace]]:
     """Effective settings: the strongest layer's first matching `set`, clamped by the limits
-    of that layer and every stronger one."""
+    of that layer and every stronger one. Errors name the `set` or `limit` that failed."""
     values: dict[str, Any] = {}
-    errors: dict[str, str] = {}
+    errors: dict[str, tuple[str, SettingSource]] = {}
     traces: dict[str, SettingTrace] = {}
     settings_env = Env(env.values, {}, env.fx, {})
     for name, sources in prepared.sets.items():
         chosen = None
+        current = sources[0]
         try:
             for source in sources:
+                current = source
                 if _guard(source.stmt, source.owner, settings_env, cache):
                     assert isinstance(source.stmt, ast.SetStmt)
                     value = safely(source.stmt.value, settings_env)
                     chosen = source
                     break
         except EvalError as error:
-            errors[name] = str(error)
+            errors[name] = (str(error), current)
             traces[name] = SettingTrace(name, None, None, error=str(error))
             continue
         if chosen is None:
             traces[name] = SettingTrace(name, None, None)
             continue
         clamps: list[Clamp] = []
+        current = chosen
         try:
             for limit in prepared.limits.get(name, ()):
+                current = limit
                 if limit.owner.layer_index > chosen.owner.layer_index:
                     continue  # a weaker layer cannot constrain a stronger one's value
                 if not _guard(limit.stmt, limit.owner, settings_env, cache):
@@ -102,7 +113,7 @@ def compute_settings(prepared: PreparedStack, env: Env, cache: dict[int, bool | 
                     clamps.append(Clamp(limit.ref, text, value, new))
                     value = new
         except EvalError as error:
-            errors[name] = str(error)
+            errors[name] = (str(error), current)
             traces[name] = SettingTrace(name, None, chosen.ref, tuple(clamps), str(error))
             continue
         values[name] = value
@@ -214,7 +225,7 @@ def decide(prepared: PreparedStack, values: Mapping[str, Any], *, explain: bool 
     cache: dict[int, bool | str] = {}
     base_env = Env(values, {}, prepared.fx, {})
     settings, setting_errors, setting_traces = compute_settings(prepared, base_env, cache)
-    env = Env(values, settings, prepared.fx, setting_errors)
+    env = Env(values, settings, prepared.fx, {k: m for k, (m, _) in setting_errors.items()})
 
     matches = {id(e): match_rule(e, env, cache, explain) for e in prepared.rules}
     forbid_matches = {id(f): match_condition(f.forbid.when, f.owner, env, cache, explain)
@@ -278,10 +289,9 @@ def decide(prepared: PreparedStack, values: Mapping[str, Any], *, explain: bool 
               for e in prepared.rules if matches[id(e)].status == "errored"]
     errors += [RuleError(f.ref, forbid_matches[id(f)].error, f.fail_closed)
                for f in prepared.forbids if forbid_matches[id(f)].status == "errored"]
-    for name, message in setting_errors.items():
-        source = prepared.sets[name][0]
-        errors.append(RuleError(source.ref, message, source.owner.ruleset.layer
-                                in prepared.stack.config.fail_closed))
+    # A setting that cannot be computed is unavailable: the rules reading it are errored in
+    # their own right (and fail closed where their layer does); the setting forces nothing.
+    errors += [RuleError(source.ref, message, False) for message, source in setting_errors.values()]
 
     decision = Decision(
         case_id=str(values.get("case.id", "")),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from helpers import bundled_engine, engine_from_texts
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -32,23 +33,16 @@ def test_expression_round_trip(expr):  # type: ignore[no-untyped-def]
     assert parsed == expr, text
 
 
+@pytest.mark.parametrize(("emit", "path"), [(format_ruleset, "gen.ttr"),
+                                            (emit_ruleset_yaml, "gen.yaml")], ids=["dsl", "yaml"])
 @FAST
-@given(rulesets)
-def test_fmt_round_trip_and_idempotence(ruleset):  # type: ignore[no-untyped-def]
-    text = format_ruleset(ruleset)
-    parsed, diagnostics = parse_ruleset_text(text, "gen.ttr")
+@given(ruleset=rulesets)
+def test_round_trip_and_idempotence(emit, path, ruleset):  # type: ignore[no-untyped-def]
+    text = emit(ruleset)
+    parsed, diagnostics = parse_ruleset_text(text, path)
     assert not diagnostics, (text, [d.message for d in diagnostics])
     assert parsed == ruleset, text
-    assert format_ruleset(parsed) == text
-
-
-@FAST
-@given(rulesets)
-def test_yaml_round_trip(ruleset):  # type: ignore[no-untyped-def]
-    text = emit_ruleset_yaml(ruleset)
-    parsed, diagnostics = parse_ruleset_text(text, "gen.yaml")
-    assert not diagnostics, (text, [d.message for d in diagnostics])
-    assert parsed == ruleset, text
+    assert emit(parsed) == text
 
 
 _bundled = bundled_engine()

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ttrules.actions import RESOLUTIONS_WITHOUT_ARGS
 from ttrules.diagnostics import Diagnostic, did_you_mean
-from ttrules.source import SourceFile, Span, relative_display
+from ttrules.source import SourceFile, relative_display
 from ttrules.syntax.load import decode_text
 from ttrules.syntax.yaml_source import YNode, plain_value, read_yaml
 
@@ -126,7 +126,3 @@ def load_config(path: Path) -> tuple[Config | None, list[Diagnostic]]:
                                     + list(Costs.model_fields))
             result.append(Diagnostic("TTR119", f"{key}: {message}", node.span, help=help))
         return None, result
-
-
-def config_span(source: SourceFile) -> Span:
-    return Span(source, 0, 0)

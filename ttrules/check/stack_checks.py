@@ -5,7 +5,7 @@ from __future__ import annotations
 from ttrules import ast
 from ttrules.actions import ACTIONS, ONE_VALUED_SLOTS
 from ttrules.check.guards import present_if_true
-from ttrules.check.typecheck import Scope, TypeChecker, _comparable
+from ttrules.check.typecheck import Scope, TypeChecker, comparable
 from ttrules.diagnostics import Diagnostic, did_you_mean
 from ttrules.schema import types as t
 from ttrules.stack import Stack
@@ -27,7 +27,7 @@ def setting_types(stack: Stack, checker: TypeChecker) -> dict[str, t.Type]:
                 previous = found.get(stmt.name)
                 if previous is None or previous == t.ERROR:
                     found[stmt.name] = value_type
-                elif not _comparable(previous, value_type):
+                elif not comparable(previous, value_type):
                     checker.error("TTR114", f"setting `{stmt.name}` is {previous.display()} "
                                   f"elsewhere but {value_type.display()} here", stmt.value)
     return found
@@ -101,7 +101,7 @@ def _check_limit(limit: ast.LimitStmt, checker: TypeChecker, settings: dict[str,
             checker._set_literal(limit.bound.items, scope, target)
             return
         bound = checker.infer(limit.bound, scope)
-        if bound != t.ERROR and (bound.kind != "set" or not _comparable(bound.element or t.ERROR, target)):
+        if bound != t.ERROR and (bound.kind != "set" or not comparable(bound.element or t.ERROR, target)):
             checker.error("TTR116", f"`limit {limit.name} in` needs a set of {target.display()}",
                           limit.bound)
         return
@@ -111,7 +111,7 @@ def _check_limit(limit: ast.LimitStmt, checker: TypeChecker, settings: dict[str,
     if not target.is_ordered:
         checker.error("TTR116", f"`{limit.op}` cannot bound {target.display()} setting "
                       f"`{limit.name}`", limit, help="use `limit NAME in {...}`")
-    elif not _comparable(bound, target):
+    elif not comparable(bound, target):
         checker.error("TTR116", f"setting `{limit.name}` is {target.display()} but the bound is "
                       f"{bound.display()}", limit.bound)
 

@@ -17,7 +17,6 @@ from ttrules.check.guards import present_if_false, present_if_true
 from ttrules.diagnostics import Diagnostic, Severity, did_you_mean
 from ttrules.schema import types as t
 from ttrules.schema.fields import OUTCOME_FIELDS, Schema
-from ttrules.syntax.format import format_expr
 
 _UNIT_HINT = {
     ("money", "number"): "give the number its currency, e.g. `50 USD`",
@@ -136,7 +135,7 @@ class TypeChecker:
             case ast.Coalesce(value=v, default=d):
                 left = self.infer(v, scope, allow_optional=True)
                 right = self.infer(d, scope)
-                if t.ERROR not in (left, right) and not _comparable(left, right):
+                if t.ERROR not in (left, right) and not comparable(left, right):
                     return self.error("TTR102", f"`??` default is {right.display()} but the value "
                                       f"is {left.display()}", d)
                 return left
@@ -205,7 +204,7 @@ class TypeChecker:
             item_type = self.infer(item, scope)
             if found is None:
                 found = item_type
-            elif t.ERROR not in (found, item_type) and not _comparable(found, item_type):
+            elif t.ERROR not in (found, item_type) and not comparable(found, item_type):
                 self.error("TTR102", f"set mixes {found.display()} and {item_type.display()}", item)
         return t.set_of(found or t.ERROR)
 
@@ -239,7 +238,7 @@ class TypeChecker:
         lt, rt = self.infer(left, scope), self.infer(right, scope)
         if t.ERROR in (lt, rt):
             return
-        if not _comparable(lt, rt):
+        if not comparable(lt, rt):
             hint = _UNIT_HINT.get((lt.kind, rt.kind)) or _UNIT_HINT.get((rt.kind, lt.kind), "")
             self.error("TTR102", f"cannot compare {lt.display()} with {rt.display()}", node,
                        label=f"{lt.display()} {op} {rt.display()}", help=hint)
@@ -258,7 +257,7 @@ class TypeChecker:
                 return
             set_type = self._set_literal(coll.items, scope, item_type)
             element = set_type.element or t.ERROR
-            if element != t.ERROR and item_type.kind != "enum" and not _comparable(item_type, element):
+            if element != t.ERROR and item_type.kind != "enum" and not comparable(item_type, element):
                 self.error("TTR102", f"{item_type.display()} tested against a set of "
                            f"{element.display()}", node)
             return
@@ -277,7 +276,7 @@ class TypeChecker:
                 self._literal_mismatch(item, element)
             return
         item_type = self.infer(item, scope)
-        if t.ERROR not in (item_type, element) and not _comparable(item_type, element):
+        if t.ERROR not in (item_type, element) and not comparable(item_type, element):
             self.error("TTR102", f"{item_type.display()} tested against a set of "
                        f"{element.display()}", node)
 
@@ -312,7 +311,7 @@ class TypeChecker:
                 return self.error("TTR107", f"`{name}` needs at least two arguments", node,
                                   help=signature)
             first = types[0]
-            if not first.is_ordered or any(not _comparable(first, x) for x in types[1:]):
+            if not first.is_ordered or any(not comparable(first, x) for x in types[1:]):
                 return self.error("TTR107", f"`{name}` needs values of one ordered type", node,
                                   help=signature)
             return first if all(x == first for x in types) else t.NUMBER
@@ -336,13 +335,13 @@ def _assignable(found: t.Type, expected: t.Type) -> bool:
     return bool(expected.kind == "number" and found.kind in ("int", "percent"))
 
 
-def _comparable(a: t.Type, b: t.Type) -> bool:
+def comparable(a: t.Type, b: t.Type) -> bool:
     if a == b:
         return True
     if a.is_numeric and b.is_numeric:
         return True
     if a.kind == "set" and b.kind == "set":
-        return a.element is None or b.element is None or _comparable(a.element, b.element) \
+        return a.element is None or b.element is None or comparable(a.element, b.element) \
             or t.ERROR in (a.element, b.element)
     return False
 
@@ -384,6 +383,3 @@ def arith_type(op: str, a: t.Type, b: t.Type) -> t.Type | None:
         return None
     return None
 
-
-def describe(expr: ast.Expr) -> str:
-    return format_expr(expr)

@@ -67,10 +67,3 @@ def parse_type_name(text: str, enums: dict[str, tuple[str, ...]]) -> tuple[Type,
     if text in enums:
         return enum(text), optional
     return None
-
-
-def unify_numeric(left: Type, right: Type) -> Type:
-    """The type of a comparison operand pair of numbers: int and number meet at number."""
-    if left == right:
-        return left
-    return NUMBER

@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import lark
@@ -556,10 +556,3 @@ def attach_comments(statements: list[ast.Statement], headers: list[Header],
                 tuple(leading.get(i, ())), header.get(i, ""), tuple(inner.get(i, ()))))
         result.append(stmt)
     return result, tuple(header_comments), tuple(trailing)
-
-
-def parse_decimal(text: str) -> Decimal | None:
-    try:
-        return Decimal(text)
-    except InvalidOperation:
-        return None

@@ -172,11 +172,16 @@ def format_forbid(forbid: ast.Forbid) -> list[str]:
     return lines
 
 
+def format_limit_body(limit: ast.LimitStmt) -> str:
+    """`NAME <= BOUND`: what follows `limit` in the DSL and `limit:` in YAML."""
+    return f"{limit.name} {limit.op} {format_expr(limit.bound, _COALESCE)}"
+
+
 def _format_simple(stmt: ast.SetStmt | ast.LimitStmt) -> list[str]:
     if isinstance(stmt, ast.SetStmt):
         line = f"set {stmt.name} = {format_expr(stmt.value)}"
     else:
-        line = f"limit {stmt.name} {stmt.op} {format_expr(stmt.bound, _COALESCE)}"
+        line = f"limit {format_limit_body(stmt)}"
     if stmt.when is not None:
         line += f" when {format_expr(stmt.when)}"
     lines = _comment_lines(stmt.comments.leading)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import yaml
 
 from ttrules import ast
-from ttrules.syntax.format import format_action, format_expr
+from ttrules.syntax.format import format_action, format_expr, format_limit_body
 
 # Characters YAML reads as line breaks, or does not print, inside a scalar.
 _YAML_UNSAFE = frozenset("\x85\u2028\u2029\ufeff")
@@ -92,8 +92,7 @@ def emit_ruleset_yaml(ruleset: ast.Ruleset) -> str:
         lines.append("limits:")
         for limit in ruleset.limits:
             lines += _comments(limit.comments, "  ")
-            text = f"{limit.name} {limit.op} {format_expr(limit.bound, 5)}"
-            lines.append(f"  - limit: {scalar(text)}")
+            lines.append(f"  - limit: {scalar(format_limit_body(limit))}")
             if limit.when is not None:
                 lines += _condition("when", limit.when, "    ")
     if ruleset.rules:

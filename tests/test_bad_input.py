@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
@@ -18,22 +19,8 @@ RULES = str(ROOT / "rulesets")
 
 
 def run(*args: str, cwd: Path = ROOT, stdin: str | None = None):  # type: ignore[no-untyped-def]
-    runner = CliRunner()
-    with runner.isolated_filesystem(temp_dir=None) if False else _chdir(cwd):
-        return runner.invoke(cli, list(args), input=stdin, catch_exceptions=False)
-
-
-class _chdir:
-    def __init__(self, path: Path) -> None:
-        self.path, self.old = path, Path.cwd()
-
-    def __enter__(self) -> None:
-        import os
-        os.chdir(self.path)
-
-    def __exit__(self, *exc: object) -> None:
-        import os
-        os.chdir(self.old)
+    with contextlib.chdir(cwd):
+        return CliRunner().invoke(cli, list(args), input=stdin, catch_exceptions=False)
 
 
 def test_malformed_yaml_is_located(tmp_path: Path) -> None:

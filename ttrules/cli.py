@@ -229,17 +229,22 @@ def eval_(paths: tuple[Path, ...], config: Path | None, cases_file: Path, out_fi
 @click.option("--json-schema", "json_schema", is_flag=True, help="Print the JSON Schema of a case.")
 def schema(config: Path | None, json_schema: bool) -> None:
     """The case schema: every field a rule can read, its type and presence."""
+    from ttrules.config import load_config
     from ttrules.schema.case import Case
-    from ttrules.schema.fields import default_schema
+    from ttrules.schema.fields import default_schema, extend_schema
+    from ttrules.stack import find_config
 
     fields = default_schema()
-    stack, diagnostics = load_stack(None, config) if (config or Path("ttrules.yaml").exists()) \
-        else (None, [])
-    if stack is not None:
-        fields = stack.schema
-    elif diagnostics and any(d.code in ("TTR119", "TTR121") for d in diagnostics):
-        _emit_diagnostics(diagnostics)
-        sys.exit(USAGE)
+    config_file = find_config(config)
+    if config_file is not None:  # extension fields come from ttrules.yaml
+        loaded, problems = load_config(config_file)
+        if loaded is None:
+            _emit_diagnostics(problems)
+            sys.exit(USAGE)
+        fields, extension_problems = extend_schema(fields, loaded.fields)
+        if extension_problems:
+            click.echo("\n".join(f"error: {message}" for _, message in extension_problems), err=True)
+            sys.exit(USAGE)
     if json_schema:
         click.echo(json.dumps(Case.model_json_schema(), indent=2))
         return

@@ -10,7 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ttrules.actions import RESOLUTIONS_WITHOUT_ARGS
 from ttrules.diagnostics import Diagnostic, did_you_mean
-from ttrules.source import SourceFile, relative_display
+from ttrules.source import SourceFile
+from ttrules.sources import DISK, Files
 from ttrules.syntax.load import decode_text
 from ttrules.syntax.yaml_source import YNode, plain_value, read_yaml
 
@@ -90,10 +91,10 @@ def _node_at(root: YNode, loc: tuple[Any, ...], at_key: bool) -> YNode:
     return node
 
 
-def load_config(path: Path) -> tuple[Config | None, list[Diagnostic]]:
-    shown = relative_display(path)
+def load_config(path: Path, files: Files = DISK) -> tuple[Config | None, list[Diagnostic]]:
+    shown = files.display(path)
     try:
-        data = path.read_bytes()
+        data = files.read_bytes(path)
     except OSError as error:
         return None, [Diagnostic("TTR119", f"cannot read {CONFIG_NAME}: {error.strerror}", None,
                                  path=shown)]

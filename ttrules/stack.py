@@ -9,7 +9,7 @@ from ttrules import ast
 from ttrules.config import CONFIG_NAME, Config, load_config
 from ttrules.diagnostics import Diagnostic, Severity, did_you_mean
 from ttrules.schema.fields import Schema, default_schema, extend_schema
-from ttrules.source import relative_display
+from ttrules.sources import DISK, Files
 from ttrules.syntax.load import find_rule_files, load_ruleset_file
 
 
@@ -36,35 +36,38 @@ def find_config(explicit: Path | None, start: Path | None = None) -> Path | None
 
 
 def load_stack(paths: list[Path] | None = None, config_path: Path | None = None,
-               ) -> tuple[Stack | None, list[Diagnostic]]:
-    """Read the configuration and rule files; every problem is reported, none is fatal alone."""
+               files: Files = DISK) -> tuple[Stack | None, list[Diagnostic]]:
+    """Read the configuration and rule files; every problem is reported, none is fatal alone.
+
+    `files` says where from: the working tree, or a git revision (see `ttrules.sources`).
+    """
     diagnostics: list[Diagnostic] = []
     config_file = find_config(config_path)
     config = Config()
     if config_file is not None:
-        loaded, problems = load_config(config_file)
+        loaded, problems = load_config(config_file, files)
         diagnostics += problems
         if loaded is None:
             return None, diagnostics
         config = loaded
     base = config_file.parent if config_file is not None else Path.cwd()
     roots = paths if paths else [base / entry for entry in config.stack]
-    files: list[Path] = []
+    found: list[Path] = []
     for root in roots:
-        if not root.exists():
+        if not files.exists(root):
             diagnostics.append(Diagnostic("TTR015", "no such file or directory", None,
-                                          path=relative_display(root)))
+                                          path=files.display(root)))
             continue
-        files.extend(f for f in find_rule_files(root) if f not in files)
+        found.extend(f for f in find_rule_files(root, files) if f not in found)
     schema, problems = extend_schema(default_schema(), config.fields)
-    shown_config = relative_display(config_file) if config_file else CONFIG_NAME
+    shown_config = files.display(config_file) if config_file else CONFIG_NAME
     for _, message in problems:
         diagnostics.append(Diagnostic("TTR121", message, None, path=shown_config,
                                       help="types: int, number, money, duration, timestamp, str, "
                                            "bool, set[str], an enum name; add ? for optional"))
     rulesets: list[ast.Ruleset] = []
-    for path in files:
-        ruleset, problems = load_ruleset_file(path)
+    for path in found:
+        ruleset, problems = load_ruleset_file(path, files)
         diagnostics += problems
         if ruleset is None:
             continue
@@ -76,9 +79,9 @@ def load_stack(paths: list[Path] | None = None, config_path: Path | None = None,
                 or "add it to `layers:` in ttrules.yaml"))
             continue
         rulesets.append(ruleset)
-    if not files and not any(d.code == "TTR015" for d in diagnostics):
+    if not found and not any(d.code == "TTR015" for d in diagnostics):
         diagnostics.append(Diagnostic("TTR122", "no rule files (.ttr, .yaml, .yml) found", None,
-                                      path=", ".join(relative_display(r) for r in roots),
+                                      path=", ".join(files.display(r) for r in roots),
                                       severity=Severity.ERROR))
     rulesets.sort(key=lambda r: config.layers.index(r.layer))
-    return Stack(config, schema, tuple(rulesets), tuple(files)), diagnostics
+    return Stack(config, schema, tuple(rulesets), tuple(found)), diagnostics

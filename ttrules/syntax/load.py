@@ -6,7 +6,8 @@ from pathlib import Path
 
 from ttrules import ast
 from ttrules.diagnostics import Diagnostic
-from ttrules.source import SourceFile, relative_display
+from ttrules.source import SourceFile
+from ttrules.sources import DISK, Files
 from ttrules.syntax.dsl import parse_ruleset_dsl
 from ttrules.syntax.yaml_rules import parse_ruleset_yaml
 
@@ -32,16 +33,16 @@ def decode_text(data: bytes, path: str) -> tuple[str | None, list[Diagnostic]]:
     return text.removeprefix("\ufeff"), []
 
 
-def read_source(path: Path, max_bytes: int = MAX_RULE_FILE_BYTES,
+def read_source(path: Path, max_bytes: int = MAX_RULE_FILE_BYTES, files: Files = DISK,
                 ) -> tuple[SourceFile | None, list[Diagnostic]]:
-    shown = relative_display(path)
+    shown = files.display(path)
     try:
-        size = path.stat().st_size
+        size = files.size(path)
         if size > max_bytes:
             return None, [Diagnostic("TTR009", f"the file is {size:,} bytes; rule files may be at "
                                      f"most {max_bytes:,}", None, path=shown,
                                      help="split the rules into several files")]
-        data = path.read_bytes()
+        data = files.read_bytes(path)
     except OSError as error:
         return None, [Diagnostic("TTR015", f"cannot read the file: {error.strerror}", None, path=shown)]
     text, diagnostics = decode_text(data, shown)
@@ -57,11 +58,11 @@ def parse_ruleset_text(text: str, path: str = "<string>") -> tuple[ast.Ruleset |
     return parse_ruleset_dsl(source)
 
 
-def load_ruleset_file(path: Path) -> tuple[ast.Ruleset | None, list[Diagnostic]]:
+def load_ruleset_file(path: Path, files: Files = DISK) -> tuple[ast.Ruleset | None, list[Diagnostic]]:
     if not path.name.endswith(RULE_SUFFIXES):
         return None, [Diagnostic("TTR015", "not a rule file (expected .ttr, .yaml or .yml)", None,
-                                 path=relative_display(path))]
-    source, diagnostics = read_source(path)
+                                 path=files.display(path))]
+    source, diagnostics = read_source(path, files=files)
     if source is None:
         return None, diagnostics
     if path.name.endswith(YAML_SUFFIXES):
@@ -69,9 +70,9 @@ def load_ruleset_file(path: Path) -> tuple[ast.Ruleset | None, list[Diagnostic]]
     return parse_ruleset_dsl(source)
 
 
-def find_rule_files(path: Path) -> list[Path]:
+def find_rule_files(path: Path, files: Files = DISK) -> list[Path]:
     """Rule files under a directory, sorted so that source order is stable across machines."""
-    if path.is_file():
+    if files.is_file(path):
         return [path]
-    return sorted(p for p in path.rglob("*") if p.is_file() and p.name.endswith(RULE_SUFFIXES)
-                  and not any(part.startswith(".") for part in p.relative_to(path).parts))
+    return [p for p in files.files_under(path) if p.name.endswith(RULE_SUFFIXES)
+            and not any(part.startswith(".") for part in p.relative_to(path).parts)]

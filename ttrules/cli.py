@@ -24,6 +24,7 @@ from ttrules.evaluate.cascade import decide
 from ttrules.evaluate.explain import decision_json, render_decision
 from ttrules.fileio import atomic_writer, write_text_atomic
 from ttrules.schema.case import CaseError, case_values, parse_case
+from ttrules.simulate.run import Options
 from ttrules.stack import load_stack
 from ttrules.syntax.format import format_ruleset
 from ttrules.syntax.load import DSL_SUFFIXES, YAML_SUFFIXES, find_rule_files, load_ruleset_file
@@ -257,6 +258,183 @@ def schema(config: Path | None, json_schema: bool) -> None:
     click.echo("")
     for name, members in fields.enums.items():
         click.echo(f"{name}: {', '.join(members)}")
+
+
+def _load_side(where: str | None, config: Path | None, role: str) -> Any:
+    """A stack to simulate with: the working tree (None), a directory, or a git revision."""
+    from ttrules.check import check_stack
+    from ttrules.simulate.run import Side
+    from ttrules.sources import DISK, GitFiles, RevisionError
+
+    files: Any = DISK
+    paths: list[Path] | None = None
+    config_path = config
+    label = "working tree"
+    if where is not None and Path(where).is_dir():
+        label = f"directory {where}"
+        if (Path(where) / "ttrules.yaml").is_file():
+            config_path = Path(where) / "ttrules.yaml"
+        else:
+            paths = [Path(where)]
+    elif where is not None:
+        try:
+            files = GitFiles(where)
+        except RevisionError as error:
+            click.echo(f"error: {role} `{where}`: {error}", err=True)
+            sys.exit(USAGE)
+        label = f"git {where}"
+        config_path = (config or Path("ttrules.yaml")).resolve()
+        if not files.is_file(config_path):
+            config_path = None
+    stack, diagnostics = load_stack(paths, config_path, files)
+    if stack is not None:
+        diagnostics += check_stack(stack)
+    if stack is None or has_errors(diagnostics):
+        _emit_diagnostics(diagnostics)
+        click.echo(f"error: the {role} ({label}) does not pass `ttrules check`; "
+                   "nothing was simulated", err=True)
+        sys.exit(USAGE)
+    return Side(Engine.from_stack(stack), label, files)
+
+
+@cli.command()
+@click.option("--history", "history", required=True, type=click.Path(path_type=Path),
+              help="Historical cases: .jsonl, .csv or .parquet.")
+@click.option("--history-format", type=click.Choice(["jsonl", "csv", "parquet"]),
+              help="The history's format, when its name does not tell.")
+@click.option("--baseline", help="Current rules: a git revision (default HEAD) or a directory.")
+@click.option("--candidate", help="Proposed rules: a directory (default: the working tree).")
+@_config
+@click.option("--limit", type=click.IntRange(min=1), help="Replay at most this many records.")
+@click.option("--sample", type=click.FloatRange(0, 1, min_open=True),
+              help="Replay a random share of the records (with --seed).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed for --sample.")
+@click.option("--samples", "sample_count", type=click.IntRange(min=0), default=10, show_default=True,
+              help="How many changed cases to show with both explanations.")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",
+              show_default=True, help="Report format on stdout (or --out).")
+@click.option("--out", "out_file", type=click.Path(path_type=Path), help="Write the report here.")
+@click.option("--html", "html_file", type=click.Path(path_type=Path),
+              help="Also write a self-contained HTML page with charts.")
+@click.option("--fail-if", "gates", multiple=True, metavar="EXPR",
+              help="Exit 1 when this condition on report figures holds (repeatable), "
+                   "e.g. 'abuse_exposure.delta > 100 USD'.")
+def simulate(history: Path, history_format: str | None, baseline: str | None,
+             candidate: str | None, config: Path | None, limit: int | None, sample: float | None,
+             seed: int, sample_count: int, fmt: str, out_file: Path | None,
+             html_file: Path | None, gates: tuple[str, ...]) -> None:
+    """Replay history under the current and the proposed rules and report what would change.
+
+    Exits 1 when a --fail-if gate trips, 2 when either stack fails `check` or the history
+    cannot be read.
+    """
+    from ttrules.simulate.gates import parse_gates, tripped
+
+    stack_config = _engine_config(config)
+    parsed, problems = parse_gates(list(gates), stack_config.currency, frozenset(stack_config.fx))
+    if problems:
+        _emit_diagnostics(problems)
+        click.echo("error: fix the --fail-if gates (nothing was simulated)", err=True)
+        sys.exit(USAGE)
+    report = _simulate(history, history_format, baseline, candidate, config,
+                       Options(limit=limit, sample=sample, seed=seed, samples=sample_count))
+    _write_report(report, fmt, out_file)
+    if html_file is not None:
+        _write_report(report, "html", html_file)
+    failures = tripped(parsed, report, stack_config.fx_rates())
+    for message in failures:
+        click.echo(message, err=True)
+    sys.exit(FINDINGS if failures else OK)
+
+
+def _engine_config(config: Path | None) -> Any:
+    from ttrules.config import Config, load_config
+    from ttrules.stack import find_config
+
+    found = find_config(config)
+    if found is None:
+        return Config()
+    loaded, problems = load_config(found)
+    if loaded is None:
+        _emit_diagnostics(problems)
+        sys.exit(USAGE)
+    return loaded
+
+
+def _write_report(report: dict[str, Any], fmt: str, out_file: Path | None) -> None:
+    from ttrules.simulate.render import render
+
+    if fmt == "json":
+        text = json.dumps(report, ensure_ascii=False, indent=2) + "\n"
+    elif fmt == "html":
+        from ttrules.simulate.html import render_html
+
+        text = render_html(report)
+    else:
+        text = render(report, markdown=fmt == "markdown")
+    if out_file is None:
+        click.echo(text, nl=False)
+    else:
+        write_text_atomic(out_file, text)
+        click.echo(f"wrote {out_file}", err=True)
+
+
+def _simulate(history: Path, history_format: str | None, baseline: str | None,
+              candidate: str | None, config: Path | None, options: Options) -> dict[str, Any]:
+    from ttrules.simulate.history import HistoryError, Position, detect_format, read_history
+    from ttrules.simulate.run import Progress, build_report, replay
+
+    cand = _load_side(candidate, config, "candidate")
+    base = _load_side(baseline or "HEAD", config, "baseline")
+    position = Position()
+    try:
+        history_fmt = detect_format(history, history_format)
+        rows = read_history(history, cand.engine.stack.config.history.columns, history_fmt, position)
+    except HistoryError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(USAGE)
+    progress = Progress(position.fraction)
+    accumulator = replay(base, cand, rows, options, progress)
+    progress.close()
+    for where, reason in accumulator.skipped_examples:
+        click.echo(f"{where}: skipped: {reason}", err=True)
+    skipped = sum(accumulator.skipped.values())
+    if skipped > len(accumulator.skipped_examples):
+        click.echo(f"… {skipped - len(accumulator.skipped_examples):,} more rows skipped "
+                   "(counts by reason are in the report)", err=True)
+    return build_report(accumulator, base, cand, history, history_fmt, options)
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(path_type=Path), default=Path("ttrules-demo"))
+@click.option("--records", type=click.IntRange(min=1), default=20_000, show_default=True,
+              help="How many synthetic history records to generate.")
+@click.option("--seed", type=int, default=7, show_default=True, help="Seed of the generator.")
+def demo(directory: Path, records: int, seed: int) -> None:
+    """Make a demo workspace and simulate a rule change on synthetic history.
+
+    DIRECTORY (default ./ttrules-demo) becomes a git repository holding the bundled rules as the
+    committed baseline; the working tree raises the small-cancellation limit to 100 USD for
+    every category; the change is simulated on generated history, and the report is written as
+    report.html, report.md and report.json beside a terminal summary.
+    """
+    import contextlib
+
+    from ttrules.simulate.demo import CHANGED_FILE, create_workspace
+
+    try:
+        history = create_workspace(directory, records, seed)
+    except (FileExistsError, RuntimeError, OSError) as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(USAGE)
+    click.echo(f"demo workspace: {directory} (baseline committed; changed in the working tree: "
+               f"{CHANGED_FILE}; {records:,} history records)", err=True)
+    with contextlib.chdir(directory):
+        report = _simulate(Path(history.name), None, None, None, None, Options())
+        _write_report(report, "markdown", Path("report.md"))
+        _write_report(report, "json", Path("report.json"))
+        _write_report(report, "html", Path("report.html"))
+    _write_report(report, "text", None)
 
 
 def main() -> None:

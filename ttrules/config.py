@@ -25,6 +25,22 @@ class Costs(BaseModel):
     agent_hour: str = "4 USD"
 
 
+class ColumnSpec(BaseModel):
+    """How one case field is read from a history file's columns."""
+
+    model_config = ConfigDict(extra="forbid")
+    column: str | None = None  # the source column
+    value: Any = None  # a constant instead of a column
+    currency: str | None = None  # amounts in this column are in this currency
+    values: dict[str, str] = Field(default_factory=dict)  # raw value -> case value
+    format: str | None = None  # strptime format for timestamps, e.g. "%m/%d/%Y %H:%M"
+
+
+class HistoryConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    columns: dict[str, str | ColumnSpec] = Field(default_factory=dict)
+
+
 class Config(BaseModel):
     """The parsed `ttrules.yaml`; every key has a default so a bare directory works too."""
 
@@ -38,6 +54,7 @@ class Config(BaseModel):
     fx: dict[str, Decimal] = Field(default_factory=dict)
     costs: Costs = Field(default_factory=Costs)
     fields: dict[str, str] = Field(default_factory=dict)
+    history: HistoryConfig = Field(default_factory=HistoryConfig)
 
     @field_validator("stack", mode="before")
     @classmethod

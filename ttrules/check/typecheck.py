@@ -47,6 +47,7 @@ class TypeChecker:
     report_currency: str = "USD"
     fx: frozenset[str] = frozenset()
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    schema_name: str = "the case schema"
 
     def error(self, code: str, message: str, node: ast.Node, label: str = "", help: str = "",
               severity: Severity = Severity.ERROR) -> t.Type:
@@ -153,10 +154,11 @@ class TypeChecker:
                 return self.error("TTR101", f"`{ref.path}` is what happened later; rules cannot "
                                   "read it", ref, help="outcome fields are for `ttrules simulate`")
             return self.error("TTR101", f"unknown field `{ref.path}`", ref,
-                              label="not in the case schema",
+                              label=f"not in {self.schema_name}",
                               help=did_you_mean(ref.path, self.schema.fields)
-                              or "see `ttrules schema`, or declare it under `fields:` in "
-                                 "ttrules.yaml")
+                              or ("see `ttrules schema`, or declare it under `fields:` in "
+                                  "ttrules.yaml" if self.schema_name == "the case schema" else
+                                  "see the figures in docs/simulation.md"))
         if spec.optional and not allow_optional and ref.path not in scope.present:
             self.error("TTR105", f"`{ref.path}` is optional and may be missing", ref,
                        label="used without a guard",

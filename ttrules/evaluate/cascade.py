@@ -293,12 +293,18 @@ def decide(prepared: PreparedStack, values: Mapping[str, Any], *, explain: bool 
     # their own right (and fail closed where their layer does); the setting forces nothing.
     errors += [RuleError(source.ref, message, False) for message, source in setting_errors.values()]
 
+    overridden = [e.ref for e in prepared.rules if live(e) and any(
+        winners.get(slot) is not None and winners[slot].layer_index < e.layer_index
+        for slot in e.slots)]
     decision = Decision(
         case_id=str(values.get("case.id", "")),
         resolution=resolution,
         fulfillment=slot_values.get("fulfillment") or [],
         route=slot_values.get("route"),
         tags=tags, notify=notify, settings=setting_traces, errors=errors, held=held,
+        matched=[e.ref for e in prepared.rules if matches[id(e)].status == "matched"],
+        vetoed=[(e.ref, vetoed[id(e)].ref) for e in prepared.rules if id(e) in vetoed],
+        overridden=overridden,
     )
     if explain:
         decision.trace = _trace(prepared, matches, forbid_matches, vetoed, winners)

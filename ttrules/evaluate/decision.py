@@ -92,6 +92,10 @@ class Decision:
     settings: dict[str, SettingTrace] = field(default_factory=dict)
     errors: list[RuleError] = field(default_factory=list)
     held: dict[str, RuleRef] = field(default_factory=dict)  # slots left empty by a fail-closed error
+    # Cheap facts for aggregate reports (always filled; the trace is the full story):
+    matched: list[RuleRef] = field(default_factory=list)  # rules whose condition held
+    vetoed: list[tuple[RuleRef, RuleRef]] = field(default_factory=list)  # (rule, by forbid)
+    overridden: list[RuleRef] = field(default_factory=list)  # lost a slot to a stronger layer
     trace: list[RuleTrace] | None = None
 
     def slot(self, name: str) -> ActionValue | None:

@@ -1,0 +1,286 @@
+"""`ttrules simulate` on a small history whose every figure was computed by hand.
+
+Stacks (baseline -> candidate): the small-cancellation limit moves from 30 USD to 100 USD and a
+rule approving returns over 50 USD is added. The platform layer is the same in both: it reviews
+electronics cancellations and forbids approving blacklisted buyers. FX: 1 MYR = 0.25 USD.
+Costs: 6 minutes a review, 10 USD an hour.
+
+ #  record                                  baseline               candidate
+ 1  CANCEL 20 USD                           approve (small)        approve (small)
+ 2  CANCEL 50 USD                           review (default)       approve (small)       changed
+ 3  CANCEL 80 MYR = 20 USD, abuse           approve (small)        approve (small)
+ 4  CANCEL 99 USD, abuse, blacklisted       review (default)       review (small vetoed)
+ 5  RETURN 8 USD, postage 10 USD            refund_without_return  refund_without_return
+ 6  RETURN 60 USD, postage 12 USD           review (default)       approve (returns)     changed
+ 7  CANCEL 25 USD electronics               review (platform; small overridden) both
+ 8  not JSON                                skipped
+ 9  order.total "abc"                       skipped
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ttrules.cli import cli
+
+CONFIG = """\
+stack: [rules/]
+currency: USD
+fx: {MYR: 0.25}
+costs: {review_minutes: 6, agent_hour: 10 USD}
+"""
+PLATFORM = """\
+ruleset "p"
+layer platform
+
+rule "p-electronics-cancel"
+  when request.kind == CANCEL and order.category == "electronics"
+  then review
+
+forbid approve
+  when buyer.blacklisted
+"""
+MERCHANT = """\
+ruleset "m"
+layer merchant
+
+rule "small"
+  when request.kind == CANCEL and order.total < {limit}
+  then approve
+
+rule "keep"
+  when request.kind == RETURN_AND_REFUND
+   and has(request.return_shipping_fee)
+   and order.total <= request.return_shipping_fee
+  then refund_without_return
+"""
+RETURNS = """
+rule "returns"
+  when request.kind == RETURN_AND_REFUND and order.total > 50 USD
+  then approve
+"""
+
+
+def _case(i: int, kind: str, total: str, **extra: object) -> dict:
+    record = {"case": {"id": f"c{i}", "market": "MY"},
+              "order": {"status": "AWAITING_SHIPMENT" if kind == "CANCEL" else "DELIVERED",
+                        "total": total, "category": "apparel", "created_at": "2026-05-01T00:00:00Z"},
+              "request": {"kind": kind, "reason": "CHANGED_MIND", "created_at": "2026-05-02T00:00:00Z"},
+              "buyer": {"credit_score": 90}}
+    for path, value in extra.items():
+        namespace, name = path.split("__")
+        record.setdefault(namespace, {})[name] = value
+    return record
+
+
+HISTORY = [
+    _case(1, "CANCEL", "20 USD"),
+    _case(2, "CANCEL", "50 USD"),
+    _case(3, "CANCEL", "80 MYR", outcome__abuse=True),
+    _case(4, "CANCEL", "99 USD", outcome__abuse=True, buyer__blacklisted=True),
+    _case(5, "RETURN_AND_REFUND", "8 USD", request__return_shipping_fee="10 USD"),
+    _case(6, "RETURN_AND_REFUND", "60 USD", request__return_shipping_fee="12 USD"),
+    _case(7, "CANCEL", "25 USD", order__category="electronics"),
+]
+
+
+def _stack(root: Path, limit: str, returns: bool) -> None:
+    (root / "rules").mkdir(parents=True)
+    (root / "ttrules.yaml").write_text(CONFIG)
+    (root / "rules" / "p.ttr").write_text(PLATFORM)
+    (root / "rules" / "m.ttr").write_text(MERCHANT.format(limit=limit) + (RETURNS if returns else ""))
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    _stack(tmp_path / "baseline", "30 USD", returns=False)
+    _stack(tmp_path / "candidate", "100 USD", returns=True)
+    lines = [json.dumps(r) for r in HISTORY]
+    lines.insert(3, '{"order": not json')
+    bad = _case(9, "CANCEL", "abc")
+    lines.append(json.dumps(bad))
+    (tmp_path / "history.jsonl").write_text("\n".join(lines) + "\n")
+    return tmp_path
+
+
+def simulate(workspace: Path, *args: str, history: str = "history.jsonl") -> tuple[int, dict, str]:
+    out = workspace / "report.json"
+    result = CliRunner().invoke(cli, [
+        "simulate", "--history", str(workspace / history),
+        "--baseline", str(workspace / "baseline"), "--candidate", str(workspace / "candidate"),
+        "--format", "json", "--out", str(out), *args], catch_exceptions=False)
+    report = json.loads(out.read_text()) if out.exists() else {}
+    return result.exit_code, report, result.output
+
+
+def test_every_figure_against_hand_computed_values(workspace: Path) -> None:
+    code, report, output = simulate(workspace)
+    assert code == 0, output
+    assert report["records"]["decided"] == 7 and report["records"]["skipped"] == 2
+    assert "history.jsonl:4: skipped" in output and "history.jsonl:9: skipped" in output
+    assert report["changed"] == {"count": 2, "share": "0.2857", "resolution_count": 2,
+                                 "resolution_share": "0.2857"}
+    assert report["resolutions"] == {
+        "baseline": {"approve": 2, "refund_without_return": 1, "review": 4},
+        "candidate": {"approve": 4, "refund_without_return": 1, "review": 2}}
+    assert report["transitions"] == [
+        {"baseline": "approve", "candidate": "approve", "count": 2},
+        {"baseline": "refund_without_return", "candidate": "refund_without_return", "count": 1},
+        {"baseline": "review", "candidate": "approve", "count": 2},
+        {"baseline": "review", "candidate": "review", "count": 2}]
+    money = report["money"]
+    assert money["auto_refunds"]["baseline"] == {"MYR": "80.00", "USD": "28.00"}
+    assert money["auto_refunds"]["candidate"] == {"MYR": "80.00", "USD": "138.00"}
+    assert money["auto_refunds"]["total"] == {"currency": "USD", "baseline": "48.00",
+                                              "candidate": "158.00", "delta": "110.00"}
+    assert money["goods_kept"]["total"]["baseline"] == money["goods_kept"]["total"]["candidate"] == "8.00"
+    assert money["return_postage"]["total"] == {"currency": "USD", "baseline": "0.00",
+                                                "candidate": "12.00", "delta": "12.00"}
+    assert money["abuse_exposure"]["total"] == {"currency": "USD", "baseline": "20.00",
+                                                "candidate": "20.00", "delta": "0.00"}
+    review = report["review"]
+    assert review["baseline"] == {"count": 4, "share": "0.5714", "hours": "0.40", "cost": "4.00"}
+    assert review["candidate"] == {"count": 2, "share": "0.2857", "hours": "0.20", "cost": "2.00"}
+    assert review["delta"]["count"] == -2 and review["delta"]["cost"] == "-2.00"
+    rules = {r["rule"]: r for r in report["rules"]}
+    assert rules["merchant/small"]["baseline"] == {"matched": 3, "won": 2, "errors": 0}
+    assert rules["merchant/small"]["candidate"] == {"matched": 5, "won": 3, "errors": 0}
+    assert rules["merchant/returns"]["status"] == "added" and rules["merchant/returns"]["baseline"] is None
+    assert rules["merchant/returns"]["candidate"]["won"] == 1
+    assert rules["merchant/keep"]["won_delta"] == 0
+    assert rules["platform/p-electronics-cancel"]["candidate"]["won"] == 1
+    platform = report["platform"]
+    assert platform["baseline"]["overridden_records"] == platform["candidate"]["overridden_records"] == 1
+    assert platform["baseline"]["vetoed_records"] == 0 and platform["candidate"]["vetoed_records"] == 1
+    assert report["errors"]["candidate"] == {"records": 0, "by_rule": {}}
+    # New thresholds: `returns` adds 50 USD (r2, at exactly 50 USD, is in the band above);
+    # `small` moves to 100 USD (r4, 99 USD, is in the band below).
+    assert report["threshold_gaming"] == [
+        {"field": "order.total", "threshold": "50 USD", "rules": ["merchant/returns"], "band": "5%",
+         "just_below": 0, "just_above": 1, "ratio": "0.00", "flagged": False},
+        {"field": "order.total", "threshold": "100 USD", "rules": ["merchant/small"], "band": "5%",
+         "just_below": 1, "just_above": 0, "ratio": None, "flagged": False}]
+    kinds = {e["key"]: e for e in report["breakdowns"]["kind"]}
+    assert (kinds["CANCEL"]["records"], kinds["CANCEL"]["changed"]) == (5, 1)
+    assert kinds["CANCEL"]["candidate_auto_refunds"] == "90.00"
+    assert (kinds["RETURN_AND_REFUND"]["records"], kinds["RETURN_AND_REFUND"]["changed"]) == (2, 1)
+    assert [s["case_id"] for s in report["samples"]] == ["c2", "c6"]
+    assert report["samples"][0]["candidate"]["resolution"]["by"]["rule"] == "small"
+
+
+def test_json_report_is_byte_identical(workspace: Path) -> None:
+    simulate(workspace)
+    first = (workspace / "report.json").read_bytes()
+    simulate(workspace)
+    assert (workspace / "report.json").read_bytes() == first
+
+
+def test_limit_and_sample(workspace: Path) -> None:
+    _, report, _ = simulate(workspace, "--limit", "3")
+    assert report["records"]["decided"] == 3
+    _, sampled, _ = simulate(workspace, "--sample", "0.5", "--seed", "3")
+    _, again, _ = simulate(workspace, "--sample", "0.5", "--seed", "3")
+    assert sampled["records"] == again["records"]
+    assert sampled["records"]["decided"] + sampled["records"]["skipped"] < 9
+
+
+def test_gates(workspace: Path) -> None:
+    code, _, output = simulate(workspace, "--fail-if", "auto_refunds.delta > 100 USD",
+                               "--fail-if", "review.share.delta > 5%")
+    assert code == 1
+    assert "gate tripped: auto_refunds.delta > 100 USD  (auto_refunds.delta = 110.00 USD)" in output
+    assert "review.share.delta" not in output.split("gate tripped")[-1]
+    code, _, output = simulate(workspace, "--fail-if", "auto_refunds.delta > 100")
+    assert code == 2 and "cannot compare money with int" in output
+
+
+def test_csv_with_a_column_mapping(workspace: Path) -> None:
+    config = workspace / "candidate" / "ttrules.yaml"
+    config.write_text(CONFIG + """\
+history:
+  columns:
+    case.id: Ref
+    order.total: {column: Amount, currency: USD}
+    order.status: {column: State, values: {open: AWAITING_SHIPMENT, done: DELIVERED}}
+    order.created_at: {column: Ordered, format: "%d/%m/%Y %H:%M"}
+    request.kind: {column: Type}
+    request.reason: {value: CHANGED_MIND}
+    request.created_at: {column: Asked, format: "%d/%m/%Y %H:%M"}
+""")
+    # Unmapped dotted columns (order.category) pass through as they are.
+    rows = [["Ref", "Amount", "State", "Ordered", "Type", "Asked", "order.category"],
+            ["a1", "20", "open", "01/05/2026 00:00", "CANCEL", "02/05/2026 00:00", "apparel"],
+            ["a2", "50", "open", "01/05/2026 00:00", "CANCEL", "02/05/2026 00:00", "apparel"],
+            ["a3", "twenty", "open", "01/05/2026 00:00", "CANCEL", "02/05/2026 00:00", "apparel"]]
+    with (workspace / "history.csv").open("w", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    code, report, output = simulate(workspace, history="history.csv")
+    assert code == 0, output
+    assert report["records"]["decided"] == 2 and report["records"]["skipped"] == 1
+    assert "history.csv:4: skipped" in output and "order.total" in output
+    assert report["money"]["auto_refunds"]["total"]["delta"] == "50.00"
+
+
+def test_missing_mapped_column_fails_before_any_work(workspace: Path) -> None:
+    (workspace / "candidate" / "ttrules.yaml").write_text(
+        CONFIG + "history:\n  columns:\n    order.total: {column: Amont, currency: USD}\n")
+    (workspace / "history.csv").write_text("Amount,State\n1,open\n")
+    code, report, output = simulate(workspace, history="history.csv")
+    assert code == 2 and not report
+    assert "mapped column `Amont` not in the file" in output and "did you mean `Amount`" in output
+
+
+def test_history_that_is_not_the_claimed_format(workspace: Path) -> None:
+    (workspace / "history.csv").write_text('{"order": {}}\n')
+    code, _, output = simulate(workspace, history="history.csv")
+    assert code == 2 and "looks like JSON Lines, not CSV" in output
+    (workspace / "history.parquet").write_text("not parquet")
+    code, _, output = simulate(workspace, history="history.parquet")
+    assert code == 2 and "not a Parquet file" in output
+
+
+def test_unknown_currency_row_is_counted_not_fatal(workspace: Path) -> None:
+    lines = [json.dumps(_case(1, "CANCEL", "20 XYZ")), json.dumps(_case(2, "CANCEL", "20 USD"))]
+    (workspace / "history.jsonl").write_text("\n".join(lines) + "\n")
+    code, report, _ = simulate(workspace)
+    assert code == 0 and report["records"]["decided"] == 2
+    assert report["errors"]["baseline"]["by_rule"] == {"merchant/small": 1}
+
+
+def test_a_stack_that_fails_check_is_refused(workspace: Path) -> None:
+    broken = 'ruleset "m"\nlayer merchant\nrule "x" then aprove\n'
+    (workspace / "candidate" / "rules" / "m.ttr").write_text(broken)
+    code, report, output = simulate(workspace)
+    assert code == 2 and not report
+    assert "TTR108" in output and "the candidate" in output and "nothing was simulated" in output
+
+
+def test_baseline_from_git_revision_without_touching_the_work_tree(workspace: Path) -> None:
+    repo = workspace / "candidate"
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
+    subprocess.run([*git, "init", "-q"], cwd=repo, check=True)
+    (repo / "rules" / "m.ttr").write_text(MERCHANT.format(limit="30 USD"))
+    subprocess.run([*git, "add", "-A"], cwd=repo, check=True)
+    subprocess.run([*git, "commit", "-qm", "base"], cwd=repo, check=True)
+    changed = MERCHANT.format(limit="100 USD") + RETURNS
+    (repo / "rules" / "m.ttr").write_text(changed)
+    runner = CliRunner()
+    import contextlib
+
+    with contextlib.chdir(repo):
+        result = runner.invoke(cli, ["simulate", "--history", str(workspace / "history.jsonl"),
+                                     "--format", "json"], catch_exceptions=False)
+        bad = runner.invoke(cli, ["simulate", "--history", str(workspace / "history.jsonl"),
+                                  "--baseline", "no-such-rev"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output[result.output.index("{"):])
+    assert report["inputs"]["baseline"]["label"] == "git HEAD"
+    assert report["changed"]["count"] == 2
+    assert (repo / "rules" / "m.ttr").read_text() == changed
+    assert bad.exit_code == 2 and "no-such-rev" in bad.output

@@ -1,0 +1,1 @@
+"""The simulate stage: replay history under two stacks and report what would change."""

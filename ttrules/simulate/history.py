@@ -1,0 +1,238 @@
+"""Reading history records: JSON Lines, CSV and Parquet, streamed.
+
+Records are produced one at a time (Parquet in record batches), so memory does not grow with
+the file. A row that cannot be read is returned with its location and reason, never raised; a
+problem with the whole file (wrong format, a mapped column missing) raises `HistoryError`
+before any row is read.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ttrules.cases import iter_jsonl
+from ttrules.config import ColumnSpec
+from ttrules.diagnostics import did_you_mean
+
+FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet",
+           ".pq": "parquet"}
+_SET_SEPARATOR = "|"  # sets in CSV cells: "PHOTO|VIDEO"
+_SET_FIELDS = {"request.evidence"}
+
+
+@dataclass
+class Position:
+    """How far a reader has got through its file, for a progress bar's ETA."""
+
+    done: float = 0.0
+    total: float = 0.0
+
+    def fraction(self) -> float:
+        return self.done / self.total if self.total else 0.0
+
+
+class HistoryError(Exception):
+    """The history file as a whole cannot be read; the message names the file."""
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    number: int  # 1-based record number
+    location: str  # e.g. "history.csv:18" (a line) or "history.parquet row 7"
+    record: dict[str, Any] | None
+    error: str = ""
+
+
+def detect_format(path: Path, explicit: str | None = None) -> str:
+    if explicit:
+        return explicit
+    for suffix, fmt in FORMATS.items():
+        if path.name.endswith(suffix) or path.name.endswith(suffix + ".gz"):
+            return fmt
+    raise HistoryError(f"{path}: cannot tell the format from the name; use --format "
+                       "jsonl, csv or parquet")
+
+
+def _check_content(path: Path, fmt: str) -> None:
+    """Refuse a file that is not what its name or --format claims, before any work."""
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+    if fmt == "parquet":
+        if head[:4] != b"PAR1":
+            raise HistoryError(f"{path}: not a Parquet file (no PAR1 magic bytes)")
+        return
+    if head[:4] == b"PAR1" or b"\0" in head:
+        raise HistoryError(f"{path}: looks binary, not {fmt.upper()} text")
+    text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    if fmt == "jsonl" and first and not first.lstrip().startswith("{"):
+        raise HistoryError(f"{path}: not JSON Lines (the first line does not start with `{{`)")
+    if fmt == "csv" and first.lstrip().startswith("{"):
+        raise HistoryError(f"{path}: looks like JSON Lines, not CSV; use --format jsonl")
+
+
+def _spec(value: str | ColumnSpec) -> ColumnSpec:
+    return ColumnSpec(column=value) if isinstance(value, str) else value
+
+
+class Mapper:
+    """Applies the `history.columns` mapping of ttrules.yaml to one raw row."""
+
+    def __init__(self, columns: Mapping[str, str | ColumnSpec]) -> None:
+        self.specs = {path: _spec(value) for path, value in columns.items()}
+        self.used = {s.column for s in self.specs.values() if s.column}
+
+    def check_columns(self, available: list[str], path: Path) -> None:
+        missing = sorted(c for c in self.used if c not in available)
+        if missing:
+            hints = [did_you_mean(c, available) for c in missing]
+            hint = "; ".join(f"`{c}`: {h}" for c, h in zip(missing, hints, strict=True) if h)
+            raise HistoryError(
+                f"{path}: mapped column{'s' if len(missing) > 1 else ''} "
+                f"{', '.join(f'`{c}`' for c in missing)} not in the file (its columns: "
+                f"{', '.join(available[:20])}{', …' if len(available) > 20 else ''})"
+                + (f"; {hint}" if hint else ""))
+
+    def apply(self, raw: Mapping[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in raw.items():
+            if key not in self.used and _present(value):
+                out[key] = value
+        for path, spec in self.specs.items():
+            value = spec.value if spec.column is None else raw.get(spec.column)
+            if not _present(value):
+                continue
+            out[path] = self._convert(path, spec, value)
+        return out
+
+    def _convert(self, path: str, spec: ColumnSpec, value: Any) -> Any:
+        if spec.values:
+            value = spec.values.get(str(value).strip(), value)
+        if spec.format and isinstance(value, str):
+            try:
+                parsed = datetime.strptime(value.strip(), spec.format)
+            except ValueError:
+                raise ValueError(f"`{value}` does not match the format {spec.format}") from None
+            value = (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).isoformat()
+        if spec.currency:
+            value = {"amount": value, "currency": spec.currency}
+        return value
+
+
+def _present(value: Any) -> bool:
+    return value is not None and not (isinstance(value, str) and not value.strip())
+
+
+def _csv_cells(row: dict[str, str | None]) -> dict[str, Any]:
+    cells: dict[str, Any] = {}
+    for key, value in row.items():
+        if key is None or value is None or not value.strip():
+            continue
+        if key in _SET_FIELDS:
+            cells[key] = [v.strip() for v in value.split(_SET_SEPARATOR) if v.strip()]
+        else:
+            cells[key] = value
+    return cells
+
+
+def _mapped(rows: Iterator[HistoryRow], mapper: Mapper) -> Iterator[HistoryRow]:
+    for row in rows:
+        if row.record is None:
+            yield row
+            continue
+        try:
+            yield HistoryRow(row.number, row.location, mapper.apply(row.record))
+        except ValueError as error:
+            yield HistoryRow(row.number, row.location, None, str(error))
+
+
+def _read_jsonl(path: Path, position: Position) -> Iterator[HistoryRow]:
+    position.total = path.stat().st_size
+    with path.open("rb") as handle:
+        for number, row in enumerate(iter_jsonl(handle), start=1):
+            position.done = handle.tell()
+            yield HistoryRow(number, f"{path.name}:{row.number}", row.record, row.error)
+
+
+def _read_csv(path: Path, mapper: Mapper, position: Position) -> Iterator[HistoryRow]:
+    position.total = path.stat().st_size
+    with path.open("r", encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        try:
+            header = reader.fieldnames or []
+        except (csv.Error, UnicodeDecodeError) as error:
+            raise HistoryError(f"{path}: cannot read the CSV header: {error}") from None
+        if not header:
+            raise HistoryError(f"{path}: the CSV file has no header row")
+        mapper.check_columns(list(header), path)
+        number = 0
+        while True:
+            line = reader.line_num + 1
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except (csv.Error, UnicodeDecodeError) as error:
+                number += 1
+                yield HistoryRow(number, f"{path.name}:{line}", None, f"unreadable CSV row: {error}")
+                continue
+            number += 1
+            position.done = handle.buffer.tell()
+            if None in row:  # more cells than header columns
+                yield HistoryRow(number, f"{path.name}:{line}", None,
+                                 f"{len(header) + len(row[None])} cells for {len(header)} columns")
+                continue
+            yield HistoryRow(number, f"{path.name}:{line}", _csv_cells(row))
+
+
+def _read_parquet(path: Path, mapper: Mapper, position: Position) -> Iterator[HistoryRow]:
+    import pyarrow.parquet as pq
+
+    try:
+        parquet = pq.ParquetFile(path)
+    except Exception as error:  # pyarrow raises several types for a damaged file
+        raise HistoryError(f"{path}: cannot read the Parquet file: {error}") from None
+    mapper.check_columns(list(parquet.schema_arrow.names), path)
+    position.total = parquet.metadata.num_rows
+    number = 0
+    for batch in parquet.iter_batches(batch_size=8192):
+        for record in batch.to_pylist():
+            number += 1
+            position.done = number
+            yield HistoryRow(number, f"{path.name} row {number}",
+                             {k: v for k, v in record.items() if v is not None})
+
+
+def read_history(path: Path, columns: Mapping[str, str | ColumnSpec] | None = None,
+                 fmt: str | None = None, position: Position | None = None) -> Iterator[HistoryRow]:
+    """Rows of a history file, mapped onto case fields. Raises HistoryError up front."""
+    position = position if position is not None else Position()
+    if not path.is_file():
+        raise HistoryError(f"{path}: no such file")
+    fmt = detect_format(path, fmt)
+    _check_content(path, fmt)
+    mapper = Mapper(columns or {})
+    if fmt == "jsonl":
+        rows = _read_jsonl(path, position)
+    elif fmt == "csv":
+        rows = _read_csv(path, mapper, position)
+    elif fmt == "parquet":
+        rows = _read_parquet(path, mapper, position)
+    else:
+        raise HistoryError(f"unknown history format `{fmt}` (jsonl, csv or parquet)")
+    first = next(rows, None)  # header problems surface here, before any work
+    if first is None:
+        return iter(())
+    return _mapped(_chain(first, rows), mapper)
+
+
+def _chain(first: HistoryRow, rest: Iterator[HistoryRow]) -> Iterator[HistoryRow]:
+    yield first
+    yield from rest
+
+

@@ -1,0 +1,214 @@
+"""The simulation report as one self-contained HTML page: inline CSS and SVG, no scripts,
+no network. A view of the JSON report, like the text and Markdown renderers."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from html import escape
+from typing import Any
+
+_CSS = """
+body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1f2933;
+background:#f5f7fa}
+main{max-width:1100px;margin:0 auto;padding:24px}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 10px}
+.sub{color:#52606d}.cards{display:grid;grid-template-columns:repeat(4,1fr);gap:12px;margin-top:16px}
+.card{background:#fff;border-radius:8px;padding:14px;box-shadow:0 1px 2px #0001}
+.card b{display:block;font-size:22px}.card span{color:#52606d;font-size:12px}
+.up{color:#c81e1e}.down{color:#0e7c3a}
+section{background:#fff;border-radius:8px;padding:16px;margin-top:16px;box-shadow:0 1px 2px #0001}
+table{border-collapse:collapse;width:100%}
+td,th{padding:4px 8px;border-bottom:1px solid #e4e7eb;text-align:right}
+td:first-child,th:first-child{text-align:left}th{color:#52606d;font-weight:600}
+.flag{color:#c81e1e;font-weight:600}details{margin:6px 0}summary{cursor:pointer}
+pre{background:#f5f7fa;padding:8px;overflow:auto;font-size:12px}
+"""
+_BASE, _CAND = "#9aa5b1", "#3366cc"
+
+
+def _money(value: str | Decimal) -> str:
+    return f"{Decimal(value):,.2f}"
+
+
+def _delta_class(value: Decimal) -> str:
+    return "up" if value > 0 else "down" if value < 0 else ""
+
+
+def _svg(width: int, height: int, body: list[str]) -> str:
+    # Scale down on narrow screens, never up: text stays the size it was drawn at.
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="100%" viewBox="0 0 {width} {height}" '
+            f'style="max-width:{width}px" role="img">{"".join(body)}</svg>')
+
+
+def heat_map(transitions: list[dict[str, Any]]) -> str:
+    names = sorted({t["baseline"] for t in transitions} | {t["candidate"] for t in transitions})
+    counts = {(t["baseline"], t["candidate"]): t["count"] for t in transitions}
+    peak = max(counts.values(), default=1)
+    cell, left, top = 64, 150, 110
+    width, height = left + cell * len(names) + 10, top + cell * len(names) + 10
+    body = ['<text x="0" y="14" font-size="12" fill="#52606d">rows: baseline, columns: '
+            'candidate; red: changed</text>']
+    for j, name in enumerate(names):
+        x = left + j * cell + cell / 2
+        body.append(f'<text transform="translate({x},{top - 8}) rotate(-40)" font-size="11">'
+                    f'{escape(name)}</text>')
+    for i, row in enumerate(names):
+        y = top + i * cell
+        body.append(f'<text x="{left - 8}" y="{y + cell / 2 + 4}" font-size="11" '
+                    f'text-anchor="end">{escape(row)}</text>')
+        for j, col in enumerate(names):
+            n = counts.get((row, col), 0)
+            strength = (n / peak) ** 0.5 if n else 0
+            color = (f"rgba(200,30,30,{0.15 + 0.85 * strength:.3f})" if row != col
+                     else f"rgba(51,102,204,{0.1 + 0.6 * strength:.3f})") if n else "#f5f7fa"
+            x = left + j * cell
+            body.append(f'<rect x="{x}" y="{y}" width="{cell - 2}" height="{cell - 2}" fill="{color}">'
+                        f'<title>{escape(row)} → {escape(col)}: {n:,}</title></rect>')
+            if n:
+                body.append(f'<text x="{x + cell / 2 - 1}" y="{y + cell / 2 + 4}" font-size="11" '
+                            f'text-anchor="middle">{n:,}</text>')
+    return _svg(width, height, body)
+
+
+def paired_bars(rows: list[tuple[str, float, float]], unit: str = "") -> str:
+    """Horizontal bars, baseline and candidate per label."""
+    if not rows:
+        return "<p>Nothing to show.</p>"
+    peak = max(max(b, c) for _, b, c in rows) or 1
+    left, bar, gap, width = 260, 11, 10, 820
+    span = width - left - 90
+    body: list[str] = []
+    for i, (label, base, cand) in enumerate(rows):
+        y = i * (2 * bar + gap)
+        body.append(f'<text x="{left - 8}" y="{y + bar + 4}" font-size="11" text-anchor="end">'
+                    f'{escape(label)}</text>')
+        for k, (value, color) in enumerate(((base, _BASE), (cand, _CAND))):
+            length = span * value / peak
+            body.append(f'<rect x="{left}" y="{y + k * bar}" width="{length:.1f}" height="{bar - 1}" '
+                        f'fill="{color}"><title>{value:,.2f}{unit}</title></rect>')
+            body.append(f'<text x="{left + length + 4:.1f}" y="{y + k * bar + bar - 2}" '
+                        f'font-size="10" fill="#52606d">{value:,.0f}</text>')
+    height = len(rows) * (2 * bar + gap)
+    legend = (f'<p style="font-size:12px"><span style="color:{_BASE}">■</span> baseline '
+              f'<span style="color:{_CAND}">■</span> candidate</p>')
+    return legend + _svg(width, height, body)
+
+
+def histogram(data: dict[str, Any], thresholds: list[dict[str, Any]]) -> str:
+    counts, bin_width = data["counts"], Decimal(data["bin_width"])
+    peak = max(counts, default=0) or 1
+    left, bottom, width, height = 50, 30, 820, 220
+    bar = (width - left - 10) / len(counts)
+    body = [f'<line x1="{left}" y1="{height - bottom}" x2="{width - 10}" y2="{height - bottom}" '
+            'stroke="#9aa5b1"/>']
+    for i, n in enumerate(counts):
+        h = (height - bottom - 20) * n / peak
+        x = left + i * bar
+        body.append(f'<rect x="{x:.1f}" y="{height - bottom - h:.1f}" width="{bar - 1:.1f}" '
+                    f'height="{h:.1f}" fill="{_BASE}"><title>{bin_width * i}–{bin_width * (i + 1)} '
+                    f'{data["currency"]}: {n:,}</title></rect>')
+        if i % 10 == 0:
+            body.append(f'<text x="{x:.1f}" y="{height - 12}" font-size="10">{bin_width * i}</text>')
+    for threshold in thresholds:
+        amount, currency = threshold["threshold"].split()
+        if currency != data["currency"] or threshold["field"] != data["field"]:
+            continue
+        x = left + float(Decimal(amount) / bin_width) * bar
+        color = "#c81e1e" if threshold["flagged"] else "#3366cc"
+        body.append(f'<line x1="{x:.1f}" y1="10" x2="{x:.1f}" y2="{height - bottom}" stroke="{color}" '
+                    'stroke-width="2" stroke-dasharray="4 3"/>')
+        body.append(f'<text x="{x + 4:.1f}" y="20" font-size="11" fill="{color}">'
+                    f'{escape(threshold["threshold"])}</text>')
+    caption = (f'<p class="sub">{escape(data["field"])} in {escape(data["currency"])}, '
+               f'{bin_width} per bar; {data["overflow"]:,} above the last bar. Dashed: thresholds '
+               'the candidate introduces or moves (red when the 5 % band below is lopsided).</p>')
+    return _svg(width, height, body) + caption
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> str:
+    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def render_html(report: dict[str, Any]) -> str:
+    inputs, changed, money, review = (report["inputs"], report["changed"], report["money"],
+                                      report["review"])
+    currency = inputs["currency"]
+    refunds = Decimal(money["auto_refunds"]["total"]["delta"])
+    abuse = Decimal(money["abuse_exposure"]["total"]["delta"])
+    review_delta = review["delta"]["count"]
+    cards = [
+        (f"{Decimal(changed['share']) * 100:.2f} %", f"decisions change ({changed['count']:,})", ""),
+        (f"{refunds:+,.2f} {currency}", "automatic refunds", _delta_class(refunds)),
+        (f"{abuse:+,.2f} {currency}", "abuse exposure", _delta_class(abuse)),
+        (f"{review_delta:+,}", f"manual reviews ({Decimal(review['delta']['cost']):+,.2f} {currency})",
+         _delta_class(Decimal(-review_delta))),
+    ]
+    card_html = "".join(f'<div class="card"><b class="{cls}">{escape(v)}</b><span>{escape(t)}</span></div>'
+                        for v, t, cls in cards)
+    money_rows = [(label, float(money[m]["total"]["baseline"]), float(money[m]["total"]["candidate"]))
+                  for m, label in (("auto_refunds", "automatic refunds"),
+                                   ("goods_kept", "goods kept (refund without return)"),
+                                   ("return_postage", "return postage"),
+                                   ("abuse_exposure", "abuse exposure"))]
+    money_rows.append(("manual review cost", float(review["baseline"]["cost"]),
+                       float(review["candidate"]["cost"])))
+    rules = sorted(report["rules"], key=lambda r: -max(
+        (r["baseline"] or {}).get("won", 0), (r["candidate"] or {}).get("won", 0)))[:20]
+    rule_rows = [(r["rule"], float((r["baseline"] or {}).get("won", 0)),
+                  float((r["candidate"] or {}).get("won", 0))) for r in rules]
+    gaming_rows = [[escape(f"{g['field']} {g['threshold']}"), f"{g['just_below']:,}", f"{g['just_above']:,}",
+                    escape(g["ratio"] or "—"), '<span class="flag">lopsided</span>' if g["flagged"] else ""]
+                   for g in report["threshold_gaming"]]
+    breakdowns = []
+    for group, entries in report["breakdowns"].items():
+        rows = [[escape(e["key"]), f"{e['records']:,}", f"{e['changed']:,}",
+                 _money(e["baseline_auto_refunds"]), _money(e["candidate_auto_refunds"]),
+                 f"{e['candidate_review'] - e['baseline_review']:+,}"]
+                for e in sorted(entries, key=lambda e: -e["changed"])]
+        breakdowns.append(f"<details><summary>By {escape(group)}</summary>" + _table(
+            [group, "records", "changed", f"auto refunds before ({currency})",
+             f"after ({currency})", "review Δ"], rows) + "</details>")
+    samples = "".join(
+        f"<details><summary><code>{escape(s['case_id'])}</code>: "
+        f"{escape(s['baseline']['resolution']['action'])} → "
+        f"{escape(s['candidate']['resolution']['action'])}</summary>"
+        f"<pre>{escape(_short_explanation(s))}</pre></details>" for s in report["samples"])
+    amounts = histogram(report["amount_histogram"], report["threshold_gaming"])
+    never = [r["rule"] for r in report["rules"] if r["never_fires"]]
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>ttrules simulation</title>
+<meta name="viewport" content="width=device-width,initial-scale=1"><style>{_CSS}</style></head>
+<body><main>
+<h1>Simulation: candidate ({escape(inputs['candidate']['label'])}) against baseline
+({escape(inputs['baseline']['label'])})</h1>
+<div class="sub">History <code>{escape(inputs['history']['path'])}</code>:
+{report['records']['decided']:,} records decided, {report['records']['skipped']:,} skipped.
+Money in {escape(currency)}.</div>
+<div class="cards">{card_html}</div>
+<section><h2>Transitions of the resolution</h2>{heat_map(report['transitions'])}</section>
+<section><h2>Money</h2>{paired_bars(money_rows, ' ' + currency)}</section>
+<section><h2>Rule wins</h2>{paired_bars(rule_rows)}
+{'<p class="sub">Never matched: ' + escape(', '.join(never)) + '</p>' if never else ''}</section>
+<section><h2>Order amounts and thresholds</h2>{amounts}
+{_table(['threshold', 'just below', 'just above', 'ratio', ''], gaming_rows) if gaming_rows else ''}</section>
+<section><h2>Breakdowns</h2>{''.join(breakdowns)}</section>
+<section><h2>Sample changed cases</h2>{samples or '<p>No decision changes.</p>'}</section>
+</main></body></html>
+"""
+
+
+def _short_explanation(sample: dict[str, Any]) -> str:
+    lines = []
+    for side in ("baseline", "candidate"):
+        decision = sample[side]
+        by = decision["resolution"]["by"]
+        who = f"{by['layer']}/{by['rule']} ({by['path']}:{by['line']})" if by else "the stack default"
+        lines.append(f"{side}: {decision['resolution']['action']} by {who}")
+        for trace in decision.get("explanation", []):
+            if trace["status"] in ("won", "lost", "vetoed", "errored"):
+                extra = "; ".join(f"{x['slot']}: {x['why']}" for x in trace.get("lost", []))
+                lines.append(f"  {trace['status']:<8} {trace['rule']['layer']}/{trace['rule']['rule']}"
+                             + (f"  ({extra})" if extra else ""))
+    return "\n".join(lines)

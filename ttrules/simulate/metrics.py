@@ -1,0 +1,329 @@
+"""Report figures, accumulated one history record at a time (memory bounded by the number of
+rules, groups and samples, not by the number of records).
+
+Definitions (also in docs/simulation.md):
+- automatic refund: the resolution `approve` or `refund_without_return` of a CANCEL, REFUND or
+  RETURN_AND_REFUND request refunds `request.refund_amount`; `partial_refund(x)` refunds x (a
+  percentage is of `request.refund_amount`);
+- goods kept: `order.total` of every `refund_without_return`;
+- return postage: `request.return_shipping_fee` of every approved RETURN_AND_REFUND;
+- abuse exposure: automatic refunds on records whose `outcome.abuse` is true;
+- review: resolution `review`; hours = count x review_minutes / 60, cost = hours x agent_hour.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
+
+from ttrules.config import Config
+from ttrules.evaluate.decision import ActionValue, Decision
+from ttrules.syntax.literals import format_decimal, parse_money
+from ttrules.values import Money, Percent, json_value
+
+MONEY_METRICS = ("auto_refunds", "goods_kept", "return_postage", "abuse_exposure")
+REFUNDING_KINDS = frozenset({"CANCEL", "REFUND", "RETURN_AND_REFUND"})
+BREAKDOWNS = {"market": "case.market", "category": "order.category", "kind": "request.kind",
+              "reason": "request.reason"}
+CENT = Decimal("0.01")
+GAMING_BAND = Decimal("0.05")
+GAMING_MIN_BELOW = 20
+GAMING_RATIO = Decimal("1.5")
+HISTOGRAM_BIN = Decimal(5)  # report-currency units per bin of the order amount histogram
+HISTOGRAM_BINS = 60
+
+
+def money_text(amount: Decimal) -> str:
+    return format_decimal(amount.quantize(CENT, rounding=ROUND_HALF_EVEN))
+
+
+def share_text(part: int, whole: int) -> str:
+    if whole == 0:
+        return "0"
+    return format_decimal((Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001")))
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """A money threshold the candidate introduces or moves, on the field it is compared with."""
+
+    field: str
+    amount: Money
+    rules: tuple[str, ...]
+
+
+@dataclass
+class MoneySum:
+    by_currency: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
+
+    def add(self, money: Money) -> None:
+        self.by_currency[money.currency] += money.amount
+
+
+@dataclass
+class Side:
+    resolutions: Counter[str] = field(default_factory=Counter)
+    money: dict[str, MoneySum] = field(default_factory=lambda: {m: MoneySum() for m in MONEY_METRICS})
+    review: int = 0
+    matched: Counter[str] = field(default_factory=Counter)
+    won: Counter[str] = field(default_factory=Counter)
+    errors: Counter[str] = field(default_factory=Counter)
+    vetoes: Counter[str] = field(default_factory=Counter)
+    overridden_records: int = 0
+    vetoed_records: int = 0
+    errored_records: int = 0
+
+
+def refund_of(resolution: ActionValue, values: dict[str, Any]) -> Money | None:
+    if values.get("request.kind") not in REFUNDING_KINDS:
+        return None
+    asked = values.get("request.refund_amount")
+    if resolution.action in ("approve", "refund_without_return"):
+        return asked if isinstance(asked, Money) else None
+    if resolution.action == "partial_refund":
+        amount = resolution.args.get("amount")
+        if isinstance(amount, Money):
+            return amount
+        if isinstance(amount, Percent) and isinstance(asked, Money):
+            return Money(asked.amount * amount.fraction, asked.currency)
+    return None
+
+
+def _winner_labels(decision: Decision) -> set[str]:
+    """Rules that won a one-valued slot; adding a tag or a notification is not a win."""
+    values = [decision.resolution, *decision.fulfillment, decision.route]
+    return {v.rule.label for v in values if v is not None and v.rule is not None}
+
+
+def _signature(decision: Decision) -> tuple[Any, ...]:
+    """What a person acting on the decision would see; two decisions differ when this does."""
+    def action(value: ActionValue | None) -> tuple[Any, ...] | None:
+        if value is None:
+            return None
+        return value.action, tuple(sorted((k, str(json_value(v))) for k, v in value.args.items()))
+    return (action(decision.resolution), tuple(action(v) for v in decision.fulfillment),
+            action(decision.route))
+
+
+@dataclass
+class Accumulator:
+    config: Config
+    baseline_rules: list[str]
+    candidate_rules: list[str]
+    thresholds: list[Threshold]
+    sample_size: int = 10
+    records: int = 0
+    changed: int = 0
+    resolution_changed: int = 0
+    transitions: Counter[tuple[str, str]] = field(default_factory=Counter)
+    sides: dict[str, Side] = field(default_factory=lambda: {"baseline": Side(), "candidate": Side()})
+    groups: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    bands: list[list[int]] = field(default_factory=list)
+    skipped: Counter[str] = field(default_factory=Counter)
+    skipped_examples: list[tuple[str, str]] = field(default_factory=list)
+    samples: list[Any] = field(default_factory=list)
+    unconverted: set[str] = field(default_factory=set)
+    histogram: list[int] = field(default_factory=lambda: [0] * (HISTOGRAM_BINS + 1))
+
+    def __post_init__(self) -> None:
+        self.bands = [[0, 0] for _ in self.thresholds]
+        self.groups = {name: {} for name in BREAKDOWNS}
+
+    def skip(self, location: str, reason: str) -> None:
+        kind = reason.split(":")[0] if ":" in reason else reason
+        self.skipped[kind[:80]] += 1
+        if len(self.skipped_examples) < 20:
+            self.skipped_examples.append((location, reason))
+
+    def add(self, record: Any, values: dict[str, Any], baseline: Decision, candidate: Decision,
+            abuse: bool) -> None:
+        self.records += 1
+        changed = _signature(baseline) != _signature(candidate)
+        self.changed += changed
+        self.resolution_changed += baseline.resolution.action != candidate.resolution.action
+        self.transitions[(baseline.resolution.action, candidate.resolution.action)] += 1
+        refunds = {}
+        for name, decision in (("baseline", baseline), ("candidate", candidate)):
+            refunds[name] = self._add_side(self.sides[name], values, decision, abuse)
+        for group, path in BREAKDOWNS.items():
+            key = str(values.get(path, "(none)"))
+            entry = self.groups[group].setdefault(key, {
+                "records": 0, "changed": 0,
+                **{f"{s}_{m}": Decimal(0) for s in ("baseline", "candidate") for m in ("auto_refunds",)},
+                "baseline_review": 0, "candidate_review": 0})
+            entry["records"] += 1
+            entry["changed"] += changed
+            for side in ("baseline", "candidate"):
+                decision = baseline if side == "baseline" else candidate
+                entry[f"{side}_review"] += decision.resolution.action == "review"
+                if refunds[side] is not None:
+                    entry[f"{side}_auto_refunds"] += self.to_report(refunds[side])
+        for i, threshold in enumerate(self.thresholds):
+            self._band(i, threshold, values)
+        total = values.get("order.total")
+        if isinstance(total, Money) and total.currency in self.config.fx_rates():
+            index = int(self.to_report(total) // HISTOGRAM_BIN)
+            self.histogram[min(max(index, 0), HISTOGRAM_BINS)] += 1
+        if changed and len(self.samples) < self.sample_size:
+            self.samples.append(record)
+
+    def _add_side(self, side: Side, values: dict[str, Any], decision: Decision,
+                  abuse: bool) -> Money | None:
+        action = decision.resolution.action
+        side.resolutions[action] += 1
+        side.review += action == "review"
+        refund = refund_of(decision.resolution, values)
+        if refund is not None:
+            side.money["auto_refunds"].add(refund)
+            if abuse:
+                side.money["abuse_exposure"].add(refund)
+        if action == "refund_without_return" and isinstance(values.get("order.total"), Money):
+            side.money["goods_kept"].add(values["order.total"])
+        postage = values.get("request.return_shipping_fee")
+        if action == "approve" and values.get("request.kind") == "RETURN_AND_REFUND" \
+                and isinstance(postage, Money):
+            side.money["return_postage"].add(postage)
+        for ref in decision.matched:
+            side.matched[ref.label] += 1
+        for label in _winner_labels(decision):
+            side.won[label] += 1
+        for error in decision.errors:
+            side.errors[error.rule.label] += 1
+        side.errored_records += bool(decision.errors)
+        side.overridden_records += bool(decision.overridden)
+        side.vetoed_records += bool(decision.vetoed)
+        for _, forbid in decision.vetoed:
+            side.vetoes[f"{forbid.label} ({forbid.location})"] += 1
+        return refund
+
+    def to_report(self, money: Money) -> Decimal:
+        rates = self.config.fx_rates()
+        if money.currency not in rates:
+            self.unconverted.add(money.currency)
+            return Decimal(0)
+        return money.amount * rates[money.currency]
+
+    def _band(self, index: int, threshold: Threshold, values: dict[str, Any]) -> None:
+        value = values.get(threshold.field)
+        if not isinstance(value, Money):
+            return
+        rates = self.config.fx_rates()
+        if value.currency != threshold.amount.currency:
+            if value.currency not in rates or threshold.amount.currency not in rates:
+                return
+            value = Money(value.amount * rates[value.currency] / rates[threshold.amount.currency],
+                          threshold.amount.currency)
+        t = threshold.amount.amount
+        if t * (1 - GAMING_BAND) <= value.amount < t:
+            self.bands[index][0] += 1
+        elif t <= value.amount <= t * (1 + GAMING_BAND):
+            self.bands[index][1] += 1
+
+    # ---- the report ---------------------------------------------------------------
+
+    def _money_block(self, metric: str) -> dict[str, Any]:
+        block: dict[str, Any] = {}
+        currencies = sorted(set(self.sides["baseline"].money[metric].by_currency)
+                            | set(self.sides["candidate"].money[metric].by_currency))
+        for side in ("baseline", "candidate"):
+            sums = self.sides[side].money[metric].by_currency
+            block[side] = {c: money_text(sums.get(c, Decimal(0))) for c in currencies}
+        block["delta"] = {c: money_text(Decimal(block["candidate"][c]) - Decimal(block["baseline"][c]))
+                          for c in currencies}
+        totals = {}
+        for side in ("baseline", "candidate"):
+            sums = self.sides[side].money[metric].by_currency
+            totals[side] = sum((self.to_report(Money(v, c)) for c, v in sums.items()), Decimal(0))
+        block["total"] = {"currency": self.config.currency,
+                          "baseline": money_text(totals["baseline"]),
+                          "candidate": money_text(totals["candidate"]),
+                          "delta": money_text(totals["candidate"] - totals["baseline"])}
+        return block
+
+    def _review_block(self) -> dict[str, Any]:
+        minutes = self.config.costs.review_minutes
+        rate = parse_money(self.config.costs.agent_hour)
+        out: dict[str, Any] = {}
+        for side in ("baseline", "candidate"):
+            count = self.sides[side].review
+            hours = Decimal(count) * minutes / 60
+            cost = self.to_report(Money(hours * rate[0], rate[1])) if rate else Decimal(0)
+            out[side] = {"count": count, "share": share_text(count, self.records),
+                         "hours": money_text(hours), "cost": money_text(cost)}
+        out["delta"] = {
+            "count": out["candidate"]["count"] - out["baseline"]["count"],
+            "share": format_decimal(Decimal(out["candidate"]["share"]) - Decimal(out["baseline"]["share"])),
+            "hours": money_text(Decimal(out["candidate"]["hours"]) - Decimal(out["baseline"]["hours"])),
+            "cost": money_text(Decimal(out["candidate"]["cost"]) - Decimal(out["baseline"]["cost"])),
+        }
+        out["currency"] = self.config.currency
+        return out
+
+    def _rules_block(self) -> list[dict[str, Any]]:
+        labels = sorted(set(self.baseline_rules) | set(self.candidate_rules))
+        rows = []
+        for label in labels:
+            row: dict[str, Any] = {"rule": label}
+            for side, present in (("baseline", self.baseline_rules), ("candidate", self.candidate_rules)):
+                s = self.sides[side]
+                row[side] = {"matched": s.matched[label], "won": s.won[label],
+                             "errors": s.errors[label]} if label in present else None
+            row["status"] = ("added" if row["baseline"] is None else
+                             "deleted" if row["candidate"] is None else "kept")
+            b = row["baseline"]["won"] if row["baseline"] else 0
+            c = row["candidate"]["won"] if row["candidate"] else 0
+            row["won_delta"] = c - b
+            row["never_fires"] = bool(row["candidate"] is not None and row["candidate"]["matched"] == 0)
+            rows.append(row)
+        return rows
+
+    def _gaming_block(self) -> list[dict[str, Any]]:
+        out = []
+        for threshold, (below, above) in zip(self.thresholds, self.bands, strict=True):
+            ratio = (Decimal(below) / Decimal(above)).quantize(Decimal("0.01")) if above else None
+            flagged = below >= GAMING_MIN_BELOW and (above == 0 or Decimal(below) / above >= GAMING_RATIO)
+            out.append({"field": threshold.field, "threshold": str(threshold.amount),
+                        "rules": list(threshold.rules), "band": "5%",
+                        "just_below": below, "just_above": above,
+                        "ratio": format_decimal(ratio) if ratio is not None else None,
+                        "flagged": flagged})
+        return out
+
+    def report(self) -> dict[str, Any]:
+        matrix = [{"baseline": b, "candidate": c, "count": n}
+                  for (b, c), n in sorted(self.transitions.items())]
+        sides = self.sides
+        return {
+            "records": {"decided": self.records,
+                        "skipped": sum(self.skipped.values()),
+                        "skipped_by_reason": dict(sorted(self.skipped.items())),
+                        "skipped_examples": [{"where": w, "reason": r} for w, r in self.skipped_examples]},
+            "changed": {"count": self.changed, "share": share_text(self.changed, self.records),
+                        "resolution_count": self.resolution_changed,
+                        "resolution_share": share_text(self.resolution_changed, self.records)},
+            "resolutions": {side: dict(sorted(sides[side].resolutions.items()))
+                            for side in ("baseline", "candidate")},
+            "transitions": matrix,
+            "money": {metric: self._money_block(metric) for metric in MONEY_METRICS},
+            "review": self._review_block(),
+            "rules": self._rules_block(),
+            "platform": {side: {"overridden_records": sides[side].overridden_records,
+                                "vetoed_records": sides[side].vetoed_records,
+                                "vetoes": dict(sorted(sides[side].vetoes.items()))}
+                         for side in ("baseline", "candidate")},
+            "errors": {side: {"records": sides[side].errored_records,
+                              "by_rule": dict(sorted(sides[side].errors.items()))}
+                       for side in ("baseline", "candidate")},
+            "breakdowns": {group: [{"key": key, **{k: (money_text(v) if isinstance(v, Decimal) else v)
+                                                   for k, v in entry.items()}}
+                                   for key, entry in sorted(entries.items())]
+                           for group, entries in self.groups.items()},
+            "threshold_gaming": self._gaming_block(),
+            "amount_histogram": {"field": "order.total", "currency": self.config.currency,
+                                 "bin_width": format_decimal(HISTOGRAM_BIN),
+                                 "counts": self.histogram[:HISTOGRAM_BINS],
+                                 "overflow": self.histogram[HISTOGRAM_BINS]},
+            "unconverted_currencies": sorted(self.unconverted),
+        }

@@ -1,0 +1,155 @@
+"""The simulation report as terminal text and as Markdown for a pull-request comment.
+
+Both are views of the JSON report (the one source of every figure); they format, never compute.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+_MONEY_LABELS = {"auto_refunds": "automatic refunds", "goods_kept": "goods kept (refund without return)",
+                 "return_postage": "return postage", "abuse_exposure": "abuse exposure"}
+
+
+def _n(value: int) -> str:
+    return f"{value:,}"
+
+
+def _signed(value: Decimal | int, money: bool = False) -> str:
+    if money:
+        return f"{Decimal(value):+,.2f}"
+    return f"{int(value):+,}"
+
+
+def _pct(share: str) -> str:
+    return f"{Decimal(share) * 100:.2f} %"
+
+
+def table(headers: list[str], rows: list[list[str]], markdown: bool) -> list[str]:
+    if not rows:
+        return []
+    if markdown:
+        out = ["| " + " | ".join(headers) + " |",
+               "|" + "|".join("---" if i == 0 else "---:" for i in range(len(headers))) + "|"]
+        out += ["| " + " | ".join(cells) + " |" for cells in rows]
+        return out
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+    def line(cells: list[str]) -> str:
+        return "  " + "  ".join(c.ljust(w) if i == 0 else c.rjust(w)
+                                for i, (c, w) in enumerate(zip(cells, widths, strict=True)))
+    return [line(headers), *(line(r) for r in rows)]
+
+
+def _section(title: str, markdown: bool) -> str:
+    return f"\n### {title}\n" if markdown else f"\n{title}"
+
+
+def render(report: dict[str, Any], markdown: bool = False, top: int = 12) -> str:
+    inputs, records, changed = report["inputs"], report["records"], report["changed"]
+    currency = inputs["currency"]
+    out: list[str] = []
+    heading = (f"candidate ({inputs['candidate']['label']}) against baseline "
+               f"({inputs['baseline']['label']})")
+    out.append(f"## Simulation: {heading}" if markdown else f"Simulation: {heading}")
+    out.append("")
+    out.append(f"History `{inputs['history']['path']}`: {_n(records['decided'])} records decided"
+               + (f", {_n(records['skipped'])} skipped" if records["skipped"] else "") + ".")
+    out.append(f"**{_n(changed['count'])} decisions change ({_pct(changed['share'])})**, "
+               f"{_n(changed['resolution_count'])} of them in resolution." if markdown else
+               f"{_n(changed['count'])} decisions change ({_pct(changed['share'])}), "
+               f"{_n(changed['resolution_count'])} of them in resolution.")
+
+    res = report["resolutions"]
+    names = sorted(set(res["baseline"]) | set(res["candidate"]))
+    out.append(_section("Resolutions", markdown))
+    out += table(["resolution", "baseline", "candidate", "delta"],
+                 [[n, _n(res["baseline"].get(n, 0)), _n(res["candidate"].get(n, 0)),
+                   _signed(res["candidate"].get(n, 0) - res["baseline"].get(n, 0))] for n in names],
+                 markdown)
+
+    moves = [t for t in report["transitions"] if t["baseline"] != t["candidate"]]
+    if moves:
+        out.append(_section("Changed resolutions (baseline → candidate)", markdown))
+        out += table(["transition", "cases"],
+                     [[f"{t['baseline']} → {t['candidate']}", _n(t["count"])]
+                      for t in sorted(moves, key=lambda t: -t["count"])[:top]], markdown)
+
+    out.append(_section(f"Money ({currency})", markdown))
+    rows = []
+    for metric, label in _MONEY_LABELS.items():
+        total = report["money"][metric]["total"]
+        rows.append([label, f"{Decimal(total['baseline']):,.2f}", f"{Decimal(total['candidate']):,.2f}",
+                     _signed(Decimal(total["delta"]), money=True)])
+    review = report["review"]
+    rows.append(["manual review cost", f"{Decimal(review['baseline']['cost']):,.2f}",
+                 f"{Decimal(review['candidate']['cost']):,.2f}",
+                 _signed(Decimal(review["delta"]["cost"]), money=True)])
+    out += table(["figure", "baseline", "candidate", "delta"], rows, markdown)
+    out.append("")
+    out.append(f"Manual review: {_n(review['baseline']['count'])} → {_n(review['candidate']['count'])} "
+               f"cases ({_pct(review['baseline']['share'])} → {_pct(review['candidate']['share'])}), "
+               f"{review['baseline']['hours']} → {review['candidate']['hours']} hours.")
+    if report["unconverted_currencies"]:
+        out.append("No FX rate for " + ", ".join(report["unconverted_currencies"])
+                   + ": those amounts are left out of the totals (per-currency sums are in the JSON).")
+
+    changed_rules = [r for r in report["rules"] if r["won_delta"] or r["status"] != "kept"]
+    out.append(_section("Rules whose wins change", markdown))
+    if changed_rules:
+        def won(side: dict[str, Any] | None) -> str:
+            return "—" if side is None else _n(side["won"])
+        out += table(["rule", "status", "baseline", "candidate", "delta"],
+                     [[r["rule"], r["status"], won(r["baseline"]), won(r["candidate"]),
+                       _signed(r["won_delta"])]
+                      for r in sorted(changed_rules, key=lambda r: -abs(r["won_delta"]))[:top]],
+                     markdown)
+    else:
+        out.append("No rule wins more or fewer cases.")
+    silent = [r["rule"] for r in report["rules"] if r["never_fires"]]
+    if silent:
+        out.append("")
+        out.append("Never matched in this history: " + ", ".join(f"`{s}`" for s in silent) + ".")
+
+    platform, errors = report["platform"], report["errors"]
+    out.append(_section("Platform and errors", markdown))
+    before, after = platform["baseline"], platform["candidate"]
+    out.append(f"Merchant rules overridden by the platform: {_n(before['overridden_records'])} → "
+               f"{_n(after['overridden_records'])} records; vetoed: "
+               f"{_n(before['vetoed_records'])} → {_n(after['vetoed_records'])}.")
+    out.append(f"Records with an evaluation error: {_n(errors['baseline']['records'])} → "
+               f"{_n(errors['candidate']['records'])}.")
+
+    gaming = report["threshold_gaming"]
+    if gaming:
+        out.append(_section("Threshold gaming (5 % bands around new or moved thresholds)", markdown))
+        out += table(["threshold", "just below", "just above", "ratio", ""],
+                     [[f"{g['field']} {g['threshold']}", _n(g["just_below"]), _n(g["just_above"]),
+                       g["ratio"] or "—", "⚠ lopsided" if g["flagged"] else ""] for g in gaming],
+                     markdown)
+
+    for group in ("market", "category", "kind"):
+        entries = sorted(report["breakdowns"][group], key=lambda e: -e["changed"])[:top]
+        if not any(e["changed"] for e in entries):
+            continue
+        title = f"By {group}"
+        body = table([group, "records", "changed", f"auto refunds Δ ({currency})", "review Δ"],
+                     [[e["key"], _n(e["records"]), _n(e["changed"]),
+                       _signed(Decimal(e["candidate_auto_refunds"]) - Decimal(e["baseline_auto_refunds"]),
+                               money=True),
+                       _signed(e["candidate_review"] - e["baseline_review"])] for e in entries],
+                     markdown)
+        if markdown:
+            out += ["", f"<details><summary>{title}</summary>", "", *body, "", "</details>"]
+        else:
+            out += [_section(title, markdown), *body]
+
+    if report["samples"]:
+        out.append(_section("Sample changed cases", markdown))
+        for sample in report["samples"][:top]:
+            def who(d: dict[str, Any]) -> str:
+                by = d["resolution"]["by"]
+                return f"{d['resolution']['action']} ({by['layer']}/{by['rule']})" if by else \
+                    f"{d['resolution']['action']} (default)"
+            out.append(f"- `{sample['case_id']}`: {who(sample['baseline'])} → {who(sample['candidate'])}")
+    return "\n".join(out) + "\n"

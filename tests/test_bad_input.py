@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from helpers import BASE_CASE, ROOT
 
 from ttrules.cli import cli
 from ttrules.syntax import load_ruleset_file
+
+from helpers import BASE_CASE, ROOT
 
 RULES = str(ROOT / "rulesets")
 

@@ -7,9 +7,10 @@ import shutil
 from pathlib import Path
 
 from click.testing import CliRunner
-from helpers import ROOT
 
 from ttrules.cli import cli
+
+from helpers import ROOT
 
 
 def invoke(*args: str) -> object:

@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import BASE_CASE, bundled_engine, engine_from_texts, load_table, merge
 
 from ttrules.engine import Engine
 from ttrules.evaluate.decision import ActionValue, Decision
 from ttrules.evaluate.explain import decision_json
 from ttrules.values import json_value, render_value
+
+from helpers import BASE_CASE, bundled_engine, engine_from_texts, load_table, merge
 
 TABLES = sorted((Path(__file__).parent / "tables").glob("*.yaml"))
 _engines: dict[Path, Engine] = {}

@@ -10,13 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import check_golden
 
 from ttrules.check import check_stack
 from ttrules.diagnostics import render_text_all
 from ttrules.stack import load_stack
 from ttrules.syntax import load_ruleset_file, parse_ruleset_text
 from ttrules.syntax.format import format_ruleset
+
+from conftest import check_golden
 
 GOLDEN = Path(__file__).parent / "golden"
 ERROR_CASES = sorted(p for p in (GOLDEN / "errors").iterdir() if p.suffix in (".ttr", ".yaml"))

@@ -10,12 +10,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import ROOT
 
 from ttrules.codes import CODES
 from ttrules.docgen import PAGES, render_diagnostics_page
 from ttrules.schema.enums import ENUMS
 from ttrules.schema.reasons import category_of, reason_rows
+
+from helpers import ROOT
 
 REFERENCE = ROOT.parent / "shared" / "reference" / "tiktok" / "tiktok_reason_codes.csv"
 

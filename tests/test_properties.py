@@ -5,10 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from helpers import bundled_engine, engine_from_texts
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from strategies import case_records, expressions, rulesets, stack_texts
 
 from ttrules.evaluate.explain import decision_json
 from ttrules.schema.case import CaseError
@@ -17,6 +15,9 @@ from ttrules.syntax import parse_ruleset_text
 from ttrules.syntax.dsl import parse_fragment
 from ttrules.syntax.format import format_expr, format_ruleset
 from ttrules.syntax.yaml_emit import emit_ruleset_yaml
+
+from helpers import bundled_engine, engine_from_texts
+from strategies import case_records, expressions, rulesets, stack_texts
 
 FAST = settings(max_examples=150, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

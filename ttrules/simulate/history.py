@@ -8,7 +8,10 @@ before any row is read.
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import gzip
+import io
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,6 +26,7 @@ FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "pa
            ".pq": "parquet"}
 _SET_SEPARATOR = "|"  # sets in CSV cells: "PHOTO|VIDEO"
 _SET_FIELDS = {"request.evidence"}
+_NAMESPACES = frozenset({"case", "order", "request", "buyer", "logistics", "dropship", "outcome"})
 
 
 @dataclass
@@ -58,10 +62,25 @@ def detect_format(path: Path, explicit: str | None = None) -> str:
                        "jsonl, csv or parquet")
 
 
+@contextlib.contextmanager
+def _open_bytes(path: Path) -> Iterator[tuple[Any, Any]]:
+    """(stream, raw file): `.gz` files are decompressed on the fly; the raw file's position
+    (compressed bytes read) drives the progress bar."""
+    with path.open("rb") as raw:
+        if path.name.endswith(".gz"):
+            with gzip.GzipFile(fileobj=raw) as stream:
+                yield stream, raw
+        else:
+            yield raw, raw
+
+
 def _check_content(path: Path, fmt: str) -> None:
     """Refuse a file that is not what its name or --format claims, before any work."""
-    with path.open("rb") as handle:
-        head = handle.read(4096)
+    try:
+        with _open_bytes(path) as (stream, _):
+            head = stream.read(4096)
+    except (OSError, EOFError) as error:
+        raise HistoryError(f"{path}: cannot read: {error}") from None
     if fmt == "parquet":
         if head[:4] != b"PAR1":
             raise HistoryError(f"{path}: not a Parquet file (no PAR1 magic bytes)")
@@ -99,9 +118,12 @@ class Mapper:
                 + (f"; {hint}" if hint else ""))
 
     def apply(self, raw: Mapping[str, Any]) -> dict[str, Any]:
+        """Mapped fields, plus unmapped columns that name case fields (`order.total`, or a
+        namespace object in JSON); other columns of an export (descriptions, notes) are ignored."""
         out: dict[str, Any] = {}
         for key, value in raw.items():
-            if key not in self.used and _present(value):
+            if key not in self.used and _present(value) and (
+                    "." in key or key in _NAMESPACES):
                 out[key] = value
         for path, spec in self.specs.items():
             value = spec.value if spec.column is None else raw.get(spec.column)
@@ -153,15 +175,16 @@ def _mapped(rows: Iterator[HistoryRow], mapper: Mapper) -> Iterator[HistoryRow]:
 
 def _read_jsonl(path: Path, position: Position) -> Iterator[HistoryRow]:
     position.total = path.stat().st_size
-    with path.open("rb") as handle:
-        for number, row in enumerate(iter_jsonl(handle), start=1):
-            position.done = handle.tell()
+    with _open_bytes(path) as (stream, raw):
+        for number, row in enumerate(iter_jsonl(stream), start=1):
+            position.done = raw.tell()
             yield HistoryRow(number, f"{path.name}:{row.number}", row.record, row.error)
 
 
 def _read_csv(path: Path, mapper: Mapper, position: Position) -> Iterator[HistoryRow]:
     position.total = path.stat().st_size
-    with path.open("r", encoding="utf-8-sig", newline="") as handle:
+    with _open_bytes(path) as (stream, raw), \
+            io.TextIOWrapper(stream, encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle)
         try:
             header = reader.fieldnames or []
@@ -182,7 +205,7 @@ def _read_csv(path: Path, mapper: Mapper, position: Position) -> Iterator[Histor
                 yield HistoryRow(number, f"{path.name}:{line}", None, f"unreadable CSV row: {error}")
                 continue
             number += 1
-            position.done = handle.buffer.tell()
+            position.done = raw.tell()
             if None in row:  # more cells than header columns
                 yield HistoryRow(number, f"{path.name}:{line}", None,
                                  f"{len(header) + len(row[None])} cells for {len(header)} columns")

@@ -284,3 +284,85 @@ def test_baseline_from_git_revision_without_touching_the_work_tree(workspace: Pa
     assert report["changed"]["count"] == 2
     assert (repo / "rules" / "m.ttr").read_text() == changed
     assert bad.exit_code == 2 and "no-such-rev" in bad.output
+
+
+def _git_workspace(workspace: Path) -> Path:
+    repo = workspace / "candidate"
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
+    subprocess.run([*git, "init", "-q"], cwd=repo, check=True)
+    (repo / "rules" / "m.ttr").write_text(MERCHANT.format(limit="30 USD"))
+    subprocess.run([*git, "add", "-A"], cwd=repo, check=True)
+    subprocess.run([*git, "commit", "-qm", "base"], cwd=repo, check=True)
+    (repo / "rules" / "m.ttr").write_text(MERCHANT.format(limit="100 USD") + RETURNS)
+    return repo
+
+
+def test_save_confirm_lock_and_check_locked(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = _git_workspace(workspace)
+    monkeypatch.chdir(repo)
+    runner = CliRunner()
+    history = str(workspace / "history.jsonl")
+    saved = runner.invoke(cli, ["simulate", "--history", history, "--save", "plan.json"])
+    assert saved.exit_code == 0, saved.output
+    plan = json.loads(Path("plan.json").read_text())
+    assert plan["confirm_word"] == "m"
+    assert plan["changes"] == {"added": ["rule merchant/returns"], "changed": ["rule merchant/small"],
+                               "deleted": []}
+    assert runner.invoke(cli, ["check", "--locked"]).exit_code == 1  # no lock yet
+
+    refused = runner.invoke(cli, ["confirm", "plan.json"], input="wrong\n")
+    assert refused.exit_code == 1 and not Path("ttrules.lock").exists()
+    assert "ADDED (1):" in refused.output and "CHANGED (1):" in refused.output
+
+    confirmed = runner.invoke(cli, ["confirm", "plan.json"], input="m\n")
+    assert confirmed.exit_code == 0, confirmed.output
+    lock = json.loads(Path("ttrules.lock").read_text())
+    assert lock["plan_digest"] == plan["plan_digest"]
+    assert lock["simulation_digest"] == plan["report_digest"]
+    assert set(lock["files"]) == {"rules/m.ttr", "rules/p.ttr", "ttrules.yaml"}
+    assert runner.invoke(cli, ["check", "--locked"]).exit_code == 0
+
+    Path("rules/m.ttr").write_text(MERCHANT.format(limit="200 USD"))
+    drifted = runner.invoke(cli, ["check", "--locked"])
+    assert drifted.exit_code == 1 and "TTR123" in drifted.output and "rules/m.ttr" in drifted.output
+    stale = runner.invoke(cli, ["confirm", "plan.json"], input="m\n")
+    assert stale.exit_code == 2 and "changed since the plan was simulated" in stale.output
+
+
+def test_confirm_refuses_an_edited_plan_and_needs_a_digest_with_yes(
+        workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = _git_workspace(workspace)
+    monkeypatch.chdir(repo)
+    runner = CliRunner()
+    runner.invoke(cli, ["simulate", "--history", str(workspace / "history.jsonl"), "--save", "plan.json"])
+    plan = json.loads(Path("plan.json").read_text())
+    assert runner.invoke(cli, ["confirm", "plan.json", "--yes"]).exit_code == 2
+    wrong = runner.invoke(cli, ["confirm", "plan.json", "--yes", "--plan-digest", "0" * 12])
+    assert wrong.exit_code == 2 and not Path("ttrules.lock").exists()
+    good = runner.invoke(cli, ["confirm", "plan.json", "--yes", "--plan-digest", plan["plan_digest"][:12]])
+    assert good.exit_code == 0 and Path("ttrules.lock").exists()
+
+    plan["report"]["changed"]["count"] = 0  # an edit by hand
+    Path("plan.json").write_text(json.dumps(plan))
+    edited = runner.invoke(cli, ["confirm", "plan.json"], input="m\n")
+    assert edited.exit_code == 2 and "digest mismatch" in edited.output
+
+
+def test_an_interrupted_lock_write_leaves_nothing_half_written(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from ttrules.simulate.plan import Plan, write_lock
+
+    lock = tmp_path / "ttrules.lock"
+    lock.write_text('{"previous": true}\n')
+
+    def interrupted(*args: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", interrupted)
+    plan = Plan({"files": {}, "report_digest": "r", "plan_digest": "p", "changes": {}})
+    with pytest.raises(KeyboardInterrupt):
+        write_lock(lock, plan)
+    assert lock.read_text() == '{"previous": true}\n'
+    assert [p.name for p in tmp_path.iterdir()] == ["ttrules.lock"]

@@ -64,7 +64,9 @@ def cli() -> None:
 @_config
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="Output format.")
-def check(paths: tuple[Path, ...], config: Path | None, fmt: str) -> None:
+@click.option("--locked", is_flag=True,
+              help="Also fail when the rule files differ from ttrules.lock (see `confirm`).")
+def check(paths: tuple[Path, ...], config: Path | None, fmt: str, locked: bool) -> None:
     """Check rule files: syntax, types against the case schema, names, layers.
 
     PATHS are rule files or directories; without them, the stack of ttrules.yaml.
@@ -73,6 +75,8 @@ def check(paths: tuple[Path, ...], config: Path | None, fmt: str) -> None:
     stack, diagnostics = load_stack(list(paths) or None, config)
     if stack is not None:
         diagnostics += check_stack(stack)
+        if locked:
+            diagnostics += _lock_diagnostics(stack, config)
     if stack is None or any(d.code in ("TTR015", "TTR119") for d in diagnostics):
         _emit_diagnostics(diagnostics, fmt)
         sys.exit(USAGE)
@@ -260,6 +264,31 @@ def schema(config: Path | None, json_schema: bool) -> None:
         click.echo(f"{name}: {', '.join(members)}")
 
 
+def _project_root(config: Path | None) -> tuple[Path, Path | None]:
+    from ttrules.stack import find_config
+
+    found = find_config(config)
+    return (found.parent if found else Path.cwd()), found
+
+
+def _lock_diagnostics(stack: Any, config: Path | None) -> list[Diagnostic]:
+    from ttrules.simulate.plan import LOCK_NAME, PlanError, file_hashes, read_lock
+
+    root, config_file = _project_root(config)
+    try:
+        lock = read_lock(root / LOCK_NAME)
+    except PlanError as error:
+        return [Diagnostic("TTR123", str(error), None, path=str(root / LOCK_NAME))]
+    current = file_hashes(stack, root, config_file)
+    return [Diagnostic("TTR123", "differs from the confirmed ttrules.lock" if name in lock["files"]
+                       and name in current else "added since ttrules.lock was confirmed"
+                       if name in current else "in ttrules.lock but no longer in the stack",
+                       None, path=name,
+                       help="simulate the change and `ttrules confirm` it, then commit ttrules.lock")
+            for name in sorted(set(current) | set(lock["files"]))
+            if current.get(name) != lock["files"].get(name)]
+
+
 def _load_side(where: str | None, config: Path | None, role: str) -> Any:
     """A stack to simulate with: the working tree (None), a directory, or a git revision."""
     from ttrules.check import check_stack
@@ -319,10 +348,12 @@ def _load_side(where: str | None, config: Path | None, role: str) -> Any:
 @click.option("--fail-if", "gates", multiple=True, metavar="EXPR",
               help="Exit 1 when this condition on report figures holds (repeatable), "
                    "e.g. 'abuse_exposure.delta > 100 USD'.")
+@click.option("--save", "plan_file", type=click.Path(path_type=Path),
+              help="Save the simulation as a plan for `ttrules confirm`.")
 def simulate(history: Path, history_format: str | None, baseline: str | None,
              candidate: str | None, config: Path | None, limit: int | None, sample: float | None,
              seed: int, sample_count: int, fmt: str, out_file: Path | None,
-             html_file: Path | None, gates: tuple[str, ...]) -> None:
+             html_file: Path | None, gates: tuple[str, ...], plan_file: Path | None) -> None:
     """Replay history under the current and the proposed rules and report what would change.
 
     Exits 1 when a --fail-if gate trips, 2 when either stack fails `check` or the history
@@ -336,11 +367,22 @@ def simulate(history: Path, history_format: str | None, baseline: str | None,
         _emit_diagnostics(problems)
         click.echo("error: fix the --fail-if gates (nothing was simulated)", err=True)
         sys.exit(USAGE)
-    report = _simulate(history, history_format, baseline, candidate, config,
-                       Options(limit=limit, sample=sample, seed=seed, samples=sample_count))
+    report, base, cand = _simulate(history, history_format, baseline, candidate, config,
+                                   Options(limit=limit, sample=sample, seed=seed, samples=sample_count))
     _write_report(report, fmt, out_file)
     if html_file is not None:
         _write_report(report, "html", html_file)
+    if plan_file is not None:
+        from ttrules.simulate.plan import build_plan
+
+        if candidate is not None:
+            click.echo("error: --save needs the candidate to be the working tree", err=True)
+            sys.exit(USAGE)
+        root, config_file = _project_root(config)
+        plan = build_plan(report, base.engine.stack, cand.engine.stack, root, config_file)
+        write_text_atomic(plan_file, json.dumps(plan, ensure_ascii=False, indent=2) + "\n")
+        click.echo(f"saved plan {plan_file} (digest {plan['plan_digest'][:12]}); "
+                   f"confirm it with `ttrules confirm {plan_file}`", err=True)
     failures = tripped(parsed, report, stack_config.fx_rates())
     for message in failures:
         click.echo(message, err=True)
@@ -380,7 +422,8 @@ def _write_report(report: dict[str, Any], fmt: str, out_file: Path | None) -> No
 
 
 def _simulate(history: Path, history_format: str | None, baseline: str | None,
-              candidate: str | None, config: Path | None, options: Options) -> dict[str, Any]:
+              candidate: str | None, config: Path | None, options: Options,
+              ) -> tuple[dict[str, Any], Any, Any]:
     from ttrules.simulate.history import HistoryError, Position, detect_format, read_history
     from ttrules.simulate.run import Progress, build_report, replay
 
@@ -402,7 +445,7 @@ def _simulate(history: Path, history_format: str | None, baseline: str | None,
     if skipped > len(accumulator.skipped_examples):
         click.echo(f"… {skipped - len(accumulator.skipped_examples):,} more rows skipped "
                    "(counts by reason are in the report)", err=True)
-    return build_report(accumulator, base, cand, history, history_fmt, options)
+    return build_report(accumulator, base, cand, history, history_fmt, options), base, cand
 
 
 @cli.command()
@@ -430,11 +473,65 @@ def demo(directory: Path, records: int, seed: int) -> None:
     click.echo(f"demo workspace: {directory} (baseline committed; changed in the working tree: "
                f"{CHANGED_FILE}; {records:,} history records)", err=True)
     with contextlib.chdir(directory):
-        report = _simulate(Path(history.name), None, None, None, None, Options())
+        report, _, _ = _simulate(Path(history.name), None, None, None, None, Options())
         _write_report(report, "markdown", Path("report.md"))
         _write_report(report, "json", Path("report.json"))
         _write_report(report, "html", Path("report.html"))
     _write_report(report, "text", None)
+
+
+@cli.command()
+@click.argument("plan_file", type=click.Path(path_type=Path))
+@_config
+@click.option("--yes", is_flag=True, help="Do not ask; needs --plan-digest (for automation).")
+@click.option("--plan-digest", help="The plan's digest, as `simulate --save` printed it.")
+def confirm(plan_file: Path, config: Path | None, yes: bool, plan_digest: str | None) -> None:
+    """Confirm a simulated change: show it, ask for the ruleset's name, write ttrules.lock.
+
+    Refused when the plan was edited or the rule files changed since the simulation.
+    """
+    from ttrules.simulate.plan import LOCK_NAME, PlanError, file_hashes, load_plan, stale_files, write_lock
+    from ttrules.simulate.render import render
+
+    if yes and not plan_digest:
+        click.echo("error: --yes needs --plan-digest, so that skipping the question is deliberate",
+                   err=True)
+        sys.exit(USAGE)
+    try:
+        plan = load_plan(plan_file)
+    except PlanError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(USAGE)
+    stack, diagnostics = load_stack(None, config)
+    if stack is None or has_errors(diagnostics + check_stack(stack)):
+        click.echo("error: the rules do not pass `ttrules check`", err=True)
+        sys.exit(USAGE)
+    root, config_file = _project_root(config)
+    stale = stale_files(plan, file_hashes(stack, root, config_file))
+    if stale:
+        click.echo("error: these files changed since the plan was simulated; simulate again:\n  "
+                   + "\n  ".join(stale), err=True)
+        sys.exit(USAGE)
+    click.echo(render(plan.data["report"]))
+    changes = plan.data["changes"]
+    for kind in ("added", "changed", "deleted"):
+        if changes[kind]:
+            click.echo(f"{kind.upper()} ({len(changes[kind])}):")
+            click.echo("\n".join(f"  {item}" for item in changes[kind]))
+    word = plan.data["confirm_word"]
+    if yes:
+        if plan_digest not in (plan.digest, plan.digest[:12]):
+            click.echo("error: --plan-digest does not match this plan", err=True)
+            sys.exit(USAGE)
+    else:
+        typed = click.prompt(f"Type `{word}` to confirm", default="", show_default=False)
+        if typed.strip() != word:
+            click.echo("not confirmed; nothing was written", err=True)
+            sys.exit(FINDINGS)
+    lock = write_lock(root / LOCK_NAME, plan)
+    click.echo(f"wrote {LOCK_NAME} ({len(lock['files'])} files, confirmed by "
+               f"{lock['confirmed_by']} at {lock['confirmed_at']}); commit it with the change",
+               err=True)
 
 
 def main() -> None:

@@ -207,6 +207,13 @@ _DOCS = [
             "fields: {buyer.vip_level: integer}",
             "Use one of `int`, `number`, `money`, `duration`, `timestamp`, `str`, `bool`, "
             "`set[str]`, with `?` for optional (e.g. `int?`)."),
+    CodeDoc("TTR123", "lock-mismatch", "`ttrules check --locked`: a rule file differs from "
+            "`ttrules.lock`, or there is no lock.",
+            "A team that requires every rule change to be simulated and confirmed needs CI to "
+            "notice a change that skipped that step.",
+            "git commit -am 'raise the limit'   # without `ttrules confirm`",
+            "Run `ttrules simulate --save plan.json`, read the report, then "
+            "`ttrules confirm plan.json`, and commit `ttrules.lock` with the change."),
     CodeDoc("TTR122", "empty-stack", "No rule file was found in the stack.",
             "An empty stack decides every case with the default resolution; that is rarely what "
             "was meant.",

@@ -1,0 +1,162 @@
+"""Plans and locks: a simulated change, confirmed twice, recorded so CI can require it.
+
+`simulate --save plan.json` writes a plan: the candidate's files with their SHA-256, the rules
+added, changed and deleted against the baseline, the full report and its digest, and a digest
+of the plan itself. `confirm` checks both digests and the files, asks for the changed
+ruleset's name, and writes `ttrules.lock` atomically. `check --locked` compares the files with
+the lock.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ttrules.fileio import write_text_atomic
+from ttrules.stack import Stack
+
+PLAN_SCHEMA = "ttrules.plan/1"
+LOCK_SCHEMA = "ttrules.lock/1"
+LOCK_NAME = "ttrules.lock"
+
+
+class PlanError(Exception):
+    """A plan or lock cannot be used; the message says why."""
+
+
+def canonical(data: Any) -> bytes:
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+def digest(data: Any) -> str:
+    return hashlib.sha256(canonical(data)).hexdigest()
+
+
+def file_hashes(stack: Stack, root: Path, config_file: Path | None) -> dict[str, str]:
+    """SHA-256 of every rule file (and ttrules.yaml), keyed by POSIX path relative to `root`."""
+    paths = list(stack.files) + ([config_file] if config_file and config_file.is_file() else [])
+    hashes = {}
+    for path in paths:
+        absolute = path.resolve()
+        try:
+            key = absolute.relative_to(root.resolve()).as_posix()
+        except ValueError:
+            key = absolute.as_posix()
+        hashes[key] = hashlib.sha256(absolute.read_bytes()).hexdigest()
+    return dict(sorted(hashes.items()))
+
+
+def _statements(stack: Stack) -> dict[str, Any]:
+    """Every rule, forbid and setting of a stack by a stable key, for comparison."""
+    found: dict[str, Any] = {}
+    for ruleset in stack.rulesets:
+        for rule in ruleset.rules:
+            found[f"rule {ruleset.layer}/{rule.name}"] = (ruleset.applies, rule)
+        for index, forbid in enumerate(ruleset.forbids, start=1):
+            found[f"{forbid.name} #{index} in {ruleset.layer}/{ruleset.name}"] = (ruleset.applies, forbid)
+        names = {s.name for s in ruleset.settings} | {lim.name for lim in ruleset.limits}
+        for name in sorted(names):
+            found[f"setting {name} in {ruleset.layer}/{ruleset.name}"] = (
+                tuple(s for s in ruleset.settings if s.name == name),
+                tuple(lim for lim in ruleset.limits if lim.name == name))
+    return found
+
+
+def rule_changes(baseline: Stack, candidate: Stack) -> dict[str, list[str]]:
+    before, after = _statements(baseline), _statements(candidate)
+    return {
+        "added": sorted(k for k in after if k not in before),
+        "changed": sorted(k for k in after if k in before and after[k] != before[k]),
+        "deleted": sorted(k for k in before if k not in after),
+    }
+
+
+def changed_rulesets(baseline: Stack, candidate: Stack) -> list[str]:
+    old = {r.name: r for r in baseline.rulesets}
+    new = {r.name: r for r in candidate.rulesets}
+    names = {n for n in new if n not in old or new[n] != old[n]} | {n for n in old if n not in new}
+    return sorted(names)
+
+
+def build_plan(report: dict[str, Any], baseline: Stack, candidate: Stack, root: Path,
+               config_file: Path | None) -> dict[str, Any]:
+    body = {
+        "schema": PLAN_SCHEMA,
+        "confirm_word": ", ".join(changed_rulesets(baseline, candidate)) or "(no change)",
+        "files": file_hashes(candidate, root, config_file),
+        "changes": rule_changes(baseline, candidate),
+        "report_digest": digest(report),
+        "report": report,
+    }
+    return {**body, "plan_digest": digest(body)}
+
+
+@dataclass(frozen=True)
+class Plan:
+    data: dict[str, Any]
+
+    @property
+    def digest(self) -> str:
+        return str(self.data["plan_digest"])
+
+
+def load_plan(path: Path) -> Plan:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PlanError(f"{path}: no such file") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise PlanError(f"{path}: not a plan file ({error})") from None
+    if not isinstance(data, dict) or data.get("schema") != PLAN_SCHEMA:
+        raise PlanError(f"{path}: not a ttrules plan (schema {PLAN_SCHEMA})")
+    body = {k: v for k, v in data.items() if k != "plan_digest"}
+    if digest(body) != data.get("plan_digest") or digest(data.get("report")) != data.get("report_digest"):
+        raise PlanError(f"{path} was changed after `simulate --save` wrote it (digest mismatch); "
+                        "simulate again")
+    return Plan(data)
+
+
+def stale_files(plan: Plan, current: dict[str, str]) -> list[str]:
+    """Files that differ between the plan and the working tree now."""
+    saved: dict[str, str] = plan.data["files"]
+    return sorted(k for k in set(saved) | set(current) if saved.get(k) != current.get(k))
+
+
+def write_lock(path: Path, plan: Plan) -> dict[str, Any]:
+    lock = {
+        "schema": LOCK_SCHEMA,
+        "files": plan.data["files"],
+        "simulation_digest": plan.data["report_digest"],
+        "plan_digest": plan.digest,
+        "changes": plan.data["changes"],
+        "confirmed_by": _user(),
+        "confirmed_at": datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+    }
+    write_text_atomic(path, json.dumps(lock, ensure_ascii=False, indent=2) + "\n")
+    return lock
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def read_lock(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PlanError(f"no {LOCK_NAME}: confirm a simulated plan first (`ttrules confirm`)") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise PlanError(f"{path}: not a lock file ({error})") from None
+    if not isinstance(data, dict) or data.get("schema") != LOCK_SCHEMA:
+        raise PlanError(f"{path}: not a ttrules lock (schema {LOCK_SCHEMA})")
+    return data
+
+

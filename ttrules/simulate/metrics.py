@@ -13,6 +13,7 @@ Definitions (also in docs/simulation.md):
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -132,7 +133,8 @@ class Accumulator:
         self.groups = {name: {} for name in BREAKDOWNS}
 
     def skip(self, location: str, reason: str) -> None:
-        kind = reason.split(":")[0] if ":" in reason else reason
+        # Group by what went wrong (a field path, "invalid JSON"), not by where in the row.
+        kind = re.sub(r"\d+", "N", reason.split(":")[0] if ":" in reason else reason)
         self.skipped[kind[:80]] += 1
         if len(self.skipped_examples) < 20:
             self.skipped_examples.append((location, reason))

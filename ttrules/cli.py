@@ -534,6 +534,72 @@ def confirm(plan_file: Path, config: Path | None, yes: bool, plan_digest: str | 
                err=True)
 
 
+@cli.group(name="import")
+def import_group() -> None:
+    """Import platform API exports as history records for `simulate`."""
+
+
+@import_group.command(name="tiktok")
+@click.option("--orders", multiple=True, required=True,
+              help="Get Order Detail responses (file, glob or directory; repeatable).")
+@click.option("--cancellations", multiple=True, help="Search Cancellations responses.")
+@click.option("--returns", multiple=True, help="Search Returns responses.")
+@click.option("--tracking", multiple=True, help="Get Tracking responses, per order id.")
+@click.option("--records", "return_records", multiple=True,
+              help="Get Return Records responses, per return id (evidence).")
+@click.option("--buyers", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="Buyer facts and abuse labels (CSV or JSON Lines with buyer_id).")
+@click.option("--out", "out_file", required=True, type=click.Path(path_type=Path),
+              help="history.jsonl or history.parquet")
+@click.option("--report", "report_file", type=click.Path(path_type=Path),
+              help="Also write the import report as JSON.")
+def import_tiktok_command(orders: tuple[str, ...], cancellations: tuple[str, ...],
+                          returns: tuple[str, ...], tracking: tuple[str, ...],
+                          return_records: tuple[str, ...], buyers: Path | None, out_file: Path,
+                          report_file: Path | None) -> None:
+    """Join TikTok Shop requests to their orders and write history records.
+
+    Exits 1 when something could not be used (a file or page skipped, a request without its
+    order); the report at the end lists it all, with unknown enum values and their counts.
+    """
+    from ttrules.importers.output import write_records
+    from ttrules.importers.responses import expand
+    from ttrules.importers.tiktok import import_tiktok
+
+    if not cancellations and not returns:
+        click.echo("error: give --cancellations and/or --returns: they are the requests", err=True)
+        sys.exit(USAGE)
+    records, report = import_tiktok(expand(orders), expand(cancellations), expand(returns),
+                                    expand(tracking), expand(return_records), buyers)
+    write_records(out_file, records)
+    summary = report.as_dict()
+    click.echo(f"wrote {len(records):,} records to {out_file} (from {report.orders:,} orders, "
+               f"{report.cancellations:,} cancellations, {report.returns:,} returns)", err=True)
+    for label, key in (("requests without their order", "requests_without_order"),
+                       ("duplicate request ids (the later update was kept)", "duplicate_requests")):
+        if summary[key]:
+            click.echo(f"{label}: {len(summary[key])}: {', '.join(summary[key][:10])}"
+                       + (" …" if len(summary[key]) > 10 else ""), err=True)
+    for item in summary["unknown_values"]:
+        click.echo(f"unknown value kept: {item['field']} = {item['value']} ({item['count']}x)", err=True)
+    for code, count in summary["unknown_reason_codes"].items():
+        click.echo(f"reason code not in the table (read as OTHER): {code} ({count}x)", err=True)
+    for problem in summary["skipped"]:
+        click.echo(f"skipped: {problem}", err=True)
+    from ttrules.stack import find_config
+
+    if find_config(None) is not None:  # warn now, not when the simulation cannot convert
+        rates = _engine_config(None).fx_rates()
+        missing = sorted(c for c in summary["record_currencies"] if c not in rates)
+        summary["currencies_without_fx_rate"] = missing
+        if missing:
+            click.echo(f"warning: ttrules.yaml has no FX rate for {', '.join(missing)}; "
+                       "simulation totals in the report currency will leave them out", err=True)
+    if report_file is not None:
+        write_text_atomic(report_file, json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
+    sys.exit(FINDINGS if summary["skipped"] or summary["requests_without_order"] else OK)
+
+
 def main() -> None:
     try:
         cli.main(standalone_mode=True)

@@ -176,6 +176,8 @@ class Case(BaseModel):
     logistics: LogisticsInfo = Field(default_factory=LogisticsInfo)
     dropship: DropshipInfo = Field(default_factory=DropshipInfo)
     outcome: Outcome | None = None
+    # Where an imported record came from (raw statuses, the raw payload); never read by rules.
+    source: dict[str, Any] | None = None
 
     @model_validator(mode="after")
     def _currencies(self) -> Case:
@@ -234,7 +236,7 @@ def validation_problems(error: ValidationError) -> list[tuple[str, str]]:
             message = "required field is missing"
         elif item["type"] == "extra_forbidden":
             message = "unknown namespace (expected case, order, request, buyer, logistics, " \
-                      "dropship, outcome)"
+                      "dropship, outcome, source)"
         problems.append((path, message))
     return problems
 

@@ -26,7 +26,8 @@ FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "pa
            ".pq": "parquet"}
 _SET_SEPARATOR = "|"  # sets in CSV cells: "PHOTO|VIDEO"
 _SET_FIELDS = {"request.evidence"}
-_NAMESPACES = frozenset({"case", "order", "request", "buyer", "logistics", "dropship", "outcome"})
+_NAMESPACES = frozenset({"case", "order", "request", "buyer", "logistics", "dropship", "outcome",
+                         "source"})
 
 
 @dataclass

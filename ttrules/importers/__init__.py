@@ -1,0 +1,1 @@
+"""Importers: platform API exports to history records (cases plus outcomes)."""

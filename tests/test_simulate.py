@@ -261,15 +261,20 @@ def test_a_stack_that_fails_check_is_refused(workspace: Path) -> None:
     assert "TTR108" in output and "the candidate" in output and "nothing was simulated" in output
 
 
-def test_baseline_from_git_revision_without_touching_the_work_tree(workspace: Path) -> None:
+def _git_workspace(workspace: Path) -> Path:
     repo = workspace / "candidate"
     git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
     subprocess.run([*git, "init", "-q"], cwd=repo, check=True)
     (repo / "rules" / "m.ttr").write_text(MERCHANT.format(limit="30 USD"))
     subprocess.run([*git, "add", "-A"], cwd=repo, check=True)
     subprocess.run([*git, "commit", "-qm", "base"], cwd=repo, check=True)
-    changed = MERCHANT.format(limit="100 USD") + RETURNS
-    (repo / "rules" / "m.ttr").write_text(changed)
+    (repo / "rules" / "m.ttr").write_text(MERCHANT.format(limit="100 USD") + RETURNS)
+    return repo
+
+
+def test_baseline_from_git_revision_without_touching_the_work_tree(workspace: Path) -> None:
+    repo = _git_workspace(workspace)
+    changed = (repo / "rules" / "m.ttr").read_text()
     runner = CliRunner()
     import contextlib
 
@@ -285,16 +290,6 @@ def test_baseline_from_git_revision_without_touching_the_work_tree(workspace: Pa
     assert (repo / "rules" / "m.ttr").read_text() == changed
     assert bad.exit_code == 2 and "no-such-rev" in bad.output
 
-
-def _git_workspace(workspace: Path) -> Path:
-    repo = workspace / "candidate"
-    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
-    subprocess.run([*git, "init", "-q"], cwd=repo, check=True)
-    (repo / "rules" / "m.ttr").write_text(MERCHANT.format(limit="30 USD"))
-    subprocess.run([*git, "add", "-A"], cwd=repo, check=True)
-    subprocess.run([*git, "commit", "-qm", "base"], cwd=repo, check=True)
-    (repo / "rules" / "m.ttr").write_text(MERCHANT.format(limit="100 USD") + RETURNS)
-    return repo
 
 
 def test_save_confirm_lock_and_check_locked(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:

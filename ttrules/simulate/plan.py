@@ -105,15 +105,20 @@ class Plan:
         return str(self.data["plan_digest"])
 
 
-def load_plan(path: Path) -> Plan:
+def _read_json(path: Path, schema: str, what: str, missing: str) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise PlanError(f"{path}: no such file") from None
+        raise PlanError(missing) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise PlanError(f"{path}: not a plan file ({error})") from None
-    if not isinstance(data, dict) or data.get("schema") != PLAN_SCHEMA:
-        raise PlanError(f"{path}: not a ttrules plan (schema {PLAN_SCHEMA})")
+        raise PlanError(f"{path}: not a {what} file ({error})") from None
+    if not isinstance(data, dict) or data.get("schema") != schema:
+        raise PlanError(f"{path}: not a ttrules {what} (schema {schema})")
+    return data
+
+
+def load_plan(path: Path) -> Plan:
+    data = _read_json(path, PLAN_SCHEMA, "plan", f"{path}: no such file")
     body = {k: v for k, v in data.items() if k != "plan_digest"}
     if digest(body) != data.get("plan_digest") or digest(data.get("report")) != data.get("report_digest"):
         raise PlanError(f"{path} was changed after `simulate --save` wrote it (digest mismatch); "
@@ -149,14 +154,7 @@ def _user() -> str:
 
 
 def read_lock(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise PlanError(f"no {LOCK_NAME}: confirm a simulated plan first (`ttrules confirm`)") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise PlanError(f"{path}: not a lock file ({error})") from None
-    if not isinstance(data, dict) or data.get("schema") != LOCK_SCHEMA:
-        raise PlanError(f"{path}: not a ttrules lock (schema {LOCK_SCHEMA})")
-    return data
+    return _read_json(path, LOCK_SCHEMA, "lock",
+                      f"no {LOCK_NAME}: confirm a simulated plan first (`ttrules confirm`)")
 
 

@@ -173,8 +173,8 @@ _DOCS = [
             "checked.",
             "set limit = 30 USD\nset limit = 7d when order.category == \"apparel\"",
             "Use one type for every `set` and `limit` of a setting."),
-    CodeDoc("TTR115", "setting-reads-setting", "A setting's value or guard reads another "
-            "setting.",
+    CodeDoc("TTR115", "setting-reads-setting", "A setting's value or guard, or a ruleset's "
+            "`applies`, reads a setting.",
             "Settings are computed per case before rules run; letting them depend on each other "
             "would allow cycles and order-dependent results.",
             "set b = a * 2",

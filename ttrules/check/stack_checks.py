@@ -148,7 +148,9 @@ def check_stack(stack: Stack) -> list[Diagnostic]:
     for ruleset in stack.rulesets:
         base = Scope()
         if ruleset.applies is not None:
-            checker.condition(ruleset.applies, base, "`applies`")
+            # `applies` also guards the ruleset's settings, so it is computed before them and
+            # cannot read them.
+            checker.condition(ruleset.applies, Scope(settings_allowed=False), "`applies`")
             base = base.with_present(present_if_true(ruleset.applies))
         for stmt in ruleset.settings:
             if stmt.when is not None:

@@ -211,7 +211,7 @@ def eval_(paths: tuple[Path, ...], config: Path | None, cases_file: Path, out_fi
                     except CaseError as problem:
                         error = "; ".join(f"{p}: {m}" if p else m for p, m in problem.problems)
                     else:
-                        decision = decide(engine.prepared, values, explain=with_trace)
+                        decision = engine.decide_values(values, explain=with_trace)
                         out.write(json.dumps(decision_json(decision), ensure_ascii=False) + "\n")
                         decided += 1
                         continue

@@ -14,6 +14,7 @@ from typing import Any
 from ttrules.check import check_stack
 from ttrules.diagnostics import Diagnostic, has_errors
 from ttrules.evaluate.cascade import decide
+from ttrules.evaluate.compiled import CompiledStack, compile_stack
 from ttrules.evaluate.decision import Decision
 from ttrules.evaluate.prepare import PreparedStack, prepare
 from ttrules.schema.case import case_values, parse_case
@@ -24,10 +25,12 @@ from ttrules.stack import Stack, load_stack
 class Engine:
     stack: Stack
     prepared: PreparedStack
+    compiled: CompiledStack
 
     @classmethod
     def from_stack(cls, stack: Stack) -> Engine:
-        return cls(stack, prepare(stack))
+        prepared = prepare(stack)
+        return cls(stack, prepared, compile_stack(prepared))
 
     @classmethod
     def load(cls, paths: list[Path] | None = None, config: Path | None = None,
@@ -46,4 +49,11 @@ class Engine:
         return case_values(parse_case(record), self.stack.schema)
 
     def decide(self, record: Mapping[str, Any], *, explain: bool = False) -> Decision:
-        return decide(self.prepared, self.values(record), explain=explain)
+        """Decide a raw record: the reference with its explanation, else the compiled path
+        (tested to give the same decision)."""
+        return self.decide_values(self.values(record), explain=explain)
+
+    def decide_values(self, values: Mapping[str, Any], *, explain: bool = False) -> Decision:
+        if explain:
+            return decide(self.prepared, values, explain=True)
+        return self.compiled.decide(values)

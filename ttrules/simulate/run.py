@@ -76,8 +76,8 @@ def replay(baseline: Side, candidate: Side, rows: Iterable[HistoryRow], options:
             acc.skip(row.location, "; ".join(f"{p}: {m}" if p else m for p, m in error.problems))
             continue
         abuse = bool(case.outcome and case.outcome.abuse)
-        acc.add(row.record, values_c, decide(baseline.engine.prepared, values_b),
-                decide(candidate.engine.prepared, values_c), abuse)
+        acc.add(row.record, values_c, baseline.engine.decide_values(values_b),
+                candidate.engine.decide_values(values_c), abuse)
     return acc
 
 

@@ -111,8 +111,13 @@ def test_reason_table_is_consistent_and_known_codes_map_sensibly() -> None:
 def test_wheel_ships_grammar_reason_table_and_rulesets(tmp_path: Path) -> None:
     """`pip install .` into a clean place, then run from another directory."""
     target = tmp_path / "site"
+    # Build from a clean copy: setuptools reuses a stale build/ directory, which would hide a
+    # package missing from the package list.
+    source = tmp_path / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "build", "*.egg-info", "__pycache__", ".hypothesis", ".*_cache", "ttrules-demo"))
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps",
-                    "--target", str(target), str(ROOT)], check=True, capture_output=True)
+                    "--target", str(target), str(source)], check=True, capture_output=True)
     code = ("import ttrules.syntax.grammar as g, ttrules.schema.reasons as r, importlib.resources as ir;"
             "assert 'ruleset' in g.grammar_text() and len(r.reason_rows()) > 1000;"
             "assert ir.files('ttrules.rulesets').joinpath('platform/tiktok-shop-sea.ttr').is_file();"
@@ -122,3 +127,7 @@ def test_wheel_ships_grammar_reason_table_and_rulesets(tmp_path: Path) -> None:
                          text=True)
     assert out.returncode == 0, out.stderr
     assert str(target) in out.stdout
+    # Every package of the source tree is in the wheel (the package list is explicit).
+    for init in (ROOT / "ttrules").rglob("__init__.py"):
+        package = init.parent.relative_to(ROOT)
+        assert (target / package / "__init__.py").is_file(), f"{package} is not in the wheel"

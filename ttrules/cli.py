@@ -38,10 +38,20 @@ _config = click.option("--config", "config", type=click.Path(path_type=Path),
 
 
 def _emit_diagnostics(diagnostics: list[Diagnostic], fmt: str = "text") -> None:
-    if fmt == "json":
-        click.echo(render_json(diagnostics))
+    if fmt in ("json", "sarif", "github"):
+        click.echo(_machine_diagnostics(diagnostics, fmt), nl=False)
     elif diagnostics:
         click.echo(render_text_all(diagnostics), err=True)
+
+
+def _machine_diagnostics(diagnostics: list[Diagnostic], fmt: str) -> str:
+    from ttrules.ci_formats import render_github, render_sarif
+
+    if fmt == "sarif":
+        return render_sarif(diagnostics)
+    if fmt == "github":
+        return render_github(diagnostics)
+    return render_json(diagnostics) + "\n"
 
 
 def _engine(paths: tuple[Path, ...], config: Path | None) -> Engine:
@@ -62,8 +72,10 @@ def cli() -> None:
 @cli.command()
 @_paths
 @_config
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Output format.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github"]), default="text",
+              show_default=True,
+              help="Output format: text for people, json, sarif (GitHub code scanning), "
+                   "github (workflow annotations).")
 @click.option("--locked", is_flag=True,
               help="Also fail when the rule files differ from ttrules.lock (see `confirm`).")
 def check(paths: tuple[Path, ...], config: Path | None, fmt: str, locked: bool) -> None:
@@ -80,8 +92,8 @@ def check(paths: tuple[Path, ...], config: Path | None, fmt: str, locked: bool) 
     if stack is None or any(d.code in ("TTR015", "TTR119") for d in diagnostics):
         _emit_diagnostics(diagnostics, fmt)
         sys.exit(USAGE)
-    if fmt == "json":
-        click.echo(render_json(diagnostics))
+    if fmt != "text":
+        click.echo(_machine_diagnostics(diagnostics, fmt), nl=False)
     else:
         files = len(stack.files)
         rules = sum(len(r.rules) + len(r.forbids) for r in stack.rulesets)
@@ -90,6 +102,81 @@ def check(paths: tuple[Path, ...], config: Path | None, fmt: str, locked: bool) 
         click.echo(f"checked {files} file{'s' if files != 1 else ''}, {rules} rules: "
                    + ("errors found" if has_errors(diagnostics) else "ok"))
     sys.exit(FINDINGS if has_errors(diagnostics) else OK)
+
+
+@cli.command(name="test")
+@click.argument("test_paths", nargs=-1, type=click.Path(path_type=Path))
+@_config
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "junit", "sarif", "github"]),
+              default="text", show_default=True,
+              help="Report format: text for people, json, junit (XML), sarif (GitHub code "
+                   "scanning), github (workflow annotations).")
+@click.option("--out", "out_file", type=click.Path(path_type=Path), help="Write the report here.")
+@click.option("--junit-xml", "junit_file", type=click.Path(path_type=Path),
+              help="Also write JUnit XML here (for CI dashboards).")
+@click.option("--coverage-min", type=click.FloatRange(0, 100),
+              help="Fail when fewer than this many percent of the rules took effect in a test.")
+@click.option("-k", "name_filter", metavar="TEXT", help="Run only the tests whose name contains TEXT.")
+@click.option("-v", "--verbose", is_flag=True, help="List the passed tests too.")
+def test_(test_paths: tuple[Path, ...], config: Path | None, fmt: str, out_file: Path | None,
+          junit_file: Path | None, coverage_min: float | None, name_filter: str | None,
+          verbose: bool) -> None:
+    """Run rule tests: cases and the decisions they must get; report rule coverage.
+
+    TEST_PATHS are test files or directories; without them, the `tests:` entries of
+    ttrules.yaml (default tests/) and the `tests:` lists inside the stack's YAML rule files.
+    Exits 1 when a test fails or cannot run or coverage is below --coverage-min, 2 when the
+    rules do not pass `ttrules check` or there are no tests.
+    """
+    from decimal import Decimal
+
+    from ttrules.ruletests import render as test_render
+    from ttrules.ruletests.run import coverage_diagnostic, failure_diagnostics, run_tests
+    from ttrules.ruletests.spec import find_test_files, read_ruleset_tests, read_test_file
+
+    engine, diagnostics = Engine.load(None, config)
+    if engine is None:
+        _emit_diagnostics(diagnostics, "text" if fmt in ("junit",) else fmt)
+        click.echo("error: the rules do not pass `ttrules check`; no test was run", err=True)
+        sys.exit(USAGE)
+    root, _ = _project_root(config)
+    roots = list(test_paths) or [root / entry for entry in engine.stack.config.tests]
+    files = []
+    for where in roots:
+        if not where.exists():
+            if test_paths:
+                click.echo(f"error: {where}: no such file or directory", err=True)
+                sys.exit(USAGE)
+            continue
+        files += [read_test_file(p) for p in find_test_files(where)]
+    if not test_paths:
+        files += [f for f in map(read_ruleset_tests, engine.stack.files) if f is not None]
+    if not any(f.tests or f.diagnostics for f in files):
+        click.echo("error: no rule tests found (looked in "
+                   + ", ".join(str(r) for r in roots) + " and the stack's YAML rule files)", err=True)
+        sys.exit(USAGE)
+    run = run_tests(engine, files, name_filter)
+    below = coverage_diagnostic(run, Decimal(str(coverage_min)), "ttrules test") \
+        if coverage_min is not None and not name_filter else None
+    if fmt in ("sarif", "github"):
+        text = _machine_diagnostics(run.diagnostics + failure_diagnostics(run) + ([below] if below else []),
+                                    fmt)
+    elif fmt == "json":
+        text = test_render.render_json(run)
+    elif fmt == "junit":
+        text = test_render.render_junit(run)
+    else:
+        text = test_render.render_text(run, verbose)
+        if below is not None:
+            text += "\n" + render_text_all([below]) + "\n"
+    if out_file is None:
+        click.echo(text, nl=False)
+    else:
+        write_text_atomic(out_file, text)
+        click.echo(f"wrote {out_file}: {test_render.summary_line(run)}", err=True)
+    if junit_file is not None:
+        write_text_atomic(junit_file, test_render.render_junit(run))
+    sys.exit(OK if run.ok and below is None else FINDINGS)
 
 
 @cli.command()

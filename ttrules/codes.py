@@ -219,6 +219,38 @@ _DOCS = [
             "was meant.",
             "stack: [rulesets/merchnt/]",
             "Point `stack:` (or the command-line paths) at the rule files."),
+    # ---- TTR4xx: rule tests (`ttrules test`) ----------------------------------------------
+    CodeDoc("TTR401", "rule-test-failed", "A rule test's case did not get the decision the test "
+            "expects.",
+            "Rule tests are the seller's statement of what the rules must do; a failing one means "
+            "a rule change (or a platform update) changed a decision that someone relied on.",
+            "tests:\n  - name: small cancellation is approved\n    case: {order.total: 20 USD, "
+            "request: {kind: CANCEL, reason: CHANGED_MIND}}\n    expect: {resolution: approve}\n"
+            "# the decision was `review`: no rule matched",
+            "Read the explanation printed under the failure: it names the rule that won and, for "
+            "the rule you expected, the first condition that was false. Fix the rule, or update the "
+            "test if the new decision is the one you want."),
+    CodeDoc("TTR402", "invalid-rule-test", "A rule test cannot run: its case is not a valid case, "
+            "it expects nothing, or an expectation is malformed (an unknown action, an action of "
+            "the wrong slot, a value that is not a literal).",
+            "A test that cannot run proves nothing; counting it as passed would hide a hole in "
+            "the suite.",
+            "expect:\n  resolution: aprove\n  route: tag(\"x\")",
+            "Write the case with the fields `ttrules schema` lists, and expectations as actions "
+            "are written in rules (`reject(\"reason\")`, `route(\"queue\", sla: 30m)`)."),
+    CodeDoc("TTR403", "unknown-rule-in-test", "A test expects a rule or layer the stack does not "
+            "have.",
+            "A renamed or deleted rule would otherwise make the test fail with a confusing "
+            "mismatch; naming the unknown rule says what really happened.",
+            "expect:\n  rule: merchant/small-cancel   # the rule is `small-cancel-non-quality`",
+            "Use the rule's name as `ttrules explain` prints it (`layer/name`, or the name alone)."),
+    CodeDoc("TTR404", "coverage-below-minimum", "`ttrules test --coverage-min N`: fewer than N % "
+            "of the stack's rules and forbids took effect in some test.",
+            "A rule no test decides can break without anyone noticing; a minimum keeps new rules "
+            "from arriving untested.",
+            "ttrules test --coverage-min 80   # 12 of 20 rules took effect: 60 %",
+            "Add tests whose cases the listed rules decide (the run prints the rules that never "
+            "matched and those that matched but never took effect)."),
 ]
 
 CODES: dict[str, CodeDoc] = {doc.code: doc for doc in _DOCS}

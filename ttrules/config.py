@@ -47,6 +47,7 @@ class Config(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     stack: list[str] = Field(default_factory=lambda: ["rulesets/"])
+    tests: list[str] = Field(default_factory=lambda: ["tests/"])  # rule test files or directories
     layers: list[str] = Field(default_factory=lambda: ["platform", "merchant"])
     fail_closed: list[str] = Field(default_factory=lambda: ["platform"])
     default: str = "review"
@@ -56,7 +57,7 @@ class Config(BaseModel):
     fields: dict[str, str] = Field(default_factory=dict)
     history: HistoryConfig = Field(default_factory=HistoryConfig)
 
-    @field_validator("stack", mode="before")
+    @field_validator("stack", "tests", mode="before")
     @classmethod
     def _one_path(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from ttrules.codes import CODES
 
-_RANGES = [("TTR0", "Reading and parsing (TTR0xx)"), ("TTR1", "Schema, names and types (TTR1xx)")]
+_RANGES = [("TTR0", "Reading and parsing (TTR0xx)"), ("TTR1", "Schema, names and types (TTR1xx)"),
+           ("TTR4", "Rule tests (TTR4xx)")]
 
 
 def render_diagnostics_page() -> str:

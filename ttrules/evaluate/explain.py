@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ttrules.evaluate.decision import ActionValue, Decision, RuleRef, RuleTrace
@@ -89,7 +90,9 @@ _STATUS_WORDS = {"no_match": "did not match", "not_applicable": "ruleset does no
                  "matched": "matched"}
 
 
-def render_decision(decision: Decision) -> str:
+def render_decision(decision: Decision, focus: Callable[[RuleTrace], bool] | None = None) -> str:
+    """The decision as text; with `focus`, the rules section shows only the traces it keeps
+    and counts the others."""
     lines = [f"case {decision.case_id or '(no id)'}"]
     lines.append(f"  resolution   {_action_text(decision.resolution)}")
     for slot in ("fulfillment", "route"):
@@ -126,8 +129,12 @@ def render_decision(decision: Decision) -> str:
             lines.append(f"  {error.rule.label} ({error.rule.location}): {error.message}{closed}")
     if decision.trace is not None:
         lines.append("rules")
-        for trace in decision.trace:
+        shown = [t for t in decision.trace if focus is None or focus(t)]
+        for trace in shown:
             lines.extend(_trace_lines(trace))
+        if len(shown) < len(decision.trace):
+            lines.append(f"  ({len(decision.trace) - len(shown)} other rules did not match or do not "
+                         "apply; `ttrules explain` shows them all)")
     return "\n".join(lines)
 
 

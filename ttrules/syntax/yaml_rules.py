@@ -17,7 +17,9 @@ from ttrules.syntax.dsl import Header, attach_comments, parse_fragment
 from ttrules.syntax.yaml_comments import yaml_comments
 from ttrules.syntax.yaml_source import YNode, read_yaml
 
-TOP_KEYS = ("ruleset", "layer", "applies", "description", "settings", "limits", "rules", "forbids")
+# `tests:` holds rule tests beside the rules; `ttrules test` reads it, the rules reader skips it.
+TOP_KEYS = ("ruleset", "layer", "applies", "description", "settings", "limits", "rules", "forbids",
+            "tests")
 RULE_KEYS = ("name", "priority", "when", "then", "because")
 FORBID_KEYS = ("forbid", "when", "because")
 LIMIT_KEYS = ("limit", "when")

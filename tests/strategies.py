@@ -189,3 +189,35 @@ def _prune(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _prune(v) for k, v in value.items() if v is not None}
     return value
+
+
+SETTING_VALUES = ["20 USD", "60 USD", "100 MYR", "1000 THB"]
+
+
+@st.composite
+def rich_stacks(draw: Any) -> list[str]:
+    texts = []
+    for layer in ("platform", "merchant"):
+        body = f'ruleset "{layer}-gen"\nlayer {layer}\n'
+        if draw(st.booleans()):
+            body += f"applies {draw(st.sampled_from(CONDITIONS))}\n"
+        if layer == "merchant":
+            for _ in range(draw(st.integers(0, 2))):
+                body += (f"set cap = {draw(st.sampled_from(SETTING_VALUES))} "
+                         f"when {draw(st.sampled_from(CONDITIONS))}\n")
+            body += f"set cap = {draw(st.sampled_from(SETTING_VALUES))}\n"
+        else:
+            for _ in range(draw(st.integers(0, 2))):
+                op = draw(st.sampled_from(["<=", ">="]))
+                body += (f"limit cap {op} {draw(st.sampled_from(SETTING_VALUES))} "
+                         f"when {draw(st.sampled_from(CONDITIONS))}\n")
+        for i in range(draw(st.integers(0, 5))):
+            rule = draw(rule_texts(layer, i))
+            if layer == "merchant" and draw(st.booleans()):
+                rule = rule.replace("  when ", "  when order.total < cap and ", 1)
+            body += rule
+        for _ in range(draw(st.integers(0, 2))):
+            body += (f"forbid {draw(st.sampled_from(['approve', 'reject', 'review', 'abandon']))}\n"
+                     f"  when {draw(st.sampled_from(CONDITIONS))}\n")
+        texts.append(body)
+    return texts

@@ -39,6 +39,16 @@ def test_only_the_syntax_stage_imports_lark_and_yaml() -> None:
         assert not _imports(path) & {"lark", "yaml"}, path
 
 
+def test_only_the_analysis_stage_imports_z3() -> None:
+    for path in (ROOT / "ttrules").rglob("*.py"):
+        if "analyze" in path.parts:
+            continue
+        assert "z3" not in _imports(path), path
+        # The analysis is a later stage: no earlier one imports it at module level.
+        if path.name != "cli.py":
+            assert not any(i.startswith("ttrules.analyze") for i in _imports(path)), path
+
+
 def test_stages_import_one_way() -> None:
     """cli -> stages -> ast/source/diagnostics; no stage imports the CLI, syntax imports no later stage."""
     for path in (ROOT / "ttrules").rglob("*.py"):

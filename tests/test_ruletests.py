@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from ttrules.cases import DEFAULT_CASE
 from ttrules.ruletests.render import render_junit, render_text
 from ttrules.ruletests.run import SuiteRun, run_tests
-from ttrules.ruletests.spec import DEFAULT_CASE, read_ruleset_tests, read_test_file
+from ttrules.ruletests.spec import read_ruleset_tests, read_test_file
 
 from conftest import check_golden
 from helpers import ROOT, bundled_engine, engine_from_texts

@@ -2,12 +2,34 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
+
+# What an unspecified required field is in a partial case (rule tests, analysis witnesses);
+# documented in docs/testing.md. Only the fields a case cannot be loaded without: everything
+# else keeps the case model's own default or stays absent, as it would in real data.
+DEFAULT_CASE: dict[str, Any] = {
+    "order": {"status": "DELIVERED", "total": "10.00 USD", "created_at": "2026-01-01T00:00:00Z"},
+    "request": {"kind": "REFUND", "created_at": "2026-01-08T00:00:00Z"},
+}
+
+
+def merge_case(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """Deep-merge a partial case into a base; `null` deletes what the base had there."""
+    result = copy.deepcopy(base)
+    for key, value in override.items():
+        if value is None:
+            result.pop(key, None)
+        elif isinstance(value, dict) and isinstance(result.get(key), dict):
+            result[key] = merge_case(result[key], value)
+        else:
+            result[key] = copy.deepcopy(value)
+    return result
 
 
 class CaseFileError(Exception):

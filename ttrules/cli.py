@@ -78,8 +78,12 @@ def cli() -> None:
                    "github (workflow annotations).")
 @click.option("--locked", is_flag=True,
               help="Also fail when the rule files differ from ttrules.lock (see `confirm`).")
-def check(paths: tuple[Path, ...], config: Path | None, fmt: str, locked: bool) -> None:
-    """Check rule files: syntax, types against the case schema, names, layers.
+@click.option("--no-analysis", is_flag=True,
+              help="Skip the layering analysis and lints (TTR2xx, TTR3xx).")
+def check(paths: tuple[Path, ...], config: Path | None, fmt: str, locked: bool,
+          no_analysis: bool) -> None:
+    """Check rule files: syntax, types against the case schema, names, layers; then the
+    layering analysis and lints, proven by a solver or shown by a confirmed example.
 
     PATHS are rule files or directories; without them, the stack of ttrules.yaml.
     Exits 1 when there is any error.
@@ -87,6 +91,10 @@ def check(paths: tuple[Path, ...], config: Path | None, fmt: str, locked: bool) 
     stack, diagnostics = load_stack(list(paths) or None, config)
     if stack is not None:
         diagnostics += check_stack(stack)
+        if not no_analysis and not has_errors(diagnostics):
+            from ttrules.analyze import analyze_stack
+
+            diagnostics += analyze_stack(Engine.from_stack(stack))
         if locked:
             diagnostics += _lock_diagnostics(stack, config)
     if stack is None or any(d.code in ("TTR015", "TTR119") for d in diagnostics):

@@ -219,6 +219,92 @@ _DOCS = [
             "was meant.",
             "stack: [rulesets/merchnt/]",
             "Point `stack:` (or the command-line paths) at the rule files."),
+    # ---- TTR2xx: layering (the analysis stage) ---------------------------------------------
+    CodeDoc("TTR201", "always-overridden", "A rule of a weaker layer that a stronger layer overrides "
+            "or vetoes for every case it matches: it can never take effect.",
+            "The platform wins. A merchant rule whose every match is taken by a platform rule is "
+            "dead code that looks alive: the seller believes it decides cases, and every report "
+            "says otherwise. The claim is proven by the solver for all cases, not sampled.",
+            'rule "cancel-remorse"            # merchant\n  when request.kind == CANCEL\n'
+            '   and order.status == AWAITING_SHIPMENT and has(order.paid_at)\n'
+            "   and case.now - order.paid_at <= 30m\n  then reject(\"too late\")\n"
+            "# the platform's remorse window approves every such case, and forbids the reject",
+            "Delete the rule, or narrow it to the cases the stronger layer leaves open. The notes "
+            "name the stronger rules and forbids and their conditions."),
+    CodeDoc("TTR202", "partly-overridden", "A rule of a weaker layer that a stronger layer "
+            "overrides or vetoes for part of the cases it matches.",
+            "The rule still works, but not where the stronger layer decides; the region (the "
+            "stronger rule and its condition) is where sellers are surprised. A witness case, "
+            "confirmed by the evaluator, shows one such case.",
+            'rule "small-cancel"              # merchant\n  when request.kind == CANCEL and '
+            "order.total < 30 USD\n  then approve\n"
+            "# platform/no-buyer-cancel-after-handover rejects when the order awaits collection",
+            "Nothing, if the override is intended (say so in `because`); otherwise narrow the rule "
+            "so it does not compete with the stronger layer. Silence it per rule with "
+            "`# ttrules: ignore[TTR202] because ...`."),
+    CodeDoc("TTR203", "setting-always-clamped", "A `set` of a weaker layer whose value a stronger "
+            "layer's `limit` clamps for every case in which it is chosen.",
+            "The written value never applies; anyone reading the rules is misled about what the "
+            "setting is.",
+            'set return_window = 15d when order.category == "jewelry"   # merchant\n'
+            'limit return_window <= 7d when order.category == "jewelry" # platform',
+            "Write a value within the limit."),
+    CodeDoc("TTR205", "idle-forbid", "A `forbid` that vetoes nothing: no rule of a weaker layer "
+            "that takes the forbidden action can match a case the forbid matches.",
+            "A guard that guards nothing may be intended (a safety net for future rules), but it "
+            "often means the forbid names the wrong action or its condition is too narrow.",
+            "forbid refund_without_return\n  when order.category == \"luxury\"\n"
+            "# no merchant rule refunds without return",
+            "Check the action name and the condition; keep it deliberately as a safety net, or "
+            "delete it."),
+    # ---- TTR3xx: lints (the analysis stage) -------------------------------------------------
+    CodeDoc("TTR301", "shadowed-rule", "A rule that higher-priority rules of its own layer beat on "
+            "every slot it sets, for every case it matches.",
+            "It never decides anything; usually its priority is wrong or a broader rule was added "
+            "above it. Proven by the solver, not sampled.",
+            'rule "refund-small"  priority 10  when order.total < 20 USD  then approve\n'
+            'rule "refund-cheap"  priority 5   when order.total < 10 USD  then approve, route("x")\n'
+            "# (shadowed only if it sets no slot the other leaves open)",
+            "Raise its priority, narrow the rules above it, or delete it. The notes name them."),
+    CodeDoc("TTR302", "ambiguous-overlap", "Two rules of one layer with the same priority can match "
+            "the same case and set one slot differently.",
+            "Then only their order in the files decides, and moving a file or a rule changes "
+            "decisions. The witness case, confirmed by the evaluator, shows a case both match.",
+            'rule "approve-small"  when order.total < 30 USD  then approve\n'
+            'rule "review-risky"   when buyer.credit_score < 60  then review',
+            "Give the rule that should win a higher priority, or make the conditions exclusive."),
+    CodeDoc("TTR303", "unreachable-condition", "A rule's condition can never be true.",
+            "The rule is dead; usually a contradiction such as `order.total < 10 USD and "
+            "order.total > 20 USD` or a ruleset `applies` that excludes the rule's own condition. "
+            "Proven by the solver.",
+            "when order.total < 10 USD and order.total > 20 USD",
+            "Fix the bounds or values; `ttrules explain` on a case you expect to match shows the "
+            "first condition that fails."),
+    CodeDoc("TTR304", "uniform-money-threshold", "A rule that refunds automatically below one "
+            "money threshold, the same for every category.",
+            "A single threshold invites abuse just under it (orders of 98 USD under a 100 USD "
+            "limit) and fits no category well: 30 USD is a lot for socks and little for a phone.",
+            "rule \"auto-refund\"  when order.total < 100 USD  then approve",
+            "Set the threshold per category with a setting (`set limit = 15 USD when "
+            "order.category == \"jewelry\"`, a default after it), or restrict the rule to a "
+            "category."),
+    CodeDoc("TTR305", "missing-because", "A rule of the strongest layer (normally `platform`) "
+            "without `because`.",
+            "Platform rules override the seller's; explanations and simulation reports quote "
+            "`because` to say why. Without it the seller sees an override and no reason.",
+            'rule "refund-if-not-collected"\n  when ...\n  then approve',
+            'Add `because "..."` with the policy\'s reason.'),
+    CodeDoc("TTR306", "unused-setting", "A setting that is `set` but never read by a rule.",
+            "Usually a renamed setting or a rule that was deleted; the value misleads readers.",
+            "set restock_grace = 3d   # no rule reads restock_grace",
+            "Use it in a rule, or delete its `set` statements."),
+    CodeDoc("TTR307", "suppression-without-reason", "An inline suppression "
+            "(`# ttrules: ignore[CODE]`) that does not say why.",
+            "A suppression hides a finding from everyone who reviews the rules later; the reason "
+            "is what lets them judge it. Without one the suppression silences nothing.",
+            "# ttrules: ignore[TTR202]\nrule \"small-cancel\"",
+            "Add the reason: `# ttrules: ignore[TTR202] because the platform's remorse window "
+            "is meant to win`."),
     # ---- TTR4xx: rule tests (`ttrules test`) ----------------------------------------------
     CodeDoc("TTR401", "rule-test-failed", "A rule test's case did not get the decision the test "
             "expects.",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -36,6 +36,45 @@ class ColumnSpec(BaseModel):
     format: str | None = None  # strptime format for timestamps, e.g. "%m/%d/%Y %H:%M"
 
 
+ANALYSIS_PREFIXES = ("TTR2", "TTR3")  # the codes `lint:` may select, ignore or re-grade
+
+
+class LintConfig(BaseModel):
+    """Which analysis findings (TTR2xx, TTR3xx) to report and how severely."""
+
+    model_config = ConfigDict(extra="forbid")
+    select: list[str] = Field(default_factory=lambda: list(ANALYSIS_PREFIXES))
+    ignore: list[str] = Field(default_factory=list)
+    severity: dict[str, Literal["error", "warning", "info"]] = Field(default_factory=dict)
+
+    @field_validator("select", "ignore")
+    @classmethod
+    def _analysis_codes(cls, value: list[str]) -> list[str]:
+        for code in value:
+            _check_analysis_code(code)
+        return value
+
+    @field_validator("severity")
+    @classmethod
+    def _analysis_severities(cls, value: dict[str, str]) -> dict[str, str]:
+        for code in value:
+            _check_analysis_code(code)
+        return value
+
+    def matches(self, patterns: list[str], code: str) -> bool:
+        return any(code.startswith(p) for p in patterns)
+
+
+def _check_analysis_code(code: str) -> None:
+    from ttrules.codes import CODES
+
+    if not code.startswith(ANALYSIS_PREFIXES):
+        raise ValueError(f"`{code}`: only layering and lint codes (TTR2xx, TTR3xx) can be "
+                         "selected, ignored or re-graded")
+    if len(code) == 6 and code not in CODES:
+        raise ValueError(f"`{code}` is not a diagnostic code")
+
+
 class HistoryConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     columns: dict[str, str | ColumnSpec] = Field(default_factory=dict)
@@ -56,6 +95,7 @@ class Config(BaseModel):
     costs: Costs = Field(default_factory=Costs)
     fields: dict[str, str] = Field(default_factory=dict)
     history: HistoryConfig = Field(default_factory=HistoryConfig)
+    lint: LintConfig = Field(default_factory=LintConfig)
 
     @field_validator("stack", "tests", mode="before")
     @classmethod

@@ -12,6 +12,7 @@ from pathlib import Path
 from ttrules.codes import CODES
 
 _RANGES = [("TTR0", "Reading and parsing (TTR0xx)"), ("TTR1", "Schema, names and types (TTR1xx)"),
+           ("TTR2", "Layering analysis (TTR2xx)"), ("TTR3", "Lints (TTR3xx)"),
            ("TTR4", "Rule tests (TTR4xx)")]
 
 

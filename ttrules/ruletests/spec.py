@@ -24,11 +24,11 @@ the first problem: every malformed test is reported with its location, the other
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ttrules.cases import DEFAULT_CASE, merge_case
 from ttrules.diagnostics import Diagnostic, did_you_mean
 from ttrules.ruletests.expect import EXPECT_KEYS, Expectation, parse_expectation
 from ttrules.schema.case import unflatten
@@ -36,13 +36,6 @@ from ttrules.source import Span, relative_display
 from ttrules.syntax.load import YAML_SUFFIXES, read_source
 from ttrules.syntax.yaml_source import YNode, plain_value, read_yaml
 
-# What an unspecified required field is in a test case (documented in docs/testing.md). Only
-# the fields a case cannot be loaded without; everything else keeps the case model's own
-# default or stays absent, so a rule reading it sees exactly what it would see in real data.
-DEFAULT_CASE: dict[str, Any] = {
-    "order": {"status": "DELIVERED", "total": "10.00 USD", "created_at": "2026-01-01T00:00:00Z"},
-    "request": {"kind": "REFUND", "created_at": "2026-01-08T00:00:00Z"},
-}
 FILE_KEYS = ("description", "defaults", "tests")
 TEST_KEYS = ("name", "case", "expect", "table")
 TABLE_KEYS = ("columns", "rows")
@@ -62,19 +55,6 @@ class RuleTestFile:
     path: str
     tests: list[RuleTest] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
-
-
-def merge_case(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    """Deep-merge a partial case into a base; `null` deletes what the base had there."""
-    result = copy.deepcopy(base)
-    for key, value in override.items():
-        if value is None:
-            result.pop(key, None)
-        elif isinstance(value, dict) and isinstance(result.get(key), dict):
-            result[key] = merge_case(result[key], value)
-        else:
-            result[key] = copy.deepcopy(value)
-    return result
 
 
 def _nested(data: Any) -> dict[str, Any]:

@@ -1,0 +1,201 @@
+"""The layering analysis and lints: each code fires on its example and not on its near miss;
+every witness is a case on which the reference evaluator shows the claim; "never" claims hold
+on generated cases; suppressions and `lint:` configuration."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ttrules.analyze import analyze
+from ttrules.diagnostics import Severity
+from ttrules.evaluate.cascade import decide
+from ttrules.schema.case import CaseError
+
+from helpers import engine_from_texts
+from strategies import case_records, rich_stacks
+
+PLATFORM = '''ruleset "p"
+layer platform
+{body}
+'''
+MERCHANT = '''ruleset "m"
+layer merchant
+{body}
+'''
+
+
+def _codes(platform: str, merchant: str, config: dict[str, Any] | None = None) -> list[tuple[str, str]]:
+    engine = engine_from_texts([PLATFORM.format(body=platform), MERCHANT.format(body=merchant)], config)
+    result = analyze(engine)
+    return [(d.code, d.message) for d in result.diagnostics]
+
+
+def _has(found: list[tuple[str, str]], code: str, needle: str = "") -> bool:
+    return any(c == code and needle in m for c, m in found)
+
+
+P_CANCEL_UNPAID = '''rule "p-cancel"
+  when request.kind == CANCEL and order.status in {AWAITING_SHIPMENT, ON_HOLD}
+  then approve
+  because "the platform approves these"'''
+
+# (code, platform body, merchant body that triggers it, merchant body that is a near miss)
+CASES = [
+    ("TTR201", P_CANCEL_UNPAID,
+     'rule "m-dead"\n  when request.kind == CANCEL and order.status == AWAITING_SHIPMENT\n'
+     '  then reject("no")',
+     'rule "m-alive"\n  when request.kind == CANCEL and order.status in {AWAITING_SHIPMENT, IN_TRANSIT}\n'
+     '  then reject("no")'),
+    ("TTR201", 'forbid reject\n  when order.total < 100 USD\n  because "small orders"',
+     'rule "m-vetoed"\n  when order.total < 50 USD\n  then reject("no"), tag("x")',
+     'rule "m-partly"\n  when order.total < 150 USD\n  then reject("no"), tag("x")'),
+    ("TTR202", P_CANCEL_UNPAID,
+     'rule "m-partly"\n  when request.kind == CANCEL\n  then reject("no")',
+     'rule "m-disjoint"\n  when request.kind == REFUND\n  then reject("no")'),
+    ("TTR203", 'limit window <= 7d when order.category == "jewelry"',
+     'set window = 15d when order.category == "jewelry"\nset window = 30d\n'
+     'rule "m"\n  when case.now - request.created_at < window\n  then approve',
+     'set window = 5d when order.category == "jewelry"\nset window = 30d\n'
+     'rule "m"\n  when case.now - request.created_at < window\n  then approve'),
+    ("TTR205", 'forbid refund_without_return\n  when order.category == "luxury"\n  because "x"',
+     'rule "m"\n  when order.category == "apparel"\n  then refund_without_return',
+     'rule "m"\n  when order.total < 10 USD\n  then refund_without_return'),
+    ("TTR301", "",
+     'rule "m-broad"\n  priority 10\n  when order.total < 100 USD\n  then review\n'
+     'rule "m-narrow"\n  when order.total < 50 USD\n  then approve',
+     'rule "m-broad"\n  priority 10\n  when order.total < 100 USD\n  then review\n'
+     'rule "m-narrow"\n  when order.total < 150 USD\n  then approve'),
+    ("TTR302", "",
+     'rule "m-a"\n  when order.total < 30 USD\n  then approve\n'
+     'rule "m-b"\n  when buyer.credit_score < 60\n  then review',
+     'rule "m-a"\n  when order.total < 30 USD and buyer.credit_score >= 60\n  then approve\n'
+     'rule "m-b"\n  when buyer.credit_score < 60\n  then review'),
+    ("TTR303", "",
+     'rule "m"\n  when order.total < 10 USD and order.total > 20 USD\n  then approve',
+     'rule "m"\n  when order.total < 20 USD and order.total > 10 USD\n  then approve'),
+    ("TTR303", "",
+     'rule "m"\n  when has(order.paid_at) and not has(order.paid_at)\n  then approve',
+     'rule "m"\n  when has(order.paid_at) or not has(order.paid_at)\n  then approve'),
+    ("TTR304", "",
+     'rule "m"\n  when order.total < 30 USD\n  then approve',
+     'rule "m"\n  when order.total < 30 USD and order.category == "apparel"\n  then approve'),
+    ("TTR304", "",
+     'set cap = 30 USD\nrule "m"\n  when order.total < cap\n  then refund_without_return',
+     'set cap = 10 USD when order.category == "jewelry"\nset cap = 30 USD\n'
+     'rule "m"\n  when order.total < cap\n  then refund_without_return'),
+    ("TTR305", 'rule "p"\n  when order.total > 1000 USD\n  then review', "",
+     ""),
+    ("TTR306", "", 'set unused = 3d\nrule "m"\n  when order.total > 1000 USD\n  then review',
+     'set used = 3d\nrule "m"\n  when case.now - request.created_at > used\n  then review'),
+]
+
+
+@pytest.mark.parametrize(("code", "platform", "positive", "negative"), CASES,
+                         ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
+def test_code_fires_on_its_example_and_not_on_the_near_miss(code: str, platform: str, positive: str,
+                                                            negative: str) -> None:
+    assert _has(_codes(platform, positive), code), _codes(platform, positive)
+    negative_platform = platform.replace('rule "p"\n', 'rule "p"\n  because "x"\n') \
+        if code == "TTR305" else platform
+    assert not _has(_codes(negative_platform, negative), code), _codes(negative_platform, negative)
+
+
+def test_a_dead_rule_is_not_also_reported_as_overridden_or_shadowed() -> None:
+    found = _codes(P_CANCEL_UNPAID, 'rule "m"\n  when order.total < 0 USD and order.total > 5 USD\n'
+                                    '  then reject("no")')
+    assert [c for c, _ in found] == ["TTR303"]
+
+
+def test_fail_closed_platform_errors_hold_the_resolution() -> None:
+    # The platform rule reads order.category, which a case may lack: then it errors, and its
+    # layer fails closed, which also takes the resolution away from the merchant rule.
+    platform = 'rule "p"\n  when order.category == "x" or order.category != "x"\n  then approve\n' \
+               '  because "y"'
+    found = _codes(platform, 'rule "m"\n  when order.total < 10 USD\n  then reject("no")')
+    assert _has(found, "TTR201")
+    not_closed = _codes(platform, 'rule "m"\n  when order.total < 10 USD\n  then reject("no")',
+                        {"fail_closed": []})
+    assert not _has(not_closed, "TTR201") and _has(not_closed, "TTR202")
+
+
+def test_suppression_needs_a_reason() -> None:
+    body = 'rule "m"\n  when order.total < 10 USD and order.total > 20 USD\n  then approve'
+    silenced = _codes("", "# ttrules: ignore[TTR303] because kept for the audit trail\n" + body)
+    assert not _has(silenced, "TTR303")
+    unreasoned = _codes("", "# ttrules: ignore[TTR303]\n" + body)
+    assert _has(unreasoned, "TTR303") and _has(unreasoned, "TTR307")
+    other_code = _codes("", "# ttrules: ignore[TTR302] because no\n" + body)
+    assert _has(other_code, "TTR303")
+
+
+def test_lint_configuration_selects_ignores_and_regrades() -> None:
+    body = 'set unused = 3d\nrule "m"\n  when order.total < 30 USD\n  then approve'
+    assert {c for c, _ in _codes("", body)} == {"TTR304", "TTR306"}
+    assert {c for c, _ in _codes("", body, {"lint": {"ignore": ["TTR306"]}})} == {"TTR304"}
+    assert {c for c, _ in _codes("", body, {"lint": {"select": ["TTR30"], "ignore": ["TTR304"]}})} \
+        == {"TTR306"}
+    engine = engine_from_texts([MERCHANT.format(body=body)], {"lint": {"severity": {"TTR304": "error"}}})
+    graded = {d.code: d.severity for d in analyze(engine).diagnostics}
+    assert graded == {"TTR304": Severity.ERROR, "TTR306": Severity.WARNING}
+
+
+def test_lint_configuration_refuses_other_codes() -> None:
+    from pydantic import ValidationError
+
+    from ttrules.config import Config
+
+    with pytest.raises(ValidationError, match="only layering and lint codes"):
+        Config.model_validate({"lint": {"ignore": ["TTR101"]}})
+    with pytest.raises(ValidationError, match="not a diagnostic code"):
+        Config.model_validate({"lint": {"severity": {"TTR399": "error"}}})
+
+
+def _status(decision: Any, label: str) -> set[str]:
+    return {t.status for t in decision.trace if t.rule.label == label}
+
+
+def test_witnesses_are_cases_the_evaluator_agrees_with() -> None:
+    engine = engine_from_texts([PLATFORM.format(body=P_CANCEL_UNPAID), MERCHANT.format(
+        body='rule "m-a"\n  when request.kind == CANCEL\n  then reject("no")\n'
+             'rule "m-b"\n  when order.total < 30 USD\n  then review')])
+    result = analyze(engine)
+    assert {d.code for d in result.diagnostics} >= {"TTR202", "TTR302"}
+    assert result.witnesses
+    for _, witness in result.witnesses:
+        decision = decide(engine.prepared, engine.values(witness.record), explain=True)
+        assert decision.trace is not None
+        statuses = {t.rule.label: t.status for t in decision.trace}
+        assert statuses.get("merchant/m-a") in ("won", "lost", "vetoed")
+
+
+DIFF = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@DIFF
+@given(rich_stacks(), st.lists(case_records(), min_size=5, max_size=12))
+def test_never_claims_hold_on_generated_cases(texts: list[str], records: list[Any]) -> None:
+    """Whatever the analysis proves impossible does not happen on any generated case, and
+    every witness it reports shows what it claims."""
+    engine = engine_from_texts(texts, {"fx": {"MYR": "0.22"}})
+    result = analyze(engine)
+    dead = {d.message.split("`")[1] for d in result.diagnostics if d.code == "TTR303"}
+    ineffective = {d.message.split("`")[1] for d in result.diagnostics if d.code in ("TTR201", "TTR301")}
+    for record in records:
+        try:
+            values = engine.values(record)
+        except CaseError:
+            continue
+        decision = decide(engine.prepared, values, explain=True)
+        for label in dead:
+            assert _status(decision, label) <= {"no_match", "not_applicable", "errored"}, label
+        for label in ineffective:
+            assert "won" not in _status(decision, label), label
+    for finding, witness in result.witnesses:
+        decision = decide(engine.prepared, engine.values(witness.record), explain=True)
+        labels = [part for part in finding.replace(" and ", " ").split() if "/" in part]
+        for label in labels:
+            assert _status(decision, label) & {"won", "lost", "vetoed"}, (finding, witness.record)

@@ -1,0 +1,137 @@
+"""What every analysis shares: the encoder, the solver, witnesses, and a cheap pre-filter."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import z3
+
+from ttrules import ast
+from ttrules.analyze.encode import Encoder, conjuncts
+from ttrules.analyze.witness import Check, find_witness, preferences, solver
+from ttrules.engine import Engine
+from ttrules.evaluate.decision import Decision
+from ttrules.evaluate.prepare import ForbidEntry, RuleEntry
+from ttrules.source import Span
+
+
+@dataclass
+class Witness:
+    record: dict[str, Any]
+    decision: Decision
+
+    def note(self) -> str:
+        return "for example: " + json.dumps(self.record, ensure_ascii=False, separators=(", ", ": "))
+
+
+@dataclass
+class Context:
+    engine: Engine
+    encoder: Encoder = field(init=False)
+    undecided: int = 0  # queries the solver could not answer in time (no claim was made)
+    witnesses: list[tuple[str, Witness]] = field(default_factory=list)  # (finding, witness)
+    _pins: dict[int, dict[str, frozenset[str]]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.encoder = Encoder(self.engine.prepared, self.engine.stack.schema)
+        # One incremental solver: the facts every case satisfies are asserted once, each query
+        # in its own push/pop scope.
+        self._solver = solver(self.encoder)
+        self._asserted = len(self.encoder.facts)
+        self._preferred: tuple[int, list[Any]] = (-1, [])
+
+    def _sync(self) -> None:
+        facts = self.encoder.facts  # encoding a query may have declared new fields
+        if len(facts) > self._asserted:
+            self._solver.add(*facts[self._asserted:])
+            self._asserted = len(facts)
+
+    def _preferences(self) -> list[Any]:
+        if self._preferred[0] != len(self.encoder.fields):
+            self._preferred = (len(self.encoder.fields), preferences(self.encoder))
+        return self._preferred[1]
+
+    def possible(self, query: Any) -> bool | None:
+        """True: some case satisfies it; False: proven impossible; None: undecided."""
+        self._sync()
+        self._solver.push()
+        try:
+            self._solver.add(query)
+            result = self._solver.check()
+        finally:
+            self._solver.pop()
+        if result == z3.unknown:
+            self.undecided += 1
+            return None
+        return bool(result == z3.sat)
+
+    def impossible(self, query: Any) -> bool:
+        """Proven impossible (never claimed when the solver gives up)."""
+        return self.possible(query) is False
+
+    def pins(self, entry: RuleEntry | ForbidEntry) -> dict[str, frozenset[str]]:
+        """Fields the entry's condition pins to literal values (the entries live as long as this)."""
+        if id(entry) not in self._pins:
+            self._pins[id(entry)] = _pins_of(entry)
+        return self._pins[id(entry)]
+
+    def witness(self, query: Any, check: Check, finding: str) -> Witness | None:
+        self._sync()
+        self._solver.push()
+        try:
+            self._solver.add(query)
+            found = find_witness(self.engine, self.encoder, self._solver, self._preferences(), check)
+        finally:
+            self._solver.pop()
+        if found is None:
+            return None
+        witness = Witness(*found)
+        self.witnesses.append((finding, witness))
+        return witness
+
+
+def _literal_values(expr: ast.Expr) -> frozenset[str] | None:
+    if isinstance(expr, ast.StringLit):
+        return frozenset({expr.value})
+    if isinstance(expr, ast.EnumLit):
+        return frozenset({expr.name})
+    if isinstance(expr, ast.SetLit):
+        values = [_literal_values(i) for i in expr.items]
+        if all(v is not None and len(v) == 1 for v in values):
+            return frozenset().union(*values)  # type: ignore[arg-type]
+    return None
+
+
+def must(when: ast.Expr | None, applies: ast.Expr | None = None) -> dict[str, frozenset[str]]:
+    """Fields a condition pins to a set of literal values (`f == X`, `f in {X, Y}`)."""
+    found: dict[str, frozenset[str]] = {}
+    for conjunct in (*conjuncts(applies), *conjuncts(when)):
+        match conjunct:
+            case ast.Compare(op="==", left=ast.FieldRef(path=path), right=right) | \
+                    ast.In(item=ast.FieldRef(path=path), collection=right, negated=False):
+                values = _literal_values(right)
+                if values is not None:
+                    found[path] = found[path] & values if path in found else values
+    return found
+
+
+def may_overlap(a: dict[str, frozenset[str]], b: dict[str, frozenset[str]]) -> bool:
+    return all(a[path] & b[path] for path in a.keys() & b.keys())
+
+
+def _pins_of(entry: RuleEntry | ForbidEntry) -> dict[str, frozenset[str]]:
+    node = entry.rule if isinstance(entry, RuleEntry) else entry.forbid
+    return must(node.when, entry.owner.ruleset.applies)
+
+
+def where(entry: RuleEntry | ForbidEntry) -> Span | None:
+    return entry.rule.span if isinstance(entry, RuleEntry) else entry.forbid.span
+
+
+def condition_text(entry: RuleEntry | ForbidEntry) -> str:
+    from ttrules.syntax.format import format_expr
+
+    node = entry.rule if isinstance(entry, RuleEntry) else entry.forbid
+    return format_expr(node.when) if node.when is not None else "always"

@@ -1,0 +1,186 @@
+"""Lints (TTR3xx): rules that are dead, shadowed, ambiguous or risky within their own layer.
+
+- TTR301: a rule that higher-priority rules of its own layer beat on every slot, for every case
+  it matches (proven).
+- TTR302: two rules of one layer and priority that can match the same case and set one slot
+  differently: only source order decides (witness confirmed by the evaluator).
+- TTR303: a condition that can never be true (proven).
+- TTR304: one money threshold for every category on a rule that refunds automatically.
+- TTR305: a rule of the strongest layer without `because`.
+- TTR306: a setting that is set but never read.
+"""
+
+from __future__ import annotations
+
+import z3
+
+from ttrules import ast
+from ttrules.actions import ACTIONS, ONE_VALUED_SLOTS
+from ttrules.analyze.context import Context, may_overlap
+from ttrules.analyze.encode import conjuncts
+from ttrules.diagnostics import Diagnostic, Severity
+from ttrules.evaluate.decision import Decision
+from ttrules.evaluate.prepare import RuleEntry
+
+AUTOMATIC_REFUNDS = frozenset({"approve", "refund_without_return", "partial_refund"})
+MONEY_FIELDS = frozenset({"order.total", "request.refund_amount"})
+CATEGORY = "order.category"
+
+
+def unreachable(ctx: Context, entry: RuleEntry) -> list[Diagnostic]:
+    """TTR303: the condition (with its ruleset's `applies`) holds for no case at all."""
+    matched = ctx.encoder.rule(entry)[0]
+    if entry.rule.when is None or not ctx.impossible(matched):
+        return []
+    return [Diagnostic("TTR303", f"the condition of `{entry.ref.label}` can never be true", entry.rule.span,
+                       severity=Severity.WARNING, label="no case satisfies it",
+                       help="look for contradictory bounds or values; with `applies`, check that "
+                            "the ruleset's condition and the rule's can hold together")]
+
+
+def shadowed(ctx: Context, entry: RuleEntry) -> list[Diagnostic]:
+    """TTR301: within its layer, earlier rules always take every slot it sets."""
+    if entry.many:
+        return []  # tags and notifications are added whatever wins
+    enc = ctx.encoder
+    rules = ctx.engine.prepared.rules
+    position = rules.index(entry)
+    mine = ctx.pins(entry)
+    # Only rules that can meet it in some case and claim one of its slots can beat it.
+    earlier = [r for r in rules[:position] if may_overlap(mine, ctx.pins(r))
+               and any(s in r.slots or (r.fail_closed and s == "resolution") for s in entry.slots)]
+    same = [r for r in earlier if r.layer_index == entry.layer_index]
+    if not same or not ctx.possible(enc.live(entry)):
+        return []
+    stronger = [r for r in earlier if r.layer_index < entry.layer_index]
+    if ctx.impossible(enc.takes_effect(entry, stronger)):
+        return []  # the stronger layer already explains it (TTR201)
+    if not ctx.impossible(enc.takes_effect(entry, earlier)):
+        return []
+    culprits = [r for r in same if any(
+        ctx.possible(z3.And(enc.live(entry), enc.holds(r, s))) for s in entry.slots if s in r.slots)]
+    return [Diagnostic(
+        "TTR301", f"`{entry.ref.label}` is shadowed: higher-priority rules of its layer take every "
+                  "slot it sets, for every case it matches", entry.rule.span, severity=Severity.WARNING,
+        notes=tuple(f"shadowed by {r.ref.label} (priority {r.rule.priority}, {r.ref.location})"
+                    for r in culprits),
+        help="raise its priority above theirs, narrow their conditions, or delete it")]
+
+
+def _outcome(entry: RuleEntry, slot: str) -> tuple[ast.Action, ...]:
+    return tuple(a for a in entry.rule.actions if ACTIONS[a.name].slot == slot)
+
+
+def overlaps(ctx: Context) -> list[Diagnostic]:
+    """TTR302: same layer, same priority, a common case, different values for one slot."""
+    enc = ctx.encoder
+    rules = ctx.engine.prepared.rules
+    found = []
+    for i, first in enumerate(rules):
+        for second in rules[i + 1:]:
+            if (second.layer_index, second.rule.priority) != (first.layer_index, first.rule.priority):
+                break  # cascade order groups layer and priority together
+            slots = [s for s in ONE_VALUED_SLOTS if s in first.slots and s in second.slots
+                     and _outcome(first, s) != _outcome(second, s)]
+            if not slots or not may_overlap(ctx.pins(first), ctx.pins(second)):
+                continue
+            slot = slots[0]
+
+            def both_matched(decision: Decision, a: RuleEntry = first, b: RuleEntry = second) -> bool:
+                vetoed = {r for r, _ in decision.vetoed}
+                return all(r in decision.matched and r not in vetoed for r in (a.ref, b.ref))
+
+            query = z3.And(enc.live(first), enc.live(second))
+            witness = ctx.witness(query, both_matched, f"{first.ref.label} and {second.ref.label} overlap")
+            if witness is None:
+                continue
+            found.append(Diagnostic(
+                "TTR302", f"`{second.ref.label}` and `{first.ref.label}` have the same layer and "
+                          f"priority ({first.rule.priority}) and can match the same case with a "
+                          f"different {slot}", second.rule.span, severity=Severity.WARNING,
+                notes=(f"only source order decides: `{first.ref.label}` ({first.ref.location}) wins",
+                       witness.note()),
+                help="give one of them a higher priority, or make their conditions exclusive"))
+    return found
+
+
+def _reads(expr: ast.Expr | None) -> tuple[set[str], set[str]]:
+    """(fields, settings) an expression reads."""
+    fields: set[str] = set()
+    settings: set[str] = set()
+    if expr is not None:
+        for node in ast.walk(expr):
+            if isinstance(node, ast.FieldRef):
+                fields.add(node.path)
+            elif isinstance(node, ast.SettingRef):
+                settings.add(node.name)
+    return fields, settings
+
+
+def uniform_thresholds(ctx: Context) -> list[Diagnostic]:
+    """TTR304: an automatic refund gated by one money threshold for every category."""
+    prepared = ctx.engine.prepared
+    found = []
+    for entry in prepared.rules:
+        resolution = entry.slots.get("resolution")
+        if resolution is None or resolution.name not in AUTOMATIC_REFUNDS:
+            continue
+        when = entry.rule.when
+        read, _ = _reads(when)
+        read |= _reads(entry.owner.ruleset.applies)[0]
+        if CATEGORY in read:
+            continue
+        for conjunct in conjuncts(when):
+            if not (isinstance(conjunct, ast.Compare) and conjunct.op in ("<", "<=")
+                    and isinstance(conjunct.left, ast.FieldRef) and conjunct.left.path in MONEY_FIELDS):
+                continue
+            bound = conjunct.right
+            if isinstance(bound, ast.SettingRef):
+                guards = [s.stmt.when for s in prepared.sets.get(bound.name, ())]
+                if any(CATEGORY in _reads(g)[0] for g in guards):
+                    continue  # the setting varies by category
+            elif not isinstance(bound, ast.MoneyLit):
+                continue
+            found.append(Diagnostic(
+                "TTR304", f"`{entry.ref.label}` refunds automatically under one money threshold for "
+                          "every category", conjunct.span or entry.rule.span, severity=Severity.WARNING,
+                label="the same for jewelry and for socks",
+                help="set the threshold per category (`set limit = 15 USD when order.category == "
+                     "\"jewelry\"`): a single amount invites orders placed just under it"))
+    return found
+
+
+def missing_because(ctx: Context) -> list[Diagnostic]:
+    """TTR305: the strongest layer explains itself; its rules override everyone else's."""
+    strongest = ctx.engine.stack.layers[0] if ctx.engine.stack.layers else None
+    found = []
+    for entry in ctx.engine.prepared.rules:
+        if entry.owner.ruleset.layer == strongest and not entry.rule.because:
+            found.append(Diagnostic(
+                "TTR305", f"`{entry.ref.label}` has no `because`", entry.rule.span,
+                severity=Severity.WARNING, label=f"a {strongest} rule overrides merchants' rules",
+                help='add `because "..."`: explanations and reports quote it to the seller'))
+    return found
+
+
+def unused_settings(ctx: Context) -> list[Diagnostic]:
+    """TTR306: a `set` whose setting nothing reads."""
+    prepared = ctx.engine.prepared
+    read: set[str] = set()
+    for entry in prepared.rules:
+        read |= _reads(entry.rule.when)[1]
+        for action in entry.rule.actions:
+            for expr in (*action.args, *(v for _, v in action.kwargs)):
+                read |= _reads(expr)[1]
+    for forbid in prepared.forbids:
+        read |= _reads(forbid.forbid.when)[1]
+    found = []
+    for name, sources in prepared.sets.items():
+        if name in read:
+            continue
+        first = sources[0]
+        found.append(Diagnostic(
+            "TTR306", f"setting `{name}` is set but never read", first.stmt.span,
+            severity=Severity.WARNING, label="no rule uses it",
+            help=f"use it in a rule (`order.total < {name}`) or delete its `set` statements"))
+    return found

@@ -1,0 +1,67 @@
+"""What to report of the analysis: `lint:` in ttrules.yaml, and suppressions in the rule files.
+
+A suppression is a comment on the statement's first line, or in the comment lines right above
+it: `# ttrules: ignore[TTR202] because the platform decides these on purpose`. It must say why;
+one without a reason silences nothing and is itself reported (TTR307), so that a suppression
+always carries its justification into review.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from ttrules.config import ANALYSIS_PREFIXES, LintConfig
+from ttrules.diagnostics import Diagnostic, Severity
+from ttrules.source import SourceFile, Span
+
+_SUPPRESSION = re.compile(r"#\s*ttrules:\s*ignore\[([^\]]*)\](.*)$")
+_REASON = re.compile(r"^\s*because\s+\S")
+
+
+def _suppressions(source: SourceFile, line: int) -> list[tuple[int, list[str], str]]:
+    """(line, codes, text after the brackets) of the suppressions that apply to a statement."""
+    found = []
+    candidates = [line]
+    above = line - 1
+    while above >= 1 and source.line_text(above).lstrip().startswith("#"):
+        candidates.append(above)
+        above -= 1
+    for number in candidates:
+        match = _SUPPRESSION.search(source.line_text(number))
+        if match:
+            codes = [c.strip() for c in match.group(1).split(",") if c.strip()]
+            found.append((number, codes, match.group(2)))
+    return found
+
+
+def apply_policy(diagnostics: list[Diagnostic], lint: LintConfig) -> list[Diagnostic]:
+    kept: list[Diagnostic] = []
+    complaints: dict[tuple[str, int], Diagnostic] = {}
+    for d in diagnostics:
+        if not d.code.startswith(ANALYSIS_PREFIXES):
+            kept.append(d)
+            continue
+        if not lint.matches(lint.select, d.code) or lint.matches(lint.ignore, d.code):
+            continue
+        silenced = False
+        if d.span is not None and d.span.source.text:
+            source = d.span.source
+            for number, codes, rest in _suppressions(source, d.span.start_line_col()[0]):
+                if not any(d.code.startswith(c) for c in codes):
+                    continue
+                if _REASON.match(rest):
+                    silenced = True
+                    continue
+                start = source.line_starts()[number - 1]
+                span = Span(source, start, start + len(source.line_text(number)))
+                complaints[(source.path, number)] = Diagnostic(
+                    "TTR307", "a suppression needs a reason", span, severity=Severity.WARNING,
+                    label="silences nothing without `because ...`",
+                    help=f"write `# ttrules: ignore[{', '.join(codes)}] because <why this is fine>`")
+        if silenced:
+            continue
+        if d.code in lint.severity:
+            d = replace(d, severity=Severity(lint.severity[d.code]))
+        kept.append(d)
+    return kept + list(complaints.values())

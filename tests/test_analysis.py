@@ -199,3 +199,25 @@ def test_never_claims_hold_on_generated_cases(texts: list[str], records: list[An
         labels = [part for part in finding.replace(" and ", " ").split() if "/" in part]
         for label in labels:
             assert _status(decision, label) & {"won", "lost", "vetoed"}, (finding, witness.record)
+
+
+def test_emitted_witness_tests_pass_under_the_reference(tmp_path: Any) -> None:
+    """`check --emit-tests`: every witness, written as a test of today's decision, passes
+    `ttrules test`, which decides with the reference evaluator."""
+    import subprocess
+    import sys
+
+    from helpers import ROOT
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "ttrules.cli", *args], cwd=ROOT,
+                              capture_output=True, text=True)
+
+    checked = cli("check", "--emit-tests", str(tmp_path))
+    assert checked.returncode == 0, checked.stderr
+    written = tmp_path / "analysis-witnesses.yaml"
+    assert written.is_file()
+    tested = cli("test", str(written), "--format", "json")
+    assert tested.returncode == 0, tested.stdout
+    report = __import__("json").loads(tested.stdout)
+    assert report["summary"]["passed"] >= 10 and report["summary"]["failed"] == 0

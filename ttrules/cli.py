@@ -80,8 +80,10 @@ def cli() -> None:
               help="Also fail when the rule files differ from ttrules.lock (see `confirm`).")
 @click.option("--no-analysis", is_flag=True,
               help="Skip the layering analysis and lints (TTR2xx, TTR3xx).")
+@click.option("--emit-tests", "emit_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Write the analysis' witness cases as rule tests into this directory.")
 def check(paths: tuple[Path, ...], config: Path | None, fmt: str, locked: bool,
-          no_analysis: bool) -> None:
+          no_analysis: bool, emit_dir: Path | None) -> None:
     """Check rule files: syntax, types against the case schema, names, layers; then the
     layering analysis and lints, proven by a solver or shown by a confirmed example.
 
@@ -92,9 +94,16 @@ def check(paths: tuple[Path, ...], config: Path | None, fmt: str, locked: bool,
     if stack is not None:
         diagnostics += check_stack(stack)
         if not no_analysis and not has_errors(diagnostics):
-            from ttrules.analyze import analyze_stack
+            from ttrules.analyze import analyze
 
-            diagnostics += analyze_stack(Engine.from_stack(stack))
+            analysis = analyze(Engine.from_stack(stack))
+            diagnostics += analysis.diagnostics
+            if emit_dir is not None:
+                from ttrules.analyze.emit import write_witness_tests
+
+                written = write_witness_tests(emit_dir, analysis.witnesses)
+                click.echo(f"wrote {len(analysis.witnesses)} witness test"
+                           f"{'s' if len(analysis.witnesses) != 1 else ''} to {written}", err=True)
         if locked:
             diagnostics += _lock_diagnostics(stack, config)
     if stack is None or any(d.code in ("TTR015", "TTR119") for d in diagnostics):
@@ -326,14 +335,22 @@ def eval_(paths: tuple[Path, ...], config: Path | None, cases_file: Path, out_fi
 
 @cli.command()
 @_config
-@click.option("--json-schema", "json_schema", is_flag=True, help="Print the JSON Schema of a case.")
-def schema(config: Path | None, json_schema: bool) -> None:
+@click.option("--json-schema", "--case-json-schema", "json_schema", is_flag=True,
+              help="Print the JSON Schema of a case file.")
+@click.option("--ruleset-json-schema", is_flag=True,
+              help="Print the JSON Schema of the YAML rule format (for editors).")
+def schema(config: Path | None, json_schema: bool, ruleset_json_schema: bool) -> None:
     """The case schema: every field a rule can read, its type and presence."""
     from ttrules.config import load_config
     from ttrules.schema.case import Case
     from ttrules.schema.fields import default_schema, extend_schema
     from ttrules.stack import find_config
 
+    if ruleset_json_schema:
+        from ttrules.syntax.yaml_json_schema import ruleset_json_schema as build
+
+        click.echo(json.dumps(build(), indent=2, ensure_ascii=False))
+        return
     fields = default_schema()
     config_file = find_config(config)
     if config_file is not None:  # extension fields come from ttrules.yaml

@@ -118,3 +118,10 @@ def emit_ruleset_yaml(ruleset: ast.Ruleset) -> str:
                 lines.append(f"    because: {scalar(forbid.because)}")
     lines += _comments(ruleset.trailing_comments, "")
     return "\n".join(lines) + "\n"
+
+
+def dump_yaml(data: object, header: str = "") -> str:
+    """Plain data as a YAML document (block style, keys in the given order, Unicode kept);
+    strings that YAML would read as something else (dates, numbers, booleans) are quoted."""
+    comment = "".join(f"# {line}\n" if line else "#\n" for line in header.splitlines())
+    return comment + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)

@@ -593,6 +593,29 @@ def demo(directory: Path, records: int, seed: int) -> None:
 
 
 @cli.command()
+@click.argument("directory", type=click.Path(path_type=Path, file_okay=False), default=Path("."))
+def init(directory: Path) -> None:
+    """Make a rules repository in DIRECTORY (default: here; new or empty).
+
+    It gets ttrules.yaml, the pinned platform policy, an example merchant ruleset and its rule
+    tests, a sample history, a GitHub Actions workflow (fmt --check, check --locked, test,
+    simulate) and the initial ttrules.lock. Its CI passes as written.
+    """
+    from ttrules.scaffold import scaffold
+
+    try:
+        written = scaffold(directory)
+    except (FileExistsError, RuntimeError, OSError) as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(USAGE)
+    for path in written:
+        click.echo(f"  wrote {path}", err=True)
+    click.echo(f"a rules repository is ready in {directory}. Next:\n"
+               f"  cd {directory} && git init && git add -A && git commit -m 'Rules'\n"
+               "  ttrules check && ttrules test", err=True)
+
+
+@cli.command()
 @click.argument("plan_file", type=click.Path(path_type=Path))
 @_config
 @click.option("--yes", is_flag=True, help="Do not ask; needs --plan-digest (for automation).")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from ttrules.codes import CODES
-from ttrules.docgen import PAGES, render_diagnostics_page
+from ttrules.docgen import PAGES, SECTIONS
 from ttrules.schema.enums import ENUMS
 from ttrules.schema.reasons import category_of, reason_rows
 
@@ -68,13 +68,19 @@ def test_ruff_is_clean() -> None:
     assert result.returncode == 0, result.stdout
 
 
-def test_diagnostics_page_is_generated_and_current() -> None:
-    page = (ROOT / "docs" / "diagnostics.md").read_text(encoding="utf-8")
-    assert page == render_diagnostics_page(), "run `python -m ttrules.docgen`"
+def test_every_code_has_its_page_with_every_section() -> None:
+    index = (ROOT / "docs" / "diagnostics.md").read_text(encoding="utf-8")
     for code, doc in CODES.items():
-        assert f"### {code} {doc.name}" in page
-        for section in (doc.summary, doc.why, doc.example, doc.fix):
-            assert section.strip(), f"{code} lacks a section"
+        page = ROOT / "docs" / "codes" / f"{code}.md"
+        assert page.is_file(), f"{code} has no page; run `python -m ttrules.docgen`"
+        text = page.read_text(encoding="utf-8")
+        assert text.startswith(f"# {code} {doc.name}\n")
+        for section, body in zip(SECTIONS, (doc.summary, doc.why, doc.example, doc.fix), strict=True):
+            assert body.strip(), f"{code} lacks `{section}`"
+            assert f"## {section}\n\n" in text and body in text, f"{code}: `{section}`"
+        assert f"[{code}](codes/{code}.md)" in index
+    stale = {p.stem for p in (ROOT / "docs" / "codes").glob("*.md")} - set(CODES)
+    assert not stale, f"pages of codes that no longer exist: {stale}"
 
 
 @pytest.mark.parametrize("name", sorted(PAGES))

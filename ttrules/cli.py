@@ -98,6 +98,10 @@ def check(paths: tuple[Path, ...], config: Path | None, fmt: str, locked: bool,
 
             analysis = analyze(Engine.from_stack(stack))
             diagnostics += analysis.diagnostics
+            if analysis.undecided and fmt == "text":
+                click.echo(f"note: the analysis left {analysis.undecided} question"
+                           f"{'s' if analysis.undecided != 1 else ''} undecided (solver time limit); "
+                           "nothing was claimed about them", err=True)
             if emit_dir is not None:
                 from ttrules.analyze.emit import write_witness_tests
 

@@ -7,6 +7,7 @@ a test compares the committed pages with this output, so they cannot drift from 
 from __future__ import annotations
 
 import sys
+from functools import partial
 from pathlib import Path
 
 from ttrules.codes import CODES
@@ -16,22 +17,35 @@ _RANGES = [("TTR0", "Reading and parsing (TTR0xx)"), ("TTR1", "Schema, names and
            ("TTR4", "Rule tests (TTR4xx)")]
 
 
+SECTIONS = ("What it catches", "Why it matters", "Example", "Fix")
+
+
 def render_diagnostics_page() -> str:
     out = ["# Diagnostics", "",
-           "Every problem `ttrules check` reports has a stable code. This page is generated from",
-           "the code registry (`ttrules/codes.py`) by `python -m ttrules.docgen`; do not edit it",
-           "by hand.", "",
-           "Each entry says what the check catches, why it matters, an example that triggers it",
-           "and how to fix it.", ""]
+           "Every problem ttrules reports has a stable code. Each code has its own page: what it",
+           "catches, why it matters, an example that triggers it and how to fix it. These pages are",
+           "generated from the code registry (`ttrules/codes.py`) by `python -m ttrules.docgen`; do",
+           "not edit them by hand.", ""]
     for prefix, title in _RANGES:
-        out += [f"## {title}", ""]
+        out += [f"## {title}", "", "| code | name | what it catches |", "|---|---|---|"]
         for doc in CODES.values():
-            if not doc.code.startswith(prefix):
-                continue
-            out += [f"### {doc.code} {doc.name}", "", f"**What it catches.** {doc.summary}", "",
-                    f"**Why it matters.** {doc.why}", "", "**Example.**", "", "```",
-                    doc.example, "```", "", f"**Fix.** {doc.fix}", ""]
+            if doc.code.startswith(prefix):
+                summary = doc.summary.replace("|", "\\|")  # a bar would end the table cell
+                out.append(f"| [{doc.code}](codes/{doc.code}.md) | {doc.name} | {summary} |")
+        out.append("")
     return "\n".join(out)
+
+
+def render_code_page(code: str) -> str:
+    doc = CODES[code]
+    title = next(title for prefix, title in _RANGES if code.startswith(prefix))
+    return "\n".join([
+        f"# {doc.code} {doc.name}", "",
+        f"Family: {title}. All codes: [diagnostics](../diagnostics.md).", "",
+        f"## {SECTIONS[0]}", "", doc.summary, "",
+        f"## {SECTIONS[1]}", "", doc.why, "",
+        f"## {SECTIONS[2]}", "", "```", doc.example, "```", "",
+        f"## {SECTIONS[3]}", "", doc.fix, ""])
 
 
 _PRESENCE = {
@@ -99,12 +113,14 @@ def render_case_schema_page() -> str:
     return "\n".join(out)
 
 
-PAGES = {"docs/diagnostics.md": render_diagnostics_page, "docs/case-schema.md": render_case_schema_page}
+PAGES = {"docs/diagnostics.md": render_diagnostics_page, "docs/case-schema.md": render_case_schema_page,
+         **{f"docs/codes/{code}.md": partial(render_code_page, code) for code in CODES}}
 
 
 def main() -> None:
     root = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(".")
     for name, render in PAGES.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(render(), encoding="utf-8")
         print(f"wrote {root / name}")
 

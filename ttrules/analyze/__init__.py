@@ -8,7 +8,11 @@ time, nothing is claimed. This package is the only place that imports z3.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
+
+import z3
 
 from ttrules.analyze import layering, lints
 from ttrules.analyze.context import Context, Witness
@@ -24,23 +28,30 @@ class Analysis:
     undecided: int = 0
 
 
+def _guarded(ctx: Context, analysis: Callable[..., list[Diagnostic]], *args: Any) -> list[Diagnostic]:
+    """One analysis; if the solver rejects a formula (an encoding the checker let through but
+    z3 cannot type), that question counts as undecided and nothing is claimed."""
+    try:
+        return analysis(ctx, *args)
+    except z3.Z3Exception:
+        ctx.undecided += 1
+        return []
+
+
 def analyze(engine: Engine) -> Analysis:
     ctx = Context(engine)
     found: list[Diagnostic] = []
     for entry in engine.prepared.rules:
-        dead = lints.unreachable(ctx, entry)
+        dead = _guarded(ctx, lints.unreachable, entry)
         found += dead
         if dead:
             continue
         if entry.layer_index > 0:
-            found += layering.overridden(ctx, entry)
-        found += lints.shadowed(ctx, entry)
-    found += layering.clamped_settings(ctx)
-    found += layering.idle_forbids(ctx)
-    found += lints.overlaps(ctx)
-    found += lints.uniform_thresholds(ctx)
-    found += lints.missing_because(ctx)
-    found += lints.unused_settings(ctx)
+            found += _guarded(ctx, layering.overridden, entry)
+        found += _guarded(ctx, lints.shadowed, entry)
+    for whole_stack in (layering.clamped_settings, layering.idle_forbids, lints.overlaps,
+                        lints.uniform_thresholds, lints.missing_because, lints.unused_settings):
+        found += _guarded(ctx, whole_stack)
     return Analysis(apply_policy(found, engine.stack.config.lint), ctx.witnesses, ctx.undecided)
 
 

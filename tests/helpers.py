@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from ttrules.cases import merge_case
 from ttrules.check import check_stack
 from ttrules.config import Config
 from ttrules.diagnostics import has_errors, render_text_all
@@ -28,17 +28,7 @@ BASE_CASE: dict[str, Any] = {
 }
 
 
-def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    """Deep-merge a partial case into a base case; `null` deletes a key."""
-    result = copy.deepcopy(base)
-    for key, value in override.items():
-        if value is None:
-            result.pop(key, None)
-        elif isinstance(value, dict) and isinstance(result.get(key), dict):
-            result[key] = merge(result[key], value)
-        else:
-            result[key] = copy.deepcopy(value)
-    return result
+merge = merge_case  # deep-merge a partial case into a base case; `null` deletes a key
 
 
 def engine_from_texts(texts: list[str], config: dict[str, Any] | None = None) -> Engine:

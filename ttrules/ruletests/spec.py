@@ -34,7 +34,7 @@ from ttrules.ruletests.expect import EXPECT_KEYS, Expectation, parse_expectation
 from ttrules.schema.case import unflatten
 from ttrules.source import Span, relative_display
 from ttrules.syntax.load import YAML_SUFFIXES, read_source
-from ttrules.syntax.yaml_source import YNode, plain_value, read_yaml
+from ttrules.syntax.yaml_source import YNode, mapping_entries, plain_value, read_yaml
 
 FILE_KEYS = ("description", "defaults", "tests")
 TEST_KEYS = ("name", "case", "expect", "table")
@@ -70,20 +70,7 @@ class _Reader:
         self.file.diagnostics.append(Diagnostic(code, message, span, help=help, path=self.file.path))
 
     def mapping(self, node: YNode, what: str, allowed: tuple[str, ...]) -> dict[str, YNode] | None:
-        if node.kind != "map":
-            self.error("TTR012", f"{what} must be a mapping, not {node.describe()}", node.span)
-            return None
-        result: dict[str, YNode] = {}
-        for key, value in node.pairs:
-            name = key.value if key.kind == "scalar" else ""
-            if name not in allowed:
-                self.error("TTR013", f"unknown key `{name}` in {what}", key.span,
-                           help=did_you_mean(name, allowed) or "allowed keys: " + ", ".join(allowed))
-            elif name in result:
-                self.error("TTR006", f"key `{name}` is given twice in {what}", key.span)
-            else:
-                result[name] = value
-        return result
+        return mapping_entries(node, what, allowed, self.error)
 
     def case_data(self, node: YNode, what: str) -> dict[str, Any] | None:
         if node.is_null:

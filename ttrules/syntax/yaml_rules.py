@@ -11,11 +11,11 @@ from dataclasses import replace
 from typing import Any
 
 from ttrules import ast
-from ttrules.diagnostics import Diagnostic, did_you_mean
+from ttrules.diagnostics import Diagnostic
 from ttrules.source import SourceFile, Span
 from ttrules.syntax.dsl import Header, attach_comments, parse_fragment
 from ttrules.syntax.yaml_comments import yaml_comments
-from ttrules.syntax.yaml_source import YNode, read_yaml
+from ttrules.syntax.yaml_source import YNode, mapping_entries, read_yaml
 
 # `tests:` holds rule tests beside the rules; `ttrules test` reads it, the rules reader skips it.
 TOP_KEYS = ("ruleset", "layer", "applies", "description", "settings", "limits", "rules", "forbids",
@@ -36,21 +36,7 @@ class _Reader:
 
     # -- shapes
     def mapping(self, node: YNode, what: str, allowed: tuple[str, ...]) -> dict[str, YNode] | None:
-        if node.kind != "map":
-            self.error("TTR012", f"{what} must be a mapping, not {node.describe()}", node.span)
-            return None
-        result: dict[str, YNode] = {}
-        for key, value in node.pairs:
-            name = key.value if key.kind == "scalar" else ""
-            if name not in allowed:
-                hint = did_you_mean(name, allowed) or "allowed keys: " + ", ".join(allowed)
-                self.error("TTR013", f"unknown key `{name}` in {what}", key.span, help=hint)
-                continue
-            if name in result:
-                self.error("TTR006", f"key `{name}` is given twice in {what}", key.span)
-                continue
-            result[name] = value
-        return result
+        return mapping_entries(node, what, allowed, self.error)
 
     def sequence(self, node: YNode, what: str) -> list[YNode]:
         if node.kind != "seq":

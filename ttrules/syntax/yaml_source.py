@@ -8,13 +8,14 @@ that diagnostics, even for an expression inside a scalar, point at the right lin
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 import yaml
 
-from ttrules.diagnostics import Diagnostic
+from ttrules.diagnostics import Diagnostic, did_you_mean
 from ttrules.source import SourceFile, Span
 
 MAX_YAML_DEPTH = 50
@@ -193,3 +194,26 @@ def plain_value(node: YNode) -> Any:
     if node.tag == "tag:yaml.org,2002:null":
         return None
     return node.value
+
+
+Report = Callable[..., None]  # (code, message, span, help="") -> None
+
+
+def mapping_entries(node: YNode, what: str, allowed: tuple[str, ...],
+                    report: Report) -> dict[str, YNode] | None:
+    """A mapping's entries by key; an unknown or repeated key is reported and left out, a
+    value that is not a mapping is reported and gives None."""
+    if node.kind != "map":
+        report("TTR012", f"{what} must be a mapping, not {node.describe()}", node.span)
+        return None
+    result: dict[str, YNode] = {}
+    for key, value in node.pairs:
+        name = key.value if key.kind == "scalar" else ""
+        if name not in allowed:
+            report("TTR013", f"unknown key `{name}` in {what}", key.span,
+                   help=did_you_mean(name, allowed) or "allowed keys: " + ", ".join(allowed))
+        elif name in result:
+            report("TTR006", f"key `{name}` is given twice in {what}", key.span)
+        else:
+            result[name] = value
+    return result

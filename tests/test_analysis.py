@@ -61,6 +61,10 @@ CASES = [
      'rule "m"\n  when case.now - request.created_at < window\n  then approve',
      'set window = 5d when order.category == "jewelry"\nset window = 30d\n'
      'rule "m"\n  when case.now - request.created_at < window\n  then approve'),
+    ("TTR204", 'limit window <= 7d when order.category == "jewelry"',
+     'set window = 15d\nrule "m"\n  when case.now - request.created_at < window\n  then approve',
+     'set window = 7d when order.category == "jewelry"\nset window = 15d\n'
+     'rule "m"\n  when case.now - request.created_at < window\n  then approve'),
     ("TTR205", 'forbid refund_without_return\n  when order.category == "luxury"\n  because "x"',
      'rule "m"\n  when order.category == "apparel"\n  then refund_without_return',
      'rule "m"\n  when order.total < 10 USD\n  then refund_without_return'),

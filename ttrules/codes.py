@@ -249,6 +249,16 @@ _DOCS = [
             'set return_window = 15d when order.category == "jewelry"   # merchant\n'
             'limit return_window <= 7d when order.category == "jewelry" # platform',
             "Write a value within the limit."),
+    CodeDoc("TTR204", "setting-sometimes-clamped", "A `set` of a weaker layer whose value a "
+            "stronger layer's `limit` clamps in part of the cases in which it is chosen.",
+            "The value the merchant wrote is not the value used there; the note names the limit "
+            "and its condition (the region), and a witness case confirmed by the evaluator shows "
+            "one such case.",
+            'set return_window = 15d                                    # merchant\n'
+            'limit return_window <= 7d when order.category == "jewelry" # platform',
+            "Nothing, if the platform's bound is meant to win there; to make the rules say what "
+            "happens, add a conditional `set` for that region (`set return_window = 7d when "
+            "order.category == \"jewelry\"`) before the general one."),
     CodeDoc("TTR205", "idle-forbid", "A `forbid` that vetoes nothing: no rule of a weaker layer "
             "that takes the forbidden action can match a case the forbid matches.",
             "A guard that guards nothing may be intended (a safety net for future rules), but it "

@@ -131,7 +131,10 @@ def where(entry: RuleEntry | ForbidEntry) -> Span | None:
 
 
 def condition_text(entry: RuleEntry | ForbidEntry) -> str:
+    return condition_text_of(entry.rule.when if isinstance(entry, RuleEntry) else entry.forbid.when)
+
+
+def condition_text_of(when: ast.Expr | None) -> str:
     from ttrules.syntax.format import format_expr
 
-    node = entry.rule if isinstance(entry, RuleEntry) else entry.forbid
-    return format_expr(node.when) if node.when is not None else "always"
+    return format_expr(when) if when is not None else "always"

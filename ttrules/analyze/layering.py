@@ -14,10 +14,10 @@ import z3
 
 from ttrules import ast
 from ttrules.actions import ONE_VALUED_SLOTS
-from ttrules.analyze.context import Context, condition_text, may_overlap
+from ttrules.analyze.context import Context, condition_text, condition_text_of, may_overlap
 from ttrules.diagnostics import Diagnostic, Severity
 from ttrules.evaluate.decision import Decision
-from ttrules.evaluate.prepare import RuleEntry
+from ttrules.evaluate.prepare import RuleEntry, SettingSource
 
 
 def _contests(other: RuleEntry, slot: str) -> bool:
@@ -77,7 +77,8 @@ def overridden(ctx: Context, entry: RuleEntry) -> list[Diagnostic]:
 
 
 def clamped_settings(ctx: Context) -> list[Diagnostic]:
-    """TTR203: a weaker layer's `set` that a stronger limit clamps whenever it is chosen."""
+    """TTR203 (always) and TTR204 (sometimes): a weaker layer's `set` that a stronger limit
+    clamps in the cases where that `set` is the one chosen."""
     enc = ctx.encoder
     prepared = ctx.engine.prepared
     found = []
@@ -99,13 +100,33 @@ def clamped_settings(ctx: Context) -> list[Diagnostic]:
                 bound = enc.term(bound_stmt.bound)
                 beyond = value.value > bound.value if bound_stmt.op == "<=" else value.value < bound.value
                 clamps = z3.And(limit_guard.ok, limit_guard.value, bound.ok, value.ok, beyond)
-                if ctx.possible(chosen) and ctx.impossible(z3.And(chosen, z3.Not(clamps))):
+                if not ctx.possible(z3.And(chosen, clamps)):
+                    continue
+                where = f"the limit at {limit.ref.location}"
+                if ctx.impossible(z3.And(chosen, z3.Not(clamps))):
                     found.append(Diagnostic(
                         "TTR203", f"`set {name}` is always clamped by {limit.ref.label} "
                                   f"({bound_stmt.op} …): its value never applies", stmt.span,
-                        severity=Severity.WARNING,
-                        notes=(f"the limit at {limit.ref.location}",),
+                        severity=Severity.WARNING, notes=(where,),
                         help="set a value within the limit, so the rule text says what happens"))
+                    continue
+
+                def clamped_here(decision: Decision, setting: str = name, s: SettingSource = source,
+                                 lim: SettingSource = limit) -> bool:
+                    trace = decision.settings.get(setting)
+                    return trace is not None and trace.set_by == s.ref and \
+                        any(c.limit == lim.ref for c in trace.clamps)
+
+                witness = ctx.witness(z3.And(chosen, clamps), clamped_here, f"set {name} clamped")
+                if witness is None:
+                    continue
+                region = condition_text_of(bound_stmt.when)
+                found.append(Diagnostic(
+                    "TTR204", f"`set {name}` is clamped by {limit.ref.label} for part of the cases "
+                              "it applies to", stmt.span, severity=Severity.WARNING,
+                    notes=(f"{where}: `{name} {bound_stmt.op} …` when `{region}`", witness.note()),
+                    help="if the platform's bound is meant to win there, say so with a conditional "
+                         "`set` for that region; otherwise nothing to do"))
     return found
 
 

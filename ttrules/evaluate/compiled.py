@@ -13,8 +13,8 @@ hypothesis-generated stacks and cases (tests/test_compiled.py).
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -265,6 +265,12 @@ class CompiledStack:
     rules: tuple[_Rule, ...]
     forbids: tuple[_Forbid, ...]
     settings: tuple[tuple[str, tuple[Any, ...], tuple[Any, ...]], ...]
+    # The fields each setting's outcome depends on (its sets, limits and their rulesets'
+    # `applies`; settings cannot read settings): the outcome is memoised on their values.
+    setting_reads: tuple[tuple[str, ...], ...] = ()
+    # Rules that can match, by the value of the field most rules index on (see `_dispatch`).
+    dispatch: tuple[str, dict[str, tuple[int, ...]], tuple[int, ...]] | None = None
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def decide(self, values: Mapping[str, Any]) -> Decision:
         return decide_compiled(self, values)
@@ -303,7 +309,37 @@ def compile_stack(prepared: PreparedStack) -> CompiledStack:
                         compile_expr(s.stmt.when) if s.stmt.when is not None else None,
                         compile_expr(s.stmt.bound)) for s in prepared.limits.get(name, ()))  # type: ignore[union-attr]
         settings.append((name, sets, limits))
-    return CompiledStack(prepared, applies, tuple(rules), forbids, tuple(settings))
+    reads = tuple(_setting_reads(prepared, name) for name, _, _ in settings)
+    return CompiledStack(prepared, applies, tuple(rules), forbids, tuple(settings), reads,
+                         _dispatch(rules))
+
+
+def _fields_read(expr: ast.Expr | None) -> set[str]:
+    return {n.path for n in ast.walk(expr) if isinstance(n, ast.FieldRef)} if expr is not None else set()
+
+
+def _setting_reads(prepared: PreparedStack, name: str) -> tuple[str, ...]:
+    read: set[str] = set()
+    for source in (*prepared.sets.get(name, ()), *prepared.limits.get(name, ())):
+        stmt = source.stmt
+        read |= _fields_read(stmt.when) | _fields_read(source.owner.ruleset.applies)
+        read |= _fields_read(stmt.value if isinstance(stmt, ast.SetStmt) else stmt.bound)
+    return tuple(sorted(read))
+
+
+def _dispatch(rules: list[_Rule]) -> tuple[str, dict[str, tuple[int, ...]], tuple[int, ...]] | None:
+    """For the field most rules index their first conjunct on: per value, the positions of the
+    rules that can match (those indexed on it with that value, and all the others)."""
+    paths = [r.index[0] for r in rules if r.index is not None]
+    if not paths:
+        return None
+    path = max(set(paths), key=paths.count)
+    others = tuple(i for i, r in enumerate(rules) if r.index is None or r.index[0] != path)
+    table: dict[str, tuple[int, ...]] = {}
+    for value in {v for r in rules if r.index is not None and r.index[0] == path for v in r.index[1]}:
+        table[value] = tuple(i for i, r in enumerate(rules) if r.index is None or r.index[0] != path
+                             or value in r.index[1])
+    return path, table, others
 
 
 def decide_compiled(compiled: CompiledStack, values: Mapping[str, Any]) -> Decision:
@@ -334,46 +370,29 @@ def decide_compiled(compiled: CompiledStack, values: Mapping[str, Any]) -> Decis
             return False
         return when is None or _truth(when, env)
 
-    # Settings, exactly as compute_settings does.
+    # Settings, exactly as compute_settings does, memoised on the values of the fields read.
     setting_values: dict[str, Any] = {}
     setting_errors: dict[str, tuple[str, Any]] = {}
     traces: dict[str, SettingTrace] = {}
-    for name, sets, limits in compiled.settings:
-        chosen = None
-        current = sets[0][0]
+    memo = compiled.memo
+    for position, (name, sets, limits) in enumerate(compiled.settings):
+        key = (position, tuple(values.get(p, _ABSENT) for p in compiled.setting_reads[position]))
         try:
-            for source, owner, _, when, value_fn in sets:
-                current = source
-                if guard(owner, when, settings_env):
-                    value = _safe(value_fn, settings_env)
-                    chosen = source
-                    chosen_layer = source.owner.layer_index
-                    break
-        except EvalError as error:
-            setting_errors[name] = (str(error), current)
-            traces[name] = SettingTrace(name, None, None, error=str(error))
-            continue
-        if chosen is None:
-            traces[name] = SettingTrace(name, None, None)
-            continue
-        clamps = []
-        current = chosen
-        try:
-            for source, owner, layer, when, bound_fn in limits:
-                current = source
-                if layer > chosen_layer or not guard(owner, when, settings_env):
-                    continue
-                bound = _safe(bound_fn, settings_env)
-                new = _clamp(source.stmt.op, value, bound, settings_env)
-                if new is not value:
-                    clamps.append(Clamp(source.ref, f"{source.stmt.op} {render_value(bound)}", value, new))
-                    value = new
-        except EvalError as error:
-            setting_errors[name] = (str(error), current)
-            traces[name] = SettingTrace(name, None, chosen.ref, tuple(clamps), str(error))
-            continue
-        setting_values[name] = value
-        traces[name] = SettingTrace(name, value, chosen.ref, tuple(clamps))
+            outcome = memo.get(key)
+        except TypeError:  # an unhashable value: compute without the memo
+            key, outcome = None, None
+        if outcome is None:
+            outcome = _setting(name, sets, limits, guard, settings_env)
+            if key is not None:
+                if len(memo) > _MEMO_LIMIT:
+                    memo.clear()
+                memo[key] = outcome
+        value, error, trace = outcome
+        traces[name] = trace
+        if error is not None:
+            setting_errors[name] = error
+        elif value is not _ABSENT:
+            setting_values[name] = value
     env = Env(values, setting_values, fx, {k: m for k, (m, _) in setting_errors.items()})
 
     # Matching.
@@ -382,7 +401,8 @@ def decide_compiled(compiled: CompiledStack, values: Mapping[str, Any]) -> Decis
     errors_of: dict[int, str] = {}
     args_of: dict[int, list[dict[str, Any]]] = {}
     touched: list[int] = []  # rules that matched or errored, in cascade order
-    for i, rule in enumerate(rules):
+    for i in _candidates(compiled, values, applies):
+        rule = rules[i]
         state = applies_cache[rule.owner]
         if state is None:
             state = applies(rule.owner)
@@ -512,6 +532,62 @@ def decide_compiled(compiled: CompiledStack, values: Mapping[str, Any]) -> Decis
     )
 
 
+def _candidates(compiled: CompiledStack, values: Mapping[str, Any],
+                applies: Callable[[int], bool | str]) -> Iterable[int]:
+    """Positions of the rules to visit, in cascade order. The rules left out are those whose
+    first conjunct (`field == "X"` / `field in {...}`) is false for this case: the loop would
+    find them not matching at once. When a ruleset's `applies` errors, every rule of it is
+    errored whatever its conditions, so then all rules are visited."""
+    everything = range(len(compiled.rules))
+    if compiled.dispatch is None:
+        return everything
+    path, table, others = compiled.dispatch
+    value = values.get(path, _ABSENT)
+    if type(value) is not str:
+        return everything
+    if any(isinstance(applies(owner), str) for owner, fn in enumerate(compiled.applies)
+           if fn is not None):
+        return everything
+    return table.get(value, others)
+
+
+def _setting(name: str, sets: tuple[Any, ...], limits: tuple[Any, ...],
+             guard: Callable[[int, Fn | None, Env], bool], settings_env: Env,
+             ) -> tuple[Any, tuple[str, Any] | None, SettingTrace]:
+    """(value or _ABSENT, (error, source) or None, trace) of one setting for one case."""
+    chosen = None
+    current = sets[0][0]
+    try:
+        for source, owner, _, when, value_fn in sets:
+            current = source
+            if guard(owner, when, settings_env):
+                value = _safe(value_fn, settings_env)
+                chosen = source
+                chosen_layer = source.owner.layer_index
+                break
+    except EvalError as error:
+        return _ABSENT, (str(error), current), SettingTrace(name, None, None, error=str(error))
+    if chosen is None:
+        return _ABSENT, None, SettingTrace(name, None, None)
+    clamps = []
+    current = chosen
+    try:
+        for source, owner, layer, when, bound_fn in limits:
+            current = source
+            if layer > chosen_layer or not guard(owner, when, settings_env):
+                continue
+            bound = _safe(bound_fn, settings_env)
+            new = _clamp(source.stmt.op, value, bound, settings_env)
+            if new is not value:
+                clamps.append(Clamp(source.ref, f"{source.stmt.op} {render_value(bound)}", value, new))
+                value = new
+    except EvalError as error:
+        return _ABSENT, (str(error), current), SettingTrace(name, None, chosen.ref, tuple(clamps),
+                                                            str(error))
+    return value, None, SettingTrace(name, value, chosen.ref, tuple(clamps))
+
+
 _ABSENT = object()
+_MEMO_LIMIT = 100_000  # setting outcomes kept per compiled stack
 # Shared argument lists for rules whose actions take no arguments (never mutated).
 _NO_ARGS = [[{} for _ in range(n)] for n in range(64)]

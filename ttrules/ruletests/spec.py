@@ -62,6 +62,18 @@ def _nested(data: Any) -> dict[str, Any]:
     return unflatten(data) if isinstance(data, dict) else {}
 
 
+def _non_string_key(node: YNode) -> YNode | None:
+    """The first mapping key, at any depth, that YAML reads as something other than text."""
+    for key, value in node.pairs:
+        if key.kind != "scalar" or key.tag not in ("tag:yaml.org,2002:str", ""):
+            return key
+        if value.kind == "map":
+            inner = _non_string_key(value)
+            if inner is not None:
+                return inner
+    return None
+
+
 class _Reader:
     def __init__(self, path: str) -> None:
         self.file = RuleTestFile(path)
@@ -77,6 +89,12 @@ class _Reader:
             return {}
         if node.kind != "map":
             self.error("TTR012", f"{what} must be a mapping of fields, not {node.describe()}", node.span)
+            return None
+        odd = _non_string_key(node)
+        if odd is not None:
+            self.error("TTR012", f"{what} has the key `{odd.value}`, which is not a field name", odd.span,
+                       help="field names are text such as `order.total`; quote a key YAML reads as "
+                            "a number or a boolean")
             return None
         return _nested(plain_value(node))
 

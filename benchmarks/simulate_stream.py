@@ -1,4 +1,5 @@
-"""Streaming simulation with the reference evaluator: time, rate and peak memory by size.
+"""Streaming simulation (the Python engine: pydantic loading, compiled decisions, both stacks,
+full report): time, rate and peak memory by size.
 
     python benchmarks/simulate_stream.py [N ...]        (default: 20000 100000)
 
@@ -39,7 +40,7 @@ def main() -> None:
     sizes = [int(a) for a in sys.argv[1:]] or [20_000, 100_000]
     ttrules = str(Path(sys.executable).with_name("ttrules"))
     print(f"machine: {platform.machine()} python {platform.python_version()} {platform.system()}; "
-          f"cpus={os.cpu_count()}; engine: reference evaluator, both stacks, full report")
+          f"cpus={os.cpu_count()}; engine: python (compiled decisions), both stacks, full report")
     print(f"{'records':>10}  {'wall s':>8}  {'records/s':>10}  {'peak RSS MiB':>12}")
     for n in sizes:
         workspace = Path(tempfile.mkdtemp(prefix=f"ttrules-bench-{n}-"))

@@ -217,7 +217,9 @@ def rich_stacks(draw: Any) -> list[str]:
                 rule = rule.replace("  when ", "  when order.total < cap and ", 1)
             body += rule
         for _ in range(draw(st.integers(0, 2))):
+            when = " and ".join(draw(st.lists(st.sampled_from(CONDITIONS), min_size=1, max_size=2,
+                                              unique=True)))
             body += (f"forbid {draw(st.sampled_from(['approve', 'reject', 'review', 'abandon']))}\n"
-                     f"  when {draw(st.sampled_from(CONDITIONS))}\n")
+                     f"  when {when}\n")
         texts.append(body)
     return texts

@@ -126,6 +126,15 @@ def test_fail_closed_platform_errors_hold_the_resolution() -> None:
     assert not _has(not_closed, "TTR201") and _has(not_closed, "TTR202")
 
 
+def test_an_erroring_fail_closed_forbid_is_not_idle() -> None:
+    """Regression: the forbid's pin on `request.kind` comes after a conjunct that errors when the
+    category is missing; then the forbid (fail closed) vetoes the CANCEL rule after all."""
+    platform = 'forbid approve\n  when order.category == "x" and request.kind == REFUND\n  because "g"'
+    found = _codes(platform, 'rule "m"\n  when request.kind == CANCEL\n  then approve')
+    assert not _has(found, "TTR205"), found
+    assert _has(found, "TTR202", "merchant/m")
+
+
 def test_suppression_needs_a_reason() -> None:
     body = 'rule "m"\n  when order.total < 10 USD and order.total > 20 USD\n  then approve'
     silenced = _codes("", "# ttrules: ignore[TTR303] because kept for the audit trail\n" + body)
@@ -187,6 +196,8 @@ def test_never_claims_hold_on_generated_cases(texts: list[str], records: list[An
     engine = engine_from_texts(texts, {"fx": {"MYR": "0.22"}})
     result = analyze(engine)
     dead = {d.message.split("`")[1] for d in result.diagnostics if d.code == "TTR303"}
+    idle = {(d.span.source.path, d.span.start_line_col()[0])
+            for d in result.diagnostics if d.code == "TTR205" and d.span}
     ineffective = {d.message.split("`")[1] for d in result.diagnostics if d.code in ("TTR201", "TTR301")}
     for record in records:
         try:
@@ -198,6 +209,8 @@ def test_never_claims_hold_on_generated_cases(texts: list[str], records: list[An
             assert _status(decision, label) <= {"no_match", "not_applicable", "errored"}, label
         for label in ineffective:
             assert "won" not in _status(decision, label), label
+        for _, forbid in decision.vetoed:
+            assert (forbid.path, forbid.line) not in idle, forbid
     for finding, witness in result.witnesses:
         decision = decide(engine.prepared, engine.values(witness.record), explain=True)
         labels = [part for part in finding.replace(" and ", " ").split() if "/" in part]

@@ -74,7 +74,9 @@ class Context:
     def pins(self, entry: RuleEntry | ForbidEntry) -> dict[str, frozenset[str]]:
         """Fields the entry's condition pins to literal values (the entries live as long as this)."""
         if id(entry) not in self._pins:
-            self._pins[id(entry)] = _pins_of(entry)
+            fields = self.engine.stack.schema.fields.values()
+            present = frozenset(f.path for f in fields if f.presence in ("required", "default"))
+            self._pins[id(entry)] = _pins_of(entry, present)
         return self._pins[id(entry)]
 
     def witness(self, query: Any, check: Check, finding: str) -> Witness | None:
@@ -104,16 +106,27 @@ def _literal_values(expr: ast.Expr) -> frozenset[str] | None:
     return None
 
 
-def must(when: ast.Expr | None, applies: ast.Expr | None = None) -> dict[str, frozenset[str]]:
-    """Fields a condition pins to a set of literal values (`f == X`, `f in {X, Y}`)."""
+def must(when: ast.Expr | None, applies: ast.Expr | None, always_present: frozenset[str],
+         ) -> dict[str, frozenset[str]]:
+    """Fields a condition pins to a set of literal values (`f == X`, `f in {X, Y}`), taken only
+    from its leading conjuncts that cannot error.
+
+    Two entries pinned to disjoint values can never both match; but an entry can still *error*
+    (and, in a fail-closed layer, hold a slot or veto) when a conjunct before its pin reads a
+    missing field. So collecting stops at the first conjunct that could error: pins then hold
+    in every case where the entry matches or errors.
+    """
     found: dict[str, frozenset[str]] = {}
     for conjunct in (*conjuncts(applies), *conjuncts(when)):
         match conjunct:
             case ast.Compare(op="==", left=ast.FieldRef(path=path), right=right) | \
                     ast.In(item=ast.FieldRef(path=path), collection=right, negated=False):
                 values = _literal_values(right)
-                if values is not None:
-                    found[path] = found[path] & values if path in found else values
+                if values is None or path not in always_present:
+                    return found
+                found[path] = found[path] & values if path in found else values
+            case _:
+                return found
     return found
 
 
@@ -121,9 +134,9 @@ def may_overlap(a: dict[str, frozenset[str]], b: dict[str, frozenset[str]]) -> b
     return all(a[path] & b[path] for path in a.keys() & b.keys())
 
 
-def _pins_of(entry: RuleEntry | ForbidEntry) -> dict[str, frozenset[str]]:
+def _pins_of(entry: RuleEntry | ForbidEntry, always_present: frozenset[str]) -> dict[str, frozenset[str]]:
     node = entry.rule if isinstance(entry, RuleEntry) else entry.forbid
-    return must(node.when, entry.owner.ruleset.applies)
+    return must(node.when, entry.owner.ruleset.applies, always_present)
 
 
 def where(entry: RuleEntry | ForbidEntry) -> Span | None:

@@ -135,6 +135,24 @@ def test_an_erroring_fail_closed_forbid_is_not_idle() -> None:
     assert _has(found, "TTR202", "merchant/m")
 
 
+def test_money_in_a_currency_without_a_rate_errors_as_the_evaluator_says() -> None:
+    """Regression: `order.total < 30 USD and order.total >= 30 USD` is contradictory only for
+    amounts that convert; an order in a currency without an FX rate makes the comparison error,
+    and the fail-closed forbid then vetoes. So the forbid is not idle, and the evaluator agrees."""
+    platform = 'forbid approve\n  when order.total < 30 USD and order.total >= 30 USD\n  because "g"'
+    merchant = 'rule "m"\n  when request.kind == CANCEL\n  then approve'
+    assert not _has(_codes(platform, merchant), "TTR205")
+    engine = engine_from_texts([PLATFORM.format(body=platform), MERCHANT.format(body=merchant)])
+    case = {"order": {"status": "AWAITING_SHIPMENT", "total": "5 XYZ", "created_at": "2026-01-01T00:00:00Z"},
+            "request": {"kind": "CANCEL", "created_at": "2026-01-02T00:00:00Z"}}
+    decision = decide(engine.prepared, engine.values(case), explain=True)
+    assert [r.label for r, _ in decision.vetoed] == ["merchant/m"]
+    # With a convertible currency the contradiction stands: the forbid never matches.
+    assert _has(_codes(platform.replace("30 USD and", "30 USD and request.kind == REFUND and"),
+                       'rule "m"\n  when order.total < 5 USD\n  then approve',
+                       {"fail_closed": []}), "TTR205")
+
+
 def test_suppression_needs_a_reason() -> None:
     body = 'rule "m"\n  when order.total < 10 USD and order.total > 20 USD\n  then approve'
     silenced = _codes("", "# ttrules: ignore[TTR303] because kept for the audit trail\n" + body)
@@ -238,3 +256,109 @@ def test_emitted_witness_tests_pass_under_the_reference(tmp_path: Any) -> None:
     assert tested.returncode == 0, tested.stdout
     report = __import__("json").loads(tested.stdout)
     assert report["summary"]["passed"] >= 10 and report["summary"]["failed"] == 0
+
+
+# ---- an adversarial generator for the soundness property -----------------------------------
+# Conditions that start with fields which may be missing (so rules and forbids *error*), optional
+# fields, `??`, a setting clamped by a platform limit, money in other currencies; stacks with and
+# without fail-closed platforms; cases where each such field is independently present or absent.
+
+RISKY_CONDITIONS = [
+    'order.category == "x"', 'order.category in {"x", "y"}', 'case.market == "MY"',
+    "request.kind == CANCEL", "request.kind in {REFUND, CANCEL}", "order.total < 30 USD",
+    "order.total >= 30 USD", "order.total < 100 MYR", "buyer.credit_score < 50",
+    "buyer.credit_score >= 50", "has(order.paid_at)", "(buyer.credit_score ?? 0) > 70",
+    "request.reason == DAMAGED", "not request.is_quality_issue", "logistics.days_late > 1",
+    "order.total < cap", "true",
+]
+RISKY_ACTIONS = ["approve", 'reject("no")', "review", "refund_without_return", 'route("q")', 'tag("t")']
+
+
+@st.composite
+def adversarial_stacks(draw: Any) -> tuple[list[str], dict[str, Any]]:
+    def when(for_setting: bool = False) -> str:
+        pool = [c for c in RISKY_CONDITIONS if not (for_setting and "cap" in c)]
+        return " and ".join(draw(st.lists(st.sampled_from(pool), min_size=1, max_size=3, unique=True)))
+
+    def actions() -> str:
+        chosen = draw(st.lists(st.sampled_from(RISKY_ACTIONS), min_size=1, max_size=2, unique=True))
+        resolutions = [a for a in chosen if a.split("(")[0] in ("approve", "reject", "review",
+                                                                "refund_without_return")]
+        return ", ".join([*resolutions[:1], *(a for a in chosen if a not in resolutions)])
+
+    texts = []
+    for layer in ("platform", "merchant"):
+        body = f'ruleset "{layer}"\nlayer {layer}\n'
+        if layer == "platform":
+            for _ in range(draw(st.integers(0, 1))):
+                body += (f"limit cap <= {draw(st.sampled_from(['25 USD', '100 MYR']))} "
+                         f"when {when(for_setting=True)}\n")
+        else:
+            body += (f"set cap = 40 USD when {when(for_setting=True)}\n"
+                     f"set cap = {draw(st.sampled_from(['20 USD', '90 MYR']))}\n")
+        for i in range(draw(st.integers(1, 4))):
+            body += (f'rule "{layer[0]}{i}"\n  priority {draw(st.integers(0, 1))}\n  when {when()}\n'
+                     f"  then {actions()}\n  because \"x\"\n")
+        if layer == "platform":
+            for _ in range(draw(st.integers(0, 2))):
+                action = draw(st.sampled_from(["approve", "reject", "refund_without_return"]))
+                body += f"forbid {action}\n  when {when()}\n"
+        texts.append(body)
+    config = {"fx": {"MYR": "0.22"}, "fail_closed": draw(st.sampled_from([["platform"], []]))}
+    return texts, config
+
+
+@st.composite
+def adversarial_cases(draw: Any) -> dict[str, Any]:
+    maybe = lambda s: draw(st.one_of(st.none(), s))  # noqa: E731
+    stamp = st.sampled_from(["2026-01-01T00:00:00Z", "2026-01-03T00:00:00Z", "2026-01-10T00:00:00Z"])
+    record = {
+        "case": {"market": maybe(st.sampled_from(["MY", "TH"]))},
+        "order": {"status": "DELIVERED", "created_at": "2026-01-01T00:00:00Z",
+                  "total": f"{draw(st.sampled_from([5, 25, 30, 95, 150]))} "
+                           f"{draw(st.sampled_from(['USD', 'MYR', 'XYZ']))}",
+                  "category": maybe(st.sampled_from(["x", "y", "z"])), "paid_at": maybe(stamp),
+                  "expected_delivery_at": maybe(stamp), "delivered_at": maybe(stamp)},
+        "request": {"kind": draw(st.sampled_from(["CANCEL", "REFUND", "RETURN_AND_REFUND"])),
+                    "created_at": "2026-01-05T00:00:00Z",
+                    "reason": maybe(st.sampled_from(["DAMAGED", "CHANGED_MIND"]))},
+        "buyer": {"credit_score": maybe(st.integers(0, 100))},
+    }
+    return {k: {f: v for f, v in part.items() if v is not None} for k, part in record.items()}
+
+
+SOUNDNESS = settings(max_examples=int(__import__("os").environ.get("TTRULES_SOUNDNESS_EXAMPLES", "60")),
+                     deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@SOUNDNESS
+@given(adversarial_stacks(), st.lists(adversarial_cases(), min_size=10, max_size=25))
+def test_never_claims_hold_on_adversarial_cases(stack: tuple[list[str], dict[str, Any]],
+                                                records: list[Any]) -> None:
+    texts, config = stack
+    engine = engine_from_texts(texts, config)
+    result = analyze(engine)
+    by_code: dict[str, set[str]] = {}
+    for d in result.diagnostics:
+        if d.code in ("TTR201", "TTR301", "TTR303"):
+            by_code.setdefault(d.code, set()).add(d.message.split("`")[1])
+    idle = {(d.span.source.path, d.span.start_line_col()[0])
+            for d in result.diagnostics if d.code == "TTR205" and d.span}
+    clamped = {(d.span.source.path, d.span.start_line_col()[0])
+               for d in result.diagnostics if d.code == "TTR203" and d.span}
+    for record in records:
+        try:
+            values = engine.values(record)
+        except CaseError:
+            continue
+        decision = decide(engine.prepared, values, explain=True)
+        for label in by_code.get("TTR303", ()):
+            assert _status(decision, label) <= {"no_match", "not_applicable", "errored"}, (label, record)
+        for label in by_code.get("TTR201", set()) | by_code.get("TTR301", set()):
+            assert "won" not in _status(decision, label), (label, record)
+        for _, forbid in decision.vetoed:
+            assert (forbid.path, forbid.line) not in idle, (forbid, record)
+        for trace in decision.settings.values():  # the flagged `set` chosen: a limit clamped it
+            if trace.set_by is not None and (trace.set_by.path, trace.set_by.line) in clamped \
+                    and not trace.error:
+                assert trace.clamps, (trace.name, record)

@@ -4,8 +4,11 @@ The encoding follows the reference evaluator (SPEC §4), not a simplification of
 - a field is a value and a presence flag; fields the schema marks `required` or `default` are
   always present, the others (`expected`, `optional`, `derived`) may be missing, and reading a
   missing one is an error of the rule being evaluated;
-- money is a real number in the report currency (the `fx` table converts literals; the case's
-  own amounts are taken to be convertible), durations and timestamps are real seconds, percent
+- money is a real number in report-currency units plus the currency it is in (a literal's code,
+  or one variable per money field); an operation that converts between two currencies (a
+  comparison, `+`, `-`, `/`, a clamp) errors unless they are equal or both have an FX rate, as
+  the evaluator does. Giving each currency without a rate its own positive scale keeps this an
+  over-approximation of real cases. Durations and timestamps are real seconds, percent
   is its fraction, enum and string fields are strings (unknown raw values are legal values);
   `X in SETFIELD` is one boolean per member;
 - every expression encodes to (value, ok): `ok` says it evaluates without error, with the
@@ -49,6 +52,7 @@ class Term:
     value: Any  # a z3 expression
     ok: Any  # z3 Bool: evaluates without error
     exact: bool = True  # False when part of it is approximated by a fresh variable
+    currency: Any = None  # money: a z3 String, the currency its amount is in; else None
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,7 @@ class FieldVar:
     spec: FieldSpec
     value: Any
     present: Any
+    currency: Any = None  # money fields: the currency of this field's amount (a z3 String)
 
 
 def _number(value: Decimal | int | Fraction) -> Any:
@@ -92,6 +97,18 @@ class Encoder:
         self._derived_cache: dict[tuple[str, int, str], Any] = {}  # live, vetoed, holds
         self.lower = z3.Function("lower", z3.StringSort(), z3.StringSort())
 
+    # ---- currencies ---------------------------------------------------------------------
+
+    def _has_rate(self, currency: Any) -> Any:
+        return z3.Or([currency == z3.StringVal(code) for code in self.rates]) if self.rates \
+            else z3.BoolVal(False)
+
+    def converts(self, a: Term, b: Term) -> Any:
+        """An operation between two money values does not fail on conversion."""
+        if a.currency is None or b.currency is None:
+            return _true()
+        return z3.Or(a.currency == b.currency, z3.And(self._has_rate(a.currency), self._has_rate(b.currency)))
+
     # ---- variables ----------------------------------------------------------------------
 
     def field(self, path: str) -> FieldVar:
@@ -99,7 +116,8 @@ class Encoder:
             spec = self.schema.fields[path]
             value = self._variable(path, spec.type)
             present = _true() if spec.presence in _ALWAYS_PRESENT else z3.Bool(f"has {path}")
-            self.fields[path] = FieldVar(spec, value, present)
+            currency = z3.String(f"currency of {path}") if spec.type.kind == "money" else None
+            self.fields[path] = FieldVar(spec, value, present, currency)
             low, high = INT_BOUNDS.get(path, (None, None))
             if low is not None:
                 self.facts.append(value >= low)
@@ -166,7 +184,8 @@ class Encoder:
             case ast.MoneyLit(amount=a, currency=c):
                 if c not in self.rates:
                     return self.fresh()
-                return Term(_number(Fraction(a) * Fraction(self.rates[c])), _true())
+                return Term(_number(Fraction(a) * Fraction(self.rates[c])), _true(),
+                            currency=z3.StringVal(c))
             case ast.DurationLit(seconds=s):
                 return Term(z3.RealVal(s), _true())
             case ast.StringLit(value=v) | ast.EnumLit(name=v):
@@ -177,7 +196,7 @@ class Encoder:
                 var = self.field(p)
                 if var.value is None:
                     return self.fresh()
-                return Term(var.value, var.present)
+                return Term(var.value, var.present, currency=var.currency)
             case ast.SettingRef(name=n):
                 return self.setting(n)
             case ast.Has(target=ast.FieldRef(path=p)):
@@ -187,18 +206,20 @@ class Encoder:
                 return Term(z3.Not(inner.value), inner.ok, inner.exact)
             case ast.Neg(operand=o):
                 inner = self.term(o)
-                return Term(-inner.value, inner.ok, inner.exact)
+                return Term(-inner.value, inner.ok, inner.exact, inner.currency)
             case ast.And(items=items):
                 return self._sequence([self.term(i) for i in items], conjunction=True)
             case ast.Or(items=items):
                 return self._sequence([self.term(i) for i in items], conjunction=False)
             case ast.Compare(op=op, left=left, right=right):
                 a, b = self.term(left), self.term(right)
-                return Term(_compare(op, a.value, b.value), z3.And(a.ok, b.ok), a.exact and b.exact)
+                return Term(_compare(op, a.value, b.value), z3.And(a.ok, b.ok, self.converts(a, b)),
+                            a.exact and b.exact)
             case ast.Between(value=v, low=lo, high=hi):
                 value, low, high = self.term(v), self.term(lo), self.term(hi)
                 above = value.value >= low.value
-                ok = z3.And(value.ok, low.ok, z3.Implies(above, high.ok))
+                ok = z3.And(value.ok, low.ok, self.converts(value, low),
+                            z3.Implies(above, z3.And(high.ok, self.converts(value, high))))
                 return Term(z3.And(above, value.value <= high.value), ok,
                             value.exact and low.exact and high.exact)
             case ast.In():
@@ -207,8 +228,13 @@ class Encoder:
                 value, default = self.term(v), self.term(d)
                 if not value.exact:  # an approximated error need not be a missing value
                     return self.fresh(default.value)
+                currency = None
+                if value.currency is not None and default.currency is not None:
+                    currency = z3.If(value.ok, value.currency, default.currency)
+                elif value.currency is not None or default.currency is not None:
+                    return self.fresh(default.value)
                 return Term(z3.If(value.ok, value.value, default.value), z3.Or(value.ok, default.ok),
-                            default.exact)
+                            default.exact, currency)
             case ast.Arith(op=op, left=left, right=right):
                 return self._arith(op, self.term(left), self.term(right), right)
             case ast.Call(name=name, args=args):
@@ -237,6 +263,14 @@ class Encoder:
                 return self.fresh(z3.BoolVal(True))
             ok = z3.And(item.ok, *[m.ok for m in members])
             exact = item.exact and all(m.exact for m in members)
+            money = [m for m in members if m.currency is not None]
+            if item.currency is not None and money:
+                # The evaluator compares with the members one by one in set order (which is not
+                # defined), converting each: exact only when all share one currency.
+                codes = {str(z3.simplify(m.currency)) for m in money}
+                if len(codes) != 1 or len(money) != len(members):
+                    return self.fresh(z3.BoolVal(True))
+                ok = z3.And(ok, self.converts(item, money[0]))
         elif isinstance(collection, ast.FieldRef) and isinstance(expr.item, ast.StringLit | ast.EnumLit):
             name = expr.item.value if isinstance(expr.item, ast.StringLit) else expr.item.name
             var = self.field(collection.path)
@@ -247,30 +281,33 @@ class Encoder:
 
     def _arith(self, op: str, a: Term, b: Term, right: ast.Expr) -> Term:
         ok, exact = z3.And(a.ok, b.ok), a.exact and b.exact
-        if op == "+":
-            return Term(a.value + b.value, ok, exact)
-        if op == "-":
-            return Term(a.value - b.value, ok, exact)
+        if op in "+-":  # money ± money converts the right side into the left's currency
+            value = a.value + b.value if op == "+" else a.value - b.value
+            return Term(value, z3.And(ok, self.converts(a, b)), exact, a.currency)
         if op == "*":
-            return Term(a.value * b.value, ok, exact)
+            return Term(a.value * b.value, ok, exact,
+                        a.currency if a.currency is not None else b.currency)
         constant = isinstance(right, ast.NumberLit | ast.PercentLit | ast.DurationLit) and \
             z3.is_rational_value(z3.simplify(b.value)) and z3.simplify(b.value).as_fraction() != 0
         if op == "/" and constant:
-            return Term(a.value / b.value, ok, exact)
+            return Term(a.value / b.value, ok, exact, a.currency)
         return self.fresh()  # division by a value that may be zero
 
     def _call(self, name: str, args: list[Term]) -> Term:
         ok = z3.And(*[a.ok for a in args]) if args else _true()
         exact = all(a.exact for a in args)
         if name in ("min", "max") and args:
-            best = args[0].value
+            best = args[0]
             for other in args[1:]:
-                better = other.value < best if name == "min" else other.value > best
-                best = z3.If(better, other.value, best)
-            return Term(best, ok, exact)
+                better = other.value < best.value if name == "min" else other.value > best.value
+                ok = z3.And(ok, self.converts(other, best))
+                currency = None if best.currency is None or other.currency is None \
+                    else z3.If(better, other.currency, best.currency)
+                best = Term(z3.If(better, other.value, best.value), ok, exact, currency)
+            return Term(best.value, ok, exact, best.currency)
         if name == "abs" and len(args) == 1:
             v = args[0].value
-            return Term(z3.If(v < 0, -v, v), ok, exact)
+            return Term(z3.If(v < 0, -v, v), ok, exact, args[0].currency)
         if name == "days" and len(args) == 1:
             return Term(args[0].value / SECONDS_PER_DAY, ok, exact)
         if name == "lower" and len(args) == 1:
@@ -309,10 +346,16 @@ class Encoder:
         value = z3.FreshConst(values[0].value.sort(), f"setting {name} unset")
         ok = z3.BoolVal(False)  # no `set` matched: the setting has no value
         layer = z3.IntVal(-1)
+        money = [v.currency is not None for v in values]
+        if any(money) and not all(money):
+            return self.fresh(values[0].value)
+        currency = z3.FreshConst(z3.StringSort(), f"setting {name} currency") if all(money) else None
         for source, term, guard in reversed(list(zip(sources, values, guards, strict=True))):
             value = z3.If(guard.value, term.value, value)
             ok = z3.And(guard.ok, z3.If(guard.value, term.ok, ok))
             layer = z3.If(guard.value, z3.IntVal(source.owner.layer_index), layer)
+            if currency is not None:
+                currency = z3.If(guard.value, term.currency, currency)
         exact = all(v.exact for v in values) and all(g.exact for g in guards)
         for limit in self.prepared.limits.get(name, ()):
             stmt = limit.stmt
@@ -321,8 +364,8 @@ class Encoder:
             guard = self._guard(limit.owner, stmt.when)
             active = z3.And(considered, guard.value)
             if stmt.op == "in":
-                if not isinstance(stmt.bound, ast.SetLit):
-                    return self.fresh(values[0].value)
+                if not isinstance(stmt.bound, ast.SetLit) or currency is not None:
+                    return self.fresh(values[0].value)  # money `in`: converts per member, in set order
                 bound = self.term(stmt.bound)  # not used as a value; its members are
                 members = [self.term(m).value for m in stmt.bound.items]
                 inside = z3.Or([value == m for m in members]) if members else z3.BoolVal(False)
@@ -331,10 +374,15 @@ class Encoder:
                 continue
             bound = self.term(stmt.bound)
             beyond = value > bound.value if stmt.op == "<=" else value < bound.value
-            ok = z3.And(ok, z3.Implies(considered, guard.ok), z3.Implies(active, bound.ok))
-            value = z3.If(z3.And(active, beyond), bound.value, value)
+            converts = self.converts(Term(value, ok, currency=currency), bound)
+            ok = z3.And(ok, z3.Implies(considered, guard.ok),
+                        z3.Implies(active, z3.And(bound.ok, converts)))
+            clamped = z3.And(active, beyond)
+            value = z3.If(clamped, bound.value, value)
+            if currency is not None and bound.currency is not None:
+                currency = z3.If(clamped, bound.currency, currency)
             exact = exact and guard.exact and bound.exact
-        return Term(value, ok, exact)
+        return Term(value, ok, exact, currency)
 
     # ---- rules --------------------------------------------------------------------------
 

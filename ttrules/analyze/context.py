@@ -32,7 +32,7 @@ class Context:
     encoder: Encoder = field(init=False)
     undecided: int = 0  # queries the solver could not answer in time (no claim was made)
     witnesses: list[tuple[str, Witness]] = field(default_factory=list)  # (finding, witness)
-    _pins: dict[int, dict[str, frozenset[str]]] = field(default_factory=dict)
+    _pins: dict[tuple[int, bool], dict[str, frozenset[str]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.encoder = Encoder(self.engine.prepared, self.engine.stack.schema)
@@ -71,13 +71,18 @@ class Context:
         """Proven impossible (never claimed when the solver gives up)."""
         return self.possible(query) is False
 
-    def pins(self, entry: RuleEntry | ForbidEntry) -> dict[str, frozenset[str]]:
-        """Fields the entry's condition pins to literal values (the entries live as long as this)."""
-        if id(entry) not in self._pins:
-            fields = self.engine.stack.schema.fields.values()
-            present = frozenset(f.path for f in fields if f.presence in ("required", "default"))
-            self._pins[id(entry)] = _pins_of(entry, present)
-        return self._pins[id(entry)]
+    def pins(self, entry: RuleEntry | ForbidEntry, *, even_if_errored: bool = False,
+             ) -> dict[str, frozenset[str]]:
+        """Fields the entry's condition pins to literal values: valid where it matches, or with
+        `even_if_errored` also where it errors (see `must`). The entries live as long as this."""
+        key = (id(entry), even_if_errored)
+        if key not in self._pins:
+            safe_for = None
+            if even_if_errored:
+                fields = self.engine.stack.schema.fields.values()
+                safe_for = frozenset(f.path for f in fields if f.presence in ("required", "default"))
+            self._pins[key] = _pins_of(entry, safe_for)
+        return self._pins[key]
 
     def witness(self, query: Any, check: Check, finding: str) -> Witness | None:
         self._sync()
@@ -106,15 +111,15 @@ def _literal_values(expr: ast.Expr) -> frozenset[str] | None:
     return None
 
 
-def must(when: ast.Expr | None, applies: ast.Expr | None, always_present: frozenset[str],
-         ) -> dict[str, frozenset[str]]:
-    """Fields a condition pins to a set of literal values (`f == X`, `f in {X, Y}`), taken only
-    from its leading conjuncts that cannot error.
+def must(when: ast.Expr | None, applies: ast.Expr | None,
+         safe_for: frozenset[str] | None = None) -> dict[str, frozenset[str]]:
+    """Fields a condition pins to a set of literal values (`f == X`, `f in {X, Y}`).
 
-    Two entries pinned to disjoint values can never both match; but an entry can still *error*
-    (and, in a fail-closed layer, hold a slot or veto) when a conjunct before its pin reads a
-    missing field. So collecting stops at the first conjunct that could error: pins then hold
-    in every case where the entry matches or errors.
+    Without `safe_for`, every top-level conjunct counts: the pins hold in every case where the
+    entry *matches*. An entry can also *error* (and, in a fail-closed layer, hold a slot or
+    veto) when a conjunct before its pin reads a missing field; with `safe_for` (the fields
+    always present), collecting stops at the first conjunct that could error, so the pins hold
+    whenever the entry matches or errors.
     """
     found: dict[str, frozenset[str]] = {}
     for conjunct in (*conjuncts(applies), *conjuncts(when)):
@@ -122,11 +127,11 @@ def must(when: ast.Expr | None, applies: ast.Expr | None, always_present: frozen
             case ast.Compare(op="==", left=ast.FieldRef(path=path), right=right) | \
                     ast.In(item=ast.FieldRef(path=path), collection=right, negated=False):
                 values = _literal_values(right)
-                if values is None or path not in always_present:
-                    return found
-                found[path] = found[path] & values if path in found else values
-            case _:
-                return found
+                if values is not None and (safe_for is None or path in safe_for):
+                    found[path] = found[path] & values if path in found else values
+                    continue
+        if safe_for is not None:
+            return found
     return found
 
 
@@ -134,9 +139,9 @@ def may_overlap(a: dict[str, frozenset[str]], b: dict[str, frozenset[str]]) -> b
     return all(a[path] & b[path] for path in a.keys() & b.keys())
 
 
-def _pins_of(entry: RuleEntry | ForbidEntry, always_present: frozenset[str]) -> dict[str, frozenset[str]]:
+def _pins_of(entry: RuleEntry | ForbidEntry, safe_for: frozenset[str] | None) -> dict[str, frozenset[str]]:
     node = entry.rule if isinstance(entry, RuleEntry) else entry.forbid
-    return must(node.when, entry.owner.ruleset.applies, always_present)
+    return must(node.when, entry.owner.ruleset.applies, safe_for)
 
 
 def where(entry: RuleEntry | ForbidEntry) -> Span | None:

@@ -52,7 +52,7 @@ class Term:
     value: Any  # a z3 expression
     ok: Any  # z3 Bool: evaluates without error
     exact: bool = True  # False when part of it is approximated by a fresh variable
-    currency: Any = None  # money: a z3 String, the currency its amount is in; else None
+    currency: Any = None  # money: a z3 Int naming the currency its amount is in; else None
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ class FieldVar:
     spec: FieldSpec
     value: Any
     present: Any
-    currency: Any = None  # money fields: the currency of this field's amount (a z3 String)
+    currency: Any = None  # money fields: the currency of this field's amount (a z3 Int)
 
 
 def _number(value: Decimal | int | Fraction) -> Any:
@@ -96,12 +96,19 @@ class Encoder:
         self._rules: dict[int, tuple[Any, Any, bool]] = {}
         self._derived_cache: dict[tuple[str, int, str], Any] = {}  # live, vetoed, holds
         self.lower = z3.Function("lower", z3.StringSort(), z3.StringSort())
+        self._codes = {code: i for i, code in enumerate(sorted(self.rates))}
 
     # ---- currencies ---------------------------------------------------------------------
 
+    # A currency is an integer: 0..k-1 the currencies with a rate in `fx` (sorted), any larger
+    # one some currency without a rate (different integers, different currencies). Only identity
+    # and "has a rate" matter, and integers keep the solver in linear arithmetic.
+
+    def currency_code(self, code: str) -> Any:
+        return z3.IntVal(self._codes[code])
+
     def _has_rate(self, currency: Any) -> Any:
-        return z3.Or([currency == z3.StringVal(code) for code in self.rates]) if self.rates \
-            else z3.BoolVal(False)
+        return currency < len(self._codes)
 
     def converts(self, a: Term, b: Term) -> Any:
         """An operation between two money values does not fail on conversion."""
@@ -116,7 +123,9 @@ class Encoder:
             spec = self.schema.fields[path]
             value = self._variable(path, spec.type)
             present = _true() if spec.presence in _ALWAYS_PRESENT else z3.Bool(f"has {path}")
-            currency = z3.String(f"currency of {path}") if spec.type.kind == "money" else None
+            currency = z3.Int(f"currency of {path}") if spec.type.kind == "money" else None
+            if currency is not None:
+                self.facts.append(currency >= 0)
             self.fields[path] = FieldVar(spec, value, present, currency)
             low, high = INT_BOUNDS.get(path, (None, None))
             if low is not None:
@@ -185,7 +194,7 @@ class Encoder:
                 if c not in self.rates:
                     return self.fresh()
                 return Term(_number(Fraction(a) * Fraction(self.rates[c])), _true(),
-                            currency=z3.StringVal(c))
+                            currency=self.currency_code(c))
             case ast.DurationLit(seconds=s):
                 return Term(z3.RealVal(s), _true())
             case ast.StringLit(value=v) | ast.EnumLit(name=v):
@@ -349,7 +358,7 @@ class Encoder:
         money = [v.currency is not None for v in values]
         if any(money) and not all(money):
             return self.fresh(values[0].value)
-        currency = z3.FreshConst(z3.StringSort(), f"setting {name} currency") if all(money) else None
+        currency = z3.FreshConst(z3.IntSort(), f"setting {name} currency") if all(money) else None
         for source, term, guard in reversed(list(zip(sources, values, guards, strict=True))):
             value = z3.If(guard.value, term.value, value)
             ok = z3.And(guard.ok, z3.If(guard.value, term.ok, ok))

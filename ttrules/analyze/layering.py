@@ -30,10 +30,14 @@ def overridden(ctx: Context, entry: RuleEntry) -> list[Diagnostic]:
     prepared = ctx.engine.prepared
     matched = enc.rule(entry)[0]
     mine = ctx.pins(entry)
+    # Rules of fail-closed layers and forbids act when they error too: set them aside only on
+    # their error-safe pins.
     stronger = [r for r in prepared.rules if r.layer_index < entry.layer_index
-                and any(_contests(r, s) for s in entry.slots) and may_overlap(mine, ctx.pins(r))]
+                and any(_contests(r, s) for s in entry.slots)
+                and may_overlap(mine, ctx.pins(r, even_if_errored=r.fail_closed))]
     forbids = [f for f in prepared.forbids if f.owner.layer_index < entry.layer_index
-               and f.actions & entry.action_names and may_overlap(mine, ctx.pins(f))]
+               and f.actions & entry.action_names
+               and may_overlap(mine, ctx.pins(f, even_if_errored=f.fail_closed))]
     if not stronger and not forbids:
         return []
     if not ctx.possible(matched):
@@ -136,8 +140,11 @@ def idle_forbids(ctx: Context) -> list[Diagnostic]:
     prepared = ctx.engine.prepared
     found = []
     for forbid in prepared.forbids:
+        # The forbid vetoes when it errors too (fail closed): only its error-safe pins may
+        # set a rule aside; the rule must match, so all of its pins count.
         targets = [r for r in prepared.rules if r.layer_index > forbid.owner.layer_index
-                   and r.action_names & forbid.actions and may_overlap(ctx.pins(forbid), ctx.pins(r))]
+                   and r.action_names & forbid.actions
+                   and may_overlap(ctx.pins(forbid, even_if_errored=True), ctx.pins(r))]
         active = enc.forbid_active(forbid)
         if all(ctx.impossible(z3.And(active, enc.rule(r)[0])) for r in targets):
             what = ", ".join(sorted(forbid.actions))

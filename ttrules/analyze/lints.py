@@ -47,7 +47,7 @@ def shadowed(ctx: Context, entry: RuleEntry) -> list[Diagnostic]:
     position = rules.index(entry)
     mine = ctx.pins(entry)
     # Only rules that can meet it in some case and claim one of its slots can beat it.
-    earlier = [r for r in rules[:position] if may_overlap(mine, ctx.pins(r))
+    earlier = [r for r in rules[:position] if may_overlap(mine, ctx.pins(r, even_if_errored=r.fail_closed))
                and any(s in r.slots or (r.fail_closed and s == "resolution") for s in entry.slots)]
     same = [r for r in earlier if r.layer_index == entry.layer_index]
     if not same or not ctx.possible(enc.live(entry)):

@@ -51,7 +51,7 @@ def preferences(encoder: Encoder) -> list[Any]:
         if kind == "timestamp":
             wanted += [z3.IsInt(var.value), var.value >= _RECENT[0], var.value < _RECENT[1]]
         elif kind == "money":  # written in the report currency, so the amounts mean what they say
-            report = z3.StringVal(encoder.prepared.stack.config.currency)
+            report = encoder.currency_code(encoder.prepared.stack.config.currency)
             wanted += [z3.IsInt(var.value * 100), var.value >= 0, var.currency == report]
         elif kind in ("duration", "number"):
             wanted.append(z3.IsInt(var.value * 100))

@@ -289,6 +289,8 @@ def adversarial_stacks(draw: Any) -> tuple[list[str], dict[str, Any]]:
     texts = []
     for layer in ("platform", "merchant"):
         body = f'ruleset "{layer}"\nlayer {layer}\n'
+        if draw(st.integers(0, 3)) == 0:  # sometimes the whole ruleset is conditional (and can error)
+            body += f"applies {when(for_setting=True)}\n"
         if layer == "platform":
             for _ in range(draw(st.integers(0, 1))):
                 body += (f"limit cap <= {draw(st.sampled_from(['25 USD', '100 MYR']))} "

@@ -203,6 +203,35 @@ def test_witnesses_are_cases_the_evaluator_agrees_with() -> None:
         assert statuses.get("merchant/m-a") in ("won", "lost", "vetoed")
 
 
+def _assert_never_claims_hold(engine: Any, result: Any, records: list[Any]) -> None:
+    """On every case: a rule said never to match (TTR303) does not match, one said never to
+    take effect (TTR201, TTR301) does not win, a forbid said idle (TTR205) vetoes nothing, and a
+    `set` said always clamped (TTR203) is clamped whenever it is chosen."""
+    def located(code: str) -> set[tuple[str, int]]:
+        return {(d.span.source.path, d.span.start_line_col()[0])
+                for d in result.diagnostics if d.code == code and d.span}
+
+    dead = {d.message.split("`")[1] for d in result.diagnostics if d.code == "TTR303"}
+    ineffective = {d.message.split("`")[1] for d in result.diagnostics if d.code in ("TTR201", "TTR301")}
+    idle, clamped = located("TTR205"), located("TTR203")
+    for record in records:
+        try:
+            values = engine.values(record)
+        except CaseError:
+            continue
+        decision = decide(engine.prepared, values, explain=True)
+        for label in dead:
+            assert _status(decision, label) <= {"no_match", "not_applicable", "errored"}, (label, record)
+        for label in ineffective:
+            assert "won" not in _status(decision, label), (label, record)
+        for _, forbid in decision.vetoed:
+            assert (forbid.path, forbid.line) not in idle, (forbid, record)
+        for trace in decision.settings.values():  # a flagged `set` was chosen: a limit clamped it
+            if trace.set_by is not None and (trace.set_by.path, trace.set_by.line) in clamped \
+                    and not trace.error:
+                assert trace.clamps, (trace.name, record)
+
+
 DIFF = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -213,22 +242,7 @@ def test_never_claims_hold_on_generated_cases(texts: list[str], records: list[An
     every witness it reports shows what it claims."""
     engine = engine_from_texts(texts, {"fx": {"MYR": "0.22"}})
     result = analyze(engine)
-    dead = {d.message.split("`")[1] for d in result.diagnostics if d.code == "TTR303"}
-    idle = {(d.span.source.path, d.span.start_line_col()[0])
-            for d in result.diagnostics if d.code == "TTR205" and d.span}
-    ineffective = {d.message.split("`")[1] for d in result.diagnostics if d.code in ("TTR201", "TTR301")}
-    for record in records:
-        try:
-            values = engine.values(record)
-        except CaseError:
-            continue
-        decision = decide(engine.prepared, values, explain=True)
-        for label in dead:
-            assert _status(decision, label) <= {"no_match", "not_applicable", "errored"}, label
-        for label in ineffective:
-            assert "won" not in _status(decision, label), label
-        for _, forbid in decision.vetoed:
-            assert (forbid.path, forbid.line) not in idle, forbid
+    _assert_never_claims_hold(engine, result, records)
     for finding, witness in result.witnesses:
         decision = decide(engine.prepared, engine.values(witness.record), explain=True)
         labels = [part for part in finding.replace(" and ", " ").split() if "/" in part]
@@ -339,28 +353,4 @@ def test_never_claims_hold_on_adversarial_cases(stack: tuple[list[str], dict[str
                                                 records: list[Any]) -> None:
     texts, config = stack
     engine = engine_from_texts(texts, config)
-    result = analyze(engine)
-    by_code: dict[str, set[str]] = {}
-    for d in result.diagnostics:
-        if d.code in ("TTR201", "TTR301", "TTR303"):
-            by_code.setdefault(d.code, set()).add(d.message.split("`")[1])
-    idle = {(d.span.source.path, d.span.start_line_col()[0])
-            for d in result.diagnostics if d.code == "TTR205" and d.span}
-    clamped = {(d.span.source.path, d.span.start_line_col()[0])
-               for d in result.diagnostics if d.code == "TTR203" and d.span}
-    for record in records:
-        try:
-            values = engine.values(record)
-        except CaseError:
-            continue
-        decision = decide(engine.prepared, values, explain=True)
-        for label in by_code.get("TTR303", ()):
-            assert _status(decision, label) <= {"no_match", "not_applicable", "errored"}, (label, record)
-        for label in by_code.get("TTR201", set()) | by_code.get("TTR301", set()):
-            assert "won" not in _status(decision, label), (label, record)
-        for _, forbid in decision.vetoed:
-            assert (forbid.path, forbid.line) not in idle, (forbid, record)
-        for trace in decision.settings.values():  # the flagged `set` chosen: a limit clamped it
-            if trace.set_by is not None and (trace.set_by.path, trace.set_by.line) in clamped \
-                    and not trace.error:
-                assert trace.clamps, (trace.name, record)
+    _assert_never_claims_hold(engine, analyze(engine), records)

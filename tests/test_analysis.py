@@ -354,3 +354,13 @@ def test_never_claims_hold_on_adversarial_cases(stack: tuple[list[str], dict[str
     texts, config = stack
     engine = engine_from_texts(texts, config)
     _assert_never_claims_hold(engine, analyze(engine), records)
+
+
+def test_a_spent_budget_claims_nothing_and_says_so() -> None:
+    engine = engine_from_texts([MERCHANT.format(
+        body='rule "m"\n  when order.total < 10 USD and order.total > 20 USD\n  then approve')])
+    assert _has([(d.code, d.message) for d in analyze(engine).diagnostics], "TTR303")
+    spent = analyze(engine, budget=0)
+    assert not any(d.code.startswith(("TTR2", "TTR30")) and d.code != "TTR304"
+                   for d in spent.diagnostics)
+    assert spent.undecided > 0

@@ -100,7 +100,8 @@ def check(paths: tuple[Path, ...], config: Path | None, fmt: str, locked: bool,
             diagnostics += analysis.diagnostics
             if analysis.undecided and fmt == "text":
                 click.echo(f"note: the analysis left {analysis.undecided} question"
-                           f"{'s' if analysis.undecided != 1 else ''} undecided (solver time limit); "
+                           f"{'s' if analysis.undecided != 1 else ''} undecided (solver time limit or the "
+                           "analysis budget); "
                            "nothing was claimed about them", err=True)
             if emit_dir is not None:
                 from ttrules.analyze.emit import write_witness_tests

@@ -15,7 +15,7 @@ from typing import Any
 import z3
 
 from ttrules.analyze import layering, lints
-from ttrules.analyze.context import Context, Witness
+from ttrules.analyze.context import DEFAULT_BUDGET_SECONDS, Context, Witness
 from ttrules.analyze.policy import apply_policy
 from ttrules.diagnostics import Diagnostic
 from ttrules.engine import Engine
@@ -38,8 +38,10 @@ def _guarded(ctx: Context, analysis: Callable[..., list[Diagnostic]], *args: Any
         return []
 
 
-def analyze(engine: Engine) -> Analysis:
-    ctx = Context(engine)
+def analyze(engine: Engine, budget: float = DEFAULT_BUDGET_SECONDS) -> Analysis:
+    """Every finding about the stack; `budget` bounds the solver time in seconds (what is left
+    undecided is counted, never claimed)."""
+    ctx = Context(engine, budget)
     found: list[Diagnostic] = []
     for entry in engine.prepared.rules:
         dead = _guarded(ctx, lints.unreachable, entry)

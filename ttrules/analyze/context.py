@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,11 +11,15 @@ import z3
 
 from ttrules import ast
 from ttrules.analyze.encode import Encoder, conjuncts
-from ttrules.analyze.witness import Check, find_witness, preferences, solver
+from ttrules.analyze.witness import SOLVER_TIMEOUT_MS, Check, find_witness, preferences, solver
 from ttrules.engine import Engine
 from ttrules.evaluate.decision import Decision
 from ttrules.evaluate.prepare import ForbidEntry, RuleEntry
 from ttrules.source import Span
+
+# The whole analysis gets this long; past it, the remaining questions are undecided and nothing
+# more is claimed, so a pathological rule set (non-linear arithmetic everywhere) cannot stall CI.
+DEFAULT_BUDGET_SECONDS = 300.0
 
 
 @dataclass
@@ -29,12 +34,14 @@ class Witness:
 @dataclass
 class Context:
     engine: Engine
+    budget: float = DEFAULT_BUDGET_SECONDS  # for the whole analysis; then nothing more is claimed
     encoder: Encoder = field(init=False)
     undecided: int = 0  # queries the solver could not answer in time (no claim was made)
     witnesses: list[tuple[str, Witness]] = field(default_factory=list)  # (finding, witness)
     _pins: dict[tuple[int, bool], dict[str, frozenset[str]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        self.deadline = time.monotonic() + self.budget
         self.encoder = Encoder(self.engine.prepared, self.engine.stack.schema)
         # One incremental solver: the facts every case satisfies are asserted once, each query
         # in its own push/pop scope.
@@ -53,8 +60,20 @@ class Context:
             self._preferred = (len(self.encoder.fields), preferences(self.encoder))
         return self._preferred[1]
 
+    def _within_budget(self) -> bool:
+        """Whether time is left; sets the solver's limit for the next question to fit in it."""
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            self.undecided += 1
+            return False
+        self._solver.set("timeout", int(min(SOLVER_TIMEOUT_MS, left * 1000)) + 1)
+        return True
+
     def possible(self, query: Any) -> bool | None:
-        """True: some case satisfies it; False: proven impossible; None: undecided."""
+        """True: some case satisfies it; False: proven impossible; None: undecided (the solver
+        gave up on it, or the analysis' time budget is spent)."""
+        if not self._within_budget():
+            return None
         self._sync()
         self._solver.push()
         try:
@@ -85,6 +104,8 @@ class Context:
         return self._pins[key]
 
     def witness(self, query: Any, check: Check, finding: str) -> Witness | None:
+        if not self._within_budget():
+            return None
         self._sync()
         self._solver.push()
         try:

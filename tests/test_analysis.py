@@ -270,6 +270,9 @@ def test_emitted_witness_tests_pass_under_the_reference(tmp_path: Any) -> None:
     assert tested.returncode == 0, tested.stdout
     report = __import__("json").loads(tested.stdout)
     assert report["summary"]["passed"] >= 10 and report["summary"]["failed"] == 0
+    refused = cli("check", "--no-analysis", "--emit-tests", str(tmp_path / "none"))
+    assert refused.returncode == 2 and "needs the analysis" in refused.stderr
+    assert not (tmp_path / "none").exists()
 
 
 # ---- an adversarial generator for the soundness property -----------------------------------

@@ -277,6 +277,16 @@ def walk(expr: Expr) -> list[Expr]:
     return out
 
 
+def fields_read(expr: Expr | None) -> set[str]:
+    """The field paths an expression reads."""
+    return {n.path for n in walk(expr) if isinstance(n, FieldRef)} if expr is not None else set()
+
+
+def settings_read(expr: Expr | None) -> set[str]:
+    """The settings an expression reads."""
+    return {n.name for n in walk(expr) if isinstance(n, SettingRef)} if expr is not None else set()
+
+
 def expr_depth(expr: Expr) -> int:
     """Nesting depth, computed iteratively so that hostile input cannot exhaust the stack."""
     deepest = 0

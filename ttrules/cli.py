@@ -90,6 +90,10 @@ def check(paths: tuple[Path, ...], config: Path | None, fmt: str, locked: bool,
     PATHS are rule files or directories; without them, the stack of ttrules.yaml.
     Exits 1 when there is any error.
     """
+    if emit_dir is not None and no_analysis:
+        click.echo("error: --emit-tests writes the analysis' witnesses; it needs the analysis "
+                   "(drop --no-analysis)", err=True)
+        sys.exit(USAGE)
     stack, diagnostics = load_stack(list(paths) or None, config)
     if stack is not None:
         diagnostics += check_stack(stack)

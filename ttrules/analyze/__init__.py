@@ -56,6 +56,3 @@ def analyze(engine: Engine, budget: float = DEFAULT_BUDGET_SECONDS) -> Analysis:
         found += _guarded(ctx, whole_stack)
     return Analysis(apply_policy(found, engine.stack.config.lint), ctx.witnesses, ctx.undecided)
 
-
-def analyze_stack(engine: Engine) -> list[Diagnostic]:
-    return analyze(engine).diagnostics

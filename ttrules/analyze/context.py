@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,18 +71,28 @@ class Context:
         self._solver.set("timeout", int(min(SOLVER_TIMEOUT_MS, left * 1000)) + 1)
         return True
 
-    def possible(self, query: Any) -> bool | None:
-        """True: some case satisfies it; False: proven impossible; None: undecided (the solver
-        gave up on it, or the analysis' time budget is spent)."""
+    @contextmanager
+    def _asking(self, query: Any) -> Iterator[Any]:
+        """The solver with `query` asserted in a scope of its own, or None when the analysis'
+        time budget is spent (the question then counts as undecided)."""
         if not self._within_budget():
-            return None
+            yield None
+            return
         self._sync()
         self._solver.push()
         try:
             self._solver.add(query)
-            result = self._solver.check()
+            yield self._solver
         finally:
             self._solver.pop()
+
+    def possible(self, query: Any) -> bool | None:
+        """True: some case satisfies it; False: proven impossible; None: undecided (the solver
+        gave up on it, or the analysis' time budget is spent)."""
+        with self._asking(query) as s:
+            if s is None:
+                return None
+            result = s.check()
         if result == z3.unknown:
             self.undecided += 1
             return None
@@ -99,20 +111,15 @@ class Context:
             safe_for = None
             if even_if_errored:
                 fields = self.engine.stack.schema.fields.values()
-                safe_for = frozenset(f.path for f in fields if f.presence in ("required", "default"))
+                safe_for = frozenset(f.path for f in fields if f.always_present)
             self._pins[key] = _pins_of(entry, safe_for)
         return self._pins[key]
 
     def witness(self, query: Any, check: Check, finding: str) -> Witness | None:
-        if not self._within_budget():
-            return None
-        self._sync()
-        self._solver.push()
-        try:
-            self._solver.add(query)
-            found = find_witness(self.engine, self.encoder, self._solver, self._preferences(), check)
-        finally:
-            self._solver.pop()
+        with self._asking(query) as s:
+            if s is None:
+                return None
+            found = find_witness(self.engine, self.encoder, s, self._preferences(), check)
         if found is None:
             return None
         witness = Witness(*found)

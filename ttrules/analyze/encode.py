@@ -44,7 +44,6 @@ INT_BOUNDS: dict[str, tuple[int | None, int | None]] = {
     "buyer.account_age_days": (0, None), "logistics.days_since_last_scan": (0, None),
     "logistics.days_late": (0, None),
 }
-_ALWAYS_PRESENT = ("required", "default")
 
 
 @dataclass(frozen=True)
@@ -122,7 +121,7 @@ class Encoder:
         if path not in self.fields:
             spec = self.schema.fields[path]
             value = self._variable(path, spec.type)
-            present = _true() if spec.presence in _ALWAYS_PRESENT else z3.Bool(f"has {path}")
+            present = _true() if spec.always_present else z3.Bool(f"has {path}")
             currency = z3.Int(f"currency of {path}") if spec.type.kind == "money" else None
             if currency is not None:
                 self.facts.append(currency >= 0)

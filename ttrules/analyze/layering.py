@@ -40,8 +40,6 @@ def overridden(ctx: Context, entry: RuleEntry) -> list[Diagnostic]:
                and may_overlap(mine, ctx.pins(f, even_if_errored=f.fail_closed))]
     if not stronger and not forbids:
         return []
-    if not ctx.possible(matched):
-        return []  # never matches at all: TTR303 says so
     # Who can take something from it, each with a confirmed example.
     notes: list[str] = []
     for forbid in forbids:

@@ -104,19 +104,6 @@ def overlaps(ctx: Context) -> list[Diagnostic]:
     return found
 
 
-def _reads(expr: ast.Expr | None) -> tuple[set[str], set[str]]:
-    """(fields, settings) an expression reads."""
-    fields: set[str] = set()
-    settings: set[str] = set()
-    if expr is not None:
-        for node in ast.walk(expr):
-            if isinstance(node, ast.FieldRef):
-                fields.add(node.path)
-            elif isinstance(node, ast.SettingRef):
-                settings.add(node.name)
-    return fields, settings
-
-
 def uniform_thresholds(ctx: Context) -> list[Diagnostic]:
     """TTR304: an automatic refund gated by one money threshold for every category."""
     prepared = ctx.engine.prepared
@@ -126,8 +113,7 @@ def uniform_thresholds(ctx: Context) -> list[Diagnostic]:
         if resolution is None or resolution.name not in AUTOMATIC_REFUNDS:
             continue
         when = entry.rule.when
-        read, _ = _reads(when)
-        read |= _reads(entry.owner.ruleset.applies)[0]
+        read = ast.fields_read(when) | ast.fields_read(entry.owner.ruleset.applies)
         if CATEGORY in read:
             continue
         for conjunct in conjuncts(when):
@@ -137,7 +123,7 @@ def uniform_thresholds(ctx: Context) -> list[Diagnostic]:
             bound = conjunct.right
             if isinstance(bound, ast.SettingRef):
                 guards = [s.stmt.when for s in prepared.sets.get(bound.name, ())]
-                if any(CATEGORY in _reads(g)[0] for g in guards):
+                if any(CATEGORY in ast.fields_read(g) for g in guards):
                     continue  # the setting varies by category
             elif not isinstance(bound, ast.MoneyLit):
                 continue
@@ -168,12 +154,12 @@ def unused_settings(ctx: Context) -> list[Diagnostic]:
     prepared = ctx.engine.prepared
     read: set[str] = set()
     for entry in prepared.rules:
-        read |= _reads(entry.rule.when)[1]
+        read |= ast.settings_read(entry.rule.when)
         for action in entry.rule.actions:
             for expr in (*action.args, *(v for _, v in action.kwargs)):
-                read |= _reads(expr)[1]
+                read |= ast.settings_read(expr)
     for forbid in prepared.forbids:
-        read |= _reads(forbid.forbid.when)[1]
+        read |= ast.settings_read(forbid.forbid.when)
     found = []
     for name, sources in prepared.sets.items():
         if name in read:

@@ -314,16 +314,12 @@ def compile_stack(prepared: PreparedStack) -> CompiledStack:
                          _dispatch(rules))
 
 
-def _fields_read(expr: ast.Expr | None) -> set[str]:
-    return {n.path for n in ast.walk(expr) if isinstance(n, ast.FieldRef)} if expr is not None else set()
-
-
 def _setting_reads(prepared: PreparedStack, name: str) -> tuple[str, ...]:
     read: set[str] = set()
     for source in (*prepared.sets.get(name, ()), *prepared.limits.get(name, ())):
         stmt = source.stmt
-        read |= _fields_read(stmt.when) | _fields_read(source.owner.ruleset.applies)
-        read |= _fields_read(stmt.value if isinstance(stmt, ast.SetStmt) else stmt.bound)
+        read |= ast.fields_read(stmt.when) | ast.fields_read(source.owner.ruleset.applies)
+        read |= ast.fields_read(stmt.value if isinstance(stmt, ast.SetStmt) else stmt.bound)
     return tuple(sorted(read))
 
 

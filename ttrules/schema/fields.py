@@ -29,6 +29,11 @@ class FieldSpec:
     def optional(self) -> bool:
         return self.presence == "optional"
 
+    @property
+    def always_present(self) -> bool:
+        """Every loaded case has a value: a required field, or one with a default."""
+        return self.presence in ("required", "default")
+
 
 def _f(path: str, type_: t.Type, presence: str, description: str, default: str = "") -> FieldSpec:
     return FieldSpec(path, type_, presence, description, default)

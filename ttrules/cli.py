@@ -459,6 +459,9 @@ def _load_side(where: str | None, config: Path | None, role: str) -> Any:
 @click.option("--sample", type=click.FloatRange(0, 1, min_open=True),
               help="Replay a random share of the records (with --seed).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for --sample.")
+@click.option("--engine", type=click.Choice(["duckdb", "python"]), default="duckdb", show_default=True,
+              help="duckdb: both stacks in one columnar pass (Parquet histories; falls back to "
+                   "python, saying why, for what it does not compile); python: record by record.")
 @click.option("--samples", "sample_count", type=click.IntRange(min=0), default=10, show_default=True,
               help="How many changed cases to show with both explanations.")
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",
@@ -473,7 +476,7 @@ def _load_side(where: str | None, config: Path | None, role: str) -> Any:
               help="Save the simulation as a plan for `ttrules confirm`.")
 def simulate(history: Path, history_format: str | None, baseline: str | None,
              candidate: str | None, config: Path | None, limit: int | None, sample: float | None,
-             seed: int, sample_count: int, fmt: str, out_file: Path | None,
+             seed: int, engine: str, sample_count: int, fmt: str, out_file: Path | None,
              html_file: Path | None, gates: tuple[str, ...], plan_file: Path | None) -> None:
     """Replay history under the current and the proposed rules and report what would change.
 
@@ -489,7 +492,8 @@ def simulate(history: Path, history_format: str | None, baseline: str | None,
         click.echo("error: fix the --fail-if gates (nothing was simulated)", err=True)
         sys.exit(USAGE)
     report, base, cand = _simulate(history, history_format, baseline, candidate, config,
-                                   Options(limit=limit, sample=sample, seed=seed, samples=sample_count))
+                                   Options(limit=limit, sample=sample, seed=seed, samples=sample_count),
+                                   engine)
     _write_report(report, fmt, out_file)
     if html_file is not None:
         _write_report(report, "html", html_file)
@@ -543,30 +547,56 @@ def _write_report(report: dict[str, Any], fmt: str, out_file: Path | None) -> No
 
 
 def _simulate(history: Path, history_format: str | None, baseline: str | None,
-              candidate: str | None, config: Path | None, options: Options,
+              candidate: str | None, config: Path | None, options: Options, engine: str = "duckdb",
               ) -> tuple[dict[str, Any], Any, Any]:
     from ttrules.simulate.history import HistoryError, Position, detect_format, read_history
     from ttrules.simulate.run import Progress, build_report, replay
 
     cand = _load_side(candidate, config, "candidate")
     base = _load_side(baseline or "HEAD", config, "baseline")
+    columns = cand.engine.stack.config.history.columns
     position = Position()
+    accumulator = None
+    used: dict[str, Any] = {"name": "python"}
     try:
         history_fmt = detect_format(history, history_format)
-        rows = read_history(history, cand.engine.stack.config.history.columns, history_fmt, position)
+        if engine == "duckdb":
+            accumulator, used = _simulate_duckdb(base, cand, history, history_fmt, columns, options)
+        if accumulator is None:
+            rows = read_history(history, columns, history_fmt, position)
     except HistoryError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(USAGE)
-    progress = Progress(position.fraction)
-    accumulator = replay(base, cand, rows, options, progress)
-    progress.close()
+    if accumulator is None:
+        progress = Progress(position.fraction)
+        accumulator = replay(base, cand, rows, options, progress)
+        progress.close()
     for where, reason in accumulator.skipped_examples:
         click.echo(f"{where}: skipped: {reason}", err=True)
     skipped = sum(accumulator.skipped.values())
     if skipped > len(accumulator.skipped_examples):
         click.echo(f"… {skipped - len(accumulator.skipped_examples):,} more rows skipped "
                    "(counts by reason are in the report)", err=True)
-    return build_report(accumulator, base, cand, history, history_fmt, options), base, cand
+    report = build_report(accumulator, base, cand, history, history_fmt, options)
+    report["engine"] = used
+    return report, base, cand
+
+
+def _simulate_duckdb(base: Any, cand: Any, history: Path, history_fmt: str, columns: Any,
+                     options: Options) -> tuple[Any, dict[str, Any]]:
+    """The columnar engine's accumulator, or (None, why not) when it falls back to python."""
+    from ttrules.columnar.run import Fallback, replay_duckdb
+
+    try:
+        accumulator, done = replay_duckdb(base, cand, history, history_fmt, columns, options)
+    except Fallback as reason:
+        click.echo(f"note: simulating with the python engine: {reason}", err=True)
+        return None, {"name": "python", "fallback_from": "duckdb", "reason": str(reason)}
+    if done.decided_in_python:
+        click.echo(f"note: {done.decided_in_python:,} rows went to the python engine (values SQL "
+                   "does not load or decide exactly, or invalid rows)", err=True)
+    return accumulator, {"name": "duckdb", "rows_in_sql": done.decided_in_sql,
+                         "rows_in_python": done.decided_in_python}
 
 
 @cli.command()

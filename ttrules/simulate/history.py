@@ -232,14 +232,20 @@ def _read_parquet(path: Path, mapper: Mapper, position: Position) -> Iterator[Hi
                              {k: v for k, v in record.items() if v is not None})
 
 
-def read_history(path: Path, columns: Mapping[str, str | ColumnSpec] | None = None,
-                 fmt: str | None = None, position: Position | None = None) -> Iterator[HistoryRow]:
-    """Rows of a history file, mapped onto case fields. Raises HistoryError up front."""
-    position = position if position is not None else Position()
+def check_history_file(path: Path, fmt: str | None = None) -> str:
+    """The file's format, once it is known to exist and to look like it; else HistoryError."""
     if not path.is_file():
         raise HistoryError(f"{path}: no such file")
     fmt = detect_format(path, fmt)
     _check_content(path, fmt)
+    return fmt
+
+
+def read_history(path: Path, columns: Mapping[str, str | ColumnSpec] | None = None,
+                 fmt: str | None = None, position: Position | None = None) -> Iterator[HistoryRow]:
+    """Rows of a history file, mapped onto case fields. Raises HistoryError up front."""
+    position = position if position is not None else Position()
+    fmt = check_history_file(path, fmt)
     mapper = Mapper(columns or {})
     if fmt == "jsonl":
         rows = _read_jsonl(path, position)

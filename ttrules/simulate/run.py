@@ -56,13 +56,19 @@ def _select(rows: Iterable[HistoryRow], options: Options) -> Iterable[HistoryRow
         yield row
 
 
-def replay(baseline: Side, candidate: Side, rows: Iterable[HistoryRow], options: Options,
-           progress: Callable[[int], None] | None = None) -> Accumulator:
-    acc = Accumulator(candidate.engine.stack.config, _rule_labels(baseline.engine),
-                      _rule_labels(candidate.engine),
-                      new_thresholds(baseline.engine.stack, candidate.engine.stack), options.samples)
+def new_accumulator(baseline: Side, candidate: Side, options: Options) -> Accumulator:
+    return Accumulator(candidate.engine.stack.config, _rule_labels(baseline.engine),
+                       _rule_labels(candidate.engine),
+                       new_thresholds(baseline.engine.stack, candidate.engine.stack), options.samples)
+
+
+def replay_rows(baseline: Side, candidate: Side, rows: Iterable[HistoryRow], acc: Accumulator,
+                progress: Callable[[int], None] | None = None,
+                numbered_samples: list[tuple[int, Any]] | None = None) -> None:
+    """Decide rows with the Python engine into `acc`; with `numbered_samples`, also note the
+    record number of each sample taken (the duckdb engine merges samples by number)."""
     same_schema = baseline.engine.stack.schema == candidate.engine.stack.schema
-    for count, row in enumerate(_select(rows, options), start=1):
+    for count, row in enumerate(rows, start=1):
         if progress is not None and count % 1000 == 0:
             progress(count)
         if row.record is None:
@@ -76,8 +82,17 @@ def replay(baseline: Side, candidate: Side, rows: Iterable[HistoryRow], options:
             acc.skip(row.location, "; ".join(f"{p}: {m}" if p else m for p, m in error.problems))
             continue
         abuse = bool(case.outcome and case.outcome.abuse)
+        sampled = len(acc.samples)
         acc.add(row.record, values_c, baseline.engine.decide_values(values_b),
                 candidate.engine.decide_values(values_c), abuse)
+        if numbered_samples is not None and len(acc.samples) > sampled:
+            numbered_samples.append((row.number, acc.samples[-1]))
+
+
+def replay(baseline: Side, candidate: Side, rows: Iterable[HistoryRow], options: Options,
+           progress: Callable[[int], None] | None = None) -> Accumulator:
+    acc = new_accumulator(baseline, candidate, options)
+    replay_rows(baseline, candidate, _select(rows, options), acc, progress)
     return acc
 
 

@@ -1,0 +1,219 @@
+"""The whole simulation query: history rows in, one narrow row of both decisions out.
+
+    read_parquet → staged case fields → (per stack) applies → settings → limits → rules
+    → vetoes → winners → decision → the `decided` row (what the report aggregates)
+
+Both stacks are computed in the same pass over the history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from itertools import zip_longest
+from typing import Any
+
+import sqlglot.expressions as exp
+
+from ttrules.columnar import sql
+from ttrules.columnar.decisions import SideColumns, SideCompiler, Signatures, Stage, refund_terms
+from ttrules.columnar.sql import Params, and_, case, col, func, or_
+from ttrules.columnar.staging import FieldColumns, Staging
+from ttrules.columnar.terms import Terms
+from ttrules.config import Config
+from ttrules.evaluate.decision import ActionValue
+from ttrules.evaluate.prepare import PreparedStack
+from ttrules.schema.fields import Schema
+from ttrules.simulate.metrics import (
+    BREAKDOWNS,
+    GAMING_BAND,
+    HISTOGRAM_BIN,
+    HISTOGRAM_BINS,
+    REFUNDING_KINDS,
+    Threshold,
+)
+
+
+@dataclass
+class CompiledQuery:
+    sql: str
+    params: dict[str, Any]
+    sides: dict[str, SideColumns]
+    resolutions: dict[int, ActionValue]  # resolution code -> a value with that signature
+    signatures: Signatures
+    thresholds: list[Threshold]
+
+
+def build_query(source: exp.Expression, file_columns: dict[str, str], baseline: PreparedStack,
+                candidate: PreparedStack, schemas: tuple[Schema, Schema], config: Config,
+                mapping: dict[str, Any], thresholds: list[Threshold]) -> CompiledQuery:
+    params = Params()
+    schema = _union(*schemas)
+    staging = Staging(file_columns, schema, mapping, params)
+    signatures = Signatures()
+    compilers = {name: SideCompiler(prefix, prepared, staging.field, side_schema, params, signatures)
+                 for name, prefix, prepared, side_schema in (("baseline", "b_", baseline, schemas[0]),
+                                                            ("candidate", "c_", candidate, schemas[1]))}
+    side_stages = [compilers[name].compile() for name in ("baseline", "candidate")]
+    stages, same = _share(*side_stages)
+    resolutions = {**compilers["baseline"].resolutions, **compilers["candidate"].resolutions}
+    final = {name: _renamed(value, same)
+             for name, value in _final_stage(staging, compilers, resolutions, params, config,
+                                             thresholds).items()}
+    escape = staging.escape(list(schemas))
+    staged = {"_row": col("file_row_number"), "_escape_load": sql.nonnull(escape),
+              **staging.projections}
+    query = _assemble(source, staging, staged, stages, final)
+    used = {node.name for node in query.find_all(exp.Placeholder)}
+    bound = {name: value for name, value in params.values.items() if name in used}
+    return CompiledQuery(sql.render(query), bound,
+                         {n: c.columns() for n, c in compilers.items()}, resolutions, signatures,
+                         thresholds)
+
+
+def _share(baseline: list[Stage], candidate: list[Stage]) -> tuple[list[Stage], dict[str, str]]:
+    """Both stacks' stages side by side, computing once what they compute alike.
+
+    A what-if change touches a few rules; the others, and the settings and `applies` they
+    read, compile to the same SQL in both stacks. A candidate column whose expression (with
+    the columns it reads renamed the same way) equals a baseline column already computed is
+    not computed again: later stages read the baseline column instead.
+    """
+    same: dict[str, str] = {}
+    computed: dict[str, str] = {}  # SQL text -> baseline column, from earlier stages
+    merged: list[Stage] = []
+    for b_stage, c_stage in zip_longest(baseline, candidate, fillvalue={}):
+        stage = dict(b_stage)
+        # Same stage is fine too: a column is only ever read by later stages.
+        computed.update({sql.render(value): name for name, value in b_stage.items()})
+        for name, value in c_stage.items():
+            value = _renamed(value, same)
+            text = sql.render(value)
+            if text in computed:
+                same[name] = computed[text]
+            else:
+                stage[name] = value
+        merged.append(stage)
+    return merged, same
+
+
+def _renamed(node: exp.Expression, names: dict[str, str]) -> exp.Expression:
+    if not names:
+        return node
+    for column in list(node.find_all(exp.Column)):
+        if column.name in names:
+            column.set("this", exp.Identifier(this=names[column.name], quoted=True))
+    if isinstance(node, exp.Column) and node.name in names:
+        return col(names[node.name])
+    return node
+
+
+def _union(a: Schema, b: Schema) -> Schema:
+    fields = dict(a.fields)
+    for path, spec in b.fields.items():
+        if path in fields and fields[path].type != spec.type:
+            from ttrules.columnar.terms import Unsupported
+
+            raise Unsupported(f"field `{path}` has different types in the two stacks")
+        fields[path] = spec
+    return Schema(fields, a.enums)
+
+
+def _assemble(source: exp.Expression, staging: Staging, staged: Stage, stages: list[Stage],
+              final: Stage) -> exp.Expression:
+    # copy=False throughout: the trees are built once and never shared, and sqlglot's default
+    # deep copies cost seconds on a large stack.
+    def projections(stage: Stage) -> list[exp.Expression]:
+        return [exp.alias_(v, n, quoted=True, copy=False) for n, v in stage.items()]
+
+    cells = exp.select(exp.Star(), *projections(staging.loads), copy=False).from_(source, copy=False)
+    fields = exp.select(exp.Star(), *projections(staged), copy=False).from_("cells", copy=False)
+    for alias, condition in staging.reason_joins():
+        fields = fields.join(exp.alias_(exp.to_table("ttr_reasons"), alias, table=True), on=condition,
+                             join_type="left", copy=False)
+    ctes = [("cells", cells), ("s0", fields)]
+    for stage in (s for s in stages if s):
+        ctes.append((f"s{len(ctes)}", exp.select(exp.Star(), *projections(stage), copy=False)
+                     .from_(ctes[-1][0], copy=False)))
+    query = exp.select(*projections(final), copy=False).from_(ctes[-1][0], copy=False)
+    for name, body in ctes:
+        query = query.with_(name, as_=body, copy=False)
+    return query
+
+
+def _final_stage(staging: Staging, compilers: dict[str, SideCompiler],
+                 resolutions: dict[int, ActionValue], params: Params, config: Config,
+                 thresholds: list[Threshold]) -> Stage:
+    terms = Terms(staging.field, {}, params, config.fx_rates())
+    out: Stage = {"_row": col("_row")}
+    escapes = [col("_escape_load")] + [col(f"{p}esc") for p in ("b_", "c_")]
+    out["esc"] = or_(*escapes)
+    differs = [exp.NEQ(this=col(f"b_{slot}"), expression=col(f"c_{slot}"))
+               for slot in ("resolution", "fulfillment", "route")]
+    out["changed"] = or_(*differs)
+    for group, path in BREAKDOWNS.items():
+        out[f"k_{group}"] = exp.Coalesce(this=staging.field(path).value,
+                                         expressions=[params.text("(none)")])
+    total = staging.field("order.total")
+    postage = staging.field("request.return_shipping_fee")
+    kind = staging.field("request.kind").value
+    asked = staging.field("request.refund_amount")
+    out.update({"total": total.value, "total_cur": total.currency or sql.NULL,
+                "postage": postage.value, "postage_cur": postage.currency or sql.NULL,
+                "kind": kind, "abuse": sql.nonnull(staging.outcome_abuse())})
+    for compiler in compilers.values():
+        p = compiler.prefix
+        for column in ("resolution", "fulfillment", "route", "w_resolution", "w_fulfillment",
+                       "w_route", "matched", "errors", "vetoes", "overridden"):
+            out[p + column] = col(p + column)
+        amount, currency = refund_terms(resolutions, col(p + "resolution"), kind, asked, params,
+                                        REFUNDING_KINDS)
+        out[p + "refund"] = amount
+        out[p + "refund_cur"] = currency
+        out[p + "refund_rep"] = exp.Coalesce(this=terms.in_report(amount, currency),
+                                             expressions=[sql.lit(0)])
+        out[p + "review"] = _resolution_is(col(p + "resolution"), resolutions, "review")
+        out[p + "keeps"] = _resolution_is(col(p + "resolution"), resolutions, "refund_without_return")
+        out[p + "pays_postage"] = and_(
+            _resolution_is(col(p + "resolution"), resolutions, "approve"),
+            exp.EQ(this=kind, expression=params.text("RETURN_AND_REFUND")),
+            sql.not_null(postage.value))
+    rate = terms.rate(total.currency or sql.NULL)
+    in_report = exp.Mul(this=total.value, expression=rate)
+    bin_index = func("trunc", exp.Mul(this=in_report, expression=params.decimal(1 / HISTOGRAM_BIN)))
+    out["hist"] = case([(sql.not_null(rate), func("least", func("greatest", sql.cast(bin_index, "BIGINT"),
+                                                                   sql.lit(0)), sql.lit(HISTOGRAM_BINS)))],
+                       sql.NULL)
+    for i, threshold in enumerate(thresholds):
+        out[f"band{i}"] = _band(staging.field(threshold.field), threshold, terms, params)
+    return out
+
+
+def _resolution_is(code: exp.Expression, resolutions: dict[int, ActionValue], action: str,
+                   ) -> exp.Expression:
+    codes = [sql.lit(c) for c, value in resolutions.items() if value.action == action]
+    return sql.member(code, codes) if codes else sql.FALSE
+
+
+def _band(value: FieldColumns, threshold: Threshold, terms: Terms, params: Params) -> exp.Expression:
+    """1 just below the threshold, 2 just above (metrics.Accumulator._band), else 0."""
+    if value.currency is None:
+        return sql.lit(0)
+    t_amount, t_currency = threshold.amount.amount, threshold.amount.currency
+    low, high = t_amount * (1 - GAMING_BAND), t_amount * (1 + GAMING_BAND)
+    same = sql.nonnull(exp.EQ(this=value.currency, expression=params.text(t_currency)))
+
+    def bands(v: exp.Expression, scale: Decimal) -> exp.Expression:
+        def bound(x: Decimal) -> exp.Expression:
+            return params.decimal(x * scale)
+        below = and_(exp.LTE(this=bound(low), expression=v), exp.LT(this=v, expression=bound(t_amount)))
+        above = and_(exp.LTE(this=bound(t_amount), expression=v), exp.LTE(this=v, expression=bound(high)))
+        return case([(below, sql.lit(1)), (above, sql.lit(2))], sql.lit(0))
+
+    rates = terms.fx
+    converted = exp.Mul(this=value.value, expression=terms.rate(value.currency))
+    other = bands(converted, rates[t_currency]) if t_currency in rates else sql.lit(0)
+    rated = sql.not_null(terms.rate(value.currency))
+    return case([(sql.is_null(value.value), sql.lit(0)), (same, bands(value.value, Decimal(1))),
+                 (rated, other)], sql.lit(0))
+

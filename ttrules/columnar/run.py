@@ -1,0 +1,146 @@
+"""`simulate --engine duckdb`: both stacks decided in one DuckDB pass over a Parquet history.
+
+1. Compile both stacks into one query (ttrules/columnar/query.py); a construct that does not
+   compile raises `Fallback` before any row is read, and the caller uses the Python engine.
+2. Run it once into a table of narrow decision rows (an on-disk DuckDB database in a temporary
+   directory with a memory limit, so memory stays flat however long the history is).
+3. Aggregate that table into the report's Accumulator (ttrules/columnar/fold.py).
+4. Rows SQL did not load or decide exactly (`esc`) are read again by the Python loader and
+   decided by the Python engine, row by row: invalid ones are reported with their row number.
+5. Changed samples are the first changed rows in file order, from either path.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlglot.expressions as exp
+
+from ttrules.columnar.fold import TABLE, fold
+from ttrules.columnar.query import CompiledQuery, build_query
+from ttrules.columnar.staging import StagingError
+from ttrules.columnar.terms import Unsupported
+from ttrules.schema.reasons import reason_categories
+from ttrules.simulate.history import HistoryError, HistoryRow, Mapper, check_history_file
+from ttrules.simulate.metrics import Accumulator
+from ttrules.simulate.run import Options, Side, new_accumulator, replay_rows
+
+MEMORY_LIMIT = "1GB"
+SOURCE = "ttr_history"
+FETCH = 10_000  # escaped rows read back per batch
+
+
+class Fallback(Exception):
+    """The duckdb engine cannot run this simulation; the message says why (for the user)."""
+
+
+@dataclass
+class EngineReport:
+    """What the engine did, for the command's summary line."""
+
+    engine: str
+    decided_in_sql: int = 0
+    decided_in_python: int = 0
+    note: str = ""
+
+
+def compile_for(history: Path, baseline: Side, candidate: Side, columns: dict[str, Any],
+                con: Any, options: Options, acc: Accumulator) -> CompiledQuery:
+    try:
+        relation = con.read_parquet(str(history), file_row_number=True)
+    except Exception as error:  # duckdb raises several types for a damaged file
+        raise HistoryError(f"{history}: cannot read the Parquet file: {error}") from None
+    file_columns = {name: str(kind) for name, kind in zip(relation.columns, relation.types, strict=True)
+                    if name != "file_row_number"}
+    Mapper(columns).check_columns(list(file_columns), history)
+    if options.limit is not None:
+        relation = relation.filter(exp.LT(this=exp.column("file_row_number"),
+                                          expression=exp.Literal.number(int(options.limit))).sql("duckdb"))
+    relation.create_view(SOURCE)
+    try:
+        return build_query(exp.to_table(SOURCE), file_columns, baseline.engine.prepared,
+                           candidate.engine.prepared,
+                           (baseline.engine.stack.schema, candidate.engine.stack.schema),
+                           candidate.engine.stack.config, columns, acc.thresholds)
+    except (Unsupported, StagingError) as error:
+        raise Fallback(str(error)) from None
+
+
+def replay_duckdb(baseline: Side, candidate: Side, history: Path, history_format: str,
+                  columns: dict[str, Any], options: Options,
+                  progress: Callable[[int], None] | None = None) -> tuple[Accumulator, EngineReport]:
+    import duckdb
+    import pyarrow as pa
+
+    check_history_file(history, history_format)
+    if history_format != "parquet":
+        raise Fallback(f"the duckdb engine reads Parquet histories; this one is {history_format.upper()}")
+    if options.sample is not None:
+        raise Fallback("--sample draws records in the Python engine's order")
+    acc = new_accumulator(baseline, candidate, options)
+    with tempfile.TemporaryDirectory(prefix="ttrules-") as scratch:
+        con = duckdb.connect(str(Path(scratch) / "simulation.duckdb"))
+        try:
+            con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+            con.execute("SET preserve_insertion_order = false")
+            con.execute("SET TimeZone = 'UTC'")
+            codes = reason_categories()
+            con.register("ttr_reasons", pa.table({"code": list(codes), "category": list(codes.values())}))
+            compiled = compile_for(history, baseline, candidate, columns, con, options, acc)
+            try:
+                con.execute(f"CREATE TABLE {TABLE} AS {compiled.sql}", compiled.params)
+            except duckdb.Error as error:
+                raise Fallback(f"the query failed in DuckDB ({str(error).splitlines()[0]})") from None
+            fold(con, compiled, acc)
+            sql_rows = acc.records
+            escaped = [row for (row,) in con.execute(
+                f"SELECT _row FROM {TABLE} WHERE esc ORDER BY _row").fetchall()]
+            samples = [row for (row,) in con.execute(
+                f"SELECT _row FROM {TABLE} WHERE changed AND NOT esc ORDER BY _row "
+                f"LIMIT {int(options.samples)}"
+            ).fetchall()]
+            sample_records = dict(_records(con, history, samples, columns))
+            python_samples: list[tuple[int, Any]] = []
+            rows = (HistoryRow(number + 1, f"{history.name} row {number + 1}", record, error)
+                    for number, record, error in _rows(con, history, escaped, columns))
+            replay_rows(baseline, candidate, rows, acc, progress, python_samples)
+        finally:
+            con.close()
+    merged = sorted([(row + 1, sample_records[row]) for row in samples] + python_samples,
+                    key=lambda pair: pair[0])
+    acc.samples = [record for _, record in merged[:options.samples]]
+    report = EngineReport("duckdb", sql_rows, len(escaped))
+    return acc, report
+
+
+def _records(con: Any, history: Path, rows: list[int], columns: dict[str, Any],
+             ) -> Iterator[tuple[int, dict[str, Any]]]:
+    for number, record, _ in _rows(con, history, rows, columns):
+        if record is not None:
+            yield number, record
+
+
+def _rows(con: Any, history: Path, rows: list[int], columns: dict[str, Any],
+          ) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
+    """The raw records of some rows, as the Python reader would give them (mapped)."""
+    import pyarrow as pa
+
+    if not rows:
+        return
+    mapper = Mapper(columns)
+    con.register("ttr_wanted", pa.table({"row": pa.array(rows, pa.int64())}))
+    reader = con.sql(f"SELECT * FROM {SOURCE} WHERE file_row_number IN "
+                     "(SELECT row FROM ttr_wanted) ORDER BY file_row_number").to_arrow_reader(FETCH)
+    for batch in reader:
+        for record in batch.to_pylist():
+            number = record.pop("file_row_number")
+            raw = {k: v for k, v in record.items() if v is not None}
+            try:
+                yield number, mapper.apply(raw), ""
+            except ValueError as error:
+                yield number, None, str(error)
+    con.unregister("ttr_wanted")

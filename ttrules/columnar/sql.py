@@ -1,0 +1,163 @@
+"""Small helpers over sqlglot expression trees: identifiers, typed parameters, folded logic.
+
+Every value that comes from a rule file or the configuration (a string, an amount, an FX
+rate) enters the query as a bound parameter, never as text spliced into SQL; only structural
+constants (status codes, indexes) are literals.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import sqlglot.expressions as exp
+
+TRUE = exp.Boolean(this=True)
+FALSE = exp.Boolean(this=False)
+NULL = exp.Null()
+DIALECT = "duckdb"
+
+
+class Params:
+    """The bound parameters of one query, named $p0, $p1, …; equal values share a name."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+        self._names: dict[tuple[type, Any], str] = {}
+
+    def bind(self, value: Any, sql_type: str) -> exp.Expression:
+        key = (type(value), value, sql_type)
+        name = self._names.get(key)  # type: ignore[arg-type]
+        if name is None:
+            name = f"p{len(self.values)}"
+            self._names[key] = name  # type: ignore[index]
+            self.values[name] = value
+        return exp.Cast(this=exp.Placeholder(this=name), to=exp.DataType.build(sql_type))
+
+    def text(self, value: str) -> exp.Expression:
+        return self.bind(value, "VARCHAR")
+
+    def decimal(self, value: Decimal | int) -> exp.Expression:
+        number = Decimal(value)
+        return self.bind(str(number), decimal_type(number))
+
+
+def decimal_type(value: Decimal) -> str:
+    exponent = value.as_tuple().exponent
+    scale = max(0, -exponent) if isinstance(exponent, int) else 0
+    return f"DECIMAL(38,{scale})"
+
+
+def col(name: str) -> exp.Column:
+    return exp.Column(this=exp.Identifier(this=name, quoted=True))
+
+
+def lit(value: int) -> exp.Literal:
+    return exp.Literal.number(value)
+
+
+def func(name: str, *args: exp.Expression) -> exp.Expression:
+    return exp.Anonymous(this=name, expressions=list(args))
+
+
+def is_true(node: exp.Expression) -> bool:
+    return isinstance(node, exp.Boolean) and node.this is True
+
+
+def is_false(node: exp.Expression) -> bool:
+    return isinstance(node, exp.Boolean) and node.this is False
+
+
+def and_(*parts: exp.Expression) -> exp.Expression:
+    kept = [p for p in parts if not is_true(p)]
+    if any(is_false(p) for p in kept):
+        return FALSE
+    if not kept:
+        return TRUE
+    result = kept[0]
+    for part in kept[1:]:
+        result = exp.And(this=_paren(result), expression=_paren(part))
+    return result
+
+
+def or_(*parts: exp.Expression) -> exp.Expression:
+    kept = [p for p in parts if not is_false(p)]
+    if any(is_true(p) for p in kept):
+        return TRUE
+    if not kept:
+        return FALSE
+    result = kept[0]
+    for part in kept[1:]:
+        result = exp.Or(this=_paren(result), expression=_paren(part))
+    return result
+
+
+def not_(part: exp.Expression) -> exp.Expression:
+    if is_true(part):
+        return FALSE
+    if is_false(part):
+        return TRUE
+    return exp.Not(this=_paren(part))
+
+
+def _paren(node: exp.Expression) -> exp.Expression:
+    if isinstance(node, exp.Column | exp.Boolean | exp.Paren | exp.Literal | exp.Anonymous):
+        return node
+    return exp.Paren(this=node)
+
+
+def case(branches: list[tuple[exp.Expression, exp.Expression]],
+         default: exp.Expression | None = None) -> exp.Expression:
+    """CASE WHEN … THEN … ELSE … END, dropping branches that can never be taken."""
+    node = exp.Case()
+    taken = False
+    for condition, value in branches:
+        if is_false(condition):
+            continue
+        if is_true(condition):
+            if not taken:
+                return value
+            default = value
+            break
+        node = node.when(condition, value)
+        taken = True
+    if not taken:
+        return default if default is not None else NULL
+    return node.else_(default) if default is not None else node
+
+
+def nonnull(node: exp.Expression) -> exp.Expression:
+    """A condition that is FALSE where SQL would say NULL."""
+    if isinstance(node, exp.Boolean):
+        return node
+    return exp.Coalesce(this=node, expressions=[FALSE])
+
+
+def cast(node: exp.Expression, sql_type: str) -> exp.Expression:
+    return exp.Cast(this=node, to=exp.DataType.build(sql_type))
+
+
+def try_cast(node: exp.Expression, sql_type: str) -> exp.Expression:
+    return exp.TryCast(this=node, to=exp.DataType.build(sql_type))
+
+
+def is_null(node: exp.Expression) -> exp.Expression:
+    return exp.Is(this=node, expression=NULL)
+
+
+def not_null(node: exp.Expression) -> exp.Expression:
+    return exp.Not(this=exp.Is(this=node, expression=NULL))
+
+
+def member(item: exp.Expression, items: list[exp.Expression]) -> exp.Expression:
+    """`item IN (…)`, written so DuckDB evaluates it in the projection: it rewrites longer
+    constant IN lists into a join against a value list, one join per use."""
+    if not items:
+        return FALSE
+    if len(items) <= 4:
+        return exp.In(this=item, expressions=items)
+    return func("list_contains", exp.Array(expressions=items), item)
+
+
+def render(node: exp.Expression) -> str:
+    return node.sql(dialect=DIALECT)

@@ -1,0 +1,339 @@
+"""Loading history rows as case fields in SQL, exactly as `parse_case` + `case_values` would.
+
+SQL loads a cell only in the forms it converts exactly as the Python loader does (an amount
+written `12.50 MYR`, a timestamp column or an ISO 8601 string, an enum value spelled as the
+schema spells it, an integer within the model's bounds …). A row with any present cell
+outside those forms *escapes*: the Python loader reads it (and reports it with its row
+number if it is invalid), so no row is decided differently, or lost, because of the engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import sqlglot.expressions as exp
+
+from ttrules.columnar import sql
+from ttrules.columnar.sql import Params, and_, case, col, func, not_, or_
+from ttrules.config import ColumnSpec
+from ttrules.schema import case as case_model
+from ttrules.schema import types as t
+from ttrules.schema.enums import ENUMS, QUALITY_REASONS
+from ttrules.schema.fields import Schema
+
+AMOUNT_SCALE = 6
+AMOUNT = f"DECIMAL(38,{AMOUNT_SCALE})"  # amounts with up to 6 decimals load in SQL; others escape
+MICROS_PER_DAY = 86_400_000_000
+# Characters Python's str.strip() removes: a cell made only of these is absent (Mapper._present).
+_NOT_BLANK = "[^\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f\\x85\\p{Z}]"
+_MONEY = "^-?[0-9]{1,20}(\\.[0-9]{1,6})? ?[A-Z]{3}$"
+_ISO = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,6})?(Z|[+-]00:00)?$"
+_PRINTABLE_ASCII = "^[ -~]*$"
+_INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT",
+                  "UINTEGER", "UBIGINT"}
+_TIMESTAMP_TYPES = {"TIMESTAMP WITH TIME ZONE", "TIMESTAMP"}
+_NAMESPACE_MODELS = {"case": case_model.CaseInfo, "order": case_model.OrderInfo,
+                     "request": case_model.RequestInfo, "buyer": case_model.BuyerInfo,
+                     "logistics": case_model.LogisticsInfo, "dropship": case_model.DropshipInfo,
+                     "outcome": case_model.Outcome}
+# Bounds pydantic enforces on load (`ge`/`le` in ttrules.schema.case).
+_INT_BOUNDS = {"buyer.credit_score": (0, 100), "buyer.orders_90d": (0, None),
+               "buyer.refunds_90d": (0, None), "buyer.account_age_days": (0, None)}
+_REQUIRED = ("order.status", "order.total", "order.created_at", "request.kind",
+             "request.created_at")
+_DEFAULTS = {"case.platform": "TIKTOK", "order.id": "", "request.id": "", "buyer.id": "",
+             "request.initiator": "BUYER", "logistics.exception": "NONE", "dropship.stage": "NONE"}
+_FALSE_DEFAULTS = ("order.is_cod", "buyer.blacklisted", "dropship.stranded_match")
+# The model's type of each built-in field of the namespaces, as far as loading is concerned.
+_MODEL_TYPES: dict[str, t.Type] = {
+    "outcome.decision": t.STR, "outcome.refunded": t.MONEY, "outcome.abuse": t.BOOL,
+    "outcome.handling_minutes": t.NUMBER, "order.currency": t.STR,
+}
+
+
+class StagingError(Exception):
+    """The history cannot be loaded in SQL at all (a mapping SQL does not do); say why."""
+
+
+@dataclass(frozen=True)
+class FieldColumns:
+    """Where a loaded field's value is: one column, and a currency column for money."""
+
+    value: exp.Expression
+    currency: exp.Expression | None = None
+
+    @property
+    def present(self) -> exp.Expression:
+        return sql.not_null(self.value)
+
+
+@dataclass
+class Staging:
+    """The `staged` relation: one column per field the rules read, and `_escape`."""
+
+    file_columns: Mapping[str, str]  # column name -> DuckDB type
+    schema: Schema
+    mapping: Mapping[str, str | ColumnSpec]
+    params: Params
+    loads: dict[str, exp.Expression] = field(default_factory=dict)  # first stage: cells
+    projections: dict[str, exp.Expression] = field(default_factory=dict)  # second: fields
+    _fields: dict[str, FieldColumns] = field(default_factory=dict)
+    _sources: dict[str, str] = field(default_factory=dict)  # case path -> file column
+
+    def __post_init__(self) -> None:
+        used = set()
+        for path, spec in self.mapping.items():
+            spec = ColumnSpec(column=spec) if isinstance(spec, str) else spec
+            if spec.column is None or spec.values or spec.format or spec.currency:
+                raise StagingError(f"the `history.columns` mapping of `{path}` (a constant, "
+                                   "`values`, `format` or `currency`) is applied by the python "
+                                   "engine only")
+            used.add(spec.column)
+            if spec.column in self.file_columns:
+                self._sources[path] = spec.column
+        for name in self.file_columns:
+            if name not in used and name not in self._sources and ("." in name or name in
+                                                                   _NAMESPACES_ALL):
+                self._sources.setdefault(name, name)
+
+    # ---- raw cells ------------------------------------------------------------------------
+
+    def _raw(self, path: str) -> tuple[exp.Expression, str] | None:
+        name = self._sources.get(path)
+        if name is None:
+            return None
+        return col(name), self.file_columns[name]
+
+    def _present(self, path: str) -> exp.Expression:
+        raw = self._raw(path)
+        if raw is None:
+            return sql.FALSE
+        cell, kind = raw
+        if kind == "VARCHAR":
+            # Most cells start with a visible ASCII character; only the others need the regex.
+            visible = exp.Between(this=func("ascii", cell), low=sql.lit(33), high=sql.lit(126))
+            return and_(sql.not_null(cell), or_(visible, func("regexp_matches", cell,
+                                                              self.params.text(_NOT_BLANK))))
+        return sql.not_null(cell)
+
+    # ---- typed loading: (value, canonical) per type ----------------------------------------
+
+    def _load(self, path: str, type_: t.Type) -> tuple[FieldColumns, exp.Expression]:
+        """The field's columns and the condition that its present cell loads exactly (each
+        cell is converted once, in the first stage of the query)."""
+        raw = self._raw(path)
+        money = type_.kind == "money"
+        if raw is None:
+            return FieldColumns(sql.NULL, sql.NULL if money else None), sql.TRUE
+        name = f"l:{path}:{type_.kind}"
+        if name not in self.loads:
+            cell, kind = raw
+            present = self._present(path)
+            value, currency, exact = self._convert(cell, kind, type_, path)
+            self.loads[name + "$has"] = present
+            self.loads[name] = case([(col(name + "$has"), value)], sql.NULL)
+            if currency is not None:
+                self.loads[name + "$cur"] = case([(col(name + "$has"), currency)], sql.NULL)
+            self.loads[name + "$ok"] = or_(not_(col(name + "$has")), exact)
+        return FieldColumns(col(name), col(name + "$cur") if money else None), col(name + "$ok")
+
+    def has(self, path: str) -> exp.Expression:
+        """The cell is present (not null, not blank), after the first stage."""
+        spec = self.schema.fields.get(path)
+        type_ = spec.type if spec else _MODEL_TYPES[path]
+        if self._raw(path) is None:
+            return sql.FALSE
+        self._load(path, type_)
+        return col(f"l:{path}:{type_.kind}$has")
+
+    def _convert(self, cell: exp.Expression, kind: str, type_: t.Type, path: str,
+                 ) -> tuple[exp.Expression, exp.Expression | None, exp.Expression]:
+        p = self.params
+        if type_.kind in ("str",) and kind == "VARCHAR":
+            return cell, None, sql.TRUE
+        if type_.kind == "enum" and kind == "VARCHAR":
+            members = ENUMS[type_.enum]
+            return cell, None, sql.member(cell, [p.text(m) for m in members])
+        if type_.kind == "bool" and kind == "BOOLEAN":
+            return cell, None, sql.TRUE
+        if type_.kind == "int" and kind in _INTEGER_TYPES:
+            value = sql.cast(cell, "BIGINT") if kind != "UBIGINT" else sql.try_cast(cell, "BIGINT")
+            low, high = _INT_BOUNDS.get(path, (None, None))
+            checks = [sql.not_null(value)]
+            if low is not None:
+                checks.append(exp.GTE(this=value, expression=sql.lit(low)))
+            if high is not None:
+                checks.append(exp.LTE(this=value, expression=sql.lit(high)))
+            return value, None, and_(*checks)
+        if type_.kind == "number" and (kind in _INTEGER_TYPES or kind.startswith("DECIMAL")):
+            value = sql.try_cast(cell, AMOUNT)
+            return value, None, exp.EQ(this=value, expression=cell)
+        if type_.kind == "money" and kind == "VARCHAR":
+            text = exp.Trim(this=cell)
+            amount = sql.try_cast(func("regexp_extract", text, p.text("^-?[0-9.]+")), AMOUNT)
+            currency = func("right", text, sql.lit(3))
+            canonical = and_(func("regexp_matches", cell, p.text(_MONEY)), sql.not_null(amount))
+            return amount, currency, canonical
+        if type_.kind == "timestamp" and kind in _TIMESTAMP_TYPES:
+            return func("epoch_us", cell), None, sql.TRUE
+        if type_.kind == "timestamp" and kind == "VARCHAR":
+            value = func("epoch_us", sql.try_cast(cell, "TIMESTAMPTZ"))
+            return value, None, and_(func("regexp_matches", cell, p.text(_ISO)), sql.not_null(value))
+        if type_.kind == "set" and kind == "VARCHAR[]" and type_.element is not None \
+                and type_.element.kind == "enum":
+            members = exp.Array(expressions=[p.text(m) for m in ENUMS[type_.element.enum]])
+            exact = and_(func("list_has_all", members, cell),
+                         exp.EQ(this=func("list_count", cell), expression=func("len", cell)))
+            return cell, None, exact
+        return sql.NULL, sql.NULL if type_.kind == "money" else None, sql.FALSE
+
+    # ---- the fields a rule reads --------------------------------------------------------
+
+    def field(self, path: str) -> FieldColumns:
+        if path not in self._fields:
+            columns = self._field(path)
+            name = f"f:{path}"
+            self.projections[name] = columns.value
+            staged = FieldColumns(col(name))
+            if columns.currency is not None:
+                self.projections[name + "$cur"] = columns.currency
+                staged = FieldColumns(col(name), col(name + "$cur"))
+            self._fields[path] = staged
+        return self._fields[path]
+
+    def _field(self, path: str) -> FieldColumns:
+        spec = self.schema.fields[path]
+        derived = self._derived(path)
+        if derived is not None:
+            return derived
+        loaded, _ = self._load(path, spec.type)
+        if path in _DEFAULTS:
+            return FieldColumns(exp.Coalesce(this=loaded.value,
+                                             expressions=[self.params.text(_DEFAULTS[path])]))
+        if path in _FALSE_DEFAULTS:
+            return FieldColumns(exp.Coalesce(this=loaded.value, expressions=[sql.FALSE]))
+        if path == "order.quantity":
+            return FieldColumns(exp.Coalesce(this=loaded.value, expressions=[sql.lit(1)]))
+        if path == "request.evidence":
+            return FieldColumns(exp.Coalesce(this=loaded.value, expressions=[
+                sql.cast(exp.Array(expressions=[]), "VARCHAR[]")]))
+        return loaded
+
+    def _loaded(self, path: str, type_: t.Type | None = None) -> FieldColumns:
+        spec = self.schema.fields.get(path)
+        return self._load(path, type_ or (spec.type if spec else _MODEL_TYPES[path]))[0]
+
+    def _derived(self, path: str) -> FieldColumns | None:
+        coalesce = exp.Coalesce
+        if path == "order.currency":
+            return FieldColumns(self._loaded("order.total").currency or sql.NULL)
+        if path == "request.refund_amount":
+            asked, total = self._loaded(path), self._loaded("order.total")
+            return FieldColumns(coalesce(this=asked.value, expressions=[total.value]),
+                                coalesce(this=asked.currency, expressions=[total.currency]))
+        if path == "case.now":
+            return FieldColumns(coalesce(this=self._loaded("case.now").value,
+                                         expressions=[self._loaded("request.created_at").value]))
+        if path == "case.id":
+            ids = [self._loaded(p, t.STR).value for p in ("case.id", "request.id", "order.id")]
+            nonempty = [(and_(sql.not_null(v), exp.NEQ(this=v, expression=self.params.text(""))), v)
+                        for v in ids[:2]]
+            return FieldColumns(case(nonempty, coalesce(this=ids[2], expressions=[self.params.text("")])))
+        if path == "request.reason":
+            return FieldColumns(self._reason())
+        if path == "request.is_quality_issue":
+            given = self._loaded(path).value
+            reason = self._reason()
+            quality = sql.member(reason, [self.params.text(r) for r in sorted(QUALITY_REASONS)])
+            return FieldColumns(case([(sql.not_null(given), given), (sql.not_null(reason), quality)],
+                                     sql.NULL))
+        if path == "logistics.days_since_last_scan":
+            scan = self._loaded("logistics.last_scan_at").value
+            return FieldColumns(case([(sql.not_null(scan), self._days(self._now(), scan))],
+                                     sql.NULL))
+        if path == "logistics.days_late":
+            expected = self._loaded("order.expected_delivery_at").value
+            reference = coalesce(this=self._loaded("order.delivered_at").value,
+                                 expressions=[self._now()])
+            return FieldColumns(case([(sql.not_null(expected), self._days(reference, expected))],
+                                     sql.NULL))
+        return None
+
+    def _now(self) -> exp.Expression:
+        derived = self._derived("case.now")
+        assert derived is not None
+        return derived.value
+
+    @staticmethod
+    def _days(later: exp.Expression, earlier: exp.Expression) -> exp.Expression:
+        # max(0, floor(seconds / 86400)): a negative difference is 0 either way, and for a
+        # non-negative one integer division is the floor.
+        difference = exp.Sub(this=later, expression=earlier)
+        return func("greatest", sql.lit(0), exp.IntDiv(this=exp.Paren(this=difference),
+                                                        expression=sql.lit(MICROS_PER_DAY)))
+
+    def outcome_abuse(self) -> exp.Expression:
+        return self._loaded("outcome.abuse").value
+
+    def _reason(self) -> exp.Expression:
+        given = self._loaded("request.reason").value
+        code = self._loaded("request.reason_code", t.STR).value
+        looked_up = exp.Coalesce(this=exp.column("category", table="r1"),
+                                 expressions=[exp.column("category", table="r2"),
+                                              self.params.text("OTHER")])
+        return case([(sql.not_null(given), given), (sql.not_null(code), looked_up)], sql.NULL)
+
+    def reason_joins(self) -> list[tuple[str, exp.Expression]]:
+        """The two lookups of `category_of`: the code as written, then stripped and lower-cased."""
+        code = self._loaded("request.reason_code", t.STR).value
+        stripped = func("lower", exp.Trim(this=code))
+        return [("r1", exp.EQ(this=exp.column("code", table="r1"), expression=code)),
+                ("r2", exp.EQ(this=exp.column("code", table="r2"), expression=stripped))]
+
+    # ---- rows SQL does not load ---------------------------------------------------------
+
+    def escape(self, extension_schemas: list[Schema]) -> exp.Expression:
+        """True where some present cell is outside the forms loaded exactly in SQL."""
+        reasons: list[exp.Expression] = []
+        for path in _REQUIRED:
+            reasons.append(not_(self.has(path)))
+        extensions = {f.path: f.type for s in extension_schemas for f in s.extensions}
+        for path in sorted(self._sources):
+            reasons.append(self._cell_escapes(path, extensions))
+        total = self._loaded("order.total")
+        currency_cell = self._raw("order.currency")
+        if currency_cell is not None:
+            stated = exp.Upper(this=currency_cell[0])
+            reasons.append(and_(self.has("order.currency"), or_(
+                not_(func("regexp_matches", currency_cell[0], self.params.text(_PRINTABLE_ASCII))),
+                sql.nonnull(exp.NEQ(this=stated, expression=total.currency)))))
+        code = self._raw("request.reason_code")
+        if code is not None:  # not in the table as written: strip() and lower() must agree
+            reasons.append(and_(self.has("request.reason_code"),
+                                sql.is_null(exp.column("category", table="r1")),
+                                not_(func("regexp_matches", code[0], self.params.text(_PRINTABLE_ASCII)))))
+        return or_(*reasons)
+
+    def _cell_escapes(self, path: str, extensions: Mapping[str, t.Type]) -> exp.Expression:
+        namespace, _, name = path.partition(".")
+        present = self._present(path)  # only for cells no type is loaded for (rare)
+        if namespace == "source" and name:
+            return sql.FALSE  # where a record came from; never read
+        if not name or "." in name or namespace not in _NAMESPACE_MODELS:
+            return present  # nested or unknown: the Python loader decides what it means
+        model = _NAMESPACE_MODELS[namespace]
+        if name in model.model_fields:
+            spec = self.schema.fields.get(path)
+            type_ = spec.type if spec is not None else _MODEL_TYPES.get(path)
+            if type_ is None:
+                return present
+            if path == "request.reason_code":
+                type_ = t.STR
+            return not_(self._load(path, type_)[1])
+        if path in extensions:
+            return not_(self._load(path, extensions[path])[1])
+        return sql.FALSE  # an extra key the case model keeps and rules do not read
+
+
+_NAMESPACES_ALL = frozenset({*_NAMESPACE_MODELS, "source"})

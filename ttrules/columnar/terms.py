@@ -235,7 +235,7 @@ class Terms:
         """`days(d) < 7` as `d < 7 days` in microseconds: exact where the division is not."""
         if isinstance(left, ast.Call) and left.name == "days" and isinstance(right, ast.NumberLit):
             duration = self.term(left.args[0])
-            bound = Term("int", self.params.decimal(right.value * MICROS_PER_DAY))
+            bound = Term("duration", self.params.decimal(right.value * MICROS_PER_DAY))
             return self.compare_terms(op, duration, bound, node)
         if isinstance(right, ast.Call) and right.name == "days" and isinstance(left, ast.NumberLit):
             return self._days_comparison(_FLIP[op], right, left, node)

@@ -79,13 +79,14 @@ def _reports(engine_b: Any, engine_c: Any, path: Path, options: Options) -> tupl
 
 
 def _with_more_conditions(texts: list[str], extra: list[str]) -> list[str]:
-    """Swap the shared generator's conditions for ones the SQL engine compiles, so that
-    every example is compared (division is the one form it hands to the python engine)."""
+    """Swap some of the shared generator's conditions (always its division, which the SQL
+    engine hands to the python engine) for drawn ones, so every example is compared and the
+    expression forms of MORE_CONDITIONS occur in generated stacks too."""
+    swap = {c: extra[j % len(extra)] for j, c in enumerate(CONDITIONS) if "/" in c or j % 2 == 0}
     out = []
-    for i, text in enumerate(texts):
-        for j, condition in enumerate(CONDITIONS):
-            text = text.replace(condition, extra[(i * 7 + j) % len(extra)] if "/" in condition
-                                else condition)
+    for text in texts:
+        for old, new in swap.items():
+            text = text.replace(old, new)
         out.append(text)
     return out
 

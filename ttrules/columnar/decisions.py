@@ -21,7 +21,7 @@ import sqlglot.expressions as exp
 from ttrules import ast
 from ttrules.actions import ACTIONS, ONE_VALUED_SLOTS
 from ttrules.columnar import sql
-from ttrules.columnar.sql import FALSE, TRUE, Params, and_, case, col, func, not_, or_
+from ttrules.columnar.sql import FALSE, TRUE, Params, and_, case, col, not_, or_
 from ttrules.columnar.staging import AMOUNT_SCALE, FieldColumns
 from ttrules.columnar.terms import Term, Terms, Unsupported, scale_of, unify, where
 from ttrules.evaluate.cascade import _action_args
@@ -71,8 +71,15 @@ class SideColumns:
 
     prefix: str
     rules: list[RuleEntry]
-    error_labels: list[str]  # index -> label of what errored (rules, forbids, settings)
+    error_labels: list[str]  # bit -> label of what errored (rules, forbids, settings)
     forbid_labels: list[str]  # index -> "label (location)" as the report shows vetoes
+    matched_columns: list[str]  # bit r: rule r matched
+    error_columns: list[str]  # bit c: error_labels[c] errored
+    veto_columns: list[tuple[int, str]]  # (forbid, column counting the rules it vetoed)
+
+    @property
+    def outputs(self) -> list[str]:
+        return [*self.matched_columns, *self.error_columns, *(c for _, c in self.veto_columns)]
 
     def name(self, suffix: str) -> str:
         return f"{self.prefix}{suffix}"
@@ -156,10 +163,12 @@ class SideCompiler:
             bounds = [self.plain.term(limit.stmt.bound) for limit in limits]  # type: ignore[union-attr]
             scale = max([term.scale for term in terms] + [b.scale for b in bounds if b.kind != "set"])
             branches = []
+            self._setting_codes[k] = []
             for i, (source, term) in enumerate(zip(sources, terms, strict=True), start=1):
                 guard_ok, guard = self._guard(source.owner, source.stmt.when)
                 self.escapes.append(term.escape)
                 code = self._error_code(source.ref.label)
+                self._setting_codes[k].append(code)
                 branches += [(not_(guard_ok), sql.lit(-1 - code)),
                              (and_(guard, not_(term.ok)), sql.lit(-1 - code)),
                              (guard, sql.lit(i))]
@@ -202,6 +211,7 @@ class SideCompiler:
         guard_ok, guard = self._guard(limit.owner, stmt.when)
         self.escapes.append(bound.escape)
         code = self._error_code(limit.ref.label)
+        self._setting_codes[k].append(code)
         active = and_(considered, guard)
         out: Stage = {}
         if stmt.op == "in":
@@ -356,23 +366,28 @@ class SideCompiler:
                 self.resolutions[default_code] = empty[slot]  # type: ignore[assignment]
             branches.append((exp.GTE(this=winner, expression=sql.lit(count)), sql.lit(held_code)))
             stage[f"{self.prefix}{slot}"] = case(branches, sql.lit(default_code))
-        # What the report counts per rule: matched, errored (with forbids and settings), vetoed.
-        matched = [case([(self.matched(r), sql.lit(r))], sql.NULL) for r in range(count)]
-        stage[f"{self.prefix}matched"] = _id_list(matched)
-        errors = [case([(self.errored(r), sql.lit(self._error_code(e.ref.label)))], sql.NULL)
-                  for r, e in enumerate(self.prepared.rules)]
-        errors += [case([(self._is(f"fst{f}", ERRORED), sql.lit(self._error_code(fb.ref.label)))],
-                        sql.NULL) for f, fb in enumerate(self.prepared.forbids)]
-        errors += [case([(exp.NEQ(this=self.c(f"s{k}_e{steps}"), expression=sql.lit(0)),
-                          exp.Sub(this=self.c(f"s{k}_e{steps}"), expression=sql.lit(1)))], sql.NULL)
-                   for k, steps in self._final_steps.items()]
-        stage[f"{self.prefix}errors"] = _id_list(errors)
-        forbids = len(self.prepared.forbids)
-        vetoes = [case([(exp.GTE(this=col(name), expression=sql.lit(0)),
-                         exp.Add(this=exp.Mul(this=sql.lit(r), expression=sql.lit(max(forbids, 1))),
-                                 expression=col(name)))], sql.NULL)
-                  for r in range(count) if (name := f"{self.prefix}vb{r}") in self._vetoed_columns]
-        stage[f"{self.prefix}vetoes"] = _id_list(vetoes)
+        # What the report counts per rule: matched, errored (rules, forbids, settings), vetoed;
+        # as bits of BIGINT columns (one per 62 rules), which cost far less than lists.
+        matched = [self.matched(r) for r in range(count)]
+        self.matched_columns = _bitmasks(stage, f"{self.prefix}matched", matched)
+        errors = [self.errored(r) for r in range(count)]
+        self._codes_of_rules = [self._error_code(e.ref.label) for e in self.prepared.rules]
+        errors += [self._is(f"fst{f}", ERRORED) for f in range(len(self.prepared.forbids))]
+        self._codes_of_rules += [self._error_code(fb.ref.label) for fb in self.prepared.forbids]
+        by_code = dict(zip(self._codes_of_rules, errors, strict=True))
+        for k, steps in self._final_steps.items():
+            for code in self._setting_codes[k]:
+                by_code[code] = exp.EQ(this=self.c(f"s{k}_e{steps}"), expression=sql.lit(code + 1))
+        self.error_columns = _bitmasks(stage, f"{self.prefix}errors",
+                                       [by_code.get(c, FALSE) for c in range(len(self.error_labels))])
+        self.veto_columns = []
+        for f in range(len(self.prepared.forbids)):
+            vetoes = [exp.Cast(this=exp.EQ(this=col(name), expression=sql.lit(f)),
+                               to=exp.DataType.build("INTEGER"))
+                      for r in range(count) if (name := f"{self.prefix}vb{r}") in self._vetoed_columns]
+            if vetoes:
+                stage[f"{self.prefix}vetoes{f}"] = _sum(vetoes)
+                self.veto_columns.append((f, f"{self.prefix}vetoes{f}"))
         stage[f"{self.prefix}overridden"] = sql.nonnull(or_(*self._overridden()))
         return stage
 
@@ -399,6 +414,7 @@ class SideCompiler:
 
     def compile(self) -> list[Stage]:
         self._final_steps: dict[int, int] = {}
+        self._setting_codes: dict[int, list[int]] = {}
         stages = [self._applies_stage(), *self._settings_stages(), self._rules_stage()]
         vetoes = self._vetoes_stage()
         self._vetoed_columns = set(vetoes)
@@ -407,14 +423,31 @@ class SideCompiler:
 
     def columns(self) -> SideColumns:
         labels = [f"{f.ref.label} ({f.ref.location})" for f in self.prepared.forbids]
-        return SideColumns(self.prefix, list(self.prepared.rules), self.error_labels, labels)
+        return SideColumns(self.prefix, list(self.prepared.rules), self.error_labels, labels,
+                           self.matched_columns, self.error_columns, self.veto_columns)
 
 
-def _id_list(items: list[exp.Expression]) -> exp.Expression:
-    """The non-NULL items as a list (order does not matter: the report counts them)."""
-    if not items:
-        return sql.cast(exp.Array(expressions=[]), "INTEGER[]")
-    return func("list_distinct", func("list_value", *items))
+BITS = 62  # flags per BIGINT column (bit 63 is the sign)
+
+
+def _bitmasks(stage: Stage, name: str, flags: list[exp.Expression]) -> list[str]:
+    """Pack conditions into BIGINT columns `name0`, `name1`, …: bit i of column k is flag
+    k * BITS + i. Returns the column names."""
+    columns = []
+    for k in range(0, max(len(flags), 1), BITS):
+        terms = [exp.Mul(this=sql.cast(sql.nonnull(flag), "BIGINT"), expression=sql.lit(1 << i))
+                 for i, flag in enumerate(flags[k:k + BITS]) if not sql.is_false(flag)]
+        column = f"{name}{k // BITS}"
+        stage[column] = _sum(terms) if terms else sql.cast(sql.lit(0), "BIGINT")
+        columns.append(column)
+    return columns
+
+
+def _sum(terms: list[exp.Expression]) -> exp.Expression:
+    total = terms[0]
+    for term in terms[1:]:
+        total = exp.Add(this=total, expression=term)
+    return total
 
 
 def refund_terms(resolutions: dict[int, ActionValue], code: exp.Expression, kind: exp.Expression,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from ttrules.columnar.decisions import BITS
 from ttrules.columnar.query import CompiledQuery
 from ttrules.simulate.metrics import BREAKDOWNS, Accumulator
 
@@ -50,19 +51,22 @@ def _fold_side(rows: Any, compiled: CompiledQuery, acc: Accumulator, side: str, 
     s = acc.sides[side]
     labels = [e.ref.label for e in columns.rules]
     count = len(labels)
+    vetoes = " + ".join(column for _, column in columns.veto_columns) or "0"
+    errors = " OR ".join(f"{column} <> 0" for column in columns.error_columns) or "false"
     (overridden, vetoed, errored), = rows(
-        f"SELECT coalesce(sum({p}overridden::INT), 0), coalesce(sum((len({p}vetoes) > 0)::INT), 0), "
-        f"coalesce(sum((len({p}errors) > 0)::INT), 0) {_DECIDED}")
+        f"SELECT coalesce(sum({p}overridden::INT), 0), coalesce(sum((({vetoes}) > 0)::INT), 0), "
+        f"coalesce(sum(({errors})::INT), 0) {_DECIDED}")
     s.overridden_records += overridden
     s.vetoed_records += vetoed
     s.errored_records += errored
-    for index, n in rows(f"SELECT m, count(*) FROM (SELECT unnest({p}matched) AS m {_DECIDED}) GROUP BY m"):
+    for index, n in _bit_counts(rows, columns.matched_columns, count):
         s.matched[labels[index]] += n
-    for index, n in rows(f"SELECT e, count(*) FROM (SELECT unnest({p}errors) AS e {_DECIDED}) GROUP BY e"):
+    for index, n in _bit_counts(rows, columns.error_columns, len(columns.error_labels)):
         s.errors[columns.error_labels[index]] += n
-    forbids = max(len(columns.forbid_labels), 1)
-    for code, n in rows(f"SELECT v, count(*) FROM (SELECT unnest({p}vetoes) AS v {_DECIDED}) GROUP BY v"):
-        s.vetoes[columns.forbid_labels[code % forbids]] += n
+    for forbid, column in columns.veto_columns:
+        (n,), = rows(f"SELECT coalesce(sum({column}), 0) {_DECIDED}")
+        if n:
+            s.vetoes[columns.forbid_labels[forbid]] += n
     for res, ful, route, n in rows(f"SELECT {p}w_resolution, {p}w_fulfillment, {p}w_route, count(*) "
                                    f"{_DECIDED} GROUP BY ALL"):
         # A held resolution names its fail-closed rule; a held fulfillment or route is empty.
@@ -83,6 +87,16 @@ def _fold_side(rows: Any, compiled: CompiledQuery, acc: Accumulator, side: str, 
     for currency, amount in rows(f"SELECT postage_cur, sum(postage) {_DECIDED} AND {p}pays_postage "
                                  "GROUP BY ALL"):
         s.money["return_postage"].by_currency[currency] += amount
+
+
+def _bit_counts(rows: Any, columns: list[str], flags: int) -> list[tuple[int, int]]:
+    """(flag, rows where it is set) for flags packed BITS to a column; zero counts left out."""
+    sums = [f"coalesce(sum(({column} >> {i}) & 1), 0)"
+            for k, column in enumerate(columns) for i in range(min(BITS, flags - k * BITS))]
+    if not sums:
+        return []
+    counts = rows(f"SELECT {', '.join(sums)} {_DECIDED}")[0]
+    return [(index, int(n)) for index, n in enumerate(counts) if n]
 
 
 def _fold_breakdowns(rows: Any, compiled: CompiledQuery, acc: Accumulator) -> None:

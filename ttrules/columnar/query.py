@@ -164,8 +164,10 @@ def _final_stage(staging: Staging, compilers: dict[str, SideCompiler],
     for compiler in compilers.values():
         p = compiler.prefix
         for column in ("resolution", "fulfillment", "route", "w_resolution", "w_fulfillment",
-                       "w_route", "matched", "errors", "vetoes", "overridden"):
+                       "w_route", "overridden"):
             out[p + column] = col(p + column)
+        for name in compiler.columns().outputs:
+            out[name] = col(name)
         amount, currency = refund_terms(resolutions, col(p + "resolution"), kind, asked, params,
                                         REFUNDING_KINDS)
         out[p + "refund"] = amount

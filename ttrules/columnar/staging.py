@@ -27,7 +27,7 @@ AMOUNT = f"DECIMAL(38,{AMOUNT_SCALE})"  # amounts with up to 6 decimals load in 
 MICROS_PER_DAY = 86_400_000_000
 # Characters Python's str.strip() removes: a cell made only of these is absent (Mapper._present).
 _NOT_BLANK = "[^\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f\\x85\\p{Z}]"
-_MONEY = "^-?[0-9]{1,20}(\\.[0-9]{1,6})? ?[A-Z]{3}$"
+_MONEY = "^-?[0-9]{1,20}(\\.[0-9]{1,6})? [A-Z]{3}$"
 _ISO = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,6})?(Z|[+-]00:00)?$"
 _PRINTABLE_ASCII = "^[ -~]*$"
 _INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT",
@@ -170,9 +170,10 @@ class Staging:
             value = sql.try_cast(cell, AMOUNT)
             return value, None, exp.EQ(this=value, expression=cell)
         if type_.kind == "money" and kind == "VARCHAR":
-            text = exp.Trim(this=cell)
-            amount = sql.try_cast(func("regexp_extract", text, p.text("^-?[0-9.]+")), AMOUNT)
-            currency = func("right", text, sql.lit(3))
+            # Canonical: "12.50 MYR", one space; the amount is all but the last four characters.
+            amount = sql.try_cast(func("left", cell, exp.Sub(this=func("length", cell),
+                                                             expression=sql.lit(4))), AMOUNT)
+            currency = func("right", cell, sql.lit(3))
             canonical = and_(func("regexp_matches", cell, p.text(_MONEY)), sql.not_null(amount))
             return amount, currency, canonical
         if type_.kind == "timestamp" and kind in _TIMESTAMP_TYPES:

@@ -71,15 +71,27 @@ class SideColumns:
 
     prefix: str
     rules: list[RuleEntry]
-    error_labels: list[str]  # bit -> label of what errored (rules, forbids, settings)
+    error_labels: list[str]  # error code -> label of what errored (rules, forbids, settings)
     forbid_labels: list[str]  # index -> "label (location)" as the report shows vetoes
-    matched_columns: list[str]  # bit r: rule r matched
-    error_columns: list[str]  # bit c: error_labels[c] errored
-    veto_columns: list[tuple[int, str]]  # (forbid, column counting the rules it vetoed)
+    rule_status: list[tuple[str, int]]  # per rule: (status column, its error code)
+    forbid_status: list[tuple[str, int]]  # per forbid: (status column, its error code)
+    setting_errors: list[tuple[str, list[int]]]  # (column holding code + 1 or 0, its codes)
+    vetoed_by: list[str]  # per vetoable rule: the column naming the forbid that vetoed it
+
+    def renamed(self, names: dict[str, str]) -> SideColumns:
+        """The same, reading columns another stack computed alike (see query._share)."""
+        def n(column: str) -> str:
+            return names.get(column, column)
+        return SideColumns(self.prefix, self.rules, self.error_labels, self.forbid_labels,
+                           [(n(c), code) for c, code in self.rule_status],
+                           [(n(c), code) for c, code in self.forbid_status],
+                           [(n(c), codes) for c, codes in self.setting_errors],
+                           [n(c) for c in self.vetoed_by])
 
     @property
     def outputs(self) -> list[str]:
-        return [*self.matched_columns, *self.error_columns, *(c for _, c in self.veto_columns)]
+        return [*(c for c, _ in self.rule_status), *(c for c, _ in self.forbid_status),
+                *(c for c, _ in self.setting_errors), *self.vetoed_by]
 
     def name(self, suffix: str) -> str:
         return f"{self.prefix}{suffix}"
@@ -264,7 +276,7 @@ class SideCompiler:
                      for a in (*action.args, *(v for _, v in action.kwargs))]
         self.escapes += [a.escape for a in arguments]
         branches.append((not_(and_(*[a.ok for a in arguments])), sql.lit(ERRORED)))
-        return case(branches, sql.lit(MATCHED))
+        return sql.cast(case(branches, sql.lit(MATCHED)), "TINYINT")  # narrow: the table keeps it
 
     def _rules_stage(self) -> Stage:
         stage: Stage = {}
@@ -297,8 +309,8 @@ class SideCompiler:
                         active = exp.GT(this=self.c(f"fst{f}"), expression=sql.lit(NO_MATCH))
                     branches.append((active, sql.lit(f)))
             if branches:
-                stage[f"{self.prefix}vb{r}"] = case([(self.matched(r), case(branches, sql.lit(-1)))],
-                                                   sql.lit(-1))
+                stage[f"{self.prefix}vb{r}"] = sql.cast(case(
+                    [(self.matched(r), case(branches, sql.lit(-1)))], sql.lit(-1)), "SMALLINT")
         return stage
 
     def live(self, r: int) -> exp.Expression:
@@ -319,7 +331,7 @@ class SideCompiler:
                     branches.append((self.live(r), sql.lit(r)))
                 if entry.fail_closed and (slot == "resolution" or slot in entry.slots):
                     branches.append((self.errored(r), sql.lit(count + r)))
-            stage[f"{self.prefix}w_{slot}"] = case(branches, sql.lit(-1))
+            stage[f"{self.prefix}w_{slot}"] = sql.cast(case(branches, sql.lit(-1)), "SMALLINT")
         return stage
 
     # ---- the decision -------------------------------------------------------------------
@@ -365,29 +377,18 @@ class SideCompiler:
                 self.resolutions[held_code] = held  # type: ignore[assignment]
                 self.resolutions[default_code] = empty[slot]  # type: ignore[assignment]
             branches.append((exp.GTE(this=winner, expression=sql.lit(count)), sql.lit(held_code)))
-            stage[f"{self.prefix}{slot}"] = case(branches, sql.lit(default_code))
-        # What the report counts per rule: matched, errored (rules, forbids, settings), vetoed;
-        # as bits of BIGINT columns (one per 62 rules), which cost far less than lists.
-        matched = [self.matched(r) for r in range(count)]
-        self.matched_columns = _bitmasks(stage, f"{self.prefix}matched", matched)
+            stage[f"{self.prefix}{slot}"] = sql.cast(case(branches, sql.lit(default_code)), "SMALLINT")
+        # What the report counts per rule is read from the status columns themselves (the
+        # aggregation counts them); here only whether the record had any error or veto.
         errors = [self.errored(r) for r in range(count)]
-        self._codes_of_rules = [self._error_code(e.ref.label) for e in self.prepared.rules]
         errors += [self._is(f"fst{f}", ERRORED) for f in range(len(self.prepared.forbids))]
-        self._codes_of_rules += [self._error_code(fb.ref.label) for fb in self.prepared.forbids]
-        by_code = dict(zip(self._codes_of_rules, errors, strict=True))
-        for k, steps in self._final_steps.items():
-            for code in self._setting_codes[k]:
-                by_code[code] = exp.EQ(this=self.c(f"s{k}_e{steps}"), expression=sql.lit(code + 1))
-        self.error_columns = _bitmasks(stage, f"{self.prefix}errors",
-                                       [by_code.get(c, FALSE) for c in range(len(self.error_labels))])
-        self.veto_columns = []
-        for f in range(len(self.prepared.forbids)):
-            vetoes = [exp.Cast(this=exp.EQ(this=col(name), expression=sql.lit(f)),
-                               to=exp.DataType.build("INTEGER"))
-                      for r in range(count) if (name := f"{self.prefix}vb{r}") in self._vetoed_columns]
-            if vetoes:
-                stage[f"{self.prefix}vetoes{f}"] = _sum(vetoes)
-                self.veto_columns.append((f, f"{self.prefix}vetoes{f}"))
+        errors += [exp.NEQ(this=self.c(f"s{k}_e{steps}"), expression=sql.lit(0))
+                   for k, steps in self._final_steps.items()]
+        stage[f"{self.prefix}errored"] = sql.nonnull(or_(*errors))
+        vetoed = [exp.GTE(this=col(name), expression=sql.lit(0)) for name in sorted(self._vetoed_columns)]
+        stage[f"{self.prefix}vetoed"] = sql.nonnull(or_(*vetoed))
+        self._rule_codes = [self._error_code(e.ref.label) for e in self.prepared.rules]
+        self._forbid_codes = [self._error_code(f.ref.label) for f in self.prepared.forbids]
         stage[f"{self.prefix}overridden"] = sql.nonnull(or_(*self._overridden()))
         return stage
 
@@ -423,31 +424,13 @@ class SideCompiler:
 
     def columns(self) -> SideColumns:
         labels = [f"{f.ref.label} ({f.ref.location})" for f in self.prepared.forbids]
-        return SideColumns(self.prefix, list(self.prepared.rules), self.error_labels, labels,
-                           self.matched_columns, self.error_columns, self.veto_columns)
-
-
-BITS = 62  # flags per BIGINT column (bit 63 is the sign)
-
-
-def _bitmasks(stage: Stage, name: str, flags: list[exp.Expression]) -> list[str]:
-    """Pack conditions into BIGINT columns `name0`, `name1`, …: bit i of column k is flag
-    k * BITS + i. Returns the column names."""
-    columns = []
-    for k in range(0, max(len(flags), 1), BITS):
-        terms = [exp.Mul(this=sql.cast(sql.nonnull(flag), "BIGINT"), expression=sql.lit(1 << i))
-                 for i, flag in enumerate(flags[k:k + BITS]) if not sql.is_false(flag)]
-        column = f"{name}{k // BITS}"
-        stage[column] = _sum(terms) if terms else sql.cast(sql.lit(0), "BIGINT")
-        columns.append(column)
-    return columns
-
-
-def _sum(terms: list[exp.Expression]) -> exp.Expression:
-    total = terms[0]
-    for term in terms[1:]:
-        total = exp.Add(this=total, expression=term)
-    return total
+        return SideColumns(
+            self.prefix, list(self.prepared.rules), self.error_labels, labels,
+            [(f"{self.prefix}st{r}", code) for r, code in enumerate(self._rule_codes)],
+            [(f"{self.prefix}fst{f}", code) for f, code in enumerate(self._forbid_codes)],
+            [(f"{self.prefix}s{k}_e{steps}", self._setting_codes[k])
+             for k, steps in self._final_steps.items()],
+            sorted(self._vetoed_columns))
 
 
 def refund_terms(resolutions: dict[int, ActionValue], code: exp.Expression, kind: exp.Expression,

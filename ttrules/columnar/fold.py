@@ -1,8 +1,15 @@
 """The report's figures as aggregations over the `decided` table, added into an Accumulator.
 
-Each query reads narrow columns of the rows SQL decided (`NOT esc`); the figures are added
-into the same `Accumulator` the Python engine fills one record at a time, so both engines
-share one report definition (ttrules/simulate/metrics.py) and escaped rows simply add on.
+The per-rule figures (matches, errors, vetoes, wins), transitions and record flags come from
+one GROUP BY over the decision columns: a history has few distinct decision patterns (a few
+hundred for the bundled stack over millions of records), and each pattern's count is spread
+over the figures in Python. Money per currency, the breakdowns, the histogram and the
+threshold bands each read a few columns in a query of their own. The figures are added into
+the same `Accumulator` the python engine fills one record at a time, so both engines share one
+report definition (ttrules/simulate/metrics.py) and rows the python engine decided add on.
+
+The query texts are built from our own column names and integer codes only; no value from a
+rule file or the history is spliced into them.
 """
 
 from __future__ import annotations
@@ -10,108 +17,136 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from ttrules.columnar.decisions import BITS
+from ttrules.columnar.decisions import ERRORED, MATCHED
 from ttrules.columnar.query import CompiledQuery
 from ttrules.simulate.metrics import BREAKDOWNS, Accumulator
 
 TABLE = "ttr_decided"
-_DECIDED = f"FROM {TABLE} WHERE NOT esc"  # constant SQL text: no value is spliced in
+_DECIDED = f"FROM {TABLE} WHERE NOT esc"
+_SIDES = (("baseline", "b_"), ("candidate", "c_"))
+_FLAGS = ("overridden", "vetoed", "errored")
+_SLOTS = ("resolution", "fulfillment", "route")
 
 
 def fold(con: Any, compiled: CompiledQuery, acc: Accumulator) -> None:
     def rows(query: str) -> list[tuple[Any, ...]]:
         return con.execute(query).fetchall()  # type: ignore[no-any-return]
 
-    resolutions = compiled.resolutions
-    # The query texts are constant: only column names of our own table, no values.
-    (count, changed), = rows(f"SELECT count(*), coalesce(sum(changed::INT), 0) {_DECIDED}")
-    acc.records += count
-    acc.changed += changed
-    for b, c, n in rows(f"SELECT b_resolution, c_resolution, count(*) {_DECIDED} GROUP BY ALL"):
-        before, after = resolutions[b].action, resolutions[c].action
+    _fold_patterns(rows, compiled, acc)
+    _fold_groups(rows, compiled, acc)
+    if compiled.thresholds:
+        bands = ", ".join(f"count(*) FILTER (WHERE band{i} = {b})"
+                          for i in range(len(compiled.thresholds)) for b in (1, 2))
+        figures = rows(f"SELECT {bands} {_DECIDED}")[0]
+        for i in range(len(compiled.thresholds)):
+            acc.bands[i][0] += figures[2 * i]
+            acc.bands[i][1] += figures[2 * i + 1]
+
+
+def _pattern_columns(compiled: CompiledQuery) -> list[str]:
+    columns = ["changed"]
+    for side, p in _SIDES:
+        c = compiled.sides[side]
+        columns += [f"{p}{slot}" for slot in _SLOTS] + [f"{p}w_{slot}" for slot in _SLOTS]
+        columns += [f"{p}{flag}" for flag in _FLAGS]
+        columns += [x for x, _ in c.rule_status] + [x for x, _ in c.forbid_status]
+        columns += [x for x, _ in c.setting_errors] + c.vetoed_by
+    return list(dict.fromkeys(columns))  # a column both stacks share is read once
+
+
+def _fold_patterns(rows: Any, compiled: CompiledQuery, acc: Accumulator) -> None:
+    columns = _pattern_columns(compiled)
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    for row in rows(f"SELECT {quoted}, count(*) {_DECIDED} GROUP BY ALL"):
+        value, n = dict(zip(columns, row, strict=False)), row[-1]
+        acc.records += n
+        acc.changed += n if value["changed"] else 0
+        actions = {}
+        for side, p in _SIDES:
+            actions[side] = compiled.resolutions[value[p + "resolution"]].action
+            _add_side(acc, compiled, side, p, value, n)
+        before, after = actions["baseline"], actions["candidate"]
         acc.transitions[(before, after)] += n
         acc.resolution_changed += n if before != after else 0
-        for side, action in (("baseline", before), ("candidate", after)):
-            acc.sides[side].resolutions[action] += n
-            acc.sides[side].review += n if action == "review" else 0
-    for side, p in (("baseline", "b_"), ("candidate", "c_")):
-        _fold_side(rows, compiled, acc, side, p)
-    _fold_breakdowns(rows, compiled, acc)
-    for (index, n) in rows(f"SELECT hist, count(*) {_DECIDED} AND hist IS NOT NULL GROUP BY ALL"):
-        acc.histogram[index] += n
-    for i in range(len(compiled.thresholds)):
-        below, above = rows(f"SELECT coalesce(sum((band{i} = 1)::INT), 0), "
-                            f"coalesce(sum((band{i} = 2)::INT), 0) {_DECIDED}")[0]
-        acc.bands[i][0] += below
-        acc.bands[i][1] += above
 
 
-def _fold_side(rows: Any, compiled: CompiledQuery, acc: Accumulator, side: str, p: str) -> None:
-    columns = compiled.sides[side]
-    s = acc.sides[side]
+def _add_side(acc: Accumulator, compiled: CompiledQuery, side: str, p: str,
+              value: dict[str, Any], n: int) -> None:
+    s, columns = acc.sides[side], compiled.sides[side]
+    action = compiled.resolutions[value[p + "resolution"]].action
+    s.resolutions[action] += n
+    s.review += n if action == "review" else 0
+    s.overridden_records += n if value[p + "overridden"] else 0
+    s.vetoed_records += n if value[p + "vetoed"] else 0
+    s.errored_records += n if value[p + "errored"] else 0
     labels = [e.ref.label for e in columns.rules]
+    for r, (column, code) in enumerate(columns.rule_status):
+        if value[column] == MATCHED:
+            s.matched[labels[r]] += n
+        elif value[column] == ERRORED:
+            s.errors[columns.error_labels[code]] += n
+    for column, code in columns.forbid_status:
+        if value[column] == ERRORED:
+            s.errors[columns.error_labels[code]] += n
+    for column, _ in columns.setting_errors:
+        if value[column]:
+            s.errors[columns.error_labels[value[column] - 1]] += n
+    for column in columns.vetoed_by:
+        if value[column] >= 0:
+            s.vetoes[columns.forbid_labels[value[column]]] += n
+    # A held resolution names its fail-closed rule; a held fulfillment or route is empty.
     count = len(labels)
-    vetoes = " + ".join(column for _, column in columns.veto_columns) or "0"
-    errors = " OR ".join(f"{column} <> 0" for column in columns.error_columns) or "false"
-    (overridden, vetoed, errored), = rows(
-        f"SELECT coalesce(sum({p}overridden::INT), 0), coalesce(sum((({vetoes}) > 0)::INT), 0), "
-        f"coalesce(sum(({errors})::INT), 0) {_DECIDED}")
-    s.overridden_records += overridden
-    s.vetoed_records += vetoed
-    s.errored_records += errored
-    for index, n in _bit_counts(rows, columns.matched_columns, count):
-        s.matched[labels[index]] += n
-    for index, n in _bit_counts(rows, columns.error_columns, len(columns.error_labels)):
-        s.errors[columns.error_labels[index]] += n
-    for forbid, column in columns.veto_columns:
-        (n,), = rows(f"SELECT coalesce(sum({column}), 0) {_DECIDED}")
-        if n:
-            s.vetoes[columns.forbid_labels[forbid]] += n
-    for res, ful, route, n in rows(f"SELECT {p}w_resolution, {p}w_fulfillment, {p}w_route, count(*) "
-                                   f"{_DECIDED} GROUP BY ALL"):
-        # A held resolution names its fail-closed rule; a held fulfillment or route is empty.
-        won = {labels[res % count]} if res >= 0 else set()
-        won |= {labels[i] for i in (ful, route) if 0 <= i < count}
-        for label in won:
-            s.won[label] += n
-    refunds = s.money["auto_refunds"].by_currency
-    abuse = s.money["abuse_exposure"].by_currency
-    for currency, amount, abused in rows(
-            f"SELECT {p}refund_cur, sum({p}refund), coalesce(sum({p}refund) FILTER (WHERE abuse), 0) "
-            f"{_DECIDED} AND {p}refund IS NOT NULL GROUP BY ALL"):
-        refunds[currency] += amount
+    res, ful, route = (value[f"{p}w_{slot}"] for slot in _SLOTS)
+    won = {labels[res % count]} if res >= 0 else set()
+    won |= {labels[i] for i in (ful, route) if 0 <= i < count}
+    for label in won:
+        s.won[label] += n
+
+
+# Per-key figures: a query each, reading only its columns.
+_GROUPS = {
+    "b_refunds": ("b_refund_cur", "sum(b_refund), sum(b_refund) FILTER (WHERE abuse)"),
+    "c_refunds": ("c_refund_cur", "sum(c_refund), sum(c_refund) FILTER (WHERE abuse)"),
+    "goods": ("total_cur", "sum(total) FILTER (WHERE b_keeps), sum(total) FILTER (WHERE c_keeps)"),
+    "postage": ("postage_cur", "sum(postage) FILTER (WHERE b_pays_postage), "
+                               "sum(postage) FILTER (WHERE c_pays_postage)"),
+    "hist": ("hist", "count(*), 0"),
+    **{f"k_{group}": (f"k_{group}", "count(*), sum(changed::INT), sum(b_review::INT), "
+                                    "sum(c_review::INT), coalesce(sum(b_refund_rep), 0), "
+                                    "coalesce(sum(c_refund_rep), 0)") for group in BREAKDOWNS},
+}
+
+
+def _fold_groups(rows: Any, compiled: CompiledQuery, acc: Accumulator) -> None:
+    for name, (key, sums) in _GROUPS.items():
+        for row in rows(f"SELECT {key}, {sums} {_DECIDED} GROUP BY ALL"):
+            _add_group(acc, name, row[0], row[1:])
+
+
+def _add_group(acc: Accumulator, name: str, key: Any, sums: tuple[Any, ...]) -> None:
+    if key is None:
+        return  # no refund, no postage, a currency without a rate: nothing to add
+    if name in ("b_refunds", "c_refunds"):
+        money = acc.sides["baseline" if name == "b_refunds" else "candidate"].money
+        amount, abused = sums
+        money["auto_refunds"].by_currency[key] += amount
         if abused:
-            abuse[currency] += abused
-    for currency, amount in rows(f"SELECT total_cur, sum(total) {_DECIDED} AND {p}keeps GROUP BY ALL"):
-        s.money["goods_kept"].by_currency[currency] += amount
-    for currency, amount in rows(f"SELECT postage_cur, sum(postage) {_DECIDED} AND {p}pays_postage "
-                                 "GROUP BY ALL"):
-        s.money["return_postage"].by_currency[currency] += amount
-
-
-def _bit_counts(rows: Any, columns: list[str], flags: int) -> list[tuple[int, int]]:
-    """(flag, rows where it is set) for flags packed BITS to a column; zero counts left out."""
-    sums = [f"coalesce(sum(({column} >> {i}) & 1), 0)"
-            for k, column in enumerate(columns) for i in range(min(BITS, flags - k * BITS))]
-    if not sums:
-        return []
-    counts = rows(f"SELECT {', '.join(sums)} {_DECIDED}")[0]
-    return [(index, int(n)) for index, n in enumerate(counts) if n]
-
-
-def _fold_breakdowns(rows: Any, compiled: CompiledQuery, acc: Accumulator) -> None:
-    for group in BREAKDOWNS:
-        query = (f"SELECT k_{group}, count(*), sum(changed::INT), sum(b_review::INT), "
-                 "sum(c_review::INT), coalesce(sum(b_refund_rep), 0), coalesce(sum(c_refund_rep), 0) "
-                 f"{_DECIDED} GROUP BY ALL")
-        for key, n, changed, b_review, c_review, b_refund, c_refund in rows(query):
-            entry = acc.groups[group].setdefault(key, {
-                "records": 0, "changed": 0, "baseline_auto_refunds": Decimal(0),
-                "candidate_auto_refunds": Decimal(0), "baseline_review": 0, "candidate_review": 0})
-            entry["records"] += n
-            entry["changed"] += changed
-            entry["baseline_review"] += b_review
-            entry["candidate_review"] += c_review
-            entry["baseline_auto_refunds"] += Decimal(b_refund)
-            entry["candidate_auto_refunds"] += Decimal(c_refund)
-
+            money["abuse_exposure"].by_currency[key] += abused
+    elif name in ("goods", "postage"):
+        metric = "goods_kept" if name == "goods" else "return_postage"
+        for side, amount in zip(("baseline", "candidate"), sums, strict=True):
+            if amount is not None:
+                acc.sides[side].money[metric].by_currency[key] += amount
+    elif name == "hist":
+        acc.histogram[key] += sums[0]
+    else:
+        n, changed, b_review, c_review, b_rep, c_rep = sums
+        entry = acc.groups[name.removeprefix("k_")].setdefault(key, {
+            "records": 0, "changed": 0, "baseline_auto_refunds": Decimal(0),
+            "candidate_auto_refunds": Decimal(0), "baseline_review": 0, "candidate_review": 0})
+        entry["records"] += n
+        entry["changed"] += changed
+        entry["baseline_review"] += b_review
+        entry["candidate_review"] += c_review
+        entry["baseline_auto_refunds"] += Decimal(b_rep)
+        entry["candidate_auto_refunds"] += Decimal(c_rep)

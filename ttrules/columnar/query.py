@@ -59,7 +59,7 @@ def build_query(source: exp.Expression, file_columns: dict[str, str], baseline: 
     resolutions = {**compilers["baseline"].resolutions, **compilers["candidate"].resolutions}
     final = {name: _renamed(value, same)
              for name, value in _final_stage(staging, compilers, resolutions, params, config,
-                                             thresholds).items()}
+                                             thresholds, same).items()}
     escape = staging.escape(list(schemas))
     staged = {"_row": col("file_row_number"), "_escape_load": sql.nonnull(escape),
               **staging.projections}
@@ -67,7 +67,8 @@ def build_query(source: exp.Expression, file_columns: dict[str, str], baseline: 
     used = {node.name for node in query.find_all(exp.Placeholder)}
     bound = {name: value for name, value in params.values.items() if name in used}
     return CompiledQuery(sql.render(query), bound,
-                         {n: c.columns() for n, c in compilers.items()}, resolutions, signatures,
+                         {n: c.columns().renamed(same) for n, c in compilers.items()}, resolutions,
+                         signatures,
                          thresholds)
 
 
@@ -143,7 +144,7 @@ def _assemble(source: exp.Expression, staging: Staging, staged: Stage, stages: l
 
 def _final_stage(staging: Staging, compilers: dict[str, SideCompiler],
                  resolutions: dict[int, ActionValue], params: Params, config: Config,
-                 thresholds: list[Threshold]) -> Stage:
+                 thresholds: list[Threshold], same: dict[str, str]) -> Stage:
     terms = Terms(staging.field, {}, params, config.fx_rates())
     out: Stage = {"_row": col("_row")}
     escapes = [col("_escape_load")] + [col(f"{p}esc") for p in ("b_", "c_")]
@@ -164,10 +165,10 @@ def _final_stage(staging: Staging, compilers: dict[str, SideCompiler],
     for compiler in compilers.values():
         p = compiler.prefix
         for column in ("resolution", "fulfillment", "route", "w_resolution", "w_fulfillment",
-                       "w_route", "overridden"):
+                       "w_route", "overridden", "errored", "vetoed"):
             out[p + column] = col(p + column)
-        for name in compiler.columns().outputs:
-            out[name] = col(name)
+        for name in compiler.columns().renamed(same).outputs:
+            out[name] = col(name)  # a column both stacks share is kept once
         amount, currency = refund_terms(resolutions, col(p + "resolution"), kind, asked, params,
                                         REFUNDING_KINDS)
         out[p + "refund"] = amount

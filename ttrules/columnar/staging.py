@@ -105,47 +105,54 @@ class Staging:
             return None
         return col(name), self.file_columns[name]
 
+    def _nonblank(self, cell: exp.Expression) -> exp.Expression:
+        # Most cells start with a visible ASCII character; only the others need the regex.
+        visible = exp.Between(this=func("ascii", cell), low=sql.lit(33), high=sql.lit(126))
+        return or_(visible, func("regexp_matches", cell, self.params.text(_NOT_BLANK)))
+
     def _present(self, path: str) -> exp.Expression:
         raw = self._raw(path)
         if raw is None:
             return sql.FALSE
         cell, kind = raw
         if kind == "VARCHAR":
-            # Most cells start with a visible ASCII character; only the others need the regex.
-            visible = exp.Between(this=func("ascii", cell), low=sql.lit(33), high=sql.lit(126))
-            return and_(sql.not_null(cell), or_(visible, func("regexp_matches", cell,
-                                                              self.params.text(_NOT_BLANK))))
+            return and_(sql.not_null(cell), self._nonblank(cell))
         return sql.not_null(cell)
 
     # ---- typed loading: (value, canonical) per type ----------------------------------------
 
     def _load(self, path: str, type_: t.Type) -> tuple[FieldColumns, exp.Expression]:
-        """The field's columns and the condition that its present cell loads exactly (each
-        cell is converted once, in the first stage of the query)."""
+        """The field's columns, and the condition that its cell is absent or loads exactly.
+
+        Each cell is converted once, in the first stage: its value where it loads exactly,
+        else NULL. A NULL value is then either an absent cell (NULL or blank: the field is
+        missing) or one SQL does not load (the row escapes)."""
         raw = self._raw(path)
         money = type_.kind == "money"
         if raw is None:
             return FieldColumns(sql.NULL, sql.NULL if money else None), sql.TRUE
         name = f"l:{path}:{type_.kind}"
+        cell, kind = raw
         if name not in self.loads:
-            cell, kind = raw
-            present = self._present(path)
             value, currency, exact = self._convert(cell, kind, type_, path)
-            self.loads[name + "$has"] = present
-            self.loads[name] = case([(col(name + "$has"), value)], sql.NULL)
+            if kind == "VARCHAR" and sql.is_true(exact):
+                exact = self._nonblank(cell)
+            self.loads[name] = value if sql.is_true(exact) else case([(exact, value)], sql.NULL)
             if currency is not None:
-                self.loads[name + "$cur"] = case([(col(name + "$has"), currency)], sql.NULL)
-            self.loads[name + "$ok"] = or_(not_(col(name + "$has")), exact)
-        return FieldColumns(col(name), col(name + "$cur") if money else None), col(name + "$ok")
+                self.loads[name + "$cur"] = currency
+            absent = sql.is_null(cell)
+            if kind == "VARCHAR":
+                absent = or_(absent, not_(self._nonblank(cell)))
+            self.loads[name + "$ok"] = or_(sql.not_null(col(name)), absent)
+        value = col(name)
+        currency = case([(sql.not_null(value), col(name + "$cur"))], sql.NULL) if money else None
+        return FieldColumns(value, currency), col(name + "$ok")
 
     def has(self, path: str) -> exp.Expression:
-        """The cell is present (not null, not blank), after the first stage."""
+        """The field's cell is present and loaded (for rows that do not escape: present)."""
         spec = self.schema.fields.get(path)
-        type_ = spec.type if spec else _MODEL_TYPES[path]
-        if self._raw(path) is None:
-            return sql.FALSE
-        self._load(path, type_)
-        return col(f"l:{path}:{type_.kind}$has")
+        loaded, _ = self._load(path, spec.type if spec else _MODEL_TYPES[path])
+        return sql.not_null(loaded.value) if loaded.value is not sql.NULL else sql.FALSE
 
     def _convert(self, cell: exp.Expression, kind: str, type_: t.Type, path: str,
                  ) -> tuple[exp.Expression, exp.Expression | None, exp.Expression]:
@@ -316,6 +323,14 @@ class Staging:
                                 not_(func("regexp_matches", code[0], self.params.text(_PRINTABLE_ASCII)))))
         return or_(*reasons)
 
+    def _escapes(self, path: str, type_: t.Type) -> exp.Expression:
+        raw = self._raw(path)
+        assert raw is not None
+        kind = raw[1]
+        if (type_.kind, kind) in _ALWAYS_EXACT or (type_.kind == "timestamp" and kind in _TIMESTAMP_TYPES):
+            return sql.FALSE  # every present cell of this type loads exactly
+        return not_(self._load(path, type_)[1])
+
     def _cell_escapes(self, path: str, extensions: Mapping[str, t.Type]) -> exp.Expression:
         namespace, _, name = path.partition(".")
         present = self._present(path)  # only for cells no type is loaded for (rare)
@@ -331,10 +346,11 @@ class Staging:
                 return present
             if path == "request.reason_code":
                 type_ = t.STR
-            return not_(self._load(path, type_)[1])
+            return self._escapes(path, type_)
         if path in extensions:
-            return not_(self._load(path, extensions[path])[1])
+            return self._escapes(path, extensions[path])
         return sql.FALSE  # an extra key the case model keeps and rules do not read
 
 
+_ALWAYS_EXACT = {("str", "VARCHAR"), ("bool", "BOOLEAN")}
 _NAMESPACES_ALL = frozenset({*_NAMESPACE_MODELS, "source"})

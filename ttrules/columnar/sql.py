@@ -69,26 +69,25 @@ def is_false(node: exp.Expression) -> bool:
 
 
 def and_(*parts: exp.Expression) -> exp.Expression:
-    kept = [p for p in parts if not is_true(p)]
-    if any(is_false(p) for p in kept):
-        return FALSE
-    if not kept:
-        return TRUE
-    result = kept[0]
-    for part in kept[1:]:
-        result = exp.And(this=_paren(result), expression=_paren(part))
-    return result
+    return _combine(parts, is_true, is_false, exp.And)
 
 
 def or_(*parts: exp.Expression) -> exp.Expression:
-    kept = [p for p in parts if not is_false(p)]
-    if any(is_true(p) for p in kept):
-        return TRUE
+    return _combine(parts, is_false, is_true, exp.Or)
+
+
+def _combine(parts: tuple[exp.Expression, ...], neutral: Any, absorbing: Any,
+             make: type[exp.Connector]) -> exp.Expression:
+    """A chain of AND or OR, folded where a part is a constant (so rules over fields that are
+    always present do not carry `TRUE AND …` into the query)."""
+    kept = [p for p in parts if not neutral(p)]
+    if any(absorbing(p) for p in kept):
+        return FALSE if make is exp.And else TRUE
     if not kept:
-        return FALSE
+        return TRUE if make is exp.And else FALSE
     result = kept[0]
     for part in kept[1:]:
-        result = exp.Or(this=_paren(result), expression=_paren(part))
+        result = make(this=_paren(result), expression=_paren(part))
     return result
 
 

@@ -31,7 +31,6 @@ from ttrules.simulate.run import Options, Side, new_accumulator, replay_rows
 
 MEMORY_LIMIT = "1GB"
 SOURCE = "ttr_history"
-FETCH = 10_000  # escaped rows read back per batch
 
 
 class Fallback(Exception):
@@ -106,10 +105,10 @@ def replay_duckdb(baseline: Side, candidate: Side, history: Path, history_format
                 f"SELECT _row FROM {TABLE} WHERE changed AND NOT esc ORDER BY _row "
                 f"LIMIT {int(options.samples)}"
             ).fetchall()]
-            sample_records = dict(_records(con, history, samples, columns))
+            sample_records = dict(_records(history, samples, columns))
             python_samples: list[tuple[int, Any]] = []
             rows = (HistoryRow(number + 1, f"{history.name} row {number + 1}", record, error)
-                    for number, record, error in _rows(con, history, escaped, columns))
+                    for number, record, error in _rows(history, escaped, columns))
             replay_rows(baseline, candidate, rows, acc, progress, python_samples)
         finally:
             con.close()
@@ -120,30 +119,38 @@ def replay_duckdb(baseline: Side, candidate: Side, history: Path, history_format
     return acc, report
 
 
-def _records(con: Any, history: Path, rows: list[int], columns: dict[str, Any],
+def _records(history: Path, rows: list[int], columns: dict[str, Any],
              ) -> Iterator[tuple[int, dict[str, Any]]]:
-    for number, record, _ in _rows(con, history, rows, columns):
+    for number, record, _ in _rows(history, rows, columns):
         if record is not None:
             yield number, record
 
 
-def _rows(con: Any, history: Path, rows: list[int], columns: dict[str, Any],
+def _rows(history: Path, rows: list[int], columns: dict[str, Any],
           ) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
-    """The raw records of some rows, as the Python reader would give them (mapped)."""
+    """The raw records of some rows (0-based, ascending), as the Python reader gives them:
+    each row group that holds one is read once, so a few rows of a large file cost little."""
     import pyarrow as pa
+    import pyarrow.parquet as pq
 
     if not rows:
         return
     mapper = Mapper(columns)
-    con.register("ttr_wanted", pa.table({"row": pa.array(rows, pa.int64())}))
-    reader = con.sql(f"SELECT * FROM {SOURCE} WHERE file_row_number IN "
-                     "(SELECT row FROM ttr_wanted) ORDER BY file_row_number").to_arrow_reader(FETCH)
-    for batch in reader:
-        for record in batch.to_pylist():
-            number = record.pop("file_row_number")
-            raw = {k: v for k, v in record.items() if v is not None}
-            try:
-                yield number, mapper.apply(raw), ""
-            except ValueError as error:
-                yield number, None, str(error)
-    con.unregister("ttr_wanted")
+    parquet = pq.ParquetFile(history)
+    start, wanted = 0, iter(rows)
+    row = next(wanted, None)
+    for group in range(parquet.metadata.num_row_groups):
+        end = start + parquet.metadata.row_group(group).num_rows
+        picked = []
+        while row is not None and row < end:
+            picked.append(row)
+            row = next(wanted, None)
+        if picked:
+            table = parquet.read_row_group(group).take(pa.array([r - start for r in picked]))
+            for number, record in zip(picked, table.to_pylist(), strict=True):
+                raw = {k: v for k, v in record.items() if v is not None}
+                try:
+                    yield number, mapper.apply(raw), ""
+                except ValueError as error:
+                    yield number, None, str(error)
+        start = end

@@ -118,11 +118,11 @@ def case(branches: list[tuple[exp.Expression, exp.Expression]],
                 return value
             default = value
             break
-        node = node.when(condition, value)
+        node = node.when(condition, value, copy=False)
         taken = True
     if not taken:
         return default if default is not None else NULL
-    return node.else_(default) if default is not None else node
+    return node.else_(default, copy=False) if default is not None else node
 
 
 def nonnull(node: exp.Expression) -> exp.Expression:

@@ -140,13 +140,14 @@ class Staging:
             self.loads[name] = value if sql.is_true(exact) else case([(exact, value)], sql.NULL)
             if currency is not None:
                 self.loads[name + "$cur"] = currency
-            absent = sql.is_null(cell)
-            if kind == "VARCHAR":
-                absent = or_(absent, not_(self._nonblank(cell)))
-            self.loads[name + "$ok"] = or_(sql.not_null(col(name)), absent)
         value = col(name)
+        # Evaluated in a later stage, where the value is a column (a reference to it in the same
+        # SELECT would compute the conversion a second time).
+        absent = sql.is_null(cell)
+        if kind == "VARCHAR":
+            absent = or_(absent, not_(self._nonblank(cell)))
         currency = case([(sql.not_null(value), col(name + "$cur"))], sql.NULL) if money else None
-        return FieldColumns(value, currency), col(name + "$ok")
+        return FieldColumns(value, currency), or_(sql.not_null(value), absent)
 
     def has(self, path: str) -> exp.Expression:
         """The field's cell is present and loaded (for rows that do not escape: present)."""

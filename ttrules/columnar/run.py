@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,7 @@ from ttrules.simulate.run import Options, Side, new_accumulator, replay_rows
 
 MEMORY_LIMIT = "1GB"
 SOURCE = "ttr_history"
+FETCH = 10_000  # escaped row numbers fetched at a time
 
 
 class Fallback(Exception):
@@ -99,23 +100,25 @@ def replay_duckdb(baseline: Side, candidate: Side, history: Path, history_format
                 raise Fallback(f"the query failed in DuckDB ({str(error).splitlines()[0]})") from None
             fold(con, compiled, acc)
             sql_rows = acc.records
-            escaped = [row for (row,) in con.execute(
-                f"SELECT _row FROM {TABLE} WHERE esc ORDER BY _row").fetchall()]
+            (escaped,), = con.execute(f"SELECT count(*) FROM {TABLE} WHERE esc").fetchall()
             samples = [row for (row,) in con.execute(
                 f"SELECT _row FROM {TABLE} WHERE changed AND NOT esc ORDER BY _row "
                 f"LIMIT {int(options.samples)}"
             ).fetchall()]
             sample_records = dict(_records(history, samples, columns))
             python_samples: list[tuple[int, Any]] = []
+            # Streamed: when many rows escape, their numbers are never all in memory at once.
+            cursor = con.execute(f"SELECT _row FROM {TABLE} WHERE esc ORDER BY _row")
+            numbers = (row for batch in iter(lambda: cursor.fetchmany(FETCH), []) for (row,) in batch)
             rows = (HistoryRow(number + 1, f"{history.name} row {number + 1}", record, error)
-                    for number, record, error in _rows(history, escaped, columns))
+                    for number, record, error in _rows(history, numbers, columns))
             replay_rows(baseline, candidate, rows, acc, progress, python_samples)
         finally:
             con.close()
     merged = sorted([(row + 1, sample_records[row]) for row in samples] + python_samples,
                     key=lambda pair: pair[0])
     acc.samples = [record for _, record in merged[:options.samples]]
-    report = EngineReport("duckdb", sql_rows, len(escaped))
+    report = EngineReport("duckdb", sql_rows, escaped)
     return acc, report
 
 
@@ -126,15 +129,13 @@ def _records(history: Path, rows: list[int], columns: dict[str, Any],
             yield number, record
 
 
-def _rows(history: Path, rows: list[int], columns: dict[str, Any],
+def _rows(history: Path, rows: Iterable[int], columns: dict[str, Any],
           ) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
     """The raw records of some rows (0-based, ascending), as the Python reader gives them:
     each row group that holds one is read once, so a few rows of a large file cost little."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    if not rows:
-        return
     mapper = Mapper(columns)
     parquet = pq.ParquetFile(history)
     start, wanted = 0, iter(rows)

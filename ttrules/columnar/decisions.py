@@ -89,9 +89,26 @@ class SideColumns:
                            [n(c) for c in self.vetoed_by])
 
     @property
+    def statuses(self) -> list[str]:
+        """The status columns of the rules, then of the forbids, in the order they are packed."""
+        return [*(c for c, _ in self.rule_status), *(c for c, _ in self.forbid_status)]
+
+    @property
+    def packed(self) -> list[tuple[str, list[str], int, int]]:
+        """How the narrow per-rule columns are packed into BIGINT columns of the decided table:
+        (column, the columns it packs, bits each, offset added to each value)."""
+        veto_bits = max(len(self.forbid_labels) + 1, 2).bit_length()  # vetoed by: -1 … F-1
+        groups = [("stp", self.statuses, 2, 0), ("vbp", self.vetoed_by, veto_bits, 1)]
+        out = []
+        for tag, columns, bits, offset in groups:
+            per = 62 // bits
+            out += [(f"{self.prefix}{tag}{k // per}", columns[k:k + per], bits, offset)
+                    for k in range(0, len(columns), per)]
+        return out
+
+    @property
     def outputs(self) -> list[str]:
-        return [*(c for c, _ in self.rule_status), *(c for c, _ in self.forbid_status),
-                *(c for c, _ in self.setting_errors), *self.vetoed_by]
+        return [c for c, _ in self.setting_errors]
 
     def name(self, suffix: str) -> str:
         return f"{self.prefix}{suffix}"

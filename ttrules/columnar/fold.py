@@ -17,7 +17,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from ttrules.columnar.decisions import ERRORED, MATCHED
+from ttrules.columnar.decisions import ERRORED, MATCHED, SideColumns
 from ttrules.columnar.query import CompiledQuery
 from ttrules.simulate.metrics import BREAKDOWNS, Accumulator
 
@@ -49,8 +49,7 @@ def _pattern_columns(compiled: CompiledQuery) -> list[str]:
         c = compiled.sides[side]
         columns += [f"{p}{slot}" for slot in _SLOTS] + [f"{p}w_{slot}" for slot in _SLOTS]
         columns += [f"{p}{flag}" for flag in _FLAGS]
-        columns += [x for x, _ in c.rule_status] + [x for x, _ in c.forbid_status]
-        columns += [x for x, _ in c.setting_errors] + c.vetoed_by
+        columns += [name for name, _, _, _ in c.packed] + [x for x, _ in c.setting_errors]
     return list(dict.fromkeys(columns))  # a column both stacks share is read once
 
 
@@ -80,20 +79,22 @@ def _add_side(acc: Accumulator, compiled: CompiledQuery, side: str, p: str,
     s.vetoed_records += n if value[p + "vetoed"] else 0
     s.errored_records += n if value[p + "errored"] else 0
     labels = [e.ref.label for e in columns.rules]
-    for r, (column, code) in enumerate(columns.rule_status):
-        if value[column] == MATCHED:
+    unpacked = _unpacked(columns, value)
+    statuses = [unpacked[c] for c in columns.statuses]
+    for r, (_, code) in enumerate(columns.rule_status):
+        if statuses[r] == MATCHED:
             s.matched[labels[r]] += n
-        elif value[column] == ERRORED:
+        elif statuses[r] == ERRORED:
             s.errors[columns.error_labels[code]] += n
-    for column, code in columns.forbid_status:
-        if value[column] == ERRORED:
+    for f, (_, code) in enumerate(columns.forbid_status):
+        if statuses[len(columns.rule_status) + f] == ERRORED:
             s.errors[columns.error_labels[code]] += n
     for column, _ in columns.setting_errors:
         if value[column]:
             s.errors[columns.error_labels[value[column] - 1]] += n
     for column in columns.vetoed_by:
-        if value[column] >= 0:
-            s.vetoes[columns.forbid_labels[value[column]]] += n
+        if unpacked[column] >= 0:
+            s.vetoes[columns.forbid_labels[unpacked[column]]] += n
     # A held resolution names its fail-closed rule; a held fulfillment or route is empty.
     count = len(labels)
     res, ful, route = (value[f"{p}w_{slot}"] for slot in _SLOTS)
@@ -101,6 +102,15 @@ def _add_side(acc: Accumulator, compiled: CompiledQuery, side: str, p: str,
     won |= {labels[i] for i in (ful, route) if 0 <= i < count}
     for label in won:
         s.won[label] += n
+
+
+def _unpacked(columns: SideColumns, value: dict[str, Any]) -> dict[str, int]:
+    out = {}
+    for name, packed, bits, offset in columns.packed:
+        word = value[name]
+        for j, column in enumerate(packed):
+            out[column] = ((word >> (bits * j)) & ((1 << bits) - 1)) - offset
+    return out
 
 
 # Per-key figures: a query each, reading only its columns.

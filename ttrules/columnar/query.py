@@ -167,8 +167,17 @@ def _final_stage(staging: Staging, compilers: dict[str, SideCompiler],
         for column in ("resolution", "fulfillment", "route", "w_resolution", "w_fulfillment",
                        "w_route", "overridden", "errored", "vetoed"):
             out[p + column] = col(p + column)
-        for name in compiler.columns().renamed(same).outputs:
+        side = compiler.columns().renamed(same)
+        for name in side.outputs:
             out[name] = col(name)  # a column both stacks share is kept once
+        for name, columns, bits, offset in side.packed:
+            # The decided table stays narrow: many small values in one BIGINT each.
+            parts = [exp.Mul(this=sql.cast(exp.Add(this=col(c), expression=sql.lit(offset)), "BIGINT"),
+                             expression=sql.lit(1 << (bits * j))) for j, c in enumerate(columns)]
+            packed = parts[0]
+            for part in parts[1:]:
+                packed = exp.Add(this=packed, expression=part)
+            out[name] = packed
         amount, currency = refund_terms(resolutions, col(p + "resolution"), kind, asked, params,
                                         REFUNDING_KINDS)
         out[p + "refund"] = amount

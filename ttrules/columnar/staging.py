@@ -330,7 +330,15 @@ class Staging:
         kind = raw[1]
         if (type_.kind, kind) in _ALWAYS_EXACT or (type_.kind == "timestamp" and kind in _TIMESTAMP_TYPES):
             return sql.FALSE  # every present cell of this type loads exactly
-        return not_(self._load(path, type_)[1])
+        if f"l:{path}:{type_.kind}" in self.loads:  # loaded for a rule: reuse its conversion
+            return not_(self._load(path, type_)[1])
+        # Only validated: check the cell's form without converting it.
+        cell = raw[0]
+        _, _, exact = self._convert(cell, kind, type_, path)
+        absent = sql.is_null(cell)
+        if kind == "VARCHAR":
+            absent = or_(absent, not_(self._nonblank(cell)))
+        return not_(or_(exact, absent))  # the common case first: OR stops there
 
     def _cell_escapes(self, path: str, extensions: Mapping[str, t.Type]) -> exp.Expression:
         namespace, _, name = path.partition(".")

@@ -76,23 +76,23 @@ def _share(baseline: list[Stage], candidate: list[Stage]) -> tuple[list[Stage], 
     """Both stacks' stages side by side, computing once what they compute alike.
 
     A what-if change touches a few rules; the others, and the settings and `applies` they
-    read, compile to the same SQL in both stacks. A candidate column whose expression (with
-    the columns it reads renamed the same way) equals a baseline column already computed is
-    not computed again: later stages read the baseline column instead.
+    read, compile to the same SQL in both stacks. A column whose expression (with the columns
+    it reads renamed the same way) equals one already computed, in this stage or an earlier
+    one, is not computed again: later stages read the first one instead. A column's value is a
+    function of its SQL text alone, so this is exact whatever the two stacks are.
     """
     same: dict[str, str] = {}
-    computed: dict[str, str] = {}  # SQL text -> baseline column, from earlier stages
+    computed: dict[str, str] = {}  # SQL text -> the column computing it
     merged: list[Stage] = []
     for b_stage, c_stage in zip_longest(baseline, candidate, fillvalue={}):
-        stage = dict(b_stage)
-        # Same stage is fine too: a column is only ever read by later stages.
-        computed.update({sql.render(value): name for name, value in b_stage.items()})
-        for name, value in c_stage.items():
+        stage: Stage = {}
+        for name, value in (*b_stage.items(), *c_stage.items()):
             value = _renamed(value, same)
             text = sql.render(value)
             if text in computed:
-                same[name] = computed[text]
+                same[name] = computed[text]  # only later stages read it: same stage is fine
             else:
+                computed[text] = name
                 stage[name] = value
         merged.append(stage)
     return merged, same

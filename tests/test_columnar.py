@@ -176,3 +176,11 @@ def test_what_sql_does_not_compile_falls_back_with_the_reason(tmp_path: Path) ->
     jsonl.write_text(json.dumps(_fixed_cases()[0]) + "\n")
     with pytest.raises(Fallback, match="reads Parquet"):
         replay_duckdb(Side(engine, "b"), Side(engine, "c"), jsonl, "jsonl", {}, Options())
+
+
+def test_a_column_named_like_the_row_number_falls_back(tmp_path: Path) -> None:
+    engine = bundled_engine()
+    path = tmp_path / "h.parquet"
+    _write(path, [{**_flatten(case), "file_row_number": 7} for case in _fixed_cases()])
+    with pytest.raises(Fallback, match="file_row_number"):
+        replay_duckdb(Side(engine, "b"), Side(engine, "c"), path, "parquet", {}, Options())

@@ -50,6 +50,15 @@ class EngineReport:
 
 def compile_for(history: Path, baseline: Side, candidate: Side, columns: dict[str, Any],
                 con: Any, options: Options, acc: Accumulator) -> CompiledQuery:
+    import pyarrow.parquet as pq
+
+    try:
+        names = pq.ParquetFile(history).schema_arrow.names
+    except Exception as error:  # pyarrow raises several types for a damaged file
+        raise HistoryError(f"{history}: cannot read the Parquet file: {error}") from None
+    if "file_row_number" in names:
+        raise Fallback("the history has a column named `file_row_number`, which the duckdb "
+                       "engine uses to number rows")
     try:
         relation = con.read_parquet(str(history), file_row_number=True)
     except Exception as error:  # duckdb raises several types for a damaged file

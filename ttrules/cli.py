@@ -586,12 +586,17 @@ def _simulate_duckdb(base: Any, cand: Any, history: Path, history_fmt: str, colu
                      options: Options) -> tuple[Any, dict[str, Any]]:
     """The columnar engine's accumulator, or (None, why not) when it falls back to python."""
     from ttrules.columnar.run import Fallback, replay_duckdb
+    from ttrules.simulate.run import Progress
 
+    progress = Progress()
     try:
-        accumulator, done = replay_duckdb(base, cand, history, history_fmt, columns, options)
+        accumulator, done = replay_duckdb(base, cand, history, history_fmt, columns, options,
+                                          progress=progress, waiting=progress)
     except Fallback as reason:
+        progress.close()
         click.echo(f"note: simulating with the python engine: {reason}", err=True)
         return None, {"name": "python", "fallback_from": "duckdb", "reason": str(reason)}
+    progress.close()
     if done.decided_in_python:
         click.echo(f"note: {done.decided_in_python:,} rows went to the python engine (values SQL "
                    "does not load or decide exactly, or invalid rows)", err=True)

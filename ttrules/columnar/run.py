@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +28,7 @@ from ttrules.columnar.terms import Unsupported
 from ttrules.schema.reasons import reason_categories
 from ttrules.simulate.history import HistoryError, HistoryRow, Mapper, check_history_file
 from ttrules.simulate.metrics import Accumulator
-from ttrules.simulate.run import Options, Side, new_accumulator, replay_rows
+from ttrules.simulate.run import Options, Progress, Side, new_accumulator, replay_rows
 
 MEMORY_LIMIT = "1GB"
 SOURCE = "ttr_history"
@@ -81,7 +82,10 @@ def compile_for(history: Path, baseline: Side, candidate: Side, columns: dict[st
 
 def replay_duckdb(baseline: Side, candidate: Side, history: Path, history_format: str,
                   columns: dict[str, Any], options: Options,
-                  progress: Callable[[int], None] | None = None) -> tuple[Accumulator, EngineReport]:
+                  progress: Callable[[int], None] | None = None, waiting: Progress | None = None,
+                  ) -> tuple[Accumulator, EngineReport]:
+    """Simulate with DuckDB; `waiting` shows that the query runs, `progress` counts the rows
+    the python engine decides after it."""
     import duckdb
     import pyarrow as pa
 
@@ -101,10 +105,14 @@ def replay_duckdb(baseline: Side, candidate: Side, history: Path, history_format
             con.execute("SET preserve_insertion_order = false")
             con.execute("SET TimeZone = 'UTC'")
             codes = reason_categories()
-            con.register("ttr_reasons", pa.table({"code": list(codes), "category": list(codes.values())}))
+            con.register("ttr_reason_rows", pa.table({"code": list(codes), "category": list(codes.values())}))
+            # A table of DuckDB's own, not a Python scan: it reports progress like the rest.
+            con.execute("CREATE TABLE ttr_reasons AS SELECT * FROM ttr_reason_rows")
+            con.unregister("ttr_reason_rows")
             compiled = compile_for(history, baseline, candidate, columns, con, options, acc)
             try:
-                con.execute(f"CREATE TABLE {TABLE} AS {compiled.sql}", compiled.params)
+                _execute_with_progress(con, f"CREATE TABLE {TABLE} AS {compiled.sql}",
+                                       compiled.params, waiting, _rows_in(history, options))
             except duckdb.Error as error:
                 raise Fallback(f"the query failed in DuckDB ({str(error).splitlines()[0]})") from None
             fold(con, compiled, acc)
@@ -129,6 +137,37 @@ def replay_duckdb(baseline: Side, candidate: Side, history: Path, history_format
     acc.samples = [record for _, record in merged[:options.samples]]
     report = EngineReport("duckdb", sql_rows, escaped)
     return acc, report
+
+
+def _rows_in(history: Path, options: Options) -> int:
+    import pyarrow.parquet as pq
+
+    rows = pq.ParquetFile(history).metadata.num_rows
+    return min(rows, options.limit) if options.limit is not None else rows
+
+
+def _execute_with_progress(con: Any, query: str, params: dict[str, Any],
+                           progress: Progress | None, rows: int) -> None:
+    """Run the query; meanwhile say that it runs and for how long. (DuckDB's own estimate of
+    its progress, `query_progress()`, stalls near 10 % on this query, so it is not shown.)"""
+    if progress is None:
+        con.execute(query, params)
+        return
+    failure: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            con.execute(query, params)
+        except BaseException as error:  # re-raised in the caller's thread
+            failure.append(error)
+
+    worker = threading.Thread(target=work, name="ttrules-duckdb", daemon=True)
+    worker.start()
+    while worker.is_alive():
+        worker.join(0.25)
+        progress.waiting(f"deciding {rows:,} records with duckdb (both stacks)")
+    if failure:
+        raise failure[0]
 
 
 def _records(history: Path, rows: list[int], columns: dict[str, Any],

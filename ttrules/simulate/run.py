@@ -165,6 +165,15 @@ class Progress:
         sys.stderr.write(line)
         sys.stderr.flush()
 
+    def waiting(self, what: str) -> None:
+        """For work without a count to show (a query running): what, and for how long."""
+        now = time.monotonic()
+        if not self.enabled or now - self.last < 0.5:
+            return
+        self.last = now
+        sys.stderr.write(f"\r  {what}  {now - self.start:,.0f} s")
+        sys.stderr.flush()
+
     def close(self) -> None:
         if self.enabled and self.last:
             sys.stderr.write("\n")

@@ -361,3 +361,52 @@ def test_an_interrupted_lock_write_leaves_nothing_half_written(
         write_lock(lock, plan)
     assert lock.read_text() == '{"previous": true}\n'
     assert [p.name for p in tmp_path.iterdir()] == ["ttrules.lock"]
+
+
+def _as_parquet(workspace: Path, renames: dict[str, str] | None = None) -> str:
+    """The workspace's JSONL history as a Parquet file of flat columns (bad lines dropped)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = []
+    for line in (workspace / "history.jsonl").read_text().splitlines():
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        flat = {f"{ns}.{k}": v for ns, fields in record.items() for k, v in fields.items()}
+        rows.append({(renames or {}).get(k, k): v for k, v in flat.items()})
+    columns = sorted({k for row in rows for k in row})
+    pq.write_table(pa.Table.from_pylist([{c: row.get(c) for c in columns} for row in rows]),
+                   workspace / "history.parquet")
+    return "history.parquet"
+
+
+def test_both_engines_give_the_same_report_with_limit_and_a_renamed_column(workspace: Path) -> None:
+    (workspace / "candidate" / "ttrules.yaml").write_text(
+        CONFIG + "history:\n  columns:\n    order.total: Amount\n")
+    history = _as_parquet(workspace, {"order.total": "Amount"})
+    reports = {}
+    for engine in ("duckdb", "python"):
+        code, report, output = simulate(workspace, "--engine", engine, "--limit", "5", history=history)
+        assert code == 0, output
+        assert report.pop("engine")["name"] == engine
+        reports[engine] = report
+    assert reports["duckdb"] == reports["python"]
+    assert reports["duckdb"]["records"]["decided"] + reports["duckdb"]["records"]["skipped"] == 5
+
+
+def test_the_duckdb_engine_says_when_it_falls_back(workspace: Path) -> None:
+    code, report, output = simulate(workspace)  # JSON Lines
+    assert code == 0
+    assert "note: simulating with the python engine: the duckdb engine reads Parquet" in output
+    assert report["engine"] == {"name": "python", "fallback_from": "duckdb",
+                                "reason": "the duckdb engine reads Parquet histories; this one is JSONL"}
+    history = _as_parquet(workspace)
+    code, report, output = simulate(workspace, "--sample", "0.5", history=history)
+    assert code == 0 and "--sample draws records" in output and report["engine"]["name"] == "python"
+    code, report, output = simulate(workspace, history=history)
+    assert code == 0 and report["engine"]["name"] == "duckdb"
+    # The one invalid row went to the python engine, which reports it with its row number.
+    assert report["engine"]["rows_in_python"] == 1 and "1 row went to the python engine" in output
+    assert "history.parquet row 8: skipped: order.total" in output

@@ -598,8 +598,9 @@ def _simulate_duckdb(base: Any, cand: Any, history: Path, history_fmt: str, colu
         return None, {"name": "python", "fallback_from": "duckdb", "reason": str(reason)}
     progress.close()
     if done.decided_in_python:
-        click.echo(f"note: {done.decided_in_python:,} rows went to the python engine (values SQL "
-                   "does not load or decide exactly, or invalid rows)", err=True)
+        rows = "1 row went" if done.decided_in_python == 1 else f"{done.decided_in_python:,} rows went"
+        click.echo(f"note: {rows} to the python engine (values SQL does not load or decide "
+                   "exactly, or invalid rows)", err=True)
     return accumulator, {"name": "duckdb", "rows_in_sql": done.decided_in_sql,
                          "rows_in_python": done.decided_in_python}
 

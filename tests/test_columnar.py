@@ -193,7 +193,8 @@ def test_extension_fields_and_less_common_columns_decide_alike(tmp_path: Path) -
                                    "order.promised_at": "timestamp?"}}
     conditions = [
         "(order.restock_days ?? 0) > 3", "(order.margin ?? 0) > 0.25", "(order.cost ?? 0 USD) < 5 USD",
-        "has(buyer.tier) and buyer.tier == DELIVERED", '(buyer.segment ?? "x") == "gold"', "buyer.vip ?? false",
+        "has(buyer.tier) and buyer.tier == DELIVERED", '(buyer.segment ?? "x") == "gold"',
+        "buyer.vip ?? false",
         "has(order.promised_at) and case.now > order.promised_at",
         "request.is_quality_issue ?? false", "request.reason == DAMAGED",
     ]

@@ -42,14 +42,9 @@ class Signatures:
     """Slot values (as the report compares them) numbered, shared by both stacks."""
 
     codes: dict[Signature, int] = field(default_factory=dict)
-    values: list[ActionValue | list[ActionValue] | None] = field(default_factory=list)
 
     def code(self, slot: str, value: ActionValue | list[ActionValue] | None) -> int:
-        key = (slot, _slot_signature(slot, value))
-        if key not in self.codes:
-            self.codes[key] = len(self.values)
-            self.values.append(value)
-        return self.codes[key]
+        return self.codes.setdefault((slot, _slot_signature(slot, value)), len(self.codes))
 
 
 def _slot_signature(slot: str, value: ActionValue | list[ActionValue] | None) -> Signature:
@@ -109,9 +104,6 @@ class SideColumns:
     @property
     def outputs(self) -> list[str]:
         return [c for c, _ in self.setting_errors]
-
-    def name(self, suffix: str) -> str:
-        return f"{self.prefix}{suffix}"
 
 
 class SideCompiler:

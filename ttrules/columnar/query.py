@@ -40,7 +40,6 @@ class CompiledQuery:
     params: dict[str, Any]
     sides: dict[str, SideColumns]
     resolutions: dict[int, ActionValue]  # resolution code -> a value with that signature
-    signatures: Signatures
     thresholds: list[Threshold]
 
 
@@ -57,6 +56,8 @@ def build_query(source: exp.Expression, file_columns: dict[str, str], baseline: 
     side_stages = [compilers[name].compile() for name in ("baseline", "candidate")]
     stages, same = _share(*side_stages)
     resolutions = {**compilers["baseline"].resolutions, **compilers["candidate"].resolutions}
+    stages.append({name: _renamed(value, same) for name, value in
+                   _refund_stage(staging, compilers, resolutions, params).items()})
     final = {name: _renamed(value, same)
              for name, value in _final_stage(staging, compilers, resolutions, params, config,
                                              thresholds, same).items()}
@@ -68,7 +69,6 @@ def build_query(source: exp.Expression, file_columns: dict[str, str], baseline: 
     bound = {name: value for name, value in params.values.items() if name in used}
     return CompiledQuery(sql.render(query), bound,
                          {n: c.columns().renamed(same) for n, c in compilers.items()}, resolutions,
-                         signatures,
                          thresholds)
 
 
@@ -142,6 +142,21 @@ def _assemble(source: exp.Expression, staging: Staging, staged: Stage, stages: l
     return query
 
 
+def _refund_stage(staging: Staging, compilers: dict[str, SideCompiler],
+                  resolutions: dict[int, ActionValue], params: Params) -> Stage:
+    """Each stack's automatic refund (amount, currency) of the record, as columns."""
+    kind = staging.field("request.kind").value
+    asked = staging.field("request.refund_amount")
+    out: Stage = {}
+    for compiler in compilers.values():
+        p = compiler.prefix
+        amount, currency = refund_terms(resolutions, col(p + "resolution"), kind, asked, params,
+                                        REFUNDING_KINDS)
+        out[p + "refund"] = amount
+        out[p + "refund_cur"] = currency
+    return out
+
+
 def _final_stage(staging: Staging, compilers: dict[str, SideCompiler],
                  resolutions: dict[int, ActionValue], params: Params, config: Config,
                  thresholds: list[Threshold], same: dict[str, str]) -> Stage:
@@ -158,7 +173,6 @@ def _final_stage(staging: Staging, compilers: dict[str, SideCompiler],
     total = staging.field("order.total")
     postage = staging.field("request.return_shipping_fee")
     kind = staging.field("request.kind").value
-    asked = staging.field("request.refund_amount")
     out.update({"total": total.value, "total_cur": total.currency or sql.NULL,
                 "postage": postage.value, "postage_cur": postage.currency or sql.NULL,
                 "kind": kind, "abuse": sql.nonnull(staging.outcome_abuse())})
@@ -178,8 +192,8 @@ def _final_stage(staging: Staging, compilers: dict[str, SideCompiler],
             for part in parts[1:]:
                 packed = exp.Add(this=packed, expression=part)
             out[name] = packed
-        amount, currency = refund_terms(resolutions, col(p + "resolution"), kind, asked, params,
-                                        REFUNDING_KINDS)
+        # The refund is a column of the stage before (see _refund_stage): read, not recomputed.
+        amount, currency = col(p + "refund"), col(p + "refund_cur")
         out[p + "refund"] = amount
         out[p + "refund_cur"] = currency
         out[p + "refund_rep"] = exp.Coalesce(this=terms.in_report(amount, currency),

@@ -46,7 +46,6 @@ class EngineReport:
     engine: str
     decided_in_sql: int = 0
     decided_in_python: int = 0
-    note: str = ""
 
 
 def compile_for(history: Path, baseline: Side, candidate: Side, columns: dict[str, Any],

@@ -175,7 +175,7 @@ def _final_stage(staging: Staging, compilers: dict[str, SideCompiler],
     kind = staging.field("request.kind").value
     out.update({"total": total.value, "total_cur": total.currency or sql.NULL,
                 "postage": postage.value, "postage_cur": postage.currency or sql.NULL,
-                "kind": kind, "abuse": sql.nonnull(staging.outcome_abuse())})
+                "abuse": sql.nonnull(staging.outcome_abuse())})
     for compiler in compilers.values():
         p = compiler.prefix
         for column in ("resolution", "fulfillment", "route", "w_resolution", "w_fulfillment",

@@ -35,7 +35,7 @@ def fold(con: Any, compiled: CompiledQuery, acc: Accumulator) -> None:
     _fold_patterns(rows, compiled, acc)
     _fold_groups(rows, compiled, acc)
     if compiled.thresholds:
-        bands = ", ".join(f"count(*) FILTER (WHERE band{i} = {b})"
+        bands = ", ".join(f"coalesce(sum(n) FILTER (WHERE band{i} = {b}), 0)"
                           for i in range(len(compiled.thresholds)) for b in (1, 2))
         figures = rows(f"SELECT {bands} {_DECIDED}")[0]
         for i in range(len(compiled.thresholds)):
@@ -56,7 +56,7 @@ def _pattern_columns(compiled: CompiledQuery) -> list[str]:
 def _fold_patterns(rows: Any, compiled: CompiledQuery, acc: Accumulator) -> None:
     columns = _pattern_columns(compiled)
     quoted = ", ".join(f'"{c}"' for c in columns)
-    for row in rows(f"SELECT {quoted}, count(*) {_DECIDED} GROUP BY ALL"):
+    for row in rows(f"SELECT {quoted}, sum(n) {_DECIDED} GROUP BY ALL"):
         value, n = dict(zip(columns, row, strict=False)), row[-1]
         acc.records += n
         acc.changed += n if value["changed"] else 0
@@ -120,9 +120,9 @@ _GROUPS = {
     "goods": ("total_cur", "sum(total) FILTER (WHERE b_keeps), sum(total) FILTER (WHERE c_keeps)"),
     "postage": ("postage_cur", "sum(postage) FILTER (WHERE b_pays_postage), "
                                "sum(postage) FILTER (WHERE c_pays_postage)"),
-    "hist": ("hist", "count(*), 0"),
-    **{f"k_{group}": (f"k_{group}", "count(*), sum(changed::INT), sum(b_review::INT), "
-                                    "sum(c_review::INT), coalesce(sum(b_refund_rep), 0), "
+    "hist": ("hist", "sum(n), 0"),
+    **{f"k_{group}": (f"k_{group}", "sum(n), sum(changed::INT * n), sum(b_review::INT * n), "
+                                    "sum(c_review::INT * n), coalesce(sum(b_refund_rep), 0), "
                                     "coalesce(sum(c_refund_rep), 0)") for group in BREAKDOWNS},
 }
 

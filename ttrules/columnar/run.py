@@ -74,7 +74,7 @@ def compile_for(history: Path, baseline: Side, candidate: Side, columns: dict[st
         return build_query(exp.to_table(SOURCE), file_columns, baseline.engine.prepared,
                            candidate.engine.prepared,
                            (baseline.engine.stack.schema, candidate.engine.stack.schema),
-                           candidate.engine.stack.config, columns, acc.thresholds)
+                           candidate.engine.stack.config, columns, acc.thresholds, options.samples)
     except (Unsupported, StagingError) as error:
         raise Fallback(str(error)) from None
 
@@ -103,6 +103,9 @@ def replay_duckdb(baseline: Side, candidate: Side, history: Path, history_format
             con.execute("SET temp_directory = $dir", {"dir": str(Path(scratch) / "spill")})
             con.execute("SET preserve_insertion_order = false")
             con.execute("SET TimeZone = 'UTC'")
+            # This optimizer pushes the report's GROUP BY down through every stage of the query
+            # and takes minutes to plan it (DuckDB 2.0); the query is fine without it.
+            con.execute("SET disabled_optimizers = 'partial_aggregate_pushdown'")
             codes = reason_categories()
             con.register("ttr_reason_rows", pa.table({"code": list(codes), "category": list(codes.values())}))
             # A table of DuckDB's own, not a Python scan: it reports progress like the rest.
@@ -116,15 +119,15 @@ def replay_duckdb(baseline: Side, candidate: Side, history: Path, history_format
                 raise Fallback(f"the query failed in DuckDB ({str(error).splitlines()[0]})") from None
             fold(con, compiled, acc)
             sql_rows = acc.records
-            (escaped,), = con.execute(f"SELECT count(*) FROM {TABLE} WHERE esc").fetchall()
+            (escaped,), = con.execute(f"SELECT coalesce(sum(n), 0) FROM {TABLE} WHERE esc").fetchall()
             samples = [row for (row,) in con.execute(
-                f"SELECT _row FROM {TABLE} WHERE changed AND NOT esc ORDER BY _row "
-                f"LIMIT {int(options.samples)}"
-            ).fetchall()]
+                f"SELECT r FROM (SELECT unnest(first_changed) AS r FROM {TABLE} WHERE changed AND "
+                f"NOT esc) ORDER BY r LIMIT {int(options.samples)}").fetchall()] if options.samples else []
             sample_records = dict(_records(history, samples, columns))
             python_samples: list[tuple[int, Any]] = []
             # Streamed: when many rows escape, their numbers are never all in memory at once.
-            cursor = con.execute(f"SELECT _row FROM {TABLE} WHERE esc ORDER BY _row")
+            cursor = con.execute(f"SELECT r FROM (SELECT unnest(escaped_rows) AS r FROM {TABLE} "
+                                 "WHERE esc) ORDER BY r")
             numbers = (row for batch in iter(lambda: cursor.fetchmany(FETCH), []) for (row,) in batch)
             rows = (HistoryRow(number + 1, f"{history.name} row {number + 1}", record, error)
                     for number, record, error in _rows(history, numbers, columns))

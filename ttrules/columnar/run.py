@@ -95,9 +95,9 @@ def replay_duckdb(baseline: Side, candidate: Side, history: Path, history_format
         raise Fallback("--sample draws records in the Python engine's order")
     acc = new_accumulator(baseline, candidate, options)
     with tempfile.TemporaryDirectory(prefix="ttrules-") as scratch:
-        # An on-disk database in the scratch directory: DuckDB keeps the decided rows compressed
-        # and spills past the memory limit, so memory stays bounded however long the history.
-        con = duckdb.connect(str(Path(scratch) / "simulation.duckdb"))
+        # In memory: what the query keeps is grouped (small); operators spill to the scratch
+        # directory past the memory limit, so memory stays bounded however long the history.
+        con = duckdb.connect(":memory:")
         try:
             con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
             con.execute("SET temp_directory = $dir", {"dir": str(Path(scratch) / "spill")})

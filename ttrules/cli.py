@@ -549,12 +549,17 @@ def _write_report(report: dict[str, Any], fmt: str, out_file: Path | None) -> No
 def _simulate(history: Path, history_format: str | None, baseline: str | None,
               candidate: str | None, config: Path | None, options: Options, engine: str = "duckdb",
               ) -> tuple[dict[str, Any], Any, Any]:
+    from concurrent.futures import ThreadPoolExecutor
+
     from ttrules.simulate.history import HistoryError, Position, detect_format, read_history
-    from ttrules.simulate.run import Progress, build_report, replay
+    from ttrules.simulate.run import Progress, build_report, history_digest, replay
 
     cand = _load_side(candidate, config, "candidate")
     base = _load_side(baseline or "HEAD", config, "baseline")
     columns = cand.engine.stack.config.history.columns
+    # The report carries the history's SHA-256: hashed meanwhile (hashlib releases the GIL).
+    hashing = ThreadPoolExecutor(max_workers=1)
+    digest = hashing.submit(history_digest, history) if history.is_file() else None
     position = Position()
     accumulator = None
     used: dict[str, Any] = {"name": "python"}
@@ -577,7 +582,9 @@ def _simulate(history: Path, history_format: str | None, baseline: str | None,
     if skipped > len(accumulator.skipped_examples):
         click.echo(f"… {skipped - len(accumulator.skipped_examples):,} more rows skipped "
                    "(counts by reason are in the report)", err=True)
-    report = build_report(accumulator, base, cand, history, history_fmt, options)
+    report = build_report(accumulator, base, cand, history, history_fmt, options,
+                          digest.result() if digest is not None else None)
+    hashing.shutdown()
     report["engine"] = used
     return report, base, cand
 

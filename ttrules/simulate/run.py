@@ -113,7 +113,8 @@ def history_digest(path: Path) -> str:
 
 
 def build_report(acc: Accumulator, baseline: Side, candidate: Side, history: Path,
-                 history_format: str, options: Options) -> dict[str, Any]:
+                 history_format: str, options: Options, history_sha256: str | None = None,
+                 ) -> dict[str, Any]:
     samples = []
     for record in acc.samples:
         case = parse_case(record)
@@ -126,7 +127,7 @@ def build_report(acc: Accumulator, baseline: Side, candidate: Side, history: Pat
         "schema": REPORT_SCHEMA,
         "inputs": {
             "history": {"path": str(history), "format": history_format,
-                        "sha256": history_digest(history)},
+                        "sha256": history_sha256 or history_digest(history)},
             "baseline": {"label": baseline.label, "files": stack_files(baseline)},
             "candidate": {"label": candidate.label, "files": stack_files(candidate)},
             "options": {"limit": options.limit, "sample": options.sample, "seed": options.seed},

@@ -1,12 +1,14 @@
-"""The report's figures as aggregations over the `decided` table, added into an Accumulator.
+"""The report's figures from the `decided` table, added into an Accumulator.
 
-The per-rule figures (matches, errors, vetoes, wins), transitions and record flags come from
-one GROUP BY over the decision columns: a history has few distinct decision patterns (a few
-hundred for the bundled stack over millions of records), and each pattern's count is spread
-over the figures in Python. Money per currency, the breakdowns, the histogram and the
-threshold bands each read a few columns in a query of their own. The figures are added into
-the same `Accumulator` the python engine fills one record at a time, so both engines share one
-report definition (ttrules/simulate/metrics.py) and rows the python engine decided add on.
+The table holds the decided records grouped (query._grouped): one row per combination of
+decision pattern and report keys, with its record count `n` and amount sums. The per-rule
+figures (matches, errors, vetoes, wins), transitions and record flags come from one GROUP BY
+over the pattern columns (a few hundred patterns for the bundled stack over millions of
+records), each pattern's count spread over the figures in Python; money per currency, the
+breakdowns, the histogram and the threshold bands each read a few columns in a query of their
+own. The figures go into the same `Accumulator` the python engine fills one record at a time,
+so both engines share one report definition (ttrules/simulate/metrics.py) and rows the python
+engine decided add on.
 
 The query texts are built from our own column names and integer codes only; no value from a
 rule file or the history is spliced into them.

@@ -2,8 +2,8 @@
 
 1. Compile both stacks into one query (ttrules/columnar/query.py); a construct that does not
    compile raises `Fallback` before any row is read, and the caller uses the Python engine.
-2. Run it once into a table of narrow decision rows (an on-disk DuckDB database in a temporary
-   directory with a memory limit, so memory stays flat however long the history is).
+2. Run it once into a table of decided records grouped by decision pattern and report keys
+   (in memory: it is small; operators spill to a temporary directory past the memory limit).
 3. Aggregate that table into the report's Accumulator (ttrules/columnar/fold.py).
 4. Rows SQL did not load or decide exactly (`esc`) are read again by the Python loader and
    decided by the Python engine, row by row: invalid ones are reported with their row number.

@@ -227,3 +227,16 @@ def test_extension_fields_and_less_common_columns_decide_alike(tmp_path: Path) -
     # The canonical rows are decided in SQL; `delivered`, the bare amount, the timestamp with a
     # space, the conflicting currency and the code needing strip()/lower() go to python.
     assert done.decided_in_sql >= 4 and done.decided_in_python >= 2, done
+
+
+def test_a_zero_refund_to_an_abuser_still_names_its_currency(tmp_path: Path) -> None:
+    # Found by the differential suite: the python engine adds 0.00 USD to abuse exposure, so
+    # the currency appears in the report; the duckdb engine had skipped a zero sum.
+    engine = engine_from_texts(['ruleset "m"\nlayer merchant\nrule "r"\n  then approve\n'], CONFIG)
+    plain = engine_from_texts(['ruleset "m"\nlayer merchant\nrule "r"\n  then review\n'], CONFIG)
+    record = {**_flatten(_fixed_cases()[0]), "request.refund_amount": "0 USD", "outcome.abuse": True}
+    path = tmp_path / "h.parquet"
+    _write(path, [record])
+    fast, slow = _reports(plain, engine, path, Options())
+    assert fast == slow
+    assert fast["money"]["abuse_exposure"]["candidate"] == {"USD": "0.00"}

@@ -142,7 +142,7 @@ def _add_group(acc: Accumulator, name: str, key: Any, sums: tuple[Any, ...]) -> 
         money = acc.sides["baseline" if name == "b_refunds" else "candidate"].money
         amount, abused = sums
         money["auto_refunds"].by_currency[key] += amount
-        if abused:
+        if abused is not None:  # a sum of zero still names the currency, as in python
             money["abuse_exposure"].by_currency[key] += abused
     elif name in ("goods", "postage"):
         metric = "goods_kept" if name == "goods" else "return_postage"

@@ -405,10 +405,13 @@ class SideCompiler:
         """A live rule lost a slot it sets to a winner (live or held) of a stronger layer."""
         count = len(self.prepared.rules)
         out = []
+        first_of_layer: dict[int, int] = {}
+        for r, entry in enumerate(self.prepared.rules):
+            first_of_layer.setdefault(entry.layer_index, r)
         for r, entry in enumerate(self.prepared.rules):
             losses = []
             # Rules are in cascade order, layer first: the stronger ones are a prefix.
-            stronger = sum(1 for e in self.prepared.rules if e.layer_index < entry.layer_index)
+            stronger = first_of_layer[entry.layer_index]
             if stronger == 0:
                 continue
             for slot in entry.slots:

@@ -214,10 +214,7 @@ def _final_stage(staging: Staging, compilers: dict[str, SideCompiler],
             # The decided table stays narrow: many small values in one BIGINT each.
             parts = [exp.Mul(this=sql.cast(exp.Add(this=col(c), expression=sql.lit(offset)), "BIGINT"),
                              expression=sql.lit(1 << (bits * j))) for j, c in enumerate(columns)]
-            packed = parts[0]
-            for part in parts[1:]:
-                packed = exp.Add(this=packed, expression=part)
-            out[name] = packed
+            out[name] = sql.total(parts)
         # The refund is a column of the stage before (see _refund_stage): read, not recomputed.
         amount, currency = col(p + "refund"), col(p + "refund_cur")
         out[p + "refund"] = amount

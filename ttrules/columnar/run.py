@@ -77,6 +77,8 @@ def compile_for(history: Path, baseline: Side, candidate: Side, columns: dict[st
                            candidate.engine.stack.config, columns, acc.thresholds, options.samples)
     except (Unsupported, StagingError) as error:
         raise Fallback(str(error)) from None
+    except RecursionError:
+        raise Fallback("the stacks compile to SQL nested too deeply for the SQL generator") from None
 
 
 def replay_duckdb(baseline: Side, candidate: Side, history: Path, history_format: str,

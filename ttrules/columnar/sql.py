@@ -85,10 +85,23 @@ def _combine(parts: tuple[exp.Expression, ...], neutral: Any, absorbing: Any,
         return FALSE if make is exp.And else TRUE
     if not kept:
         return TRUE if make is exp.And else FALSE
-    result = kept[0]
-    for part in kept[1:]:
-        result = make(this=_paren(result), expression=_paren(part))
-    return result
+    return _balanced([_paren(p) for p in kept], make)
+
+
+def _balanced(parts: list[exp.Expression], make: type[exp.Binary]) -> exp.Expression:
+    """A chain as a balanced tree: a stack of 1,000 rules ORs 1,000 conditions, and a chain
+    that deep overflows the recursion of whatever walks it (sqlglot's SQL generator does)."""
+    while len(parts) > 1:
+        paired = [make(this=parts[i], expression=parts[i + 1]) for i in range(0, len(parts) - 1, 2)]
+        if len(parts) % 2:
+            paired.append(parts[-1])
+        parts = [exp.Paren(this=p) if isinstance(p, exp.Connector) else p for p in paired]
+    return parts[0]
+
+
+def total(parts: list[exp.Expression]) -> exp.Expression:
+    """A sum of terms, as a balanced tree."""
+    return _balanced(parts, exp.Add)
 
 
 def not_(part: exp.Expression) -> exp.Expression:
@@ -159,4 +172,6 @@ def member(item: exp.Expression, items: list[exp.Expression]) -> exp.Expression:
 
 
 def render(node: exp.Expression) -> str:
-    return node.sql(dialect=DIALECT)
+    # copy=False: sqlglot would deep-copy the tree before generating (seconds on a large stack);
+    # the DuckDB generator does not change the trees we build.
+    return node.sql(dialect=DIALECT, copy=False)

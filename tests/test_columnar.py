@@ -240,3 +240,28 @@ def test_a_zero_refund_to_an_abuser_still_names_its_currency(tmp_path: Path) -> 
     fast, slow = _reports(plain, engine, path, Options())
     assert fast == slow
     assert fast["money"]["abuse_exposure"]["candidate"] == {"USD": "0.00"}
+
+
+def test_long_and_or_chains_render_at_any_length() -> None:
+    # A 1,000-rule stack ORs 1,000 conditions; as a left-deep tree that overflowed the
+    # recursion of sqlglot's SQL generator. Balanced, the depth is logarithmic.
+    from ttrules.columnar import sql
+
+    flags = [sql.col(f"f{i}") for i in range(5000)]
+    for combined in (sql.or_(*flags), sql.and_(*flags), sql.total(flags)):
+        text = sql.render(combined)
+        assert text.count('"f') == 5000
+
+
+def test_a_stack_of_hundreds_of_rules_compiles_and_decides_alike(tmp_path: Path) -> None:
+    rules = "".join(f'rule "r{i}"\n  when order.total > {i} USD and request.kind != CANCEL\n'
+                    f'  then {"approve" if i % 2 else "review"}, tag("t{i % 7}")\n'
+                    for i in range(150))
+    texts = ['ruleset "p"\nlayer platform\nforbid approve\n  when order.total > 390 USD\n',
+             f'ruleset "m"\nlayer merchant\n{rules}']
+    engine = engine_from_texts(texts, CONFIG)
+    plain = engine_from_texts([texts[0]], CONFIG)
+    path = tmp_path / "h.parquet"
+    _write(path, [_flatten(r) for r in _fixed_cases()])
+    fast, slow = _reports(plain, engine, path, Options())
+    assert fast == slow

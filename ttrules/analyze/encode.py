@@ -35,14 +35,14 @@ from ttrules import ast
 from ttrules.actions import ONE_VALUED_SLOTS
 from ttrules.evaluate.prepare import ForbidEntry, PreparedStack, RuleEntry, RulesetEntry
 from ttrules.schema import types as t
+from ttrules.schema.case import load_bounds
 from ttrules.schema.fields import FieldSpec, Schema
 
 SECONDS_PER_DAY = 86_400
-# Bounds the case model enforces when a case is loaded (pydantic `ge`/`le`).
+# Bounds every loaded case satisfies: the case model's `ge`/`le`, and the derived day counts,
+# which `case_values` floors at 0.
 INT_BOUNDS: dict[str, tuple[int | None, int | None]] = {
-    "buyer.credit_score": (0, 100), "buyer.orders_90d": (0, None), "buyer.refunds_90d": (0, None),
-    "buyer.account_age_days": (0, None), "logistics.days_since_last_scan": (0, None),
-    "logistics.days_late": (0, None),
+    **load_bounds(), "logistics.days_since_last_scan": (0, None), "logistics.days_late": (0, None),
 }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlglot.expressions as exp
 
@@ -33,18 +34,10 @@ _PRINTABLE_ASCII = "^[ -~]*$"
 _INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT",
                   "UINTEGER", "UBIGINT"}
 _TIMESTAMP_TYPES = {"TIMESTAMP WITH TIME ZONE", "TIMESTAMP"}
-_NAMESPACE_MODELS = {"case": case_model.CaseInfo, "order": case_model.OrderInfo,
-                     "request": case_model.RequestInfo, "buyer": case_model.BuyerInfo,
-                     "logistics": case_model.LogisticsInfo, "dropship": case_model.DropshipInfo,
-                     "outcome": case_model.Outcome}
-# Bounds pydantic enforces on load (`ge`/`le` in ttrules.schema.case).
-_INT_BOUNDS = {"buyer.credit_score": (0, 100), "buyer.orders_90d": (0, None),
-               "buyer.refunds_90d": (0, None), "buyer.account_age_days": (0, None)}
-_REQUIRED = ("order.status", "order.total", "order.created_at", "request.kind",
-             "request.created_at")
-_DEFAULTS = {"case.platform": "TIKTOK", "order.id": "", "request.id": "", "buyer.id": "",
-             "request.initiator": "BUYER", "logistics.exception": "NONE", "dropship.stage": "NONE"}
-_FALSE_DEFAULTS = ("order.is_cod", "buyer.blacklisted", "dropship.stranded_match")
+# What the case model enforces and defaults, read from it (ttrules.schema.case).
+_BOUNDS = case_model.load_bounds()
+_REQUIRED = case_model.required_paths()
+_DEFAULTS = case_model.load_defaults()
 # The model's type of each built-in field of the namespaces, as far as loading is concerned.
 _MODEL_TYPES: dict[str, t.Type] = {
     "outcome.decision": t.STR, "outcome.refunded": t.MONEY, "outcome.abuse": t.BOOL,
@@ -94,7 +87,7 @@ class Staging:
                 self._sources[path] = spec.column
         for name in self.file_columns:
             if name not in used and name not in self._sources and ("." in name or name in
-                                                                   _NAMESPACES_ALL):
+                                                                   case_model.NAMESPACES):
                 self._sources.setdefault(name, name)
 
     # ---- raw cells ------------------------------------------------------------------------
@@ -167,7 +160,7 @@ class Staging:
             return cell, None, sql.TRUE
         if type_.kind == "int" and kind in _INTEGER_TYPES:
             value = sql.cast(cell, "BIGINT") if kind != "UBIGINT" else sql.try_cast(cell, "BIGINT")
-            low, high = _INT_BOUNDS.get(path, (None, None))
+            low, high = _BOUNDS.get(path, (None, None))
             checks = [sql.not_null(value)]
             if low is not None:
                 checks.append(exp.GTE(this=value, expression=sql.lit(low)))
@@ -218,16 +211,18 @@ class Staging:
             return derived
         loaded, _ = self._load(path, spec.type)
         if path in _DEFAULTS:
-            return FieldColumns(exp.Coalesce(this=loaded.value,
-                                             expressions=[self.params.text(_DEFAULTS[path])]))
-        if path in _FALSE_DEFAULTS:
-            return FieldColumns(exp.Coalesce(this=loaded.value, expressions=[sql.FALSE]))
-        if path == "order.quantity":
-            return FieldColumns(exp.Coalesce(this=loaded.value, expressions=[sql.lit(1)]))
-        if path == "request.evidence":
-            return FieldColumns(exp.Coalesce(this=loaded.value, expressions=[
-                sql.cast(exp.Array(expressions=[]), "VARCHAR[]")]))
+            default = self._constant(_DEFAULTS[path])
+            return FieldColumns(exp.Coalesce(this=loaded.value, expressions=[default]))
         return loaded
+
+    def _constant(self, value: Any) -> exp.Expression:
+        if isinstance(value, bool):
+            return sql.TRUE if value else sql.FALSE
+        if isinstance(value, int):
+            return sql.lit(value)
+        if isinstance(value, list) and not value:
+            return sql.cast(exp.Array(expressions=[]), "VARCHAR[]")
+        return self.params.text(str(value))
 
     def _loaded(self, path: str, type_: t.Type | None = None) -> FieldColumns:
         spec = self.schema.fields.get(path)
@@ -345,9 +340,9 @@ class Staging:
         present = self._present(path)  # only for cells no type is loaded for (rare)
         if namespace == "source" and name:
             return sql.FALSE  # where a record came from; never read
-        if not name or "." in name or namespace not in _NAMESPACE_MODELS:
+        if not name or "." in name or namespace not in case_model.NAMESPACE_MODELS:
             return present  # nested or unknown: the Python loader decides what it means
-        model = _NAMESPACE_MODELS[namespace]
+        model = case_model.NAMESPACE_MODELS[namespace]
         if name in model.model_fields:
             spec = self.schema.fields.get(path)
             type_ = spec.type if spec is not None else _MODEL_TYPES.get(path)
@@ -362,4 +357,3 @@ class Staging:
 
 
 _ALWAYS_EXACT = {("str", "VARCHAR"), ("bool", "BOOLEAN")}
-_NAMESPACES_ALL = frozenset({*_NAMESPACE_MODELS, "source"})

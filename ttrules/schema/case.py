@@ -10,7 +10,7 @@ missing value.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
@@ -25,6 +25,7 @@ from pydantic import (
     WithJsonSchema,
     model_validator,
 )
+from pydantic_core import PydanticUndefined
 
 from ttrules.schema import types as t
 from ttrules.schema.enums import QUALITY_REASONS, normalise_enum
@@ -346,3 +347,44 @@ def convert_extension(raw: Any, type_: t.Type) -> Any:
     if not isinstance(raw, str):
         raise ValueError(f"expected a string, got {type(raw).__name__}")
     return raw
+
+
+# ---- what loading enforces, for other loaders (the SQL one) and the analysis -----------
+
+NAMESPACE_MODELS: dict[str, type[BaseModel]] = {
+    "case": CaseInfo, "order": OrderInfo, "request": RequestInfo, "buyer": BuyerInfo,
+    "logistics": LogisticsInfo, "dropship": DropshipInfo, "outcome": Outcome}
+NAMESPACES = frozenset({*NAMESPACE_MODELS, "source"})  # the keys a case record may have
+
+
+def _fields() -> Iterator[tuple[str, str, Any]]:
+    for namespace, model in NAMESPACE_MODELS.items():
+        for name, info in model.model_fields.items():
+            yield namespace, f"{namespace}.{name}", info
+
+
+def load_bounds() -> dict[str, tuple[int | None, int | None]]:
+    """Integer fields' bounds (`ge`/`le` of the model): a value outside fails to load."""
+    bounds = {}
+    for _, path, info in _fields():
+        low = next((m.ge for m in info.metadata if getattr(m, "ge", None) is not None), None)
+        high = next((m.le for m in info.metadata if getattr(m, "le", None) is not None), None)
+        if low is not None or high is not None:
+            bounds[path] = (low, high)
+    return bounds
+
+
+def load_defaults() -> dict[str, Any]:
+    """What an absent field is when a case is loaded (None defaults leave it missing)."""
+    defaults = {}
+    for _, path, info in _fields():
+        value = info.default_factory() if info.default_factory is not None else info.default  # type: ignore[call-arg]
+        if value is not None and value is not PydanticUndefined:
+            defaults[path] = value
+    return defaults
+
+
+def required_paths() -> tuple[str, ...]:
+    """Fields a case cannot be loaded without."""
+    return tuple(path for namespace, path, info in _fields()
+                 if info.is_required() and Case.model_fields[namespace].is_required())

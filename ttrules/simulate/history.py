@@ -21,13 +21,12 @@ from typing import Any
 from ttrules.cases import iter_jsonl
 from ttrules.config import ColumnSpec
 from ttrules.diagnostics import did_you_mean
+from ttrules.schema.case import NAMESPACES
 
 FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet",
            ".pq": "parquet"}
 _SET_SEPARATOR = "|"  # sets in CSV cells: "PHOTO|VIDEO"
 _SET_FIELDS = {"request.evidence"}
-_NAMESPACES = frozenset({"case", "order", "request", "buyer", "logistics", "dropship", "outcome",
-                         "source"})
 
 
 @dataclass
@@ -124,7 +123,7 @@ class Mapper:
         out: dict[str, Any] = {}
         for key, value in raw.items():
             if key not in self.used and _present(value) and (
-                    "." in key or key in _NAMESPACES):
+                    "." in key or key in NAMESPACES):
                 out[key] = value
         for path, spec in self.specs.items():
             value = spec.value if spec.column is None else raw.get(spec.column)

@@ -164,10 +164,19 @@ def _compare(op: str, left: ast.Expr, right: ast.Expr) -> Fn:
             return ref.compare(op, value, literal, env)
         return with_number
     if fixed and isinstance(literal, Money):
+        # The literal in each currency it is compared in, converted as `ref.compare` does.
+        converted: dict[tuple[str, int], Decimal] = {(literal.currency, 0): literal.amount}
+
         def with_money(env: Env) -> bool:
             value = lf(env)
-            if type(value) is Money and value.currency == literal.currency:
-                return bool(python_op(value.amount, literal.amount))
+            if type(value) is Money:
+                currency = value.currency
+                key = (currency, 0 if currency == literal.currency else id(env.fx))
+                bound = converted.get(key)
+                if bound is None and currency in env.fx and literal.currency in env.fx:
+                    bound = converted[key] = ref.convert(literal, currency, env.fx).amount
+                if bound is not None:
+                    return bool(python_op(value.amount, bound))
             return ref.compare(op, value, literal, env)
         return with_money
     rf = compile_expr(right)
@@ -268,6 +277,8 @@ class CompiledStack:
     # The fields each setting's outcome depends on (its sets, limits and their rulesets'
     # `applies`; settings cannot read settings): the outcome is memoised on their values.
     setting_reads: tuple[tuple[str, ...], ...] = ()
+    # Per setting: its value or a bound reads the case, so its memo key must be strict.
+    setting_strict: tuple[bool, ...] = ()
     # Rules that can match, by the value of the field most rules index on (see `_dispatch`).
     dispatch: tuple[str, dict[str, tuple[int, ...]], tuple[int, ...]] | None = None
     memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
@@ -310,8 +321,9 @@ def compile_stack(prepared: PreparedStack) -> CompiledStack:
                         compile_expr(s.stmt.bound)) for s in prepared.limits.get(name, ()))  # type: ignore[union-attr]
         settings.append((name, sets, limits))
     reads = tuple(_setting_reads(prepared, name) for name, _, _ in settings)
+    strict = tuple(_setting_keeps_read_values(prepared, name) for name, _, _ in settings)
     return CompiledStack(prepared, applies, tuple(rules), forbids, tuple(settings), reads,
-                         _dispatch(rules))
+                         strict, _dispatch(rules))
 
 
 def _setting_reads(prepared: PreparedStack, name: str) -> tuple[str, ...]:
@@ -321,6 +333,12 @@ def _setting_reads(prepared: PreparedStack, name: str) -> tuple[str, ...]:
         read |= ast.fields_read(stmt.when) | ast.fields_read(source.owner.ruleset.applies)
         read |= ast.fields_read(stmt.value if isinstance(stmt, ast.SetStmt) else stmt.bound)
     return tuple(sorted(read))
+
+
+def _setting_keeps_read_values(prepared: PreparedStack, name: str) -> bool:
+    sources = (*prepared.sets.get(name, ()), *prepared.limits.get(name, ()))
+    return any(ast.fields_read(s.stmt.value if isinstance(s.stmt, ast.SetStmt) else s.stmt.bound)
+               for s in sources)
 
 
 def _dispatch(rules: list[_Rule]) -> tuple[str, dict[str, tuple[int, ...]], tuple[int, ...]] | None:
@@ -338,58 +356,97 @@ def _dispatch(rules: list[_Rule]) -> tuple[str, dict[str, tuple[int, ...]], tupl
     return path, table, others
 
 
-def decide_compiled(compiled: CompiledStack, values: Mapping[str, Any]) -> Decision:
-    """The reference decision (without its trace), computed over the compiled tables."""
-    prepared = compiled.prepared
-    fx = prepared.fx
-    settings_env = Env(values, {}, fx, {})
-    # True/False, an error message, or None (not computed yet); rulesets without `applies`
-    # start as True.
-    applies_cache: list[bool | str | None] = [None if fn is not None else True
-                                              for fn in compiled.applies]
+class CaseContext:
+    """What one case's decision computes before matching, shared by the exact path and the
+    class memo: each ruleset's `applies` (lazily) and the settings."""
 
-    def applies(owner: int) -> bool | str:
-        cached = applies_cache[owner]
+    def __init__(self, compiled: CompiledStack, values: Mapping[str, Any]) -> None:
+        self.compiled = compiled
+        self.values = values
+        self.settings_env = Env(values, {}, compiled.prepared.fx, {})
+        # True/False, an error message, or None (not computed yet); rulesets without
+        # `applies` start as True.
+        self.applies_cache: list[bool | str | None] = [None if fn is not None else True
+                                                       for fn in compiled.applies]
+        self._settings: tuple[dict[str, Any], dict[str, tuple[str, Any]],
+                              dict[str, SettingTrace]] | None = None
+        self._env: Env | None = None
+
+    def applies(self, owner: int) -> bool | str:
+        cached = self.applies_cache[owner]
         if cached is None:
             try:
-                cached = _truth(compiled.applies[owner], settings_env)  # type: ignore[arg-type]
+                cached = _truth(self.compiled.applies[owner], self.settings_env)  # type: ignore[arg-type]
             except EvalError as error:
                 cached = f"`applies` could not be evaluated: {error}"
-            applies_cache[owner] = cached
+            self.applies_cache[owner] = cached
         return cached
 
-    def guard(owner: int, when: Fn | None, env: Env) -> bool:
-        state = applies(owner)
+    def guard(self, owner: int, when: Fn | None, env: Env) -> bool:
+        state = self.applies(owner)
         if isinstance(state, str):
             raise EvalError(state)
         if not state:
             return False
         return when is None or _truth(when, env)
 
-    # Settings, exactly as compute_settings does, memoised on the values of the fields read.
-    setting_values: dict[str, Any] = {}
-    setting_errors: dict[str, tuple[str, Any]] = {}
-    traces: dict[str, SettingTrace] = {}
-    memo = compiled.memo
-    for position, (name, sets, limits) in enumerate(compiled.settings):
-        key = (position, tuple(values.get(p, _ABSENT) for p in compiled.setting_reads[position]))
-        try:
-            outcome = memo.get(key)
-        except TypeError:  # an unhashable value: compute without the memo
-            key, outcome = None, None
-        if outcome is None:
-            outcome = _setting(name, sets, limits, guard, settings_env)
-            if key is not None:
-                if len(memo) > _MEMO_LIMIT:
-                    memo.clear()
-                memo[key] = outcome
-        value, error, trace = outcome
-        traces[name] = trace
-        if error is not None:
-            setting_errors[name] = error
-        elif value is not _ABSENT:
-            setting_values[name] = value
-    env = Env(values, setting_values, fx, {k: m for k, (m, _) in setting_errors.items()})
+    def settings(self) -> tuple[dict[str, Any], dict[str, tuple[str, Any]], dict[str, SettingTrace]]:
+        """(values, errors as (message, source), traces) of every setting, exactly as
+        compute_settings gives them, memoised on the values of the fields each one reads."""
+        if self._settings is not None:
+            return self._settings
+        compiled, values = self.compiled, self.values
+        setting_values: dict[str, Any] = {}
+        setting_errors: dict[str, tuple[str, Any]] = {}
+        traces: dict[str, SettingTrace] = {}
+        memo = compiled.memo
+        for position, (name, sets, limits) in enumerate(compiled.settings):
+            key = (position, read_key(values, compiled.setting_reads[position],
+                                      compiled.setting_strict[position]))
+            try:
+                outcome = memo.get(key)
+            except TypeError:  # an unhashable value: compute without the memo
+                key, outcome = None, None
+            if outcome is None:
+                outcome = _setting(name, sets, limits, self.guard, self.settings_env)
+                if key is not None:
+                    if len(memo) > _MEMO_LIMIT:
+                        memo.clear()
+                    memo[key] = outcome
+            value, error, trace = outcome
+            traces[name] = trace
+            if error is not None:
+                setting_errors[name] = error
+            elif value is not _ABSENT:
+                setting_values[name] = value
+        self._settings = setting_values, setting_errors, traces
+        return self._settings
+
+    def env(self) -> Env:
+        """The environment conditions and action arguments are evaluated in."""
+        if self._env is None:
+            setting_values, setting_errors, _ = self.settings()
+            self._env = Env(self.values, setting_values, self.compiled.prepared.fx,
+                            {k: m for k, (m, _) in setting_errors.items()})
+        return self._env
+
+
+def read_key(values: Mapping[str, Any], paths: tuple[str, ...], strict: bool) -> tuple[Any, ...]:
+    """The values of `paths` in a case, as a memo key. Equal values give equal conditions, but
+    not always equal values (`10.0` and `10.00` are equal, and print differently): where a
+    value read is kept in the decision, the key is `strict` and tells them apart."""
+    if strict:
+        return tuple((type(v), repr(v)) for v in (values.get(p, _ABSENT) for p in paths))
+    return tuple(values.get(p, _ABSENT) for p in paths)
+
+
+def decide_compiled(compiled: CompiledStack, values: Mapping[str, Any]) -> Decision:
+    """The reference decision (without its trace), computed over the compiled tables."""
+    prepared = compiled.prepared
+    context = CaseContext(compiled, values)
+    applies, applies_cache = context.applies, context.applies_cache
+    _, setting_errors, traces = context.settings()
+    env = context.env()
 
     # Matching.
     rules = compiled.rules

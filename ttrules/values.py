@@ -15,13 +15,23 @@ from decimal import Decimal
 from ttrules.syntax.literals import format_decimal, format_duration
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Money:
     amount: Decimal
     currency: str
 
     def __str__(self) -> str:
         return f"{format_decimal(self.amount)} {self.currency}"
+
+    # Written out (the generated ones build tuples): amounts are dictionary keys on the
+    # compiled path's hot loop.
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is Money:
+            return self.amount == other.amount and self.currency == other.currency  # type: ignore[attr-defined, no-any-return]
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.amount)
 
 
 @dataclass(frozen=True, slots=True)

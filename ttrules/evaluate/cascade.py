@@ -305,9 +305,8 @@ def decide(prepared: PreparedStack, values: Mapping[str, Any], *, explain: bool 
         matched=[e.ref for e in prepared.rules if matches[id(e)].status == "matched"],
         vetoed=[(e.ref, vetoed[id(e)].ref) for e in prepared.rules if id(e) in vetoed],
         overridden=overridden,
+        trace=_trace(prepared, matches, forbid_matches, vetoed, winners) if explain else None,
     )
-    if explain:
-        decision.trace = _trace(prepared, matches, forbid_matches, vetoed, winners)
     return decision
 
 

@@ -81,8 +81,11 @@ class RuleTrace:
     error: str = ""
 
 
-@dataclass
+@dataclass(frozen=True)
 class Decision:
+    """A value: the compiled path hands out one object (or a copy differing in `case_id`) for
+    every case of the same class, so neither it nor its lists are to be changed."""
+
     case_id: str
     resolution: ActionValue
     fulfillment: list[ActionValue] = field(default_factory=list)  # the winning rule's steps

@@ -164,17 +164,23 @@ def _compare(op: str, left: ast.Expr, right: ast.Expr) -> Fn:
             return ref.compare(op, value, literal, env)
         return with_number
     if fixed and isinstance(literal, Money):
-        # The literal in each currency it is compared in, converted as `ref.compare` does.
-        converted: dict[tuple[str, int], Decimal] = {(literal.currency, 0): literal.amount}
+        # The literal in each currency it is compared in, converted as `ref.compare` does,
+        # for the FX table it was converted with (one per stack: in practice never another).
+        converted: dict[str, Decimal] = {}
+        rates: list[Mapping[str, Decimal] | None] = [None]
 
         def with_money(env: Env) -> bool:
             value = lf(env)
             if type(value) is Money:
                 currency = value.currency
-                key = (currency, 0 if currency == literal.currency else id(env.fx))
-                bound = converted.get(key)
+                if currency == literal.currency:
+                    return bool(python_op(value.amount, literal.amount))
+                if rates[0] is not env.fx:
+                    converted.clear()
+                    rates[0] = env.fx
+                bound = converted.get(currency)
                 if bound is None and currency in env.fx and literal.currency in env.fx:
-                    bound = converted[key] = ref.convert(literal, currency, env.fx).amount
+                    bound = converted[currency] = ref.convert(literal, currency, env.fx).amount
                 if bound is not None:
                     return bool(python_op(value.amount, bound))
             return ref.compare(op, value, literal, env)

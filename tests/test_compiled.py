@@ -3,18 +3,25 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
+
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ttrules.evaluate import classes
 from ttrules.evaluate.cascade import decide
+from ttrules.evaluate.classes import ClassMemo
 from ttrules.evaluate.compiled import compile_stack
 from ttrules.evaluate.explain import decision_json
 from ttrules.schema.case import CaseError
 
-from helpers import bundled_engine, engine_from_texts
+from helpers import BASE_CASE, bundled_engine, engine_from_texts, merge
 from strategies import case_records, rich_stacks
 
-DIFF = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+DIFF = settings(max_examples=150, deadline=None,
+               suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 def _same(engine, records) -> None:  # type: ignore[no-untyped-def]
     compiled = compile_stack(engine.prepared)
     for record in records:
@@ -39,3 +46,107 @@ _bundled = bundled_engine()
 @given(st.lists(case_records(), min_size=1, max_size=5))
 def test_compiled_equals_reference_on_the_bundled_stack(records) -> None:  # type: ignore[no-untyped-def]
     _same(_bundled, records)
+
+
+# ---- the class memo (what `Engine` decides with) ----------------------------------------
+
+
+def _memo_same(engine, records, monkeypatch, *, merge_after: int = 4, patience: int = 6) -> ClassMemo:  # type: ignore[no-untyped-def]
+    """Decide every record three times, under other case ids, through one memo that merges
+    and gives up memoising early (so every path of it runs), against the reference."""
+    monkeypatch.setattr(classes, "_MERGE_AFTER", merge_after)
+    monkeypatch.setattr(classes, "_PATIENCE", patience)
+    memo = ClassMemo(compile_stack(engine.prepared))
+    loaded = []
+    for record in records:
+        try:
+            loaded.append(engine.values(record))
+        except CaseError:
+            continue
+    rounds = [[{**v, "case.id": f"{i}-{n}"} for i, v in enumerate(loaded)] for n in range(3)]
+    for n, values in enumerate(rounds):
+        for v in (values if n % 2 == 0 else reversed(values)):
+            expected = decision_json(decide(engine.prepared, v))
+            assert decision_json(memo.decide(v)) == expected
+    return memo
+
+
+@DIFF
+@given(rich_stacks(), st.lists(case_records(), min_size=1, max_size=12))
+def test_class_memo_equals_reference_on_generated_stacks(monkeypatch, texts, records) -> None:  # type: ignore[no-untyped-def]
+    _memo_same(engine_from_texts(texts, {"fx": {"MYR": "0.22"}}), records, monkeypatch)
+
+
+@DIFF
+@given(st.lists(case_records(), min_size=1, max_size=12))
+def test_class_memo_equals_reference_on_the_bundled_stack(monkeypatch, records) -> None:  # type: ignore[no-untyped-def]
+    _memo_same(_bundled, records, monkeypatch)
+
+
+VALUE_READING = """ruleset "m"
+layer merchant
+set cap = order.total * 50%
+rule "share"
+  when request.kind == REFUND and order.total >= 10 USD
+  then partial_refund(order.total * 10%)
+rule "paid-later"
+  when has(order.paid_at) and order.paid_at > order.created_at
+  then tag("paid-later")
+rule "cheap"
+  when order.total < 5 USD
+  then tag("cheap")
+"""
+
+
+def test_class_memo_keeps_values_read_from_the_case_apart(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """`10.0 USD` and `10.00 USD` are equal and fall in one class for every condition, but the
+    setting and the action argument computed from them print differently: each case gets its
+    own, as the reference gives it."""
+    engine = engine_from_texts([VALUE_READING])
+    records = [merge(BASE_CASE, {"request": {"kind": "REFUND"}, "order": {"total": total}})
+               for total in ("10.0 USD", "10.00 USD", "10.000 USD", "12 USD", "10.0 USD")]
+    records.append(merge(BASE_CASE, {"order": {"paid_at": None}}))
+    records.append(merge(BASE_CASE, {"order": {"total": "3 XYZ"}}))  # no FX rate: an error
+    _memo_same(engine, records, monkeypatch)
+    texts = {json.dumps(decision_json(engine.decide(r))["settings"]) for r in records[:3]}
+    assert len(texts) == 3
+
+
+def test_class_memo_stops_memoising_values_that_do_not_repeat(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    engine = engine_from_texts([VALUE_READING])
+    records = [merge(BASE_CASE, {"order": {"paid_at": f"2026-05-01T10:{m:02d}:00Z"}})
+               for m in range(40)]
+    memo = _memo_same(engine, records, monkeypatch)
+    by_paths = {g.paths: g for g in memo._groups}
+    assert not by_paths[("order.created_at", "order.paid_at")].memoised
+    assert by_paths[("?order.paid_at",)].memoised  # `has(order.paid_at)`: present or not
+    assert by_paths[("request.kind",)].memoised
+
+
+def test_class_memo_merges_fields_with_few_values(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """After the first cases, fields with few values are looked up together; a later case
+    without one of them still decides as the reference does."""
+    engine = engine_from_texts([RULES_ON_FEW_FIELDS])
+    records = [merge(BASE_CASE, {"request": {"kind": kind}, "case": {"market": market}})
+               for kind in ("CANCEL", "REFUND") for market in ("MY", "SG")] * 3
+    records.append(merge(BASE_CASE, {"case": {"market": None}}))
+    memo = _memo_same(engine, records, monkeypatch)
+    assert memo._merged is not None
+    assert {p for g in memo._merged.members for p in g.paths} >= {"request.kind", "case.market"}
+
+
+RULES_ON_FEW_FIELDS = """ruleset "m"
+layer merchant
+rule "sg-cancel"
+  when request.kind == CANCEL and case.market == "SG"
+  then approve
+rule "refund"
+  when request.kind == REFUND and (case.market ?? "MY") != "SG"
+  then reject("no")
+"""
+
+
+def test_decisions_are_values() -> None:
+    decision = _bundled.decide(BASE_CASE)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        decision.case_id = "other"  # type: ignore[misc]

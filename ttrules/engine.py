@@ -14,7 +14,8 @@ from typing import Any
 from ttrules.check import check_stack
 from ttrules.diagnostics import Diagnostic, has_errors
 from ttrules.evaluate.cascade import decide
-from ttrules.evaluate.compiled import CompiledStack, compile_stack
+from ttrules.evaluate.classes import ClassMemo
+from ttrules.evaluate.compiled import compile_stack
 from ttrules.evaluate.decision import Decision
 from ttrules.evaluate.prepare import PreparedStack, prepare
 from ttrules.schema.case import case_values, parse_case
@@ -25,12 +26,12 @@ from ttrules.stack import Stack, load_stack
 class Engine:
     stack: Stack
     prepared: PreparedStack
-    compiled: CompiledStack
+    compiled: ClassMemo  # the compiled stack, deciding once per class of case
 
     @classmethod
     def from_stack(cls, stack: Stack) -> Engine:
         prepared = prepare(stack)
-        return cls(stack, prepared, compile_stack(prepared))
+        return cls(stack, prepared, ClassMemo(compile_stack(prepared)))
 
     @classmethod
     def load(cls, paths: list[Path] | None = None, config: Path | None = None,

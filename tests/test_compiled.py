@@ -150,3 +150,14 @@ def test_decisions_are_values() -> None:
     decision = _bundled.decide(BASE_CASE)
     with pytest.raises(dataclasses.FrozenInstanceError):
         decision.case_id = "other"  # type: ignore[misc]
+
+
+def test_class_memo_gives_way_when_classes_do_not_repeat(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A setting computed from the amount makes every case its own class: the memo stops and
+    every case goes the exact way, still deciding as the reference does."""
+    engine = engine_from_texts([VALUE_READING])
+    records = [merge(BASE_CASE, {"request": {"kind": "REFUND"}, "order": {"total": f"{10 + i} USD"}})
+               for i in range(30)]
+    monkeypatch.setattr(classes, "_CLASS_PATIENCE", 20)
+    memo = _memo_same(engine, records, monkeypatch)
+    assert memo._exact_only

@@ -54,8 +54,9 @@ from ttrules.evaluate.interpret import EvalError, MissingValue
 from ttrules.schema.fields import FieldSpec
 
 _GROUP_LIMIT = 20_000  # memoised values per group
-_DECISION_LIMIT = 50_000  # decisions kept, one per class
+_DECISION_LIMIT = 10_000  # decisions kept, one per class
 _PATIENCE = 4_096  # look-ups before a group's hit rate is judged
+_CLASS_PATIENCE = 4_096  # cases before the memo's own hit rate is judged
 _MERGE_AFTER = 1_000  # cases seen before groups with few values are merged
 _FEW = 64  # values a group may have to be merged
 _MERGED_LIMIT = 4_096  # value combinations of the merged groups
@@ -216,6 +217,8 @@ class ClassMemo:
         self._setting_outcomes: dict[str, int] = {}
         self._merged: _Merged | None = None
         self._seen = 0  # cases decided
+        self._learned = 0  # of them, the first of their class
+        self._exact_only = False
         self._arrange()
         self._argument_rules = tuple(
             i for i, (rule, entry) in enumerate(zip(compiled.rules, prepared.rules, strict=True))
@@ -275,6 +278,8 @@ class ClassMemo:
     # ---- deciding ------------------------------------------------------------------------
 
     def decide(self, values: Mapping[str, Any]) -> Decision:
+        if self._exact_only:
+            return decide_compiled(self.compiled, values)
         self._seen += 1
         if self._seen == _MERGE_AFTER:
             self._merge()
@@ -325,9 +330,16 @@ class ClassMemo:
         decision = self._decisions.get(key)
         if decision is None:
             decision = decide_compiled(self.compiled, values)
-            if len(self._decisions) >= _DECISION_LIMIT:
+            self._learned += 1
+            if self._seen >= _CLASS_PATIENCE and self._learned * 2 > self._seen:
+                # Classes hardly repeat (a setting or an argument computed from an amount
+                # makes each case its own): finding them costs more than it saves.
+                self._exact_only = True
                 self._decisions.clear()
-            self._decisions[key] = decision
+            elif len(self._decisions) >= _DECISION_LIMIT:
+                self._decisions.clear()
+            else:
+                self._decisions[key] = decision
         case_id = get("case.id", "")
         if case_id == decision.case_id:
             return decision

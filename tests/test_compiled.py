@@ -161,3 +161,13 @@ def test_class_memo_gives_way_when_classes_do_not_repeat(monkeypatch) -> None:  
     monkeypatch.setattr(classes, "_CLASS_PATIENCE", 20)
     memo = _memo_same(engine, records, monkeypatch)
     assert memo._exact_only
+
+
+def test_class_memo_takes_values_of_another_type_as_the_exact_path_does() -> None:
+    """`decide_values` takes a caller's own mapping: a money field holding a number is an
+    evaluation error there, not a crash, and not confused with an amount."""
+    engine = engine_from_texts([VALUE_READING])
+    good = engine.values(merge(BASE_CASE, {"order": {"total": "3 USD"}}))
+    for values in (good, {**good, "order.total": 3}, good):
+        assert decision_json(engine.decide_values(values)) == \
+            decision_json(decide(engine.prepared, values))

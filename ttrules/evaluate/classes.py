@@ -52,6 +52,7 @@ from ttrules.evaluate.compiled import (
 from ttrules.evaluate.decision import Decision
 from ttrules.evaluate.interpret import EvalError, MissingValue
 from ttrules.schema.fields import FieldSpec
+from ttrules.values import Money
 
 _GROUP_LIMIT = 20_000  # memoised values per group
 _DECISION_LIMIT = 10_000  # decisions kept, one per class
@@ -304,7 +305,7 @@ class ClassMemo:
             money = get(path, _ABSENT)
             try:
                 bits |= memo[(money.amount, money.currency) if money is not _ABSENT else _ABSENT]
-            except (KeyError, TypeError):
+            except (KeyError, TypeError, AttributeError):  # AttributeError: not money at all
                 pending = [*pending, group] if pending else [group]
         for memo, key, table in self._tuple_pairs:
             try:
@@ -540,7 +541,11 @@ def _keyer(positions: list[int]) -> Callable[[tuple[Any, ...]], Any]:
 def _money_keyer(position: int) -> Callable[[tuple[Any, ...]], Any]:
     def key(raw: tuple[Any, ...]) -> Any:
         money = raw[position]
-        return (money.amount, money.currency) if money is not _ABSENT else _ABSENT
+        if type(money) is Money:
+            return money.amount, money.currency
+        # Absent, or a value of another type from a caller's own mapping: never equal to the
+        # key of an amount.
+        return money if money is _ABSENT else (_ABSENT, money)
     return key
 
 

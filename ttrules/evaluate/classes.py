@@ -48,6 +48,7 @@ from ttrules.evaluate.compiled import (
     _safe,
     _truth,
     decide_compiled,
+    read_key,
 )
 from ttrules.evaluate.decision import Decision
 from ttrules.evaluate.interpret import EvalError, MissingValue
@@ -555,9 +556,7 @@ def _is_money(spec: FieldSpec | None) -> bool:
 
 def _strict_getter(paths: tuple[str, ...]) -> Callable[[Mapping[str, Any]], Any]:
     """A key that tells equal values of other types or forms apart (`10.0`, `10.00`)."""
-    def key(values: Mapping[str, Any]) -> tuple[tuple[type, str], ...]:
-        return tuple((type(v), repr(v)) for v in _read(values, paths))
-    return key
+    return lambda values: read_key(values, paths, strict=True)
 
 
 def _reads(expr: ast.Expr | None) -> set[str]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sys
+import threading
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -171,3 +173,41 @@ def test_class_memo_takes_values_of_another_type_as_the_exact_path_does() -> Non
     for values in (good, {**good, "order.total": 3}, good):
         assert decision_json(engine.decide_values(values)) == \
             decision_json(decide(engine.prepared, values))
+
+
+def test_class_memo_shared_by_threads(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """One engine deciding in several threads at once (as a server would): its memo learns,
+    merges and gives up groups meanwhile, and every decision is still the reference's."""
+    monkeypatch.setattr(classes, "_MERGE_AFTER", 50)
+    monkeypatch.setattr(classes, "_PATIENCE", 40)
+    memo = ClassMemo(compile_stack(_bundled.prepared))
+    records = [merge(BASE_CASE, {
+        "case": {"id": f"c{i}"},
+        "request": {"kind": ["CANCEL", "REFUND", "RETURN_AND_REFUND"][i % 3],
+                    "reason": ["CHANGED_MIND", "DAMAGED", "OUT_OF_STOCK"][i % 7 % 3],
+                    "created_at": f"2026-05-0{1 + i % 5}T{i % 24:02d}:00:00Z"},
+        "order": {"total": f"{5 + i % 90}.{i % 100:02d} USD", "status": "DELIVERED",
+                  "delivered_at": f"2026-05-01T{i % 24:02d}:30:00Z"},
+        "buyer": {"credit_score": 40 + i % 61}}) for i in range(400)]
+    values = [_bundled.values(r) for r in records]
+    expected = [decision_json(decide(_bundled.prepared, v)) for v in values]
+    failures: list[str] = []
+
+    def work(offset: int) -> None:
+        for k in range(len(values)):
+            i = (k + offset) % len(values)
+            if decision_json(memo.decide(values[i])) != expected[i]:
+                failures.append(records[i]["case"]["id"])
+
+    threads = [threading.Thread(target=work, args=(n * 97,)) for n in range(4)]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as the interpreter allows
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert not failures
+    assert memo._seen > 0

@@ -34,9 +34,9 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from itertools import repeat
+from itertools import count, repeat
 from operator import itemgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 from ttrules import ast
 from ttrules.evaluate.compiled import (
@@ -107,6 +107,16 @@ class _Merged:
     key: Callable[[tuple[Any, ...]], Any]  # from all values read
     values: Callable[[Mapping[str, Any]], Any]  # the same, from the case
     bits: dict[Any, int] = field(default_factory=dict)  # their bits OR-ed
+
+
+class _Tables(NamedTuple):
+    """What the fast path looks up, per kind of key (see `ClassMemo._arrange`)."""
+
+    singles: tuple[tuple[dict[Any, int], str, _Group], ...]
+    presences: tuple[tuple[dict[Any, int], str, _Group], ...]
+    moneys: tuple[tuple[dict[Any, int], str, _Group], ...]
+    tuples: tuple[tuple[dict[Any, int], Callable[[Mapping[str, Any]], Any], Any], ...]
+    unmemoised: tuple[_Group, ...]
 
 
 @dataclass(eq=False)  # compared by identity
@@ -217,6 +227,7 @@ class ClassMemo:
             _Setting(names, _strict_getter(paths) if strict else _getter(paths))
             for (paths, strict), names in _by_reads(settings).items())
         self._setting_outcomes: dict[str, int] = {}
+        self._setting_numbers = count()
         self._merged: _Merged | None = None
         self._seen = 0  # cases decided
         self._learned = 0  # of them, the first of their class
@@ -236,23 +247,26 @@ class ClassMemo:
         """The look-up tables of the fast path: the groups still memoised, those merged into
         one look-up (see `_merge`) as one."""
         memoised = [g for g in self._groups if g.memoised]
-        if self._merged is not None and not all(g.memoised for g in self._merged.members):
-            self._merged = None
-        self._unmemoised = tuple(g for g in self._groups if not g.memoised)
-        merged = self._merged.members if self._merged is not None else ()
+        table = self._merged  # read once: another thread may undo it meanwhile
+        if table is not None and not all(g.memoised for g in table.members):
+            self._merged = table = None
+        unmemoised = tuple(g for g in self._groups if not g.memoised)
+        merged = table.members if table is not None else ()
         alone = [g for g in memoised if g not in merged]
         # Groups of one field are looked up by their value, the others by a tuple of theirs.
         # (A plain loop: `map` pipelines cost more than they save over a dozen look-ups.)
-        self._single_pairs = tuple((g.bits, g.paths[0], g) for g in alone
-                                   if len(g.paths) == 1 and not g.money and g.paths[0][0] != "?")
-        self._presence_pairs = tuple((g.bits, g.paths[0][1:], g) for g in alone
-                                     if len(g.paths) == 1 and g.paths[0][0] == "?")
-        self._money_pairs = tuple((g.bits, g.paths[0], g) for g in alone if g.money)
+        singles = tuple((g.bits, g.paths[0], g) for g in alone
+                        if len(g.paths) == 1 and not g.money and g.paths[0][0] != "?")
+        presences = tuple((g.bits, g.paths[0][1:], g) for g in alone
+                          if len(g.paths) == 1 and g.paths[0][0] == "?")
+        moneys = tuple((g.bits, g.paths[0], g) for g in alone if g.money)
         tuple_pairs: list[tuple[dict[Any, int], Callable[[Mapping[str, Any]], Any], Any]] = [
             (g.bits, _getter(g.paths), g) for g in alone if len(g.paths) != 1]
-        if self._merged is not None:
-            tuple_pairs.append((self._merged.bits, self._merged.values, self._merged))
-        self._tuple_pairs = tuple(tuple_pairs)
+        if table is not None:
+            tuple_pairs.append((table.bits, table.values, table))
+        # One assignment: a thread deciding meanwhile sees the old tables or the new, never
+        # half of each (which could leave a group out of its look-ups).
+        self._tables = _Tables(singles, presences, moneys, tuple(tuple_pairs), unmemoised)
 
     def _merge(self) -> None:
         """Groups whose values are few (a request kind, a market, a flag) are looked up as one
@@ -291,24 +305,25 @@ class ClassMemo:
         pending: list[_Group] | None = None
         # A value not memoised yet raises KeyError (an unhashable one TypeError): that group
         # waits until the others are in, and is evaluated only if still needed.
-        for memo, path, group in self._single_pairs:
+        tables = self._tables
+        for memo, path, group in tables.singles:
             try:
                 bits |= memo[get(path, _ABSENT)]
             except (KeyError, TypeError):
                 pending = [*pending, group] if pending else [group]
-        for memo, path, group in self._presence_pairs:
+        for memo, path, group in tables.presences:
             try:
                 bits |= memo[path in values]
             except KeyError:
                 pending = [*pending, group] if pending else [group]
-        for memo, path, group in self._money_pairs:
+        for memo, path, group in tables.moneys:
             # By amount and currency: a tuple hashes without calling into Python.
             money = get(path, _ABSENT)
             try:
                 bits |= memo[(money.amount, money.currency) if money is not _ABSENT else _ABSENT]
             except (KeyError, TypeError, AttributeError):  # AttributeError: not money at all
                 pending = [*pending, group] if pending else [group]
-        for memo, key, table in self._tuple_pairs:
+        for memo, key, table in tables.tuples:
             try:
                 bits |= memo[key(values)]
             except (KeyError, TypeError):
@@ -319,7 +334,7 @@ class ClassMemo:
             if self._needed(group, bits):
                 case = case or _Case(self, values)
                 bits |= self._lookup(group, case)
-        for group in self._unmemoised:
+        for group in tables.unmemoised:
             if self._needed(group, bits):
                 case = case or _Case(self, values)
                 bits |= self._evaluate(group, case)[0]
@@ -424,7 +439,8 @@ class ClassMemo:
         _, errors, traces = case.context.settings()
         outcome = repr([(traces[name], errors[name][0] if name in errors else None)
                         for name in setting.names])
-        found = self._setting_outcomes.setdefault(outcome, len(self._setting_outcomes))
+        # `next` on a count is one step, so threads never hand two outcomes the same number.
+        found = self._setting_outcomes.setdefault(outcome, next(self._setting_numbers))
         with contextlib.suppress(TypeError):  # an unhashable value is not memoised
             if len(setting.ids) >= _GROUP_LIMIT:
                 setting.ids.clear()

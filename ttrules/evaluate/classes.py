@@ -327,9 +327,11 @@ class ClassMemo:
             try:
                 bits |= memo[key(values)]
             except (KeyError, TypeError):
-                case = case or _Case(self, values)
-                bits |= (self._lookup(table, case) if isinstance(table, _Group)
-                         else self._lookup_merged(table, case))
+                if isinstance(table, _Group):
+                    pending = [*pending, table] if pending else [table]
+                else:  # the merged fields: each of them looked up
+                    case = case or _Case(self, values)
+                    bits |= self._lookup_merged(table, case)
         for group in pending or ():
             if self._needed(group, bits):
                 case = case or _Case(self, values)
@@ -353,9 +355,9 @@ class ClassMemo:
                 # makes each case its own): finding them costs more than it saves.
                 self._exact_only = True
                 self._decisions.clear()
-            elif len(self._decisions) >= _DECISION_LIMIT:
-                self._decisions.clear()
             else:
+                if len(self._decisions) >= _DECISION_LIMIT:
+                    self._decisions.clear()
                 self._decisions[key] = decision
         case_id = get("case.id", "")
         if case_id == decision.case_id:

@@ -114,6 +114,23 @@ def test_class_memo_keeps_values_read_from_the_case_apart(monkeypatch) -> None: 
     assert len(texts) == 3
 
 
+TWO_LIMITS_FAILING_ALIKE = ['ruleset "p"\nlayer platform\n'
+                            'limit cap <= 20 USD when order.status == DELIVERED\n'
+                            'limit cap <= 20 USD when request.kind == CANCEL\n',
+                            'ruleset "m"\nlayer merchant\nset cap = 1000 THB\n']
+
+
+def test_class_memo_tells_apart_limits_that_fail_with_one_message(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Both limits fail with "no FX rate for THB"; the decision names the first that applies,
+    so a delivered and an undelivered cancellation are two classes (found by hypothesis)."""
+    engine = engine_from_texts(TWO_LIMITS_FAILING_ALIKE)
+    records = [merge(BASE_CASE, {"request": {"kind": "CANCEL"}, "order": {"status": status}})
+               for status in ("AWAITING_SHIPMENT", "DELIVERED")]
+    _memo_same(engine, records, monkeypatch)
+    lines = [decision_json(engine.decide(r))["errors"][0]["rule"]["line"] for r in records]
+    assert lines == [4, 3]
+
+
 def test_class_memo_stops_memoising_values_that_do_not_repeat(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     engine = engine_from_texts([VALUE_READING])
     records = [merge(BASE_CASE, {"order": {"paid_at": f"2026-05-01T10:{m:02d}:00Z"}})

@@ -432,15 +432,18 @@ class ClassMemo:
         raise AssertionError("a rule with an error bit has an atom that is not true")
 
     def _setting_id(self, setting: _Setting, case: _Case) -> int:
-        """A small number per outcome of the settings (their traces and errors, as text)."""
+        """A small number per outcome of the settings (their traces and errors with the statement
+        that raised them, as text)."""
         key = setting.key(case.values)
         try:
             return setting.ids[key]
         except (KeyError, TypeError):  # not memoised yet, or unhashable
             pass
         _, errors, traces = case.context.settings()
-        outcome = repr([(traces[name], errors[name][0] if name in errors else None)
-                        for name in setting.names])
+        # An error is told apart by the statement that raised it too: two limits can fail
+        # with one message, and the decision names the one that failed.
+        outcome = repr([(traces[name], (errors[name][0], errors[name][1].ref)
+                         if name in errors else None) for name in setting.names])
         # `next` on a count is one step, so threads never hand two outcomes the same number.
         found = self._setting_outcomes.setdefault(outcome, next(self._setting_numbers))
         with contextlib.suppress(TypeError):  # an unhashable value is not memoised

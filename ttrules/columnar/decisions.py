@@ -110,15 +110,17 @@ class SideCompiler:
     """Compiles one stack (baseline "b_" or candidate "c_") into query stages."""
 
     def __init__(self, prefix: str, prepared: PreparedStack, field_source: Callable[[str], FieldColumns],
-                 schema: Schema, params: Params, signatures: Signatures) -> None:
+                 schema: Schema, params: Params, signatures: Signatures,
+                 once: Callable[[exp.Expression, exp.Expression], exp.Expression] | None = None,
+                 ) -> None:
         self.prefix = prefix
         self.prepared = prepared
         self.params = params
         self.signatures = signatures
         kinds = {path: spec.type for path, spec in schema.fields.items()}
         present = frozenset(path for path, spec in schema.fields.items() if spec.always_present)
-        self.terms = Terms(field_source, kinds, params, prepared.fx, self._setting, present)
-        self.plain = Terms(field_source, kinds, params, prepared.fx, None, present)
+        self.terms = Terms(field_source, kinds, params, prepared.fx, self._setting, present, once)
+        self.plain = Terms(field_source, kinds, params, prepared.fx, None, present, once)
         self.stages: list[Stage] = []
         self.escapes: list[exp.Expression] = []
         self._settings: dict[str, Term] = {}

@@ -115,22 +115,34 @@ def _unpacked(columns: SideColumns, value: dict[str, Any]) -> dict[str, int]:
     return out
 
 
-# Per-key figures: a query each, reading only its columns.
-_GROUPS = {
-    "b_refunds": ("b_refund_cur", "sum(b_refund), sum(b_refund) FILTER (WHERE abuse)"),
-    "c_refunds": ("c_refund_cur", "sum(c_refund), sum(c_refund) FILTER (WHERE abuse)"),
-    "goods": ("total_cur", "sum(total) FILTER (WHERE b_keeps), sum(total) FILTER (WHERE c_keeps)"),
-    "postage": ("postage_cur", "sum(postage) FILTER (WHERE b_pays_postage), "
-                               "sum(postage) FILTER (WHERE c_pays_postage)"),
-    "hist": ("hist", "sum(n), 0"),
-    **{f"k_{group}": (f"k_{group}", "sum(n), sum(changed::INT * n), sum(b_review::INT * n), "
-                                    "sum(c_review::INT * n), coalesce(sum(b_refund_rep), 0), "
-                                    "coalesce(sum(c_refund_rep), 0)") for group in BREAKDOWNS},
-}
+def _resolution_is(compiled: CompiledQuery, p: str, action: str) -> str:
+    codes = [str(code) for code, value in compiled.resolutions.items() if value.action == action]
+    return f'"{p}resolution" IN ({", ".join(codes)})' if codes else "FALSE"
+
+
+def _groups(compiled: CompiledQuery) -> dict[str, tuple[str, str]]:
+    """Per-key figures: a query each, reading only its columns."""
+    def both(template: str, action: str) -> str:
+        return ", ".join(template.format(_resolution_is(compiled, p, action)) for _, p in _SIDES)
+
+    # The platform pays the return postage of an approved return-and-refund; a record with
+    # no postage has no currency key, and no key adds nothing (`_add_group`).
+    postage = "sum(postage) FILTER (WHERE {} AND k_kind = 'RETURN_AND_REFUND')"
+    reviewed = both("sum(n) FILTER (WHERE {})", "review")
+    return {
+        "b_refunds": ("b_refund_cur", "sum(b_refund), sum(b_refund) FILTER (WHERE abuse)"),
+        "c_refunds": ("c_refund_cur", "sum(c_refund), sum(c_refund) FILTER (WHERE abuse)"),
+        "goods": ("total_cur", both("sum(total) FILTER (WHERE {})", "refund_without_return")),
+        "postage": ("postage_cur", both(postage, "approve")),
+        "hist": ("hist", "sum(n), 0"),
+        **{f"k_{group}": (f"k_{group}", f"sum(n), sum(changed::INT * n), {reviewed}, "
+                                        "coalesce(sum(b_refund_rep), 0), "
+                                        "coalesce(sum(c_refund_rep), 0)") for group in BREAKDOWNS},
+    }
 
 
 def _fold_groups(rows: Any, compiled: CompiledQuery, acc: Accumulator) -> None:
-    for name, (key, sums) in _GROUPS.items():
+    for name, (key, sums) in _groups(compiled).items():
         for row in rows(f"SELECT {key}, {sums} {_DECIDED} GROUP BY ALL"):
             _add_group(acc, name, row[0], row[1:])
 
@@ -153,6 +165,7 @@ def _add_group(acc: Accumulator, name: str, key: Any, sums: tuple[Any, ...]) -> 
         acc.histogram[key] += sums[0]
     else:
         n, changed, b_review, c_review, b_rep, c_rep = sums
+        b_review, c_review = b_review or 0, c_review or 0  # a FILTER that took no row: NULL
         entry = acc.groups[name.removeprefix("k_")].setdefault(key, {
             "records": 0, "changed": 0, "baseline_auto_refunds": Decimal(0),
             "candidate_auto_refunds": Decimal(0), "baseline_review": 0, "candidate_review": 0})

@@ -50,7 +50,8 @@ def build_query(source: exp.Expression, file_columns: dict[str, str], baseline: 
     schema = _union(*schemas)
     staging = Staging(file_columns, schema, mapping, params)
     signatures = Signatures()
-    compilers = {name: SideCompiler(prefix, prepared, staging.field, side_schema, params, signatures)
+    compilers = {name: SideCompiler(prefix, prepared, staging.field, side_schema, params, signatures,
+                                    staging.rated)
                  for name, prefix, prepared, side_schema in (("baseline", "b_", baseline, schemas[0]),
                                                             ("candidate", "c_", candidate, schemas[1]))}
     side_stages = [compilers[name].compile() for name in ("baseline", "candidate")]
@@ -62,7 +63,7 @@ def build_query(source: exp.Expression, file_columns: dict[str, str], baseline: 
              for name, value in _final_stage(staging, compilers, resolutions, params, config,
                                              thresholds, same).items()}
     escape = staging.escape(list(schemas))
-    staged = {"_row": col("file_row_number"), "_escape_load": sql.nonnull(escape),
+    staged = {"_row": col("file_row_number"), "_escape_load": sql.flag(escape),
               **staging.projections}
     query = _assemble(source, staging, staged, stages, final, samples)
     used = {node.name for node in query.find_all(exp.Placeholder)}
@@ -133,6 +134,9 @@ def _assemble(source: exp.Expression, staging: Staging, staged: Stage, stages: l
         fields = fields.join(exp.alias_(exp.to_table("ttr_reasons"), alias, table=True), on=condition,
                              join_type="left", copy=False)
     ctes = [("cells", cells), ("s0", fields)]
+    if staging.rates:
+        ctes.append(("s1", exp.select(exp.Star(), *projections(staging.rates), copy=False)
+                     .from_("s0", copy=False)))
     for stage in (s for s in stages if s):
         ctes.append((f"s{len(ctes)}", exp.select(exp.Star(), *projections(stage), copy=False)
                      .from_(ctes[-1][0], copy=False)))
@@ -186,7 +190,7 @@ def _refund_stage(staging: Staging, compilers: dict[str, SideCompiler],
 def _final_stage(staging: Staging, compilers: dict[str, SideCompiler],
                  resolutions: dict[int, ActionValue], params: Params, config: Config,
                  thresholds: list[Threshold], same: dict[str, str]) -> Stage:
-    terms = Terms(staging.field, {}, params, config.fx_rates())
+    terms = Terms(staging.field, {}, params, config.fx_rates(), once=staging.rated)
     out: Stage = {"_row": col("_row")}
     escapes = [col("_escape_load")] + [col(f"{p}esc") for p in ("b_", "c_")]
     out["esc"] = or_(*escapes)
@@ -198,7 +202,6 @@ def _final_stage(staging: Staging, compilers: dict[str, SideCompiler],
                                          expressions=[params.text("(none)")])
     total = staging.field("order.total")
     postage = staging.field("request.return_shipping_fee")
-    kind = staging.field("request.kind").value
     out.update({"total": total.value, "total_cur": total.currency or sql.NULL,
                 "postage": postage.value, "postage_cur": postage.currency or sql.NULL,
                 "abuse": sql.nonnull(staging.outcome_abuse())})
@@ -221,12 +224,8 @@ def _final_stage(staging: Staging, compilers: dict[str, SideCompiler],
         out[p + "refund_cur"] = currency
         out[p + "refund_rep"] = exp.Coalesce(this=terms.in_report(amount, currency),
                                              expressions=[sql.lit(0)])
-        out[p + "review"] = _resolution_is(col(p + "resolution"), resolutions, "review")
-        out[p + "keeps"] = _resolution_is(col(p + "resolution"), resolutions, "refund_without_return")
-        out[p + "pays_postage"] = and_(
-            _resolution_is(col(p + "resolution"), resolutions, "approve"),
-            exp.EQ(this=kind, expression=params.text("RETURN_AND_REFUND")),
-            sql.not_null(postage.value))
+        # Whether a record goes to review, keeps its goods or has its postage paid follows
+        # from its resolution code and keys: fold.py asks the grouped table, not each row.
     rate = terms.rate(total.currency or sql.NULL)
     in_report = exp.Mul(this=total.value, expression=rate)
     bin_index = func("trunc", exp.Mul(this=in_report, expression=params.decimal(1 / HISTOGRAM_BIN)))
@@ -236,12 +235,6 @@ def _final_stage(staging: Staging, compilers: dict[str, SideCompiler],
     for i, threshold in enumerate(thresholds):
         out[f"band{i}"] = _band(staging.field(threshold.field), threshold, terms, params)
     return out
-
-
-def _resolution_is(code: exp.Expression, resolutions: dict[int, ActionValue], action: str,
-                   ) -> exp.Expression:
-    codes = [sql.lit(c) for c, value in resolutions.items() if value.action == action]
-    return sql.member(code, codes) if codes else sql.FALSE
 
 
 def _band(value: FieldColumns, threshold: Threshold, terms: Terms, params: Params) -> exp.Expression:

@@ -34,6 +34,12 @@ class Params:
             self.values[name] = value
         return exp.Cast(this=exp.Placeholder(this=name), to=exp.DataType.build(sql_type))
 
+    def constant(self, node: exp.Expression) -> Any:
+        """The value bound by `bind` if `node` is such a parameter, else None."""
+        if isinstance(node, exp.Cast) and isinstance(node.this, exp.Placeholder):
+            return self.values.get(node.this.name)
+        return None
+
     def text(self, value: str) -> exp.Expression:
         return self.bind(value, "VARCHAR")
 
@@ -105,10 +111,22 @@ def total(parts: list[exp.Expression]) -> exp.Expression:
 
 
 def not_(part: exp.Expression) -> exp.Expression:
+    """NOT, pushed through AND and OR (De Morgan's laws hold in SQL's three-valued logic).
+
+    DuckDB stops evaluating an AND or OR early only where it selects rows (WHERE, CASE WHEN);
+    a NOT over one makes it evaluate every part for every row, a regex on every cell."""
+    while isinstance(part, exp.Paren):
+        part = part.this
     if is_true(part):
         return FALSE
     if is_false(part):
         return TRUE
+    if isinstance(part, exp.Not):
+        return part.this
+    if isinstance(part, exp.And):
+        return or_(not_(part.this), not_(part.expression))
+    if isinstance(part, exp.Or):
+        return and_(not_(part.this), not_(part.expression))
     return exp.Not(this=_paren(part))
 
 
@@ -136,6 +154,15 @@ def case(branches: list[tuple[exp.Expression, exp.Expression]],
     if not taken:
         return default if default is not None else NULL
     return node.else_(default, copy=False) if default is not None else node
+
+
+def flag(condition: exp.Expression) -> exp.Expression:
+    """A condition as a column that is FALSE where SQL would say NULL, computed as CASE WHEN
+    so that its ANDs and ORs stop early (see `not_`): for a long OR of checks that are
+    rarely true and sometimes costly, such as whether a row escapes."""
+    if isinstance(condition, exp.Boolean):
+        return condition
+    return case([(condition, TRUE)], FALSE)
 
 
 def nonnull(node: exp.Expression) -> exp.Expression:

@@ -71,6 +71,8 @@ class Staging:
     params: Params
     loads: dict[str, exp.Expression] = field(default_factory=dict)  # first stage: cells
     projections: dict[str, exp.Expression] = field(default_factory=dict)  # second: fields
+    rates: dict[str, exp.Expression] = field(default_factory=dict)  # third: FX rates of fields
+    _rate_names: dict[str, str] = field(default_factory=dict)  # rate SQL -> its column
     _fields: dict[str, FieldColumns] = field(default_factory=dict)
     _sources: dict[str, str] = field(default_factory=dict)  # case path -> file column
 
@@ -175,8 +177,9 @@ class Staging:
             amount = sql.try_cast(func("left", cell, exp.Sub(this=func("length", cell),
                                                              expression=sql.lit(4))), AMOUNT)
             currency = func("right", cell, sql.lit(3))
-            canonical = and_(func("regexp_matches", cell, p.text(_MONEY)), sql.not_null(amount))
-            return amount, currency, canonical
+            # A cell of that form always casts (20 + 6 digits fit the type): the form is the
+            # whole check, and the cast is done only where it holds (the CASE of `_load`).
+            return amount, currency, func("regexp_matches", cell, p.text(_MONEY))
         if type_.kind == "timestamp" and kind in _TIMESTAMP_TYPES:
             return func("epoch_us", cell), None, sql.TRUE
         if type_.kind == "timestamp" and kind == "VARCHAR":
@@ -203,6 +206,19 @@ class Staging:
                 staged = FieldColumns(col(name), col(name + "$cur"))
             self._fields[path] = staged
         return self._fields[path]
+
+    def rated(self, currency: exp.Expression, rate: exp.Expression) -> exp.Expression:
+        """`rate`, the FX rate of `currency`, as a column of its own when the currency is a
+        field's: a rule converting an amount reads it several times. (Keyed by its SQL: the
+        two stacks may have different FX tables.)"""
+        staged = {c.currency.name for c in self._fields.values() if isinstance(c.currency, exp.Column)}
+        if not isinstance(currency, exp.Column) or currency.name not in staged:
+            return rate
+        key = sql.render(rate)
+        if key not in self._rate_names:
+            self._rate_names[key] = f"{currency.name}$rate{len(self._rate_names)}"
+            self.rates[self._rate_names[key]] = rate
+        return col(self._rate_names[key])
 
     def _field(self, path: str) -> FieldColumns:
         spec = self.schema.fields[path]
@@ -291,7 +307,9 @@ class Staging:
     def reason_joins(self) -> list[tuple[str, exp.Expression]]:
         """The two lookups of `category_of`: the code as written, then stripped and lower-cased."""
         code = self._loaded("request.reason_code", t.STR).value
-        stripped = func("lower", exp.Trim(this=code))
+        # Normalised only where the code as written is not in the table: most codes are.
+        stripped = case([(sql.is_null(exp.column("category", table="r1")),
+                          func("lower", exp.Trim(this=code)))], sql.NULL)
         return [("r1", exp.EQ(this=exp.column("code", table="r1"), expression=code)),
                 ("r2", exp.EQ(this=exp.column("code", table="r2"), expression=stripped))]
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
 import sqlglot.expressions as exp
 
@@ -77,8 +77,12 @@ class Terms:
     def __init__(self, field: Callable[[str], FieldColumns], kinds: Mapping[str, t.Type],
                  params: Params, fx: Mapping[str, Decimal],
                  setting: Callable[[str, ast.Node], Term] | None = None,
-                 always_present: frozenset[str] = frozenset()) -> None:
+                 always_present: frozenset[str] = frozenset(),
+                 once: Callable[[exp.Expression, exp.Expression], exp.Expression] | None = None,
+                 ) -> None:
         self.field_columns = field
+        # Where a field currency's rate is computed once per row instead of at every use.
+        self.once = once or (lambda currency, rate: rate)
         self.always_present = always_present
         self.kinds = kinds
         self.params = params
@@ -88,19 +92,37 @@ class Terms:
     # ---- FX -----------------------------------------------------------------------------
 
     def rate(self, currency: exp.Expression) -> exp.Expression:
-        """The FX rate of a currency column; NULL for a currency without one."""
+        """The FX rate of a currency; NULL for a currency without one. A rule's own currency
+        (`20 USD`) has its rate bound as a value; a field's is a column computed once."""
         scale = max((scale_of(rate) for rate in self.fx.values()), default=0)
-        return case([(exp.EQ(this=currency, expression=self.params.text(code)),
-                      self.params.bind(str(rate), f"DECIMAL(38,{scale})"))
-                     for code, rate in sorted(self.fx.items())], sql.NULL)
+        sql_type = f"DECIMAL(38,{scale})"
+        code = self.params.constant(currency)
+        if isinstance(code, str):
+            rate = self.fx.get(code)
+            return sql.cast(sql.NULL, sql_type) if rate is None else self.params.bind(str(rate), sql_type)
+        return self.once(currency, case([(exp.EQ(this=currency, expression=self.params.text(code)),
+                                          self.params.bind(str(rate), sql_type))
+                                         for code, rate in sorted(self.fx.items())], sql.NULL))
+
+    def rated(self, currency: exp.Expression) -> exp.Expression:
+        """The currency has an FX rate (decided here for a rule's own currency)."""
+        code = self.params.constant(currency)
+        if isinstance(code, str):
+            return TRUE if code in self.fx else FALSE
+        return sql.not_null(self.rate(currency))
 
     def converts(self, a: Term, b: Term) -> exp.Expression:
         """Converting between the two money values succeeds (equal currencies, or both rated)."""
         assert a.currency is not None and b.currency is not None
         return or_(sql.nonnull(exp.EQ(this=a.currency, expression=b.currency)),
-                   and_(sql.not_null(self.rate(a.currency)), sql.not_null(self.rate(b.currency))))
+                   and_(self.rated(a.currency), self.rated(b.currency)))
 
     def in_report(self, amount: exp.Expression, currency: exp.Expression) -> exp.Expression:
+        number, code = self.params.constant(amount), self.params.constant(currency)
+        if isinstance(number, str) and isinstance(code, str) and code in self.fx:
+            with localcontext() as exact:  # the product to its last digit, as SQL's is
+                exact.prec = 2 * 38
+                return self.params.decimal(Decimal(number) * self.fx[code])
         return exp.Mul(this=amount, expression=self.rate(currency))
 
     # ---- expressions --------------------------------------------------------------------

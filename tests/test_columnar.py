@@ -265,3 +265,40 @@ def test_a_stack_of_hundreds_of_rules_compiles_and_decides_alike(tmp_path: Path)
     _write(path, [_flatten(r) for r in _fixed_cases()])
     fast, slow = _reports(plain, engine, path, Options())
     assert fast == slow
+
+
+def test_not_pushed_through_and_or_keeps_three_valued_logic() -> None:
+    """`sql.not_` rewrites NOT over AND/OR by De Morgan's laws (so DuckDB can stop early):
+    the same truth value for every combination of TRUE, FALSE and NULL."""
+    import duckdb
+    import sqlglot.expressions as exp
+
+    from ttrules.columnar import sql
+
+    a, b, c = sql.col("a"), sql.col("b"), sql.col("c")
+    shapes = [sql.and_(a, b), sql.or_(a, sql.not_(b)), sql.and_(sql.or_(a, b), sql.not_(c)),
+              sql.not_(sql.and_(a, sql.or_(b, c))), sql.not_null(a)]
+    rewritten = [sql.render(sql.not_(shape)) for shape in shapes]
+    literal = [sql.render(exp.Not(this=exp.Paren(this=shape))) for shape in shapes]
+    assert all("NOT (" not in text or "IS NULL" in text for text in rewritten[:4]), rewritten
+    values = "(VALUES " + ", ".join(f"({x}, {y}, {z})" for x in ("TRUE", "FALSE", "NULL")
+                                    for y in ("TRUE", "FALSE", "NULL")
+                                    for z in ("TRUE", "FALSE", "NULL")) + ") t(a, b, c)"
+    con = duckdb.connect()
+    got = con.execute(f"SELECT {', '.join(rewritten)} FROM {values}").fetchall()
+    want = con.execute(f"SELECT {', '.join(literal)} FROM {values}").fetchall()
+    assert got == want and len(got) == 27
+
+
+def test_the_two_stacks_may_rate_currencies_differently(tmp_path: Path) -> None:
+    """A field currency's FX rate is a column computed once per table of rates: a change of
+    the rates alone changes decisions, as in the python engine."""
+    rule = ('ruleset "m"\nlayer merchant\nrule "big"\n  when order.total > 45 USD\n  then review\n'
+            'rule "small"\n  then approve\n')
+    baseline = engine_from_texts([rule], CONFIG)
+    candidate = engine_from_texts([rule], {"fx": {"MYR": "0.25", "THB": "0.028"}})
+    path = tmp_path / "h.parquet"
+    _write(path, [_flatten(r) for r in _fixed_cases()])
+    fast, slow = _reports(baseline, candidate, path, Options())
+    assert fast == slow
+    assert fast["changed"]["count"] == 1  # 200 MYR: 44 USD before, 50 USD after

@@ -1,7 +1,8 @@
 """The whole simulation query: history rows in, one narrow row of both decisions out.
 
-    read_parquet → staged case fields → (per stack) applies → settings → limits → rules
-    → vetoes → winners → decision → the `decided` row (what the report aggregates)
+    read_parquet → staged case fields → FX rates of their currencies → (per stack) applies
+    → settings → limits → rules → vetoes → winners → decision → the `decided` row (what the
+    report aggregates)
 
 Both stacks are computed in the same pass over the history.
 """
@@ -60,7 +61,7 @@ def build_query(source: exp.Expression, file_columns: dict[str, str], baseline: 
     stages.append({name: _renamed(value, same) for name, value in
                    _refund_stage(staging, compilers, resolutions, params).items()})
     final = {name: _renamed(value, same)
-             for name, value in _final_stage(staging, compilers, resolutions, params, config,
+             for name, value in _final_stage(staging, compilers, params, config,
                                              thresholds, same).items()}
     escape = staging.escape(list(schemas))
     staged = {"_row": col("file_row_number"), "_escape_load": sql.flag(escape),
@@ -187,8 +188,7 @@ def _refund_stage(staging: Staging, compilers: dict[str, SideCompiler],
     return out
 
 
-def _final_stage(staging: Staging, compilers: dict[str, SideCompiler],
-                 resolutions: dict[int, ActionValue], params: Params, config: Config,
+def _final_stage(staging: Staging, compilers: dict[str, SideCompiler], params: Params, config: Config,
                  thresholds: list[Threshold], same: dict[str, str]) -> Stage:
     terms = Terms(staging.field, {}, params, config.fx_rates(), once=staging.rated)
     out: Stage = {"_row": col("_row")}

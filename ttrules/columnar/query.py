@@ -64,7 +64,7 @@ def build_query(source: exp.Expression, file_columns: dict[str, str], baseline: 
              for name, value in _final_stage(staging, compilers, params, config,
                                              thresholds, same).items()}
     escape = staging.escape(list(schemas))
-    staged = {"_row": col("file_row_number"), "_escape_load": sql.flag(escape),
+    staged = {"_row": col("file_row_number"), "_escape_load": sql.nonnull(escape),
               **staging.projections}
     query = _assemble(source, staging, staged, stages, final, samples)
     used = {node.name for node in query.find_all(exp.Placeholder)}

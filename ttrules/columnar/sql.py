@@ -156,20 +156,13 @@ def case(branches: list[tuple[exp.Expression, exp.Expression]],
     return node.else_(default, copy=False) if default is not None else node
 
 
-def flag(condition: exp.Expression) -> exp.Expression:
-    """A condition as a column that is FALSE where SQL would say NULL, computed as CASE WHEN
-    so that its ANDs and ORs stop early (see `not_`): for a long OR of checks that are
-    rarely true and sometimes costly, such as whether a row escapes."""
-    if isinstance(condition, exp.Boolean):
-        return condition
-    return case([(condition, TRUE)], FALSE)
-
-
 def nonnull(node: exp.Expression) -> exp.Expression:
-    """A condition that is FALSE where SQL would say NULL."""
+    """A condition that is FALSE where SQL would say NULL, as CASE WHEN rather than COALESCE so
+    that its ANDs and ORs stop early (see `not_`): whether a row escapes is a long OR of
+    rarely true checks, some of them regexes."""
     if isinstance(node, exp.Boolean):
         return node
-    return exp.Coalesce(this=node, expressions=[FALSE])
+    return case([(node, TRUE)], FALSE)
 
 
 def cast(node: exp.Expression, sql_type: str) -> exp.Expression:

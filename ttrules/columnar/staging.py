@@ -73,6 +73,7 @@ class Staging:
     projections: dict[str, exp.Expression] = field(default_factory=dict)  # second: fields
     rates: dict[str, exp.Expression] = field(default_factory=dict)  # third: FX rates of fields
     _rate_names: dict[str, str] = field(default_factory=dict)  # rate SQL -> its column
+    _currencies: set[str] = field(default_factory=set)  # the staged fields' currency columns
     _fields: dict[str, FieldColumns] = field(default_factory=dict)
     _sources: dict[str, str] = field(default_factory=dict)  # case path -> file column
 
@@ -204,6 +205,7 @@ class Staging:
             if columns.currency is not None:
                 self.projections[name + "$cur"] = columns.currency
                 staged = FieldColumns(col(name), col(name + "$cur"))
+                self._currencies.add(name + "$cur")
             self._fields[path] = staged
         return self._fields[path]
 
@@ -211,8 +213,7 @@ class Staging:
         """`rate`, the FX rate of `currency`, as a column of its own when the currency is a
         field's: a rule converting an amount reads it several times. (Keyed by its SQL: the
         two stacks may have different FX tables.)"""
-        staged = {c.currency.name for c in self._fields.values() if isinstance(c.currency, exp.Column)}
-        if not isinstance(currency, exp.Column) or currency.name not in staged:
+        if not isinstance(currency, exp.Column) or currency.name not in self._currencies:
             return rate
         key = sql.render(rate)
         if key not in self._rate_names:

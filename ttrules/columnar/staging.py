@@ -29,8 +29,10 @@ MICROS_PER_DAY = 86_400_000_000
 # Characters Python's str.strip() removes: a cell made only of these is absent (Mapper._present).
 _NOT_BLANK = "[^\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f\\x85\\p{Z}]"
 _MONEY = "^-?[0-9]{1,20}(\\.[0-9]{1,6})? [A-Z]{3}$"
+_NUMBER = "^-?[0-9]{1,20}(\\.[0-9]{1,6})?$"
 _ISO = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,6})?(Z|[+-]00:00)?$"
 _PRINTABLE_ASCII = "^[ -~]*$"
+_CANONICAL_INT = "^(0|-?[1-9][0-9]{0,17})$"  # fits BIGINT
 _INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT",
                   "UINTEGER", "UBIGINT"}
 _TIMESTAMP_TYPES = {"TIMESTAMP WITH TIME ZONE", "TIMESTAMP"}
@@ -43,6 +45,13 @@ _MODEL_TYPES: dict[str, t.Type] = {
     "outcome.decision": t.STR, "outcome.refunded": t.MONEY, "outcome.abuse": t.BOOL,
     "outcome.handling_minutes": t.NUMBER, "order.currency": t.STR,
 }
+
+
+def _built_in(path: str) -> bool:
+    """Whether a field is one of the case model's (else an extension of the schema's)."""
+    namespace, _, name = path.partition(".")
+    model = case_model.NAMESPACE_MODELS.get(namespace)
+    return model is not None and name in model.model_fields
 
 
 class StagingError(Exception):
@@ -161,10 +170,19 @@ class Staging:
             return cell, None, sql.member(cell, [p.text(m) for m in members])
         if type_.kind == "bool" and kind == "BOOLEAN":
             return cell, None, sql.TRUE
-        if type_.kind == "int" and kind in _INTEGER_TYPES:
-            value = sql.cast(cell, "BIGINT") if kind != "UBIGINT" else sql.try_cast(cell, "BIGINT")
+        if type_.kind == "bool" and kind == "VARCHAR" and _built_in(path):
+            # The case model reads "true" and "false" (and more spellings, left to it); an
+            # extension's bool must be a JSON boolean, so a text cell always goes to Python.
+            return exp.EQ(this=cell, expression=p.text("true")), None, \
+                sql.member(cell, [p.text("true"), p.text("false")])
+        if type_.kind == "int" and (kind in _INTEGER_TYPES or kind == "VARCHAR"):
+            if kind == "VARCHAR":  # a CSV cell: the canonical form only, which both loaders read
+                value = sql.try_cast(cell, "BIGINT")
+                checks = [func("regexp_matches", cell, p.text(_CANONICAL_INT)), sql.not_null(value)]
+            else:
+                value = sql.cast(cell, "BIGINT") if kind != "UBIGINT" else sql.try_cast(cell, "BIGINT")
+                checks = [sql.not_null(value)]
             low, high = _BOUNDS.get(path, (None, None))
-            checks = [sql.not_null(value)]
             if low is not None:
                 checks.append(exp.GTE(this=value, expression=sql.lit(low)))
             if high is not None:
@@ -173,6 +191,8 @@ class Staging:
         if type_.kind == "number" and (kind in _INTEGER_TYPES or kind.startswith("DECIMAL")):
             value = sql.try_cast(cell, AMOUNT)
             return value, None, exp.EQ(this=value, expression=cell)
+        if type_.kind == "number" and kind == "VARCHAR":  # the canonical form casts exactly
+            return sql.try_cast(cell, AMOUNT), None, func("regexp_matches", cell, p.text(_NUMBER))
         if type_.kind == "money" and kind == "VARCHAR":
             # Canonical: "12.50 MYR", one space; the amount is all but the last four characters.
             amount = sql.try_cast(func("left", cell, exp.Sub(this=func("length", cell),

@@ -1,8 +1,9 @@
 """`ttrules simulate` with the duckdb and python engines: wall time, records/s, peak RSS.
 
-    python benchmarks/simulate.py [N ...] [--python-max M]     (default: 1000000 10000000)
+    python benchmarks/simulate.py [N ...] [--python-max M] [--format parquet|jsonl|csv]
+                                                               (default: 1000000 10000000, parquet)
 
-For each N, a Parquet history of N records (cached in the system temp directory) is
+For each N, a history of N records in the format (cached in the system temp directory) is
 simulated in the demo workspace (the demo's change, both stacks, full JSON report), each
 engine in its own process so its peak RSS is its own. Where both engines ran, their reports
 are compared figure by figure (they must be identical).
@@ -11,6 +12,7 @@ Histories: up to 1,000,000 records come from the seeded generator (`ttrules demo
 N repeats the 1,000,000-record file (row content repeats, every row is still decided), since
 generating 10M records in Python takes longer than simulating them. The python engine is run
 up to --python-max records (default 1,000,000): at ~4,000 records/s, 10M would take 40 min.
+JSON Lines and CSV histories are written by the same generator, up to 1,000,000 records.
 """
 
 from __future__ import annotations
@@ -24,16 +26,21 @@ import time
 from pathlib import Path
 
 from ttrules.simulate.demo import create_workspace
-from ttrules.simulate.generate import write_parquet
+from ttrules.simulate.generate import write_csv, write_jsonl, write_parquet
 
 CACHE = Path(tempfile.gettempdir()) / "ttrules-bench"
 GENERATED_MAX = 1_000_000
 
 
-def history(n: int) -> Path:
+def history(n: int, fmt: str = "parquet") -> Path:
     CACHE.mkdir(exist_ok=True)
-    path = CACHE / f"history-{n}.parquet"
+    path = CACHE / f"history-{n}.{fmt}"
     if path.exists():
+        return path
+    if fmt != "parquet":
+        if n > GENERATED_MAX:
+            raise SystemExit(f"{fmt} histories are generated up to {GENERATED_MAX:,} records")
+        (write_jsonl if fmt == "jsonl" else write_csv)(path, n, seed=7)
         return path
     if n <= GENERATED_MAX:
         write_parquet(path, n, seed=7)
@@ -81,15 +88,20 @@ def main() -> None:
         i = args.index("--python-max")
         python_max = int(args[i + 1])
         del args[i:i + 2]
+    fmt = "parquet"
+    if "--format" in args:
+        i = args.index("--format")
+        fmt = args[i + 1]
+        del args[i:i + 2]
     sizes = [int(a) for a in args] or [1_000_000, 10_000_000]
     ttrules = str(Path(sys.executable).with_name("ttrules"))
     print(f"machine: {platform.machine()} python {platform.python_version()} {platform.system()}; "
-          f"cpus={os.cpu_count()}; both stacks (the demo change), full report")
+          f"cpus={os.cpu_count()}; both stacks (the demo change), full report; {fmt} histories")
     workspace = Path(tempfile.mkdtemp(prefix="ttrules-bench-")) / "ws"
     create_workspace(workspace, 10, seed=7)
     print(f"{'records':>11}  {'engine':>6}  {'wall s':>8}  {'records/s':>11}  {'peak RSS MiB':>12}  report")
     for n in sizes:
-        path = history(n)
+        path = history(n, fmt)
         reports = {}
         for engine in ("duckdb", "python"):
             if engine == "python" and n > python_max:

@@ -460,8 +460,9 @@ def _load_side(where: str | None, config: Path | None, role: str) -> Any:
               help="Replay a random share of the records (with --seed).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for --sample.")
 @click.option("--engine", type=click.Choice(["duckdb", "python"]), default="duckdb", show_default=True,
-              help="duckdb: both stacks in one columnar pass (Parquet histories; falls back to "
-                   "python, saying why, for what it does not compile); python: record by record.")
+              help="duckdb: both stacks in one columnar pass (JSONL and CSV are copied into "
+                   "Parquet first; falls back to python, saying why, for what it does not "
+                   "compile); python: record by record.")
 @click.option("--samples", "sample_count", type=click.IntRange(min=0), default=10, show_default=True,
               help="How many changed cases to show with both explanations.")
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",

@@ -1,5 +1,7 @@
-"""`simulate --engine duckdb`: both stacks decided in one DuckDB pass over a Parquet history.
+"""`simulate --engine duckdb`: both stacks decided in one DuckDB pass over the history.
 
+0. A JSON Lines or CSV history is first copied into Parquet by the Python reader
+   (ttrules/columnar/transcode.py); a Parquet history is read as it is.
 1. Compile both stacks into one query (ttrules/columnar/query.py); a construct that does not
    compile raises `Fallback` before any row is read, and the caller uses the Python engine.
 2. Run it once into a table of decided records grouped by decision pattern and report keys
@@ -25,6 +27,7 @@ from ttrules.columnar.fold import TABLE, fold
 from ttrules.columnar.query import CompiledQuery, build_query
 from ttrules.columnar.staging import StagingError
 from ttrules.columnar.terms import Unsupported
+from ttrules.columnar.transcode import ROW_NUMBER, Copy, CopyError, copy_history, original_rows
 from ttrules.schema.reasons import reason_categories
 from ttrules.simulate.history import HistoryError, HistoryRow, Mapper, check_history_file
 from ttrules.simulate.metrics import Accumulator
@@ -48,33 +51,73 @@ class EngineReport:
     decided_in_python: int = 0
 
 
-def compile_for(history: Path, baseline: Side, candidate: Side, columns: dict[str, Any],
-                con: Any, options: Options, acc: Accumulator) -> CompiledQuery:
-    import pyarrow.parquet as pq
+@dataclass
+class Source:
+    """The history as the query reads it (the Parquet file, or a copy of a JSON Lines or CSV
+    file: ttrules/columnar/transcode.py), and its rows as the python engine reads them."""
 
-    try:
-        names = pq.ParquetFile(history).schema_arrow.names
-    except Exception as error:  # pyarrow raises several types for a damaged file
-        raise HistoryError(f"{history}: cannot read the Parquet file: {error}") from None
-    if "file_row_number" in names:
-        raise Fallback("the history has a column named `file_row_number`, which the duckdb "
-                       "engine uses to number rows")
-    try:
-        relation = con.read_parquet(str(history), file_row_number=True)
-    except Exception as error:  # duckdb raises several types for a damaged file
-        raise HistoryError(f"{history}: cannot read the Parquet file: {error}") from None
+    history: Path
+    fmt: str
+    columns: dict[str, Any]
+    copy: Copy | None = None
+
+    def relation(self, con: Any) -> Any:
+        if self.copy is not None:
+            files = [str(path) for path in self.copy.files]
+            return con.read_parquet(files, union_by_name=True)
+        import pyarrow.parquet as pq
+
+        try:
+            names = pq.ParquetFile(self.history).schema_arrow.names
+        except Exception as error:  # pyarrow raises several types for a damaged file
+            raise HistoryError(f"{self.history}: cannot read the Parquet file: {error}") from None
+        if ROW_NUMBER in names:
+            raise Fallback(f"the history has a column named `{ROW_NUMBER}`, which the duckdb "
+                           "engine uses to number rows")
+        try:
+            relation = con.read_parquet(str(self.history), file_row_number=True)
+        except Exception as error:  # duckdb raises several types for a damaged file
+            raise HistoryError(f"{self.history}: cannot read the Parquet file: {error}") from None
+        Mapper(self.columns).check_columns([n for n in relation.columns if n != ROW_NUMBER],
+                                           self.history)
+        return relation
+
+    def count(self, options: Options) -> int:
+        if self.copy is not None:
+            return self.copy.rows
+        import pyarrow.parquet as pq
+
+        rows = pq.ParquetFile(self.history).metadata.num_rows
+        return min(rows, options.limit) if options.limit is not None else rows
+
+    def rows(self, numbers: Iterable[int]) -> Iterator[HistoryRow]:
+        """The rows numbered `numbers` (0-based, ascending), as the python engine reads them."""
+        if self.copy is not None:
+            return original_rows(self.history, self.fmt, self.columns, iter(numbers))
+        return (HistoryRow(number + 1, f"{self.history.name} row {number + 1}", record, error)
+                for number, record, error in _parquet_rows(self.history, numbers, self.columns))
+
+
+def compile_for(source: Source, baseline: Side, candidate: Side, con: Any, options: Options,
+                acc: Accumulator) -> CompiledQuery:
+    relation = source.relation(con)
     file_columns = {name: str(kind) for name, kind in zip(relation.columns, relation.types, strict=True)
-                    if name != "file_row_number"}
-    Mapper(columns).check_columns(list(file_columns), history)
+                    if name != ROW_NUMBER}
     if options.limit is not None:
-        relation = relation.filter(exp.LT(this=exp.column("file_row_number"),
+        relation = relation.filter(exp.LT(this=exp.column(ROW_NUMBER),
                                           expression=exp.Literal.number(int(options.limit))).sql("duckdb"))
     relation.create_view(SOURCE)
+    return _build(file_columns, baseline, candidate, source.columns, options, acc)
+
+
+def _build(file_columns: dict[str, str], baseline: Side, candidate: Side, columns: dict[str, Any],
+           options: Options, acc: Accumulator) -> CompiledQuery:
     try:
         return build_query(exp.to_table(SOURCE), file_columns, baseline.engine.prepared,
                            candidate.engine.prepared,
                            (baseline.engine.stack.schema, candidate.engine.stack.schema),
-                           candidate.engine.stack.config, columns, acc.thresholds, options.samples)
+                           candidate.engine.stack.config, columns, acc.thresholds,
+                           options.samples)
     except (Unsupported, StagingError) as error:
         raise Fallback(str(error)) from None
     except RecursionError:
@@ -91,12 +134,19 @@ def replay_duckdb(baseline: Side, candidate: Side, history: Path, history_format
     import pyarrow as pa
 
     check_history_file(history, history_format)
-    if history_format != "parquet":
-        raise Fallback(f"the duckdb engine reads Parquet histories; this one is {history_format.upper()}")
     if options.sample is not None:
         raise Fallback("--sample draws records in the Python engine's order")
     acc = new_accumulator(baseline, candidate, options)
+    source = Source(history, history_format, columns)
     with tempfile.TemporaryDirectory(prefix="ttrules-") as scratch:
+        if history_format != "parquet":
+            # What does not compile does so whatever the columns: known before the copy is made.
+            _build({}, baseline, candidate, columns, options, acc)
+            try:
+                source.copy = copy_history(history, history_format, columns, Path(scratch), options.limit,
+                                           waiting.waiting if waiting is not None else None)
+            except CopyError as error:
+                raise Fallback(str(error)) from None
         # In memory: what the query keeps is grouped (small); operators spill to the scratch
         # directory past the memory limit, so memory stays bounded however long the history.
         con = duckdb.connect(":memory:")
@@ -113,10 +163,10 @@ def replay_duckdb(baseline: Side, candidate: Side, history: Path, history_format
             # A table of DuckDB's own, not a Python scan: it reports progress like the rest.
             con.execute("CREATE TABLE ttr_reasons AS SELECT * FROM ttr_reason_rows")
             con.unregister("ttr_reason_rows")
-            compiled = compile_for(history, baseline, candidate, columns, con, options, acc)
+            compiled = compile_for(source, baseline, candidate, con, options, acc)
             try:
                 _execute_with_progress(con, f"CREATE TABLE {TABLE} AS {compiled.sql}",
-                                       compiled.params, waiting, _rows_in(history, options))
+                                       compiled.params, waiting, source.count(options))
             except duckdb.Error as error:
                 raise Fallback(f"the query failed in DuckDB ({str(error).splitlines()[0]})") from None
             fold(con, compiled, acc)
@@ -125,15 +175,14 @@ def replay_duckdb(baseline: Side, candidate: Side, history: Path, history_format
             samples = [row for (row,) in con.execute(
                 f"SELECT r FROM (SELECT unnest(first_changed) AS r FROM {TABLE} WHERE changed AND "
                 f"NOT esc) ORDER BY r LIMIT {int(options.samples)}").fetchall()] if options.samples else []
-            sample_records = dict(_records(history, samples, columns))
+            sample_records = {row.number - 1: row.record for row in source.rows(samples)
+                              if row.record is not None}
             python_samples: list[tuple[int, Any]] = []
             # Streamed: when many rows escape, their numbers are never all in memory at once.
             cursor = con.execute(f"SELECT r FROM (SELECT unnest(escaped_rows) AS r FROM {TABLE} "
                                  "WHERE esc) ORDER BY r")
             numbers = (row for batch in iter(lambda: cursor.fetchmany(FETCH), []) for (row,) in batch)
-            rows = (HistoryRow(number + 1, f"{history.name} row {number + 1}", record, error)
-                    for number, record, error in _rows(history, numbers, columns))
-            replay_rows(baseline, candidate, rows, acc, progress, python_samples)
+            replay_rows(baseline, candidate, source.rows(numbers), acc, progress, python_samples)
         finally:
             con.close()
     merged = sorted([(row + 1, sample_records[row]) for row in samples] + python_samples,
@@ -141,13 +190,6 @@ def replay_duckdb(baseline: Side, candidate: Side, history: Path, history_format
     acc.samples = [record for _, record in merged[:options.samples]]
     report = EngineReport("duckdb", sql_rows, escaped)
     return acc, report
-
-
-def _rows_in(history: Path, options: Options) -> int:
-    import pyarrow.parquet as pq
-
-    rows = pq.ParquetFile(history).metadata.num_rows
-    return min(rows, options.limit) if options.limit is not None else rows
 
 
 def _execute_with_progress(con: Any, query: str, params: dict[str, Any],
@@ -174,15 +216,8 @@ def _execute_with_progress(con: Any, query: str, params: dict[str, Any],
         raise failure[0]
 
 
-def _records(history: Path, rows: list[int], columns: dict[str, Any],
-             ) -> Iterator[tuple[int, dict[str, Any]]]:
-    for number, record, _ in _rows(history, rows, columns):
-        if record is not None:
-            yield number, record
-
-
-def _rows(history: Path, rows: Iterable[int], columns: dict[str, Any],
-          ) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
+def _parquet_rows(history: Path, rows: Iterable[int], columns: dict[str, Any],
+                  ) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
     """The raw records of some rows (0-based, ascending), as the Python reader gives them:
     each row group that holds one is read once, so a few rows of a large file cost little."""
     import pyarrow as pa

@@ -224,3 +224,28 @@ def write_jsonl(path: Path, count: int, seed: int = 7) -> None:
             for record in chunk:
                 clean = {k: encode(v) for k, v in record.items() if v is not None}
                 handle.write(json.dumps(clean, ensure_ascii=False) + "\n")
+
+
+def write_csv(path: Path, count: int, seed: int = 7) -> None:
+    """The same records as CSV, as an export writes them: sets as `A|B`, empty cells for
+    missing values, booleans as true/false."""
+    import csv
+
+    names = _arrow_schema().names
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(names)
+        for chunk in Generator(seed).chunks(count):
+            writer.writerows([_csv_cell(record.get(name)) for name in names] for record in chunk)
+
+
+def _csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, list):
+        return "|".join(value)
+    return str(value)

@@ -243,9 +243,16 @@ def check_history_file(path: Path, fmt: str | None = None) -> str:
 def read_history(path: Path, columns: Mapping[str, str | ColumnSpec] | None = None,
                  fmt: str | None = None, position: Position | None = None) -> Iterator[HistoryRow]:
     """Rows of a history file, mapped onto case fields. Raises HistoryError up front."""
+    mapper = Mapper(columns or {})
+    return _mapped(read_raw(path, mapper, fmt, position), mapper)
+
+
+def read_raw(path: Path, mapper: Mapper, fmt: str | None = None,
+             position: Position | None = None) -> Iterator[HistoryRow]:
+    """Rows of a history file as its cells are, before `mapper` applies (which `read_history`
+    does; the duckdb engine copies these cells). Raises HistoryError up front."""
     position = position if position is not None else Position()
     fmt = check_history_file(path, fmt)
-    mapper = Mapper(columns or {})
     if fmt == "jsonl":
         rows = _read_jsonl(path, position)
     elif fmt == "csv":
@@ -257,7 +264,7 @@ def read_history(path: Path, columns: Mapping[str, str | ColumnSpec] | None = No
     first = next(rows, None)  # header problems surface here, before any work
     if first is None:
         return iter(())
-    return _mapped(_chain(first, rows), mapper)
+    return _chain(first, rows)
 
 
 def _chain(first: HistoryRow, rest: Iterator[HistoryRow]) -> Iterator[HistoryRow]:

@@ -151,14 +151,11 @@ def _present(value: Any) -> bool:
 
 
 def _csv_cells(row: dict[str, str | None]) -> dict[str, Any]:
-    cells: dict[str, Any] = {}
-    for key, value in row.items():
-        if key is None or value is None or not value.strip():
-            continue
-        if key in _SET_FIELDS:
-            cells[key] = [v.strip() for v in value.split(_SET_SEPARATOR) if v.strip()]
-        else:
-            cells[key] = value
+    # Blank is what str.strip() empties: nothing, or only characters str.isspace() accepts.
+    cells: dict[str, Any] = {key: value for key, value in row.items()
+                             if value and key is not None and not value.isspace()}
+    for key in _SET_FIELDS.intersection(cells):
+        cells[key] = [v.strip() for v in cells[key].split(_SET_SEPARATOR) if v.strip()]
     return cells
 
 

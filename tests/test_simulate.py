@@ -397,14 +397,17 @@ def test_both_engines_give_the_same_report_with_limit_and_a_renamed_column(works
 
 
 def test_the_duckdb_engine_says_when_it_falls_back(workspace: Path) -> None:
-    code, report, output = simulate(workspace)  # JSON Lines
-    assert code == 0
-    assert "note: simulating with the python engine: the duckdb engine reads Parquet" in output
+    code, report, output = simulate(workspace, "--sample", "0.5")
+    assert code == 0 and "note: simulating with the python engine: --sample draws records" in output
     assert report["engine"] == {"name": "python", "fallback_from": "duckdb",
-                                "reason": "the duckdb engine reads Parquet histories; this one is JSONL"}
+                                "reason": "--sample draws records in the Python engine's order"}
+    code, report, output = simulate(workspace)  # JSON Lines: copied into Parquet first
+    assert code == 0 and report["engine"]["name"] == "duckdb"
+    # The two invalid lines went to the python engine, which reports them with their lines.
+    assert report["engine"]["rows_in_python"] == 2 and "2 rows went to the python engine" in output
+    assert "history.jsonl:4: skipped: invalid JSON" in output
+    assert "history.jsonl:9: skipped: order.total" in output
     history = _as_parquet(workspace)
-    code, report, output = simulate(workspace, "--sample", "0.5", history=history)
-    assert code == 0 and "--sample draws records" in output and report["engine"]["name"] == "python"
     code, report, output = simulate(workspace, history=history)
     assert code == 0 and report["engine"]["name"] == "duckdb"
     # The one invalid row went to the python engine, which reports it with its row number.

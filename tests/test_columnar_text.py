@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from test_columnar import CONFIG, DIFF, SUPPORTED, _with_more_conditions, histories
 
 from ttrules.columnar.run import Fallback, replay_duckdb
 from ttrules.columnar.transcode import ESCAPE, ROW_NUMBER, copy_history
@@ -26,7 +27,6 @@ from ttrules.simulate.run import Options, Side, replay
 
 from helpers import bundled_engine, engine_from_texts
 from strategies import rich_stacks
-from test_columnar import CONFIG, DIFF, SUPPORTED, _with_more_conditions, histories
 
 # Ways a real export's record differs from the canonical one, each applied to some records.
 _ODDITIES = ["nested", "null", "nested_null", "nested_blank", "fraction", "money_object",
@@ -162,7 +162,8 @@ def test_limit_counts_rows_as_the_python_engine_does(tmp_path: Path) -> None:
     path.write_text("\n".join([rows[0], "", "oops", *rows[1:]]) + "\n")
     engine = bundled_engine()
     report, done = _compare(engine, engine, path, "jsonl", Options(limit=5))
-    assert report["records"]["decided"] + report["records"]["skipped"] == 5
+    assert (report["records"]["decided"], report["records"]["skipped"]) == (4, 1)  # "oops"
+    assert done.decided_in_python == 1
 
 
 def test_the_copy_holds_the_cells_the_reader_gives(tmp_path: Path) -> None:
@@ -203,3 +204,26 @@ def test_a_mapped_column_named_like_the_row_number_falls_back(tmp_path: Path) ->
     with pytest.raises(Fallback, match="file_row_number"):
         replay_duckdb(Side(engine, "b"), Side(engine, "c"), path, "csv",
                       {"order.id": "file_row_number"}, Options())
+
+
+def test_gzipped_json_lines_and_renamed_csv_columns_decide_in_sql(tmp_path: Path) -> None:
+    import gzip
+
+    from ttrules.simulate.generate import Generator
+
+    generator = Generator(9)
+    records = [{k: v.isoformat() if hasattr(v, "isoformat") else v
+                for k, v in generator.record(i).items()} for i in range(300)]
+    engine = bundled_engine()
+    packed = tmp_path / "h.jsonl.gz"
+    with gzip.open(packed, "wt") as handle:
+        for record in records:
+            handle.write(json.dumps({k: v for k, v in record.items() if v is not None}) + "\n")
+    _, done = _compare(engine, engine, packed, "jsonl", Options(samples=3))
+    assert (done.decided_in_sql, done.decided_in_python) == (300, 0)
+    renamed = tmp_path / "h.csv"
+    renamed.write_text(_csv_text(records, None, None, 0).replace("order.total", "Order Amount", 1)
+                       .replace("buyer.credit_score", "score", 1))
+    columns = {"order.total": "Order Amount", "buyer.credit_score": "score"}
+    report, done = _compare(engine, engine, renamed, "csv", Options(samples=3, limit=120), columns)
+    assert (done.decided_in_sql, report["records"]["decided"]) == (120, 120)

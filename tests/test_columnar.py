@@ -9,59 +9,22 @@ forbids, settings with limits, `applies`, errors, optional fields) and generated
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from ttrules.columnar.run import Fallback, replay_duckdb
 from ttrules.simulate.history import read_history
 from ttrules.simulate.run import Options, Side, replay
 
+from columnar_cases import CONFIG, DIFF, MORE_CONDITIONS, SUPPORTED, flatten, histories, with_more_conditions
 from helpers import bundled_engine, engine_from_texts
-from strategies import CONDITIONS, case_records, rich_stacks
-
-EXAMPLES = int(os.environ.get("TTRULES_COLUMNAR_EXAMPLES", "25"))
-DIFF = settings(max_examples=EXAMPLES, deadline=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-CONFIG = {"fx": {"MYR": "0.22", "THB": "0.028"}}
-
-# Expression forms beyond the shared generator's conditions, each with its error cases.
-MORE_CONDITIONS = [
-    "order.total between 10 USD and 60 USD", "(buyer.credit_score ?? 50) > 40",
-    "not buyer.blacklisted or order.quantity > 2", "order.total + 5 USD > 30 USD",
-    "order.total * 2 > 50 MYR", "min(order.total, 40 USD) < 35 USD",
-    "abs(order.quantity - 3) >= 2", "days(case.now - order.created_at) > 3",
-    'lower(order.category ?? "x") == "apparel"', "request.evidence == {}",
-    "request.evidence != {PHOTO}", "request.kind not in {CANCEL}", "order.quantity * 30% > 1",
-    "case.now - order.created_at > 2d", "request.refund_amount > order.total",
-    "logistics.days_late >= 1", "max(buyer.credit_score ?? 0, 10) < 70",
-    "-order.total < -20 USD", "order.total - request.refund_amount >= 0 USD",
-]
-SUPPORTED = [c for c in CONDITIONS if "/" not in c] + MORE_CONDITIONS
-
-
-def _flatten(record: dict[str, Any]) -> dict[str, Any]:
-    return {f"{namespace}.{name}": value for namespace, fields in record.items()
-            for name, value in fields.items()}
-
-
-@st.composite
-def histories(draw: Any) -> list[dict[str, Any]]:
-    records = [_flatten(r) for r in draw(st.lists(case_records(), min_size=1, max_size=25))]
-    for record in records:
-        if draw(st.booleans()):
-            record["outcome.abuse"] = draw(st.booleans())
-        if draw(st.integers(0, 9)) == 0:
-            del record["order.total"]  # invalid: a required field is missing
-        if draw(st.integers(0, 9)) == 0:
-            record["request.refund_amount"] = draw(st.sampled_from(["5 USD", "12.5 MYR", " ", "7"]))
-    return records
+from strategies import rich_stacks
 
 
 def _write(path: Path, records: list[dict[str, Any]]) -> None:
@@ -78,19 +41,6 @@ def _reports(engine_b: Any, engine_c: Any, path: Path, options: Options) -> tupl
             json.loads(json.dumps({**slow.report(), "samples": slow.samples}, default=str)))
 
 
-def _with_more_conditions(texts: list[str], extra: list[str]) -> list[str]:
-    """Swap some of the shared generator's conditions (always its division, which the SQL
-    engine hands to the python engine) for drawn ones, so every example is compared and the
-    expression forms of MORE_CONDITIONS occur in generated stacks too."""
-    swap = {c: extra[j % len(extra)] for j, c in enumerate(CONDITIONS) if "/" in c or j % 2 == 0}
-    out = []
-    for text in texts:
-        for old, new in swap.items():
-            text = text.replace(old, new)
-        out.append(text)
-    return out
-
-
 @DIFF
 @given(rich_stacks(), rich_stacks(), histories(), st.lists(st.sampled_from(SUPPORTED), min_size=3,
                                                            max_size=3), st.integers(0, 3))
@@ -99,8 +49,8 @@ def test_duckdb_engine_equals_python_engine(tmp_path_factory: Any, before: list[
                                             extra: list[str], samples: int) -> None:
     path = tmp_path_factory.mktemp("history") / "history.parquet"
     _write(path, records)
-    baseline = engine_from_texts(_with_more_conditions(before, extra), CONFIG)
-    candidate = engine_from_texts(_with_more_conditions(after, extra[::-1]), CONFIG)
+    baseline = engine_from_texts(with_more_conditions(before, extra), CONFIG)
+    candidate = engine_from_texts(with_more_conditions(after, extra[::-1]), CONFIG)
     fast, slow = _reports(baseline, candidate, path, Options(samples=samples))
     assert fast == slow
 
@@ -111,7 +61,7 @@ def test_each_expression_form_decides_alike(tmp_path: Path, condition: str) -> N
              f'ruleset "m"\nlayer merchant\nset cap = 40 USD\nrule "r"\n  when {condition}\n'
              '  then approve, route("q")\nrule "s"\n  when order.total < cap\n  then review\n']
     engine = engine_from_texts(texts, CONFIG)
-    records = [_flatten(r) for r in _fixed_cases()]
+    records = [flatten(r) for r in _fixed_cases()]
     path = tmp_path / "h.parquet"
     _write(path, records)
     plain = engine_from_texts([texts[0]], CONFIG)
@@ -169,7 +119,7 @@ def test_what_sql_does_not_compile_falls_back_with_the_reason(tmp_path: Path) ->
     texts = ['ruleset "m"\nlayer merchant\nrule "r"\n  when order.total / 2 > 10 USD\n  then approve\n']
     engine = engine_from_texts(texts, CONFIG)
     path = tmp_path / "h.parquet"
-    _write(path, [_flatten(r) for r in _fixed_cases()])
+    _write(path, [flatten(r) for r in _fixed_cases()])
     with pytest.raises(Fallback, match=r"division at inline0.ttr:4"):
         replay_duckdb(Side(engine, "b"), Side(engine, "c"), path, "parquet", {}, Options())
     jsonl = tmp_path / "h.jsonl"
@@ -181,7 +131,7 @@ def test_what_sql_does_not_compile_falls_back_with_the_reason(tmp_path: Path) ->
 def test_a_column_named_like_the_row_number_falls_back(tmp_path: Path) -> None:
     engine = bundled_engine()
     path = tmp_path / "h.parquet"
-    _write(path, [{**_flatten(case), "file_row_number": 7} for case in _fixed_cases()])
+    _write(path, [{**flatten(case), "file_row_number": 7} for case in _fixed_cases()])
     with pytest.raises(Fallback, match="file_row_number"):
         replay_duckdb(Side(engine, "b"), Side(engine, "c"), path, "parquet", {}, Options())
 
@@ -202,7 +152,7 @@ def test_extension_fields_and_less_common_columns_decide_alike(tmp_path: Path) -
                     for i, c in enumerate(conditions))
     engine = engine_from_texts([f'ruleset "m"\nlayer merchant\n{rules}'], config)
     plain = engine_from_texts(['ruleset "m"\nlayer merchant\nrule "x"\n  then review\n'], config)
-    base = _flatten(_fixed_cases()[0])
+    base = flatten(_fixed_cases()[0])
     variants = [
         {"order.restock_days": 5, "order.margin": "0.3", "order.cost": "4 USD", "buyer.tier": "DELIVERED",
          "buyer.segment": "gold", "buyer.vip": True, "order.promised_at": "2026-01-02T00:00:00Z"},
@@ -234,7 +184,7 @@ def test_a_zero_refund_to_an_abuser_still_names_its_currency(tmp_path: Path) -> 
     # the currency appears in the report; the duckdb engine had skipped a zero sum.
     engine = engine_from_texts(['ruleset "m"\nlayer merchant\nrule "r"\n  then approve\n'], CONFIG)
     plain = engine_from_texts(['ruleset "m"\nlayer merchant\nrule "r"\n  then review\n'], CONFIG)
-    record = {**_flatten(_fixed_cases()[0]), "request.refund_amount": "0 USD", "outcome.abuse": True}
+    record = {**flatten(_fixed_cases()[0]), "request.refund_amount": "0 USD", "outcome.abuse": True}
     path = tmp_path / "h.parquet"
     _write(path, [record])
     fast, slow = _reports(plain, engine, path, Options())
@@ -262,7 +212,7 @@ def test_a_stack_of_hundreds_of_rules_compiles_and_decides_alike(tmp_path: Path)
     engine = engine_from_texts(texts, CONFIG)
     plain = engine_from_texts([texts[0]], CONFIG)
     path = tmp_path / "h.parquet"
-    _write(path, [_flatten(r) for r in _fixed_cases()])
+    _write(path, [flatten(r) for r in _fixed_cases()])
     fast, slow = _reports(plain, engine, path, Options())
     assert fast == slow
 
@@ -298,7 +248,7 @@ def test_the_two_stacks_may_rate_currencies_differently(tmp_path: Path) -> None:
     baseline = engine_from_texts([rule], CONFIG)
     candidate = engine_from_texts([rule], {"fx": {"MYR": "0.25", "THB": "0.028"}})
     path = tmp_path / "h.parquet"
-    _write(path, [_flatten(r) for r in _fixed_cases()])
+    _write(path, [flatten(r) for r in _fixed_cases()])
     fast, slow = _reports(baseline, candidate, path, Options())
     assert fast == slow
     assert fast["changed"]["count"] == 1  # 200 MYR: 44 USD before, 50 USD after

@@ -18,13 +18,13 @@ import pyarrow.parquet as pq
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from test_columnar import CONFIG, DIFF, SUPPORTED, _with_more_conditions, histories
 
 from ttrules.columnar.run import Fallback, replay_duckdb
 from ttrules.columnar.transcode import ESCAPE, ROW_NUMBER, copy_history
 from ttrules.simulate.history import read_history
 from ttrules.simulate.run import Options, Side, replay
 
+from columnar_cases import CONFIG, DIFF, SUPPORTED, histories, with_more_conditions
 from helpers import bundled_engine, engine_from_texts
 from strategies import rich_stacks
 
@@ -122,8 +122,8 @@ def test_duckdb_on_json_lines_equals_python_engine(tmp_path_factory: Any, before
                                                    extra: list[str], samples: int) -> None:
     path = tmp_path_factory.mktemp("history") / "history.jsonl"
     path.write_text("\n".join(lines) + "\n")
-    baseline = engine_from_texts(_with_more_conditions(before, extra), CONFIG)
-    candidate = engine_from_texts(_with_more_conditions(after, extra[::-1]), CONFIG)
+    baseline = engine_from_texts(with_more_conditions(before, extra), CONFIG)
+    candidate = engine_from_texts(with_more_conditions(after, extra[::-1]), CONFIG)
     _compare(baseline, candidate, path, "jsonl", Options(samples=samples))
 
 
@@ -136,7 +136,7 @@ def test_duckdb_on_csv_equals_python_engine(tmp_path_factory: Any, texts: list[s
     path = tmp_path_factory.mktemp("history") / "history.csv"
     path.write_text(_csv_text(records, ragged, broken, odd))
     plain = engine_from_texts([], CONFIG)
-    engine = engine_from_texts(_with_more_conditions(texts, extra), CONFIG)
+    engine = engine_from_texts(with_more_conditions(texts, extra), CONFIG)
     _compare(plain, engine, path, "csv", Options(samples=3))
 
 

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from ttrules.columnar.run import Fallback, replay_duckdb
 from ttrules.columnar.transcode import ESCAPE, ROW_NUMBER, copy_history
+from ttrules.simulate.generate import csv_cell, write_csv, write_jsonl
 from ttrules.simulate.history import read_history
 from ttrules.simulate.run import Options, Side, replay
 
@@ -91,15 +92,11 @@ def _csv_text(records: list[dict[str, Any]], ragged: int | None, broken_cell: in
 
 def _csv_cell(value: Any, odd: int) -> str:
     """A cell as an export writes it; `odd` picks a spelling only the python loader reads."""
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return "|".join(value)
-    if isinstance(value, bool):
-        return [str(value).lower(), str(value), str(int(value)), f" {str(value).lower()}"][odd]
-    if isinstance(value, int):
-        return [str(value), f" {value}", f"0{value}", f"{value}.0"][odd]
-    return str(value)
+    if odd and isinstance(value, bool):
+        return [str(value), str(int(value)), f" {str(value).lower()}"][odd - 1]
+    if odd and isinstance(value, int):
+        return [f" {value}", f"0{value}", f"{value}.0"][odd - 1]
+    return csv_cell(value)
 
 
 def _compare(baseline: Any, candidate: Any, path: Path, fmt: str, options: Options,
@@ -141,8 +138,6 @@ def test_duckdb_on_csv_equals_python_engine(tmp_path_factory: Any, texts: list[s
 
 
 def test_generated_history_as_json_lines_decides_in_sql(tmp_path: Path) -> None:
-    from ttrules.simulate.generate import write_jsonl
-
     path = tmp_path / "h.jsonl"
     write_jsonl(path, 3_000, seed=5)
     with path.open("a") as handle:
@@ -185,13 +180,8 @@ def test_the_copy_holds_the_cells_the_reader_gives(tmp_path: Path) -> None:
 
 
 def test_csv_cells_of_whole_numbers_and_booleans_load_in_sql(tmp_path: Path) -> None:
-    from ttrules.simulate.generate import Generator
-
-    generator = Generator(4)
-    records = [{k: v.isoformat() if hasattr(v, "isoformat") else v
-                for k, v in generator.record(i).items()} for i in range(500)]
     path = tmp_path / "h.csv"
-    path.write_text(_csv_text(records, None, None, 0))
+    write_csv(path, 500, seed=4)
     engine = bundled_engine()
     _, done = _compare(engine, engine, path, "csv", Options())
     assert done.decided_in_python == 0
@@ -209,20 +199,15 @@ def test_a_mapped_column_named_like_the_row_number_falls_back(tmp_path: Path) ->
 def test_gzipped_json_lines_and_renamed_csv_columns_decide_in_sql(tmp_path: Path) -> None:
     import gzip
 
-    from ttrules.simulate.generate import Generator
-
-    generator = Generator(9)
-    records = [{k: v.isoformat() if hasattr(v, "isoformat") else v
-                for k, v in generator.record(i).items()} for i in range(300)]
     engine = bundled_engine()
-    packed = tmp_path / "h.jsonl.gz"
-    with gzip.open(packed, "wt") as handle:
-        for record in records:
-            handle.write(json.dumps({k: v for k, v in record.items() if v is not None}) + "\n")
+    plain, packed = tmp_path / "h.jsonl", tmp_path / "h.jsonl.gz"
+    write_jsonl(plain, 300, seed=9)
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
     _, done = _compare(engine, engine, packed, "jsonl", Options(samples=3))
     assert (done.decided_in_sql, done.decided_in_python) == (300, 0)
     renamed = tmp_path / "h.csv"
-    renamed.write_text(_csv_text(records, None, None, 0).replace("order.total", "Order Amount", 1)
+    write_csv(renamed, 300, seed=9)
+    renamed.write_text(renamed.read_text().replace("order.total", "Order Amount", 1)
                        .replace("buyer.credit_score", "score", 1))
     columns = {"order.total": "Order Amount", "buyer.credit_score": "score"}
     report, done = _compare(engine, engine, renamed, "csv", Options(samples=3, limit=120), columns)

@@ -381,8 +381,7 @@ class Staging:
             return sql.FALSE  # where a record came from; never read
         if not name or "." in name or namespace not in case_model.NAMESPACE_MODELS:
             return present  # nested or unknown: the Python loader decides what it means
-        model = case_model.NAMESPACE_MODELS[namespace]
-        if name in model.model_fields:
+        if _built_in(path):
             spec = self.schema.fields.get(path)
             type_ = spec.type if spec is not None else _MODEL_TYPES.get(path)
             if type_ is None:

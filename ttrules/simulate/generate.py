@@ -236,10 +236,11 @@ def write_csv(path: Path, count: int, seed: int = 7) -> None:
         writer = csv.writer(handle)
         writer.writerow(names)
         for chunk in Generator(seed).chunks(count):
-            writer.writerows([_csv_cell(record.get(name)) for name in names] for record in chunk)
+            writer.writerows([csv_cell(record.get(name)) for name in names] for record in chunk)
 
 
-def _csv_cell(value: Any) -> str:
+def csv_cell(value: Any) -> str:
+    """A value as a CSV export writes it (what the history reader reads back)."""
     if value is None:
         return ""
     if isinstance(value, bool):

@@ -154,6 +154,30 @@ def test_class_memo_merges_fields_with_few_values(monkeypatch) -> None:  # type:
     assert {p for g in memo._merged.members for p in g.paths} >= {"request.kind", "case.market"}
 
 
+def test_class_memo_looks_up_a_group_only_for_cases_that_need_it(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The timestamps only refunds compare are neither read nor evaluated for cancellations
+    (the rule's first atom is false for them), and refunds still decide as the reference."""
+    engine = engine_from_texts([REFUNDS_COMPARE_TIMES])
+    records = [merge(BASE_CASE, {"request": {"kind": kind,
+                                             "created_at": f"2026-05-01T{h:02d}:30:00Z"}})
+               for kind in ("CANCEL", "REFUND") for h in range(9, 19)]
+    memo = _memo_same(engine, records[:10], monkeypatch, patience=1_000)
+    group = next(g for g in memo._groups if g.paths == ("order.created_at", "request.created_at"))
+    assert not group.always and not group.bits and not group.missed
+    _memo_same(engine, records, monkeypatch, patience=1_000)
+
+
+REFUNDS_COMPARE_TIMES = """ruleset "m"
+layer merchant
+rule "asked-late"
+  when request.kind == REFUND and request.created_at - order.created_at > 1h
+  then reject("asked late")
+rule "cancel"
+  when request.kind == CANCEL
+  then approve
+"""
+
+
 RULES_ON_FEW_FIELDS = """ruleset "m"
 layer merchant
 rule "sg-cancel"

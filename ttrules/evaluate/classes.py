@@ -10,15 +10,16 @@ and its decision is kept for the class.
 
 Atoms are grouped by the fields they read (reading a setting counts as reading the fields the
 setting reads; `has(x)` reads only whether `x` is there). Per group, what its atoms say is
-memoised on the values of those fields as one integer: the bits of the rules and forbids whose
-first atom in the group that is not true is false, then the same bits per position in their
-conditions, then per position for errors. A case's class is a dozen dictionary look-ups and an
-OR of those integers; where errors are among them, the position bits tell which come first
-(`_first`) and only those need their messages. A group is not evaluated at all for a case in
-which each of its rules already has an earlier atom that is not true (`_needed`), so a group
-of timestamps or amounts that only a few rules read costs nothing for the other cases. Groups
-of fields with few values (a request kind, a market) are looked up as one tuple after the first
-cases (`_merge`).
+memoised on the values of those fields as one integer: per rule and forbid, where in its
+condition its first atom in the group that is not true is, and whether it is false or errors
+(`_thermometer`). A case's class is a few dozen dictionary look-ups, an OR of those integers
+and the numbers of the settings' outcomes, looked up in turn: a handful of integer operations
+tell whether any rule's first atom that is not true errors (then its message is part of the
+class, `_refined`); where none does, the rules that match and the settings' outcomes are the
+class. A group is not evaluated at all for a case in which each of its rules already has an
+earlier atom that is not true, so a group of timestamps or amounts that only a few
+rules read costs nothing for the other cases. Groups of fields with few values (a request kind,
+a market) are looked up as one tuple after the first cases (`_merge`).
 
 Why memoising on field values is exact: case values are typed (an int field holds ints,
 timestamps are UTC), so values that are equal (`==`) cannot be told apart by a true/false
@@ -35,7 +36,7 @@ import contextlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from itertools import count, repeat
-from operator import itemgetter
+from operator import itemgetter, methodcaller
 from typing import Any, NamedTuple
 
 from ttrules import ast
@@ -52,11 +53,12 @@ from ttrules.evaluate.compiled import (
 )
 from ttrules.evaluate.decision import Decision
 from ttrules.evaluate.interpret import EvalError, MissingValue
-from ttrules.schema.fields import FieldSpec
+from ttrules.schema.fields import FieldSpec, Schema
 from ttrules.values import Money
 
 _GROUP_LIMIT = 20_000  # memoised values per group
 _DECISION_LIMIT = 10_000  # decisions kept, one per class
+_BITS_LIMIT = 100_000  # bits of cases kept, with the decision of their class
 _PATIENCE = 4_096  # look-ups before a group's hit rate is judged
 _CLASS_PATIENCE = 4_096  # cases before the memo's own hit rate is judged
 _MERGE_AFTER = 1_000  # cases seen before groups with few values are merged
@@ -85,18 +87,19 @@ class _Group:
     index: int
     paths: tuple[str, ...]
     atoms: tuple[int, ...]
-    key: Callable[[tuple[Any, ...]], Any]  # the group's values, from all values read
+    key: Callable[[Mapping[str, Any]], Any]  # the group's values, from the case
     # Per rule or forbid with atoms here: its number and, in its order, their places in
     # `atoms` and positions in its condition.
     holders: tuple[tuple[int, tuple[tuple[int, int], ...]], ...]
-    # The position of the first atom here, per rule or forbid (as masks of them per position).
-    starts: tuple[tuple[int, int], ...]
     bits: dict[Any, int] = field(default_factory=dict)
     outcomes: dict[Any, tuple[Any, ...]] = field(default_factory=dict)
     money: bool = False  # one money field: keyed by (amount, currency)
-    # The bits that tell whether a case needs it (see `_needed`), and what they told so far.
-    before: int = 0
-    needed: dict[int, bool] = field(default_factory=dict)
+    # Its fields are of kinds whose values repeat (no amounts, numbers, times): see `_merge`.
+    repeating: bool = False
+    # Whether a case needs it (see `decide`): always, or unless every bit of `decided` is set
+    # (one per rule or forbid: its atom just before its first one here is not true).
+    always: bool = True
+    decided: int = 0
     missed: int = 0
     memoised: bool = True
 
@@ -104,43 +107,46 @@ class _Group:
 @dataclass(eq=False)  # compared by identity
 class _Merged:
     members: tuple[_Group, ...]
-    key: Callable[[tuple[Any, ...]], Any]  # from all values read
-    values: Callable[[Mapping[str, Any]], Any]  # the same, from the case
+    key: Callable[[Mapping[str, Any]], Any]  # from the case, where some may be missing
+    values: Callable[[Mapping[str, Any]], Any]  # the same where all are there, else KeyError
     bits: dict[Any, int] = field(default_factory=dict)  # their bits OR-ed
-
-
-class _Tables(NamedTuple):
-    """What the fast path looks up, per kind of key (see `ClassMemo._arrange`)."""
-
-    singles: tuple[tuple[dict[Any, int], str, _Group], ...]
-    presences: tuple[tuple[dict[Any, int], str, _Group], ...]
-    moneys: tuple[tuple[dict[Any, int], str, _Group], ...]
-    tuples: tuple[tuple[dict[Any, int], Callable[[Mapping[str, Any]], Any], Any], ...]
-    unmemoised: tuple[_Group, ...]
 
 
 @dataclass(eq=False)  # compared by identity
 class _Setting:
     names: tuple[str, ...]  # the settings that read the same fields
     key: Callable[[Mapping[str, Any]], Any]  # from the case
-    ids: dict[Any, int] = field(default_factory=dict)
+    at: int  # where its outcome's number goes in the bits of a case
+    ids: dict[Any, int] = field(default_factory=dict)  # key -> that number, shifted there
+
+
+_Get = Callable[[Any], "int | None"]  # a memo's `get`
+_Key = Callable[[Mapping[str, Any]], Any]  # how to read a memo's key from a case
+
+
+class _Tables(NamedTuple):
+    """What the fast path looks up (see `ClassMemo._arrange`): per memo, its `get`, how to read
+    its key, and what it memoises; for those a case may not need, the bits that tell it does
+    not (see `decide`)."""
+
+    # Those every case needs: groups of one field (keyed by its value), then the others.
+    singles: tuple[tuple[_Get, str, _Group], ...]
+    keyed: tuple[tuple[_Get, _Key, _Group | _Merged], ...]
+    # Those a case may not need, alike.
+    lazy: bool
+    lazy_singles: tuple[tuple[int, _Get, str, _Group], ...]
+    lazy_keyed: tuple[tuple[int, _Get, _Key, _Group], ...]
+    unmemoised: tuple[tuple[int, _Group], ...]
+    settings: tuple[tuple[_Get, _Key, _Setting], ...]
 
 
 class _Case:
-    """One case on the slow paths: its values read, and its context once needed."""
+    """One case on the slow paths: its context once needed."""
 
     def __init__(self, memo: ClassMemo, values: Mapping[str, Any]):
         self.memo, self.values = memo, values
-        self._raw: tuple[Any, ...] | None = None
         self._context: CaseContext | None = None
         self.evaluated: dict[int, tuple[Any, ...]] = {}  # group -> outcomes, for this case
-
-    @property
-    def raw(self) -> tuple[Any, ...]:
-        """Every value the memo reads, in the order of its paths."""
-        if self._raw is None:
-            self._raw = _read(self.values, self.memo._paths)
-        return self._raw
 
     @property
     def context(self) -> CaseContext:
@@ -189,92 +195,100 @@ class ClassMemo:
             orders.append(tuple(order))
         self._atoms = tuple(atoms)
         self._orders = tuple(orders)
-        # A group's bits: the rules and forbids whose first atom here that is not true is
-        # false; then, per position in a condition, the same at that position; then the same
-        # for errors. Without errors, the first part is the class (see `decide`).
-        self._depth = max((len(o) for o in orders), default=1) or 1
-        self._all = (1 << self._width) - 1
-        self._errors_from = (1 + self._depth) * self._width
+        # The bits of a case (see `_thermometer`): per rule or forbid, `depth` bits for its
+        # atoms that are false, as many for those that error, then 64 bits per setting.
+        self._depth = depth = max((len(o) for o in orders), default=1) or 1
+        self._errors_at = depth * self._width
+        self._settings_at = 2 * self._errors_at
+        self._falses = (1 << self._errors_at) - 1
+        # The last bit of each: set when any of its atoms is not true.
+        self._lasts = sum(1 << (h * depth + depth - 1) for h in range(self._width))
 
         members: dict[tuple[str, ...], list[int]] = {}
         for index, read in enumerate(reads):
             members.setdefault(read, []).append(index)
         settings = [(name, compiled.setting_reads[i], compiled.setting_strict[i])
                     for i, (name, _, _) in enumerate(compiled.settings) if compiled.setting_reads[i]]
-        self._paths = tuple(sorted({p for paths in (*members, *(r for _, r, _ in settings))
-                                    for p in paths}))
-        position = self._position = {p: i for i, p in enumerate(self._paths)}
         groups = []
         self._place: dict[int, tuple[int, int]] = {}  # atom -> (group, place in it)
         for paths, atom_list in members.items():
             slot = {a: k for k, a in enumerate(atom_list)}
             in_group = tuple((h, tuple((slot[a], at) for at, a in enumerate(order) if a in slot))
                              for h, order in enumerate(orders) if any(a in slot for a in order))
-            first_at: dict[int, int] = {}
-            for h, places in in_group:
-                first_at[places[0][1]] = first_at.get(places[0][1], 0) | 1 << h
             self._place.update((a, (len(groups), k)) for a, k in slot.items())
             money = len(paths) == 1 and _is_money(schema.get(paths[0]))
-            key = _money_keyer(position[paths[0]]) if money else _keyer([position[p] for p in paths])
-            before = 0  # its rules' and forbids' bits at the positions before their first here
-            for start, mask in first_at.items():
-                for at in range(1, start + 1):
-                    before |= mask << at * self._width | mask << (self._depth + at) * self._width
-            groups.append(_Group(len(groups), paths, tuple(atom_list), key, in_group,
-                                 tuple(sorted(first_at.items())), money=money, before=before))
+            key = _money_keyer(paths[0]) if money else _keyer(paths, schema)
+            # Per rule or forbid, the bit of its atom just before its first one here.
+            starts = [(h, places[0][1]) for h, places in in_group]
+            repeating = all(_repeats(schema.get(p.lstrip("?"))) for p in paths)
+            groups.append(_Group(len(groups), paths, tuple(atom_list), key, in_group, money=money,
+                                 repeating=repeating,
+                                 always=any(start == 0 for _, start in starts),
+                                 decided=sum(1 << (h * depth + start - 1) for h, start in starts
+                                             if start)))
         self._groups = tuple(groups)
         self._settings = tuple(
-            _Setting(names, _strict_getter(paths) if strict else _getter(paths))
-            for (paths, strict), names in _by_reads(settings).items())
+            _Setting(names, _strict_getter(paths) if strict else _getter(paths),
+                     self._settings_at + 64 * k)
+            for k, ((paths, strict), names) in enumerate(_by_reads(settings).items()))
         self._setting_outcomes: dict[str, int] = {}
         self._setting_numbers = count()
         self._merged: _Merged | None = None
+        # Groups of `has(x)` alone: one look-up of a tuple of booleans for all of them.
+        presences = tuple(g for g in groups if len(g.paths) == 1 and g.paths[0][0] == "?")
+        present = tuple(g.paths[0][1:] for g in presences)
+        self._presences = _Merged(presences, _contained(present), _contained(present))
         self._seen = 0  # cases decided
         self._learned = 0  # of them, the first of their class
         self._exact_only = False
+        self._merge_tried = False  # see `_classify`
         self._arrange()
         self._argument_rules = tuple(
             i for i, (rule, entry) in enumerate(zip(compiled.rules, prepared.rules, strict=True))
             if rule.has_args and any(ast.fields_read(a) or ast.settings_read(a)
                                      for action in entry.rule.actions
                                      for a in (*action.args, *(v for _, v in action.kwargs))))
-        simple = not self._settings and not self._argument_rules
-        self._plain_below = 1 << self._errors_from if simple else 0
+        # The last bits of those rules: a case in which one is not set matched it.
+        self._unmatched_argument_rules = sum(1 << (i * self._depth + self._depth - 1)
+                                             for i in self._argument_rules)
         self._decisions: dict[Any, Decision] = {}
-        self._firsts: dict[int, tuple[int, int]] = {}  # bits -> what `_first` made of them
+        self._by_bits: dict[int, Decision] = {}  # the bits of a case -> its class's decision
 
     def _arrange(self) -> None:
         """The look-up tables of the fast path: the groups still memoised, those merged into
-        one look-up (see `_merge`) as one."""
-        memoised = [g for g in self._groups if g.memoised]
+        one look-up (see `_merge`) as one, and the groups of `has(...)` alone as one."""
         table = self._merged  # read once: another thread may undo it meanwhile
         if table is not None and not all(g.memoised for g in table.members):
             self._merged = table = None
-        unmemoised = tuple(g for g in self._groups if not g.memoised)
-        merged = table.members if table is not None else ()
-        alone = [g for g in memoised if g not in merged]
-        # Groups of one field are looked up by their value, the others by a tuple of theirs.
-        # (A plain loop: `map` pipelines cost more than they save over a dozen look-ups.)
-        singles = tuple((g.bits, g.paths[0], g) for g in alone
-                        if len(g.paths) == 1 and not g.money and g.paths[0][0] != "?")
-        presences = tuple((g.bits, g.paths[0][1:], g) for g in alone
-                          if len(g.paths) == 1 and g.paths[0][0] == "?")
-        moneys = tuple((g.bits, g.paths[0], g) for g in alone if g.money)
-        tuple_pairs: list[tuple[dict[Any, int], Callable[[Mapping[str, Any]], Any], Any]] = [
-            (g.bits, _getter(g.paths), g) for g in alone if len(g.paths) != 1]
-        if table is not None:
-            tuple_pairs.append((table.bits, table.values, table))
+        merged = {*(table.members if table is not None else ()), *self._presences.members}
+        alone = [g for g in self._groups if g.memoised and g not in merged]
+        keyed: list[tuple[_Get, _Key, _Group | _Merged]] = [
+            (t.bits.get, t.values, t) for t in (table, self._presences)
+            if t is not None and t.members]
+        singles = tuple((g.bits.get, g.paths[0], g) for g in alone if g.always and _single(g))
+        keyed += [(g.bits.get, g.key, g) for g in alone if g.always and not _single(g)]
+        lazy_singles = tuple((g.decided, g.bits.get, g.paths[0], g) for g in alone
+                             if not g.always and _single(g))
+        lazy_keyed = tuple((g.decided, g.bits.get, g.key, g) for g in alone
+                           if not g.always and not _single(g))
+        unmemoised = tuple((-1 if g.always else g.decided, g) for g in self._groups
+                           if not g.memoised)
+        settings = tuple((s.ids.get, s.key, s) for s in self._settings)
         # One assignment: a thread deciding meanwhile sees the old tables or the new, never
         # half of each (which could leave a group out of its look-ups).
-        self._tables = _Tables(singles, presences, moneys, tuple(tuple_pairs), unmemoised)
+        self._tables = _Tables(singles, tuple(keyed), bool(lazy_singles or lazy_keyed),
+                               lazy_singles, lazy_keyed, unmemoised, settings)
 
     def _merge(self) -> None:
         """Groups whose values are few (a request kind, a market, a flag) are looked up as one
         tuple: one look-up instead of one each. Chosen once, from what the first cases showed;
         undone if the merged look-up grows large after all."""
         # Only groups whose fields every case so far had: the merged look-up reads them
-        # without a default (a case without one takes the careful way).
+        # without a default (a case without one takes the careful way). And only fields of
+        # kinds whose values repeat: a group of timestamps may have few values so far only
+        # because few cases needed it, where the merged look-up needs it for all.
         few = sorted((g for g in self._groups if g.memoised and g.paths and len(g.bits) <= _FEW
+                      and g.repeating
                       and not any(p[0] == "?" for p in g.paths)
                       and not any(k is _ABSENT or (type(k) is tuple and _ABSENT in k)
                                   for k in g.bits)), key=lambda g: len(g.bits))
@@ -287,8 +301,7 @@ class ClassMemo:
             chosen.append(group)
         if len(chosen) > 1:
             paths = tuple(sorted({p for g in chosen for p in g.paths}))
-            positions = [self._position[p] for p in paths]
-            self._merged = _Merged(tuple(chosen), itemgetter(*positions), itemgetter(*paths))
+            self._merged = _Merged(tuple(chosen), _getter(paths), itemgetter(*paths))
         self._arrange()
 
     # ---- deciding ------------------------------------------------------------------------
@@ -297,68 +310,79 @@ class ClassMemo:
         if self._exact_only:
             return decide_compiled(self.compiled, values)
         self._seen += 1
-        if self._seen == _MERGE_AFTER:
-            self._merge()
         get = values.get
         bits = 0
         case = None
-        pending: list[_Group] | None = None
-        # A value not memoised yet raises KeyError (an unhashable one TypeError): that group
-        # waits until the others are in, and is evaluated only if still needed.
+        # A value not memoised yet gives None (an unhashable one raises TypeError, a merged
+        # field that is missing KeyError): it is evaluated then. (Not the KeyError of `[]`:
+        # raising costs more than a look-up.)
         tables = self._tables
-        for memo, path, group in tables.singles:
+        for get_bits, path, group in tables.singles:
             try:
-                bits |= memo[get(path, _ABSENT)]
+                found = get_bits(get(path, _ABSENT))
+            except TypeError:
+                found = None
+            if found is None:
+                case = case or _Case(self, values)
+                found = self._lookup(group, case)
+            bits |= found
+        for get_bits, key, table in tables.keyed:
+            try:
+                found = get_bits(key(values))
             except (KeyError, TypeError):
-                pending = [*pending, group] if pending else [group]
-        for memo, path, group in tables.presences:
-            try:
-                bits |= memo[path in values]
-            except KeyError:
-                pending = [*pending, group] if pending else [group]
-        for memo, path, group in tables.moneys:
-            # By amount and currency: a tuple hashes without calling into Python.
-            money = get(path, _ABSENT)
-            try:
-                bits |= memo[(money.amount, money.currency) if money is not _ABSENT else _ABSENT]
-            except (KeyError, TypeError, AttributeError):  # AttributeError: not money at all
-                pending = [*pending, group] if pending else [group]
-        for memo, key, table in tables.tuples:
-            try:
-                bits |= memo[key(values)]
-            except (KeyError, TypeError):
-                if isinstance(table, _Group):
-                    pending = [*pending, table] if pending else [table]
-                else:  # the merged fields: each of them looked up
+                found = None
+            if found is None:
+                case = case or _Case(self, values)
+                found = self._lookup(table, case) if type(table) is _Group \
+                    else self._lookup_merged(table, case)  # type: ignore[arg-type]
+            bits |= found
+        if tables.lazy:
+            # The others only where needed: not when each of a group's rules and forbids has
+            # an atom before its first one there that is not true (false, or an error: either
+            # decides it), as the bits so far tell. Skipping one keeps the class exact: a
+            # rule's first atom that is not true is still found in the bits (every atom up to
+            # it was evaluated), and a rule with a group skipped has one.
+            not_true = bits | bits >> self._errors_at
+            for decided, get_bits, path, group in tables.lazy_singles:
+                if not_true & decided == decided:
+                    continue
+                try:
+                    found = get_bits(get(path, _ABSENT))
+                except TypeError:
+                    found = None
+                if found is None:
                     case = case or _Case(self, values)
-                    bits |= self._lookup_merged(table, case)
-        for group in pending or ():
-            if self._needed(group, bits):
+                    found = self._lookup(group, case)
+                bits |= found
+            for decided, get_bits, key, group in tables.lazy_keyed:
+                if not_true & decided == decided:
+                    continue
+                try:
+                    found = get_bits(key(values))
+                except TypeError:
+                    found = None
+                if found is None:
+                    case = case or _Case(self, values)
+                    found = self._lookup(group, case)
+                bits |= found
+        if tables.unmemoised:
+            not_true = bits | bits >> self._errors_at
+            for decided, group in tables.unmemoised:
+                if not_true & decided != decided:
+                    case = case or _Case(self, values)
+                    bits |= self._evaluate(group, case)[0]
+        for ids, key, setting in tables.settings:
+            try:
+                found = ids(key(values))
+            except TypeError:
+                found = None
+            if found is None:
                 case = case or _Case(self, values)
-                bits |= self._lookup(group, case)
-        for group in tables.unmemoised:
-            if self._needed(group, bits):
-                case = case or _Case(self, values)
-                bits |= self._evaluate(group, case)[0]
-        if bits < self._plain_below:
-            # No errors, no settings or arguments to refine by: which rules and forbids have
-            # an atom that is false is the class (the others match).
-            key: Any = bits & self._all
-        else:
-            key = self._refined(case or _Case(self, values), bits)
-        decision = self._decisions.get(key)
+                found = self._setting_id(setting, case)
+            bits |= found
+        decision = self._by_bits.get(bits)
         if decision is None:
-            decision = decide_compiled(self.compiled, values)
-            self._learned += 1
-            if self._seen >= _CLASS_PATIENCE and self._learned * 2 > self._seen:
-                # Classes hardly repeat (a setting or an argument computed from an amount
-                # makes each case its own): finding them costs more than it saves.
-                self._exact_only = True
-                self._decisions.clear()
-            else:
-                if len(self._decisions) >= _DECISION_LIMIT:
-                    self._decisions.clear()
-                self._decisions[key] = decision
+            decision = self._classify(values, bits, case)
         case_id = get("case.id", "")
         if case_id == decision.case_id:
             return decision
@@ -368,57 +392,61 @@ class ClassMemo:
         copy.__dict__.update(decision.__dict__, case_id=case_id)
         return copy
 
-    def _needed(self, group: _Group, bits: int) -> bool:
-        """Whether a group matters to this case: not when each of its rules and forbids has an
-        atom before its first one here that is not true (false, or an error: either decides
-        it). Skipping it keeps the class key exact: a rule's first atom that is not true is
-        still found in the bits (every atom up to it was evaluated), and a rule with a group
-        skipped has one."""
-        before = bits & group.before
-        needed = group.needed.get(before)
-        if needed is None:
-            width, depth = self._width, self._depth
-            needed = False
-            for start, mask in group.starts:
-                decided = 0
-                for at in range(1, start + 1):
-                    decided |= bits >> at * width | bits >> (depth + at) * width
-                if mask & ~decided:
-                    needed = True
-                    break
-            if len(group.needed) >= _GROUP_LIMIT:
-                group.needed.clear()
-            group.needed[before] = needed
-        return needed
-
-    def _first(self, bits: int) -> tuple[int, int]:
-        """(those whose first atom that is not true errors, those with one that is not true)."""
-        width, depth, full = self._width, self._depth, self._all
-        seen = errored = 0
-        for at in range(1, depth + 1):
-            false = bits >> at * width & full
-            error = bits >> (depth + at) * width & full
-            errored |= error & ~seen
-            seen |= false | error
-        return errored, seen
+    def _classify(self, values: Mapping[str, Any], bits: int, case: _Case | None) -> Decision:
+        """The decision of a case whose bits are not in `_by_bits`: that of its class, learned
+        from this case if it is the first of it."""
+        errors_at = self._errors_at
+        not_true = (bits | bits >> errors_at) & self._lasts
+        arguments = self._unmatched_argument_rules
+        if bits >> errors_at & ~bits & self._falses or not_true & arguments != arguments:
+            # A rule or forbid whose first atom that is not true errors (its message is part
+            # of the class), or a rule matched whose actions' arguments read the case.
+            key: Any = self._refined(case or _Case(self, values), bits)
+            by_bits = False
+        else:
+            # Which rules and forbids have an atom that is not true, and the settings' outcomes.
+            key = not_true | bits >> self._settings_at << errors_at
+            by_bits = True
+        if not self._merge_tried and self._seen >= _MERGE_AFTER:
+            self._merge_tried = True
+            self._merge()
+        decision = self._decisions.get(key)
+        if decision is None:
+            decision = decide_compiled(self.compiled, values)
+            self._learned += 1
+            if self._seen >= _CLASS_PATIENCE and self._learned * 2 > self._seen:
+                # Classes hardly repeat (a setting or an argument computed from an amount
+                # makes each case its own): finding them costs more than it saves.
+                self._exact_only = True
+                self._decisions.clear()
+                self._by_bits.clear()
+                return decision
+            if len(self._decisions) >= _DECISION_LIMIT:
+                self._decisions.clear()
+            self._decisions[key] = decision
+        if by_bits:
+            # Bits name a class; cases of a class differ in bits where a rule has atoms that are
+            # not true after its first (they do not change its status), hence more keys.
+            if len(self._by_bits) >= _BITS_LIMIT:
+                self._by_bits.clear()
+            self._by_bits[bits] = decision
+        return decision
 
     def _refined(self, case: _Case, bits: int) -> Any:
-        """The class key where bits alone do not determine the decision."""
-        if bits >> self._errors_from:
-            firsts = self._firsts.get(bits)
-            if firsts is None:
-                if len(self._firsts) >= _DECISION_LIMIT:
-                    self._firsts.clear()
-                firsts = self._firsts[bits] = self._first(bits)
-            errored, seen = firsts
-        else:
-            errored, seen = 0, bits & self._all
-        bits = seen  # with the errors apart, which rules have an atom that is not true
-        statuses = tuple(self._status(holder, case) for holder in _bits(errored))
-        settings = tuple(self._setting_id(setting, case) for setting in self._settings)
+        """The class key where the bits alone do not tell the decision: with the messages of
+        the rules and forbids whose first atom that is not true errors, and the arguments of
+        the rules that matched whose actions' arguments read the case."""
+        depth, falses = self._depth, self._falses
+        not_true = (bits & falses | bits >> self._errors_at) & self._lasts
+        errored = (bits >> self._errors_at) & ~bits & falses
+        statuses = []
+        while errored:
+            holder = ((errored & -errored).bit_length() - 1) // depth
+            statuses.append(self._status(holder, case))
+            errored &= ~(((1 << depth) - 1) << holder * depth)
         arguments = tuple(self._arguments(i, case.context) for i in self._argument_rules
-                          if not seen >> i & 1)
-        return bits, statuses, settings, arguments
+                          if not not_true >> (i * depth + depth - 1) & 1)
+        return not_true, bits >> self._settings_at, tuple(statuses), arguments
 
     def _status(self, holder: int, case: _Case) -> tuple[int, str | None]:
         """(holder, None) when it does not match, (holder, message) when it errors: the first
@@ -433,7 +461,7 @@ class ClassMemo:
 
     def _setting_id(self, setting: _Setting, case: _Case) -> int:
         """A small number per outcome of the settings (their traces and errors with the statement
-        that raised them, as text)."""
+        that raised them, as text), shifted to the setting's place in the bits of a case."""
         key = setting.key(case.values)
         try:
             return setting.ids[key]
@@ -445,7 +473,7 @@ class ClassMemo:
         outcome = repr([(traces[name], (errors[name][0], errors[name][1].ref)
                          if name in errors else None) for name in setting.names])
         # `next` on a count is one step, so threads never hand two outcomes the same number.
-        found = self._setting_outcomes.setdefault(outcome, next(self._setting_numbers))
+        found = self._setting_outcomes.setdefault(outcome, next(self._setting_numbers)) << setting.at
         with contextlib.suppress(TypeError):  # an unhashable value is not memoised
             if len(setting.ids) >= _GROUP_LIMIT:
                 setting.ids.clear()
@@ -465,7 +493,7 @@ class ClassMemo:
 
     def _lookup(self, group: _Group, case: _Case) -> int:
         """A group's bits for a case, memoising them where they may be."""
-        key = group.key(case.raw)
+        key = group.key(case.values)
         try:
             found = group.bits.get(key)
         except TypeError:  # an unhashable value
@@ -479,11 +507,20 @@ class ClassMemo:
 
     def _lookup_merged(self, merged: _Merged, case: _Case) -> int:
         bits = 0
+        values = case.values
         for group in merged.members:
-            bits |= self._lookup(group, case)
-        if self._merged is merged:  # not undone by one of those look-ups
+            try:  # most members have the value memoised: a new combination of known values
+                found = group.bits.get(group.key(values))
+            except TypeError:
+                found = None
+            bits |= self._lookup(group, case) if found is None else found
+        if merged is self._presences:
+            if len(merged.bits) >= _MERGED_LIMIT:
+                merged.bits.clear()
+            merged.bits[merged.key(case.values)] = bits
+        elif self._merged is merged:  # not undone by one of those look-ups
             with contextlib.suppress(TypeError):  # an unhashable value
-                merged.bits[merged.key(case.raw)] = bits
+                merged.bits[merged.key(case.values)] = bits
             if len(merged.bits) > _MERGED_LIMIT:
                 self._merged = None  # more values than the first cases showed: one by one
                 self._arrange()
@@ -493,14 +530,13 @@ class ClassMemo:
         found = case.evaluated.get(group.index)
         if found is None and group.memoised:
             with contextlib.suppress(TypeError):
-                found = group.outcomes.get(group.key(case.raw))
+                found = group.outcomes.get(group.key(case.values))
         return found if found is not None else self._evaluate(group, case)[1]
 
     def _evaluate(self, group: _Group, case: _Case) -> tuple[int, tuple[Any, ...], bool]:
-        """(bits, outcomes, whether they may be memoised) of one group for one case. A rule
-        whose first atom here that is not true is false gets a bit of false at that atom's
-        position in its condition, one that errors a bit of error there (an atom of another
-        group may come before; `_first` sorts that out)."""
+        """(bits, outcomes, whether they may be memoised) of one group for one case: per rule
+        or forbid, where its first atom here that is not true is in its condition, as false or
+        as an error (see `_thermometer`; an atom of another group may come before)."""
         context = case.context
         results = []
         reusable = True
@@ -518,16 +554,14 @@ class ClassMemo:
                 reusable = reusable and type(error) is MissingValue
             results.append(outcome)
         bits = 0
-        width, errors_at = self._width, self._errors_from
+        depth = self._depth
         for holder, places in group.holders:
             for slot, at in places:
                 outcome = results[slot]
                 if outcome is True:
                     continue
-                if outcome is False:
-                    bits |= 1 << holder | 1 << ((1 + at) * width + holder)
-                else:
-                    bits |= 1 << (errors_at + at * width + holder)
+                found = _thermometer(holder, at, depth)
+                bits |= found if outcome is False else found << self._errors_at
                 break
         outcomes = case.evaluated[group.index] = tuple(results)
         return bits, outcomes, reusable
@@ -547,6 +581,15 @@ class ClassMemo:
         group.bits[key] = bits
 
 
+def _thermometer(holder: int, at: int, depth: int) -> int:
+    """The bits of an atom at position `at` of a rule's or forbid's condition that is not true:
+    that position and every later one of the holder's `depth` bits. OR-ed over groups, the
+    lowest bit set is its first atom that is not true; the holder errors when that one is in
+    the errors' bits and not in the falses', which `decide` tests for all holders at once;
+    and its last bit says whether it has one at all."""
+    return ((1 << (depth - at)) - 1) << (holder * depth + at)
+
+
 def _by_reads(settings: list[tuple[str, tuple[str, ...], bool]],
               ) -> dict[tuple[tuple[str, ...], bool], tuple[str, ...]]:
     grouped: dict[tuple[tuple[str, ...], bool], tuple[str, ...]] = {}
@@ -555,14 +598,20 @@ def _by_reads(settings: list[tuple[str, tuple[str, ...], bool]],
     return grouped
 
 
-def _keyer(positions: list[int]) -> Callable[[tuple[Any, ...]], Any]:
-    """The group's key from all values read: the value itself for one field, else a tuple."""
-    return itemgetter(*positions) if positions else _no_fields
+def _keyer(paths: tuple[str, ...], schema: Schema) -> Callable[[Mapping[str, Any]], Any]:
+    """The group's key: the value itself (or whether it is there) for one field, else a tuple.
+    (`methodcaller` reads it without a call into Python.)"""
+    if len(paths) == 1:
+        path = paths[0]
+        if path[0] == "?":
+            return methodcaller("__contains__", path[1:])
+        return methodcaller("get", path, _ABSENT)
+    return _getter(paths, all(_always_present(schema, p) for p in paths))
 
 
-def _money_keyer(position: int) -> Callable[[tuple[Any, ...]], Any]:
-    def key(raw: tuple[Any, ...]) -> Any:
-        money = raw[position]
+def _money_keyer(path: str) -> Callable[[Mapping[str, Any]], Any]:
+    def key(values: Mapping[str, Any]) -> Any:
+        money = values.get(path, _ABSENT)
         if type(money) is Money:
             return money.amount, money.currency
         # Absent, or a value of another type from a caller's own mapping: never equal to the
@@ -573,6 +622,15 @@ def _money_keyer(position: int) -> Callable[[tuple[Any, ...]], Any]:
 
 def _is_money(spec: FieldSpec | None) -> bool:
     return spec is not None and spec.type.kind == "money"
+
+
+def _always_present(schema: Schema, path: str) -> bool:
+    spec = schema.get(path)
+    return spec is not None and spec.always_present
+
+
+def _repeats(spec: FieldSpec | None) -> bool:
+    return spec is not None and spec.type.kind in ("bool", "enum", "set", "str")
 
 
 def _strict_getter(paths: tuple[str, ...]) -> Callable[[Mapping[str, Any]], Any]:
@@ -598,13 +656,18 @@ def _read(values: Mapping[str, Any], paths: tuple[str, ...]) -> tuple[Any, ...]:
     return tuple(values.get(p, _ABSENT) if p[0] != "?" else p[1:] in values for p in paths)
 
 
-def _getter(paths: tuple[str, ...]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
-    """The values of some fields of a case, as a tuple (as `_read` gives them)."""
+def _getter(paths: tuple[str, ...], present_in_most: bool = True,
+            ) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    """The values of some fields of a case, as a tuple (as `_read` gives them). Read at once
+    where they are `present_in_most` cases (a missing one costs an exception then)."""
     if len(paths) == 1 and paths[0][0] != "?":
         path = paths[0]
         return lambda values: (values.get(path, _ABSENT),)
     if len(paths) < 2 or any(p[0] == "?" for p in paths):
         return lambda values: _read(values, paths)
+    if not present_in_most:
+        absent = (_ABSENT,) * len(paths)
+        return lambda values: tuple(map(values.get, paths, absent))
     present = itemgetter(*paths)
 
     def values_read(values: Mapping[str, Any]) -> tuple[Any, ...]:
@@ -615,14 +678,10 @@ def _getter(paths: tuple[str, ...]) -> Callable[[Mapping[str, Any]], tuple[Any, 
     return values_read
 
 
-def _no_fields(raw: tuple[Any, ...]) -> tuple[()]:
-    return ()
+def _single(group: _Group) -> bool:
+    """Looked up by the value of its one field itself."""
+    return len(group.paths) == 1 and not group.money and group.paths[0][0] != "?"
 
 
-def _bits(mask: int) -> list[int]:
-    found = []
-    while mask:
-        low = mask & -mask
-        found.append(low.bit_length() - 1)
-        mask ^= low
-    return found
+def _contained(paths: tuple[str, ...]) -> Callable[[Mapping[str, Any]], tuple[bool, ...]]:
+    return lambda values: tuple(map(values.__contains__, paths))

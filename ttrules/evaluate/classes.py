@@ -64,6 +64,9 @@ _CLASS_PATIENCE = 4_096  # cases before the memo's own hit rate is judged
 _MERGE_AFTER = 1_000  # cases seen before groups with few values are merged
 _FEW = 64  # values a group may have to be merged
 _MERGED_LIMIT = 4_096  # value combinations of the merged groups
+# Their values' product as the first cases showed: each new combination costs a look-up per
+# member, so the merged look-up must pay that back within a few thousand cases.
+_MERGED_PRODUCT = 256
 
 
 class _Error:
@@ -228,7 +231,7 @@ class ClassMemo:
                                              if start)))
         self._groups = tuple(groups)
         self._settings = tuple(
-            _Setting(names, _strict_getter(paths) if strict else _getter(paths),
+            _Setting(names, _strict_getter(paths) if strict else _keyer(paths, schema),
                      self._settings_at + 64 * k)
             for k, ((paths, strict), names) in enumerate(_by_reads(settings).items()))
         self._setting_outcomes: dict[str, int] = {}
@@ -295,7 +298,7 @@ class ClassMemo:
         chosen: list[_Group] = []
         product = 1
         for group in few:
-            if product * max(len(group.bits), 1) > _MERGED_LIMIT:
+            if product * max(len(group.bits), 1) > _MERGED_PRODUCT:
                 break
             product *= max(len(group.bits), 1)
             chosen.append(group)

@@ -345,7 +345,8 @@ class ClassMemo:
             # decides it), as the bits so far tell. Skipping one keeps the class exact: a
             # rule's first atom that is not true is still found in the bits (every atom up to
             # it was evaluated), and a rule with a group skipped has one.
-            not_true = bits | bits >> self._errors_at
+            errors_at = self._errors_at
+            not_true = bits | bits >> errors_at
             for decided, get_bits, path, group in tables.lazy_singles:
                 if not_true & decided == decided:
                     continue
@@ -357,6 +358,7 @@ class ClassMemo:
                     case = case or _Case(self, values)
                     found = self._lookup(group, case)
                 bits |= found
+                not_true |= found | found >> errors_at
             for decided, get_bits, key, group in tables.lazy_keyed:
                 if not_true & decided == decided:
                     continue
@@ -368,6 +370,7 @@ class ClassMemo:
                     case = case or _Case(self, values)
                     found = self._lookup(group, case)
                 bits |= found
+                not_true |= found | found >> errors_at
         if tables.unmemoised:
             not_true = bits | bits >> self._errors_at
             for decided, group in tables.unmemoised:
@@ -616,7 +619,9 @@ def _money_keyer(path: str) -> Callable[[Mapping[str, Any]], Any]:
     def key(values: Mapping[str, Any]) -> Any:
         money = values.get(path, _ABSENT)
         if type(money) is Money:
-            return money.amount, money.currency
+            # The amount as text: as exact a key, and a Decimal's first hash (each case's
+            # amount is a new one) costs ~3x making and hashing its text for amounts in cents.
+            return str(money.amount), money.currency
         # Absent, or a value of another type from a caller's own mapping: never equal to the
         # key of an amount.
         return money if money is _ABSENT else (_ABSENT, money)

@@ -167,6 +167,56 @@ def test_class_memo_looks_up_a_group_only_for_cases_that_need_it(monkeypatch) ->
     _memo_same(engine, records, monkeypatch, patience=1_000)
 
 
+def test_class_memo_looks_up_settings_of_merged_fields_with_them(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A setting that reads only merged fields is looked up with them, not on its own; a
+    market first seen after the merge, and a case without one, decide as the reference."""
+    engine = engine_from_texts([RULES_ON_FEW_FIELDS + SETTING_ON_FEW_FIELDS])
+    records = [merge(BASE_CASE, {"request": {"kind": kind}, "case": {"market": market},
+                                 "order": {"total": "30 USD"}})
+               for kind in ("CANCEL", "REFUND") for market in ("MY", "SG")] * 3
+    records += [merge(BASE_CASE, {"case": {"market": "TH"}, "order": {"total": "30 USD"}}),
+                merge(BASE_CASE, {"case": {"market": None}})]
+    memo = _memo_same(engine, records, monkeypatch)
+    assert memo._merged is not None and memo._merged.settings
+    assert all(setting not in memo._merged.settings for *_, setting in memo._tables.settings)
+
+
+SETTING_ON_FEW_FIELDS = """set cap = 20 USD
+set cap = 40 USD when case.market == "SG"
+rule "under-cap"
+  when order.total < cap
+  then tag("under-cap")
+"""
+
+
+def test_class_memo_reads_a_field_some_cases_lack_with_a_default(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A field every case needs is read without a default until a case lacks it (that case
+    takes the careful way); from then on with one, and every case still decides as the
+    reference."""
+    engine = engine_from_texts([CREDIT_RULES])
+    records = [merge(BASE_CASE, {"buyer": {"credit_score": score}}) for score in (20, 50, 90)]
+    memo = _memo_same(engine, records, monkeypatch, merge_after=1_000, patience=1_000)
+    group = next(g for g in memo._groups if g.paths == ("buyer.credit_score",))
+    assert not group.optional
+    assert any(table is group for *_, table in memo._tables.singles)
+    records.append(merge(BASE_CASE, {"buyer": {"credit_score": None}}))
+    memo = _memo_same(engine, records, monkeypatch, merge_after=1_000, patience=1_000)
+    group = next(g for g in memo._groups if g.paths == ("buyer.credit_score",))
+    assert group.optional
+    assert any(table is group for *_, table in memo._tables.optional)
+
+
+CREDIT_RULES = """ruleset "m"
+layer merchant
+rule "low-credit"
+  when (buyer.credit_score ?? 0) < 40
+  then review
+rule "high-credit"
+  when (buyer.credit_score ?? 0) >= 80
+  then approve
+"""
+
+
 REFUNDS_COMPARE_TIMES = """ruleset "m"
 layer merchant
 rule "asked-late"

@@ -105,6 +105,17 @@ class _Group:
     decided: int = 0
     missed: int = 0
     memoised: bool = True
+    optional: bool = False  # one field, which some case has been without (see `_Tables`)
+
+
+@dataclass(eq=False)  # compared by identity
+class _Setting:
+    names: tuple[str, ...]  # the settings that read the same fields
+    paths: tuple[str, ...]  # those fields
+    strict: bool  # see `read_key`
+    key: Callable[[Mapping[str, Any]], Any]  # from the case
+    at: int  # where its outcome's number goes in the bits of a case
+    ids: dict[Any, int] = field(default_factory=dict)  # key -> that number, shifted there
 
 
 @dataclass(eq=False)  # compared by identity
@@ -113,14 +124,9 @@ class _Merged:
     key: Callable[[Mapping[str, Any]], Any]  # from the case, where some may be missing
     values: Callable[[Mapping[str, Any]], Any]  # the same where all are there, else KeyError
     bits: dict[Any, int] = field(default_factory=dict)  # their bits OR-ed
-
-
-@dataclass(eq=False)  # compared by identity
-class _Setting:
-    names: tuple[str, ...]  # the settings that read the same fields
-    key: Callable[[Mapping[str, Any]], Any]  # from the case
-    at: int  # where its outcome's number goes in the bits of a case
-    ids: dict[Any, int] = field(default_factory=dict)  # key -> that number, shifted there
+    # Settings that read none but their fields, looked up with them (their outcome's number
+    # OR-ed in too).
+    settings: tuple[_Setting, ...] = ()
 
 
 _Get = Callable[[Any], "int | None"]  # a memo's `get`
@@ -132,11 +138,18 @@ class _Tables(NamedTuple):
     its key, and what it memoises; for those a case may not need, the bits that tell it does
     not (see `decide`)."""
 
-    # Those every case needs: groups of one field (keyed by its value), then the others.
+    # Those every case needs, read strictly: a field missing (KeyError), a value not memoised
+    # yet (None: a TypeError when OR-ed) or unhashable (TypeError) sends the case the careful
+    # way, which reads the same memos as `singles` (groups of one field, keyed by its value)
+    # and `keyed` (the others) do.
+    eager: tuple[tuple[_Get, _Key], ...]
     singles: tuple[tuple[_Get, str, _Group], ...]
     keyed: tuple[tuple[_Get, _Key, _Group | _Merged], ...]
+    # Whether any of the following has anything.
+    more: bool
+    # Groups of one field every case needs that some case has been without.
+    optional: tuple[tuple[_Get, str, _Group], ...]
     # Those a case may not need, alike.
-    lazy: bool
     lazy_singles: tuple[tuple[int, _Get, str, _Group], ...]
     lazy_keyed: tuple[tuple[int, _Get, _Key, _Group], ...]
     unmemoised: tuple[tuple[int, _Group], ...]
@@ -231,7 +244,7 @@ class ClassMemo:
                                              if start)))
         self._groups = tuple(groups)
         self._settings = tuple(
-            _Setting(names, _strict_getter(paths) if strict else _keyer(paths, schema),
+            _Setting(names, paths, strict, _strict_getter(paths) if strict else _keyer(paths, schema),
                      self._settings_at + 64 * k)
             for k, ((paths, strict), names) in enumerate(_by_reads(settings).items()))
         self._setting_outcomes: dict[str, int] = {}
@@ -268,19 +281,27 @@ class ClassMemo:
         keyed: list[tuple[_Get, _Key, _Group | _Merged]] = [
             (t.bits.get, t.values, t) for t in (table, self._presences)
             if t is not None and t.members]
-        singles = tuple((g.bits.get, g.paths[0], g) for g in alone if g.always and _single(g))
+        singles = tuple((g.bits.get, g.paths[0], g) for g in alone
+                        if g.always and _single(g) and not g.optional)
+        optional = tuple((g.bits.get, g.paths[0], g) for g in alone
+                         if g.always and _single(g) and g.optional)
         keyed += [(g.bits.get, g.key, g) for g in alone if g.always and not _single(g)]
+        eager = (*((get, itemgetter(path)) for get, path, _ in singles),
+                 *((get, key) for get, key, _ in keyed))
         lazy_singles = tuple((g.decided, g.bits.get, g.paths[0], g) for g in alone
                              if not g.always and _single(g))
         lazy_keyed = tuple((g.decided, g.bits.get, g.key, g) for g in alone
                            if not g.always and not _single(g))
         unmemoised = tuple((-1 if g.always else g.decided, g) for g in self._groups
                            if not g.memoised)
-        settings = tuple((s.ids.get, s.key, s) for s in self._settings)
+        settings = tuple((s.ids.get, s.key, s) for s in self._settings
+                         if table is None or s not in table.settings)
         # One assignment: a thread deciding meanwhile sees the old tables or the new, never
         # half of each (which could leave a group out of its look-ups).
-        self._tables = _Tables(singles, tuple(keyed), bool(lazy_singles or lazy_keyed),
-                               lazy_singles, lazy_keyed, unmemoised, settings)
+        self._tables = _Tables(eager, singles, tuple(keyed),
+                               bool(optional or lazy_singles or lazy_keyed or unmemoised
+                                    or settings),
+                               optional, lazy_singles, lazy_keyed, unmemoised, settings)
 
     def _merge(self) -> None:
         """Groups whose values are few (a request kind, a market, a flag) are looked up as one
@@ -304,7 +325,10 @@ class ClassMemo:
             chosen.append(group)
         if len(chosen) > 1:
             paths = tuple(sorted({p for g in chosen for p in g.paths}))
-            self._merged = _Merged(tuple(chosen), _getter(paths), itemgetter(*paths))
+            # A strict setting tells apart values the merged key does not (`10.0`, `10.00`).
+            settings = tuple(s for s in self._settings
+                             if not s.strict and set(s.paths) <= set(paths))
+            self._merged = _Merged(tuple(chosen), _getter(paths), itemgetter(*paths), settings=settings)
         self._arrange()
 
     # ---- deciding ------------------------------------------------------------------------
@@ -313,14 +337,59 @@ class ClassMemo:
         if self._exact_only:
             return decide_compiled(self.compiled, values)
         self._seen += 1
-        get = values.get
+        tables = self._tables
         bits = 0
         case = None
-        # A value not memoised yet gives None (an unhashable one raises TypeError, a merged
-        # field that is missing KeyError): it is evaluated then. (Not the KeyError of `[]`:
-        # raising costs more than a look-up.)
-        tables = self._tables
+        try:
+            for get_bits, key in tables.eager:
+                bits |= get_bits(key(values))
+        except (KeyError, TypeError):
+            case = _Case(self, values)
+            bits = self._eager_bits(tables, case)
+        if tables.more:
+            bits, case = self._more_bits(tables, values, bits, case)
+        decision = self._by_bits.get(bits)
+        if decision is None:
+            decision = self._classify(values, bits, case)
+        case_id = values.get("case.id", "")
+        if case_id == decision.case_id:
+            return decision
+        if type(case_id) is not str:
+            case_id = str(case_id)
+        copy = object.__new__(Decision)
+        copy.__dict__.update(decision.__dict__, case_id=case_id)
+        return copy
+
+    def _eager_bits(self, tables: _Tables, case: _Case) -> int:
+        """The bits of the groups every case needs, for a case the fast path could not read."""
+        values = case.values
+        get = values.get
+        bits = 0
         for get_bits, path, group in tables.singles:
+            try:
+                found = get_bits(get(path, _ABSENT))
+            except TypeError:  # an unhashable value
+                found = None
+            bits |= self._lookup(group, case) if found is None else found
+        for get_bits, key, table in tables.keyed:
+            try:
+                found = get_bits(key(values))
+            except (KeyError, TypeError):  # a merged field missing, an unhashable value
+                found = None
+            if found is None:
+                found = self._lookup(table, case) if type(table) is _Group \
+                    else self._lookup_merged(table, case)  # type: ignore[arg-type]
+            bits |= found
+        return bits
+
+    def _more_bits(self, tables: _Tables, values: Mapping[str, Any], bits: int,
+                   case: _Case | None) -> tuple[int, _Case | None]:
+        """The bits of the groups every case needs that a case may be without, of those a case
+        may not need, and of the settings; and the case's slow-path state if it took one."""
+        get = values.get
+        # A value not memoised yet gives None (an unhashable one raises TypeError): it is
+        # evaluated then. (Not the KeyError of `[]`: raising costs more than a look-up.)
+        for get_bits, path, group in tables.optional:
             try:
                 found = get_bits(get(path, _ABSENT))
             except TypeError:
@@ -329,54 +398,43 @@ class ClassMemo:
                 case = case or _Case(self, values)
                 found = self._lookup(group, case)
             bits |= found
-        for get_bits, key, table in tables.keyed:
+        # The others only where needed: not when each of a group's rules and forbids has an
+        # atom before its first one there that is not true (false, or an error: either
+        # decides it), as the bits so far tell. Skipping one keeps the class exact: a rule's
+        # first atom that is not true is still found in the bits (every atom up to it was
+        # evaluated), and a rule with a group skipped has one.
+        errors_at = self._errors_at
+        not_true = bits | bits >> errors_at
+        for decided, get_bits, path, group in tables.lazy_singles:
+            if not_true & decided == decided:
+                continue
             try:
-                found = get_bits(key(values))
-            except (KeyError, TypeError):
+                found = get_bits(get(path, _ABSENT))
+            except TypeError:
                 found = None
             if found is None:
                 case = case or _Case(self, values)
-                found = self._lookup(table, case) if type(table) is _Group \
-                    else self._lookup_merged(table, case)  # type: ignore[arg-type]
+                found = self._lookup(group, case)
             bits |= found
-        if tables.lazy:
-            # The others only where needed: not when each of a group's rules and forbids has
-            # an atom before its first one there that is not true (false, or an error: either
-            # decides it), as the bits so far tell. Skipping one keeps the class exact: a
-            # rule's first atom that is not true is still found in the bits (every atom up to
-            # it was evaluated), and a rule with a group skipped has one.
-            errors_at = self._errors_at
-            not_true = bits | bits >> errors_at
-            for decided, get_bits, path, group in tables.lazy_singles:
-                if not_true & decided == decided:
-                    continue
-                try:
-                    found = get_bits(get(path, _ABSENT))
-                except TypeError:
-                    found = None
-                if found is None:
-                    case = case or _Case(self, values)
-                    found = self._lookup(group, case)
+            not_true |= found | found >> errors_at
+        for decided, get_bits, key, group in tables.lazy_keyed:
+            if not_true & decided == decided:
+                continue
+            try:
+                found = get_bits(key(values))
+            except TypeError:
+                found = None
+            if found is None:
+                case = case or _Case(self, values)
+                found = self._lookup(group, case)
+            bits |= found
+            not_true |= found | found >> errors_at
+        for decided, group in tables.unmemoised:
+            if not_true & decided != decided:
+                case = case or _Case(self, values)
+                found = self._evaluate(group, case)[0]
                 bits |= found
                 not_true |= found | found >> errors_at
-            for decided, get_bits, key, group in tables.lazy_keyed:
-                if not_true & decided == decided:
-                    continue
-                try:
-                    found = get_bits(key(values))
-                except TypeError:
-                    found = None
-                if found is None:
-                    case = case or _Case(self, values)
-                    found = self._lookup(group, case)
-                bits |= found
-                not_true |= found | found >> errors_at
-        if tables.unmemoised:
-            not_true = bits | bits >> self._errors_at
-            for decided, group in tables.unmemoised:
-                if not_true & decided != decided:
-                    case = case or _Case(self, values)
-                    bits |= self._evaluate(group, case)[0]
         for ids, key, setting in tables.settings:
             try:
                 found = ids(key(values))
@@ -386,17 +444,7 @@ class ClassMemo:
                 case = case or _Case(self, values)
                 found = self._setting_id(setting, case)
             bits |= found
-        decision = self._by_bits.get(bits)
-        if decision is None:
-            decision = self._classify(values, bits, case)
-        case_id = get("case.id", "")
-        if case_id == decision.case_id:
-            return decision
-        if type(case_id) is not str:
-            case_id = str(case_id)
-        copy = object.__new__(Decision)
-        copy.__dict__.update(decision.__dict__, case_id=case_id)
-        return copy
+        return bits, case
 
     def _classify(self, values: Mapping[str, Any], bits: int, case: _Case | None) -> Decision:
         """The decision of a case whose bits are not in `_by_bits`: that of its class, learned
@@ -505,6 +553,10 @@ class ClassMemo:
         except TypeError:  # an unhashable value
             key, found = None, None
         if found is None:
+            if key is _ABSENT and not group.optional and _single(group):
+                # Read with a default from now on (see `_Tables`).
+                group.optional = True
+                self._arrange()
             group.missed += 1
             found, results, reusable = self._evaluate(group, case)
             if key is not None and reusable and group.memoised:
@@ -520,6 +572,8 @@ class ClassMemo:
             except TypeError:
                 found = None
             bits |= self._lookup(group, case) if found is None else found
+        for setting in merged.settings:
+            bits |= self._setting_id(setting, case)
         if merged is self._presences:
             if len(merged.bits) >= _MERGED_LIMIT:
                 merged.bits.clear()

@@ -198,12 +198,12 @@ def test_class_memo_reads_a_field_some_cases_lack_with_a_default(monkeypatch) ->
     memo = _memo_same(engine, records, monkeypatch, merge_after=1_000, patience=1_000)
     group = next(g for g in memo._groups if g.paths == ("buyer.credit_score",))
     assert not group.optional
-    assert any(table is group for *_, table in memo._tables.singles)
+    assert any(table is group for table in memo._tables.careful)
     records.append(merge(BASE_CASE, {"buyer": {"credit_score": None}}))
     memo = _memo_same(engine, records, monkeypatch, merge_after=1_000, patience=1_000)
     group = next(g for g in memo._groups if g.paths == ("buyer.credit_score",))
     assert group.optional
-    assert any(table is group for *_, table in memo._tables.optional)
+    assert any(table is group for *_, table in memo._tables.lazy)
 
 
 CREDIT_RULES = """ruleset "m"

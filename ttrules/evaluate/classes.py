@@ -140,18 +140,15 @@ class _Tables(NamedTuple):
 
     # Those every case needs, read strictly: a field missing (KeyError), a value not memoised
     # yet (None: a TypeError when OR-ed) or unhashable (TypeError) sends the case the careful
-    # way, which reads the same memos as `singles` (groups of one field, keyed by its value)
-    # and `keyed` (the others) do.
+    # way, through the same memos (`careful`, in the same order).
     eager: tuple[tuple[_Get, _Key], ...]
-    singles: tuple[tuple[_Get, str, _Group], ...]
-    keyed: tuple[tuple[_Get, _Key, _Group | _Merged], ...]
+    careful: tuple[_Group | _Merged, ...]
     # Whether any of the following has anything.
     more: bool
-    # Groups of one field every case needs that some case has been without.
-    optional: tuple[tuple[_Get, str, _Group], ...]
-    # Those a case may not need, alike.
-    lazy_singles: tuple[tuple[int, _Get, str, _Group], ...]
-    lazy_keyed: tuple[tuple[int, _Get, _Key, _Group], ...]
+    # The others, with the bits that tell a case does not need one (see `_more_bits`): first
+    # those every case needs of one field that some case has been without (no bits tell), read
+    # with a default; then those a case may not need, read strictly where they can be.
+    lazy: tuple[tuple[int, _Get, _Key, _Group], ...]
     unmemoised: tuple[tuple[int, _Group], ...]
     settings: tuple[tuple[_Get, _Key, _Setting], ...]
 
@@ -281,27 +278,23 @@ class ClassMemo:
         keyed: list[tuple[_Get, _Key, _Group | _Merged]] = [
             (t.bits.get, t.values, t) for t in (table, self._presences)
             if t is not None and t.members]
-        singles = tuple((g.bits.get, g.paths[0], g) for g in alone
-                        if g.always and _single(g) and not g.optional)
-        optional = tuple((g.bits.get, g.paths[0], g) for g in alone
-                         if g.always and _single(g) and g.optional)
+        singles = [(g.bits.get, itemgetter(g.paths[0]), g) for g in alone
+                   if g.always and _single(g) and not g.optional]
         keyed += [(g.bits.get, g.key, g) for g in alone if g.always and not _single(g)]
-        eager = (*((get, itemgetter(path)) for get, path, _ in singles),
-                 *((get, key) for get, key, _ in keyed))
-        lazy_singles = tuple((g.decided, g.bits.get, g.paths[0], g) for g in alone
-                             if not g.always and _single(g))
-        lazy_keyed = tuple((g.decided, g.bits.get, g.key, g) for g in alone
-                           if not g.always and not _single(g))
+        eager = tuple((get, key) for get, key, _ in (*singles, *keyed))
+        careful = tuple(table for _, _, table in (*singles, *keyed))
+        # -1: no bits can tell a case does not need it.
+        lazy = (*((-1, g.bits.get, g.key, g) for g in alone if g.always and g.optional),
+                *((g.decided, g.bits.get, itemgetter(g.paths[0]) if _single(g) and not g.optional
+                   else g.key, g) for g in alone if not g.always))
         unmemoised = tuple((-1 if g.always else g.decided, g) for g in self._groups
                            if not g.memoised)
         settings = tuple((s.ids.get, s.key, s) for s in self._settings
                          if table is None or s not in table.settings)
         # One assignment: a thread deciding meanwhile sees the old tables or the new, never
         # half of each (which could leave a group out of its look-ups).
-        self._tables = _Tables(eager, singles, tuple(keyed),
-                               bool(optional or lazy_singles or lazy_keyed or unmemoised
-                                    or settings),
-                               optional, lazy_singles, lazy_keyed, unmemoised, settings)
+        self._tables = _Tables(eager, careful,
+                               bool(lazy or unmemoised or settings), lazy, unmemoised, settings)
 
     def _merge(self) -> None:
         """Groups whose values are few (a request kind, a market, a flag) are looked up as one
@@ -362,67 +355,29 @@ class ClassMemo:
 
     def _eager_bits(self, tables: _Tables, case: _Case) -> int:
         """The bits of the groups every case needs, for a case the fast path could not read."""
-        values = case.values
-        get = values.get
         bits = 0
-        for get_bits, path, group in tables.singles:
-            try:
-                found = get_bits(get(path, _ABSENT))
-            except TypeError:  # an unhashable value
-                found = None
-            bits |= self._lookup(group, case) if found is None else found
-        for get_bits, key, table in tables.keyed:
-            try:
-                found = get_bits(key(values))
-            except (KeyError, TypeError):  # a merged field missing, an unhashable value
-                found = None
-            if found is None:
-                found = self._lookup(table, case) if type(table) is _Group \
-                    else self._lookup_merged(table, case)  # type: ignore[arg-type]
-            bits |= found
+        for table in tables.careful:
+            bits |= self._lookup(table, case) if type(table) is _Group \
+                else self._lookup_merged(table, case)  # type: ignore[arg-type]
         return bits
 
     def _more_bits(self, tables: _Tables, values: Mapping[str, Any], bits: int,
                    case: _Case | None) -> tuple[int, _Case | None]:
-        """The bits of the groups every case needs that a case may be without, of those a case
-        may not need, and of the settings; and the case's slow-path state if it took one."""
-        get = values.get
-        # A value not memoised yet gives None (an unhashable one raises TypeError): it is
-        # evaluated then. (Not the KeyError of `[]`: raising costs more than a look-up.)
-        for get_bits, path, group in tables.optional:
-            try:
-                found = get_bits(get(path, _ABSENT))
-            except TypeError:
-                found = None
-            if found is None:
-                case = case or _Case(self, values)
-                found = self._lookup(group, case)
-            bits |= found
-        # The others only where needed: not when each of a group's rules and forbids has an
-        # atom before its first one there that is not true (false, or an error: either
-        # decides it), as the bits so far tell. Skipping one keeps the class exact: a rule's
+        """The bits of the groups a case may not need (and of those it needs that some case
+        has been without), and of the settings; and the case's slow-path state if it took one."""
+        # A group only where needed: not when each of its rules and forbids has an atom
+        # before its first one there that is not true (false, or an error: either decides
+        # it), as the bits so far tell. Skipping one keeps the class exact: a rule's
         # first atom that is not true is still found in the bits (every atom up to it was
         # evaluated), and a rule with a group skipped has one.
         errors_at = self._errors_at
         not_true = bits | bits >> errors_at
-        for decided, get_bits, path, group in tables.lazy_singles:
-            if not_true & decided == decided:
-                continue
-            try:
-                found = get_bits(get(path, _ABSENT))
-            except TypeError:
-                found = None
-            if found is None:
-                case = case or _Case(self, values)
-                found = self._lookup(group, case)
-            bits |= found
-            not_true |= found | found >> errors_at
-        for decided, get_bits, key, group in tables.lazy_keyed:
+        for decided, get_bits, key, group in tables.lazy:
             if not_true & decided == decided:
                 continue
             try:
                 found = get_bits(key(values))
-            except TypeError:
+            except (KeyError, TypeError):  # a field missing, an unhashable value
                 found = None
             if found is None:
                 case = case or _Case(self, values)

@@ -136,7 +136,7 @@ _Key = Callable[[Mapping[str, Any]], Any]  # how to read a memo's key from a cas
 class _Tables(NamedTuple):
     """What the fast path looks up (see `ClassMemo._arrange`): per memo, its `get`, how to read
     its key, and what it memoises; for those a case may not need, the bits that tell it does
-    not (see `decide`)."""
+    not."""
 
     # Those every case needs, read strictly: a field missing (KeyError), a value not memoised
     # yet (None: a TypeError when OR-ed) or unhashable (TypeError) sends the case the careful

@@ -85,7 +85,8 @@ HISTORY = [
     _case(3, "CANCEL", "80 MYR", outcome__abuse=True),
     _case(4, "CANCEL", "99 USD", outcome__abuse=True, buyer__blacklisted=True),
     _case(5, "RETURN_AND_REFUND", "8 USD", request__return_shipping_fee="10 USD"),
-    _case(6, "RETURN_AND_REFUND", "60 USD", request__return_shipping_fee="12 USD"),
+    _case(6, "RETURN_AND_REFUND", "60 USD", request__return_shipping_fee="12 USD",
+          outcome__refunded="60 USD"),
     _case(7, "CANCEL", "25 USD", order__category="electronics"),
 ]
 
@@ -120,7 +121,7 @@ def simulate(workspace: Path, *args: str, history: str = "history.jsonl") -> tup
 
 
 def test_every_figure_against_hand_computed_values(workspace: Path) -> None:
-    code, report, output = simulate(workspace)
+    code, report, output = simulate(workspace, "--allow-skipped")
     assert code == 0, output
     assert report["records"]["decided"] == 7 and report["records"]["skipped"] == 2
     assert "history.jsonl:4: skipped" in output and "history.jsonl:9: skipped" in output
@@ -138,12 +139,19 @@ def test_every_figure_against_hand_computed_values(workspace: Path) -> None:
     assert money["auto_refunds"]["baseline"] == {"MYR": "80.00", "USD": "28.00"}
     assert money["auto_refunds"]["candidate"] == {"MYR": "80.00", "USD": "138.00"}
     assert money["auto_refunds"]["total"] == {"currency": "USD", "baseline": "48.00",
-                                              "candidate": "158.00", "delta": "110.00"}
+                                              "candidate": "158.00", "delta": "110.00",
+                                              "left_out": []}
     assert money["goods_kept"]["total"]["baseline"] == money["goods_kept"]["total"]["candidate"] == "8.00"
     assert money["return_postage"]["total"] == {"currency": "USD", "baseline": "0.00",
-                                                "candidate": "12.00", "delta": "12.00"}
+                                                "candidate": "12.00", "delta": "12.00", "left_out": []}
     assert money["abuse_exposure"]["total"] == {"currency": "USD", "baseline": "20.00",
-                                                "candidate": "20.00", "delta": "0.00"}
+                                                "candidate": "20.00", "delta": "0.00", "left_out": []}
+    # Every request asks for its order total: 262 USD and 80 MYR (20 USD); #6 was refunded.
+    assert report["totals"] == {
+        "requested": {"by_currency": {"MYR": "80.00", "USD": "262.00"}, "total": "282.00",
+                      "left_out": []},
+        "refunded_in_history": {"by_currency": {"USD": "60.00"}, "total": "60.00", "left_out": []},
+        "currency": "USD"}
     review = report["review"]
     assert review["baseline"] == {"count": 4, "share": "0.5714", "hours": "0.40", "cost": "4.00"}
     assert review["candidate"] == {"count": 2, "share": "0.2857", "hours": "0.20", "cost": "2.00"}
@@ -158,7 +166,9 @@ def test_every_figure_against_hand_computed_values(workspace: Path) -> None:
     platform = report["platform"]
     assert platform["baseline"]["overridden_records"] == platform["candidate"]["overridden_records"] == 1
     assert platform["baseline"]["vetoed_records"] == 0 and platform["candidate"]["vetoed_records"] == 1
-    assert report["errors"]["candidate"] == {"records": 0, "by_rule": {}}
+    assert report["errors"]["candidate"] == {"records": 0, "by_rule": {}, "first": {}}
+    statuses = {e["key"]: e["records"] for e in report["breakdowns"]["status"]}
+    assert statuses == {"AWAITING_SHIPMENT": 5, "DELIVERED": 2}
     # New thresholds: `returns` adds 50 USD (r2, at exactly 50 USD, is in the band above);
     # `small` moves to 100 USD (r4, 99 USD, is in the band below).
     assert report["threshold_gaming"] == [
@@ -220,7 +230,7 @@ history:
             ["a3", "twenty", "open", "01/05/2026 00:00", "CANCEL", "02/05/2026 00:00", "apparel"]]
     with (workspace / "history.csv").open("w", newline="") as handle:
         csv.writer(handle).writerows(rows)
-    code, report, output = simulate(workspace, history="history.csv")
+    code, report, output = simulate(workspace, "--allow-skipped", history="history.csv")
     assert code == 0, output
     assert report["records"]["decided"] == 2 and report["records"]["skipped"] == 1
     assert "history.csv:4: skipped" in output and "order.total" in output
@@ -231,7 +241,7 @@ def test_missing_mapped_column_fails_before_any_work(workspace: Path) -> None:
     (workspace / "candidate" / "ttrules.yaml").write_text(
         CONFIG + "history:\n  columns:\n    order.total: {column: Amont, currency: USD}\n")
     (workspace / "history.csv").write_text("Amount,State\n1,open\n")
-    code, report, output = simulate(workspace, history="history.csv")
+    code, report, output = simulate(workspace, "--allow-skipped", history="history.csv")
     assert code == 2 and not report
     assert "mapped column `Amont` not in the file" in output and "did you mean `Amount`" in output
 
@@ -280,7 +290,7 @@ def test_baseline_from_git_revision_without_touching_the_work_tree(workspace: Pa
 
     with contextlib.chdir(repo):
         result = runner.invoke(cli, ["simulate", "--history", str(workspace / "history.jsonl"),
-                                     "--format", "json"], catch_exceptions=False)
+                                     "--format", "json", "--allow-skipped"], catch_exceptions=False)
         bad = runner.invoke(cli, ["simulate", "--history", str(workspace / "history.jsonl"),
                                   "--baseline", "no-such-rev"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
@@ -297,7 +307,8 @@ def test_save_confirm_lock_and_check_locked(workspace: Path, monkeypatch: pytest
     monkeypatch.chdir(repo)
     runner = CliRunner()
     history = str(workspace / "history.jsonl")
-    saved = runner.invoke(cli, ["simulate", "--history", history, "--save", "plan.json"])
+    saved = runner.invoke(cli, ["simulate", "--history", history, "--save", "plan.json",
+                                "--allow-skipped"])
     assert saved.exit_code == 0, saved.output
     plan = json.loads(Path("plan.json").read_text())
     assert plan["confirm_word"] == "m"
@@ -397,18 +408,18 @@ def test_both_engines_give_the_same_report_with_limit_and_a_renamed_column(works
 
 
 def test_the_duckdb_engine_says_when_it_falls_back(workspace: Path) -> None:
-    code, report, output = simulate(workspace, "--sample", "0.5")
+    code, report, output = simulate(workspace, "--sample", "0.5", "--allow-skipped")
     assert code == 0 and "note: simulating with the python engine: --sample draws records" in output
     assert report["engine"] == {"name": "python", "fallback_from": "duckdb",
                                 "reason": "--sample draws records in the Python engine's order"}
-    code, report, output = simulate(workspace)  # JSON Lines: copied into Parquet first
+    code, report, output = simulate(workspace, "--allow-skipped")  # JSON Lines: copied into Parquet first
     assert code == 0 and report["engine"]["name"] == "duckdb"
     # The two invalid lines went to the python engine, which reports them with their lines.
     assert report["engine"]["rows_in_python"] == 2 and "2 rows went to the python engine" in output
     assert "history.jsonl:4: skipped: invalid JSON" in output
     assert "history.jsonl:9: skipped: order.total" in output
     history = _as_parquet(workspace)
-    code, report, output = simulate(workspace, history=history)
+    code, report, output = simulate(workspace, "--allow-skipped", history=history)
     assert code == 0 and report["engine"]["name"] == "duckdb"
     # The one invalid row went to the python engine, which reports it with its row number.
     assert report["engine"]["rows_in_python"] == 1 and "1 row went to the python engine" in output

@@ -475,14 +475,21 @@ def _load_side(where: str | None, config: Path | None, role: str) -> Any:
                    "e.g. 'abuse_exposure.delta > 100 USD'.")
 @click.option("--save", "plan_file", type=click.Path(path_type=Path),
               help="Save the simulation as a plan for `ttrules confirm`.")
+@click.option("--max-skipped", "max_skipped", type=click.FloatRange(0, 100), default=5.0,
+              show_default=True, metavar="PERCENT",
+              help="Exit 1 when more than this share of the rows is skipped as unreadable or invalid.")
+@click.option("--allow-skipped", is_flag=True,
+              help="Exit 0 even when no record was decided or more than --max-skipped were skipped.")
 def simulate(history: Path, history_format: str | None, baseline: str | None,
              candidate: str | None, config: Path | None, limit: int | None, sample: float | None,
              seed: int, engine: str, sample_count: int, fmt: str, out_file: Path | None,
-             html_file: Path | None, gates: tuple[str, ...], plan_file: Path | None) -> None:
+             html_file: Path | None, gates: tuple[str, ...], plan_file: Path | None,
+             max_skipped: float, allow_skipped: bool) -> None:
     """Replay history under the current and the proposed rules and report what would change.
 
-    Exits 1 when a --fail-if gate trips, 2 when either stack fails `check` or the history
-    cannot be read.
+    Exits 1 when a --fail-if gate trips, when no record was decided or more than
+    --max-skipped percent of the rows were skipped (unless --allow-skipped); 2 when either
+    stack fails `check` or the history cannot be read.
     """
     from ttrules.simulate.gates import parse_gates, tripped
 
@@ -510,9 +517,25 @@ def simulate(history: Path, history_format: str | None, baseline: str | None,
         click.echo(f"saved plan {plan_file} (digest {plan['plan_digest'][:12]}); "
                    f"confirm it with `ttrules confirm {plan_file}`", err=True)
     failures = tripped(parsed, report, stack_config.fx_rates())
+    if not allow_skipped:
+        failures += _too_few_decided(report["records"], max_skipped)
     for message in failures:
         click.echo(message, err=True)
     sys.exit(FINDINGS if failures else OK)
+
+
+def _too_few_decided(records: dict[str, Any], max_skipped: float) -> list[str]:
+    """A report of nothing, or of a history mostly skipped, must not pass a CI job."""
+    decided, skipped = records["decided"], records["skipped"]
+    if decided == 0:
+        return [f"error: no record was decided ({skipped:,} rows skipped): the figures say "
+                "nothing; fix the history or its mapping (or pass --allow-skipped)"]
+    share = 100 * skipped / (decided + skipped)
+    if share > max_skipped:
+        return [f"error: {skipped:,} of {decided + skipped:,} rows ({share:.2f} %) were skipped, "
+                f"more than --max-skipped {max_skipped:g} %; the figures stand for part of the "
+                "history only (pass --allow-skipped to accept them)"]
+    return []
 
 
 def _engine_config(config: Path | None) -> Any:

@@ -128,6 +128,23 @@ class Config(BaseModel):
                 raise ValueError(f"the rate for {code} must be positive")
         return value
 
+    def cross_problems(self) -> list[tuple[tuple[str, ...], str]]:
+        """Problems between keys (a field validator sees one key): (where, message)."""
+        from ttrules.syntax.literals import parse_money
+
+        problems: list[tuple[tuple[str, ...], str]] = []
+        rate = parse_money(self.costs.agent_hour)
+        if rate is None:
+            problems.append((("costs", "agent_hour"), f"`{self.costs.agent_hour}` is not an amount "
+                                                      "such as `4 USD`"))
+        elif rate[1] not in self.fx_rates() and "agent_hour" in self.costs.model_fields_set:
+            # An explicit cost that cannot be priced would make every review cost "n/a"; the
+            # default (4 USD) in a report currency without a USD rate is reported as n/a instead.
+            problems.append((("costs", "agent_hour"),
+                             f"no FX rate from {rate[1]} to the report currency {self.currency}: "
+                             f"add `{rate[1]}` to `fx` or give the cost in {self.currency}"))
+        return problems
+
     def fx_rates(self) -> dict[str, Decimal]:
         """Units of the report currency per unit of each currency, the report currency included."""
         return {**self.fx, self.currency: Decimal(1)}
@@ -170,7 +187,7 @@ def load_config(path: Path, files: Files = DISK) -> tuple[Config | None, list[Di
     if root.kind != "map":
         return None, [Diagnostic("TTR119", f"{CONFIG_NAME} must be a mapping", root.span)]
     try:
-        return Config.model_validate(plain_value(root)), []
+        config = Config.model_validate(plain_value(root))
     except ValidationError as error:
         result = []
         for item in error.errors(include_url=False):
@@ -185,3 +202,6 @@ def load_config(path: Path, files: Files = DISK) -> tuple[Config | None, list[Di
                                     + list(Costs.model_fields))
             result.append(Diagnostic("TTR119", f"{key}: {message}", node.span, help=help))
         return None, result
+    problems = [Diagnostic("TTR119", f"{'.'.join(loc)}: {message}", _node_at(root, loc, False).span)
+                for loc, message in config.cross_problems()]
+    return (None, problems) if problems else (config, [])

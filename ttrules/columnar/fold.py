@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from ttrules.columnar.decisions import ERRORED, MATCHED, SideColumns
-from ttrules.columnar.query import CompiledQuery
+from ttrules.columnar.query import FIRST_ERRORED, CompiledQuery
 from ttrules.simulate.metrics import BREAKDOWNS, Accumulator
 
 TABLE = "ttr_decided"
@@ -58,8 +58,10 @@ def _pattern_columns(compiled: CompiledQuery) -> list[str]:
 def _fold_patterns(rows: Any, compiled: CompiledQuery, acc: Accumulator) -> None:
     columns = _pattern_columns(compiled)
     quoted = ", ".join(f'"{c}"' for c in columns)
-    for row in rows(f"SELECT {quoted}, sum(n) {_DECIDED} GROUP BY ALL"):
+    firsts = ", ".join(f'min("{c}")' for c in FIRST_ERRORED)
+    for row in rows(f"SELECT {quoted}, {firsts}, sum(n) {_DECIDED} GROUP BY ALL"):
         value, n = dict(zip(columns, row, strict=False)), row[-1]
+        value.update(zip(FIRST_ERRORED, row[len(columns):-1], strict=True))
         acc.records += n
         acc.changed += n if value["changed"] else 0
         actions = {}
@@ -83,17 +85,24 @@ def _add_side(acc: Accumulator, compiled: CompiledQuery, side: str, p: str,
     labels = [e.ref.label for e in columns.rules]
     unpacked = _unpacked(columns, value)
     statuses = [unpacked[c] for c in columns.statuses]
+    errored: list[str] = []
     for r, (_, code) in enumerate(columns.rule_status):
         if statuses[r] == MATCHED:
             s.matched[labels[r]] += n
         elif statuses[r] == ERRORED:
-            s.errors[columns.error_labels[code]] += n
+            errored.append(columns.error_labels[code])
     for f, (_, code) in enumerate(columns.forbid_status):
         if statuses[len(columns.rule_status) + f] == ERRORED:
-            s.errors[columns.error_labels[code]] += n
+            errored.append(columns.error_labels[code])
     for column, _ in columns.setting_errors:
         if value[column]:
-            s.errors[columns.error_labels[value[column] - 1]] += n
+            errored.append(columns.error_labels[value[column] - 1])
+    first = value[f"{p}first_err"]
+    for label in errored:
+        s.errors[label] += n
+        if first is not None:
+            # The message is read later, by deciding that record in Python (run.py).
+            s.note_error(label, first + 1, "")
     for column in columns.vetoed_by:
         if unpacked[column] >= 0:
             s.vetoes[columns.forbid_labels[unpacked[column]]] += n
@@ -135,6 +144,8 @@ def _groups(compiled: CompiledQuery) -> dict[str, tuple[str, str]]:
         "goods": ("total_cur", both("sum(total) FILTER (WHERE {})", "refund_without_return")),
         "postage": ("postage_cur", both(postage, "approve")),
         "hist": ("hist", "sum(n), 0"),
+        "asked": ("asked_cur", "sum(asked), 0"),
+        "hrefund": ("hrefund_cur", "sum(hrefund), 0"),
         **{f"k_{group}": (f"k_{group}", f"sum(n), sum(changed::INT * n), {reviewed}, "
                                         "coalesce(sum(b_refund_rep), 0), "
                                         "coalesce(sum(c_refund_rep), 0)") for group in BREAKDOWNS},
@@ -163,6 +174,9 @@ def _add_group(acc: Accumulator, name: str, key: Any, sums: tuple[Any, ...]) -> 
                 acc.sides[side].money[metric].by_currency[key] += amount
     elif name == "hist":
         acc.histogram[key] += sums[0]
+    elif name in ("asked", "hrefund"):
+        total = "requested" if name == "asked" else "refunded_in_history"
+        acc.totals[total].by_currency[key] += sums[0]
     else:
         n, changed, b_review, c_review, b_rep, c_rep = sums
         b_review, c_review = b_review or 0, c_review or 0  # a FILTER that took no row: NULL

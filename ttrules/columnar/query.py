@@ -149,7 +149,9 @@ def _assemble(source: exp.Expression, staging: Staging, staged: Stage, stages: l
     return query
 
 
-SUMMED = ("total", "postage", "b_refund", "c_refund", "b_refund_rep", "c_refund_rep")
+SUMMED = ("total", "postage", "b_refund", "c_refund", "b_refund_rep", "c_refund_rep", "asked",
+          "hrefund")
+FIRST_ERRORED = {"b_first_err": "b_errored", "c_first_err": "c_errored"}
 
 
 def _grouped(final: Stage, samples: int) -> exp.Select:
@@ -167,6 +169,10 @@ def _grouped(final: Stage, samples: int) -> exp.Select:
         first = exp.Filter(this=func("min", row, sql.lit(samples)),
                            expression=exp.Where(this=changed))
         aggregates.append(exp.alias_(first, "first_changed", quoted=True, copy=False))
+    for name, flag in FIRST_ERRORED.items():  # for the message of each rule's first error
+        first_error = exp.Filter(this=func("min", row),
+                                 expression=exp.Where(this=and_(col(flag), not_(col("esc")))))
+        aggregates.append(exp.alias_(first_error, name, quoted=True, copy=False))
     escaped = exp.Filter(this=func("list", row), expression=exp.Where(this=col("esc")))
     aggregates.append(exp.alias_(escaped, "escaped_rows", quoted=True, copy=False))
     return exp.select(*[col(k) for k in keys], *aggregates, copy=False).group_by(
@@ -202,8 +208,15 @@ def _final_stage(staging: Staging, compilers: dict[str, SideCompiler], params: P
                                          expressions=[params.text("(none)")])
     total = staging.field("order.total")
     postage = staging.field("request.return_shipping_fee")
+    asked = staging.field("request.refund_amount")
+    refunding = sql.nonnull(sql.member(staging.field("request.kind").value,
+                                       [params.text(k) for k in sorted(REFUNDING_KINDS)]))
+    refunded = staging.outcome_refunded()
     out.update({"total": total.value, "total_cur": total.currency or sql.NULL,
                 "postage": postage.value, "postage_cur": postage.currency or sql.NULL,
+                "asked": case([(refunding, asked.value)], sql.NULL),
+                "asked_cur": case([(refunding, asked.currency or sql.NULL)], sql.NULL),
+                "hrefund": refunded.value, "hrefund_cur": refunded.currency or sql.NULL,
                 "abuse": sql.nonnull(staging.outcome_abuse())})
     for compiler in compilers.values():
         p = compiler.prefix

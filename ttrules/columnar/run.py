@@ -28,6 +28,7 @@ from ttrules.columnar.query import CompiledQuery, build_query
 from ttrules.columnar.staging import StagingError
 from ttrules.columnar.terms import Unsupported
 from ttrules.columnar.transcode import ROW_NUMBER, Copy, CopyError, copy_history, original_rows
+from ttrules.schema.case import case_values, parse_case
 from ttrules.schema.reasons import reason_categories
 from ttrules.simulate.history import HistoryError, HistoryRow, Mapper, check_history_file
 from ttrules.simulate.metrics import Accumulator
@@ -183,6 +184,7 @@ def replay_duckdb(baseline: Side, candidate: Side, history: Path, history_format
                                  "WHERE esc) ORDER BY r")
             numbers = (row for batch in iter(lambda: cursor.fetchmany(FETCH), []) for (row,) in batch)
             replay_rows(baseline, candidate, source.rows(numbers), acc, progress, python_samples)
+            _first_error_messages(acc, source, {"baseline": baseline, "candidate": candidate})
         finally:
             con.close()
     merged = sorted([(row + 1, sample_records[row]) for row in samples] + python_samples,
@@ -190,6 +192,23 @@ def replay_duckdb(baseline: Side, candidate: Side, history: Path, history_format
     acc.samples = [record for _, record in merged[:options.samples]]
     report = EngineReport("duckdb", sql_rows, escaped)
     return acc, report
+
+
+def _first_error_messages(acc: Accumulator, source: Source, sides: dict[str, Side]) -> None:
+    """SQL knows where each rule first errored, not what the error said: those records are
+    decided again by the python engine for their messages (a few records, one per rule)."""
+    wanted = sorted({number - 1 for side in acc.sides.values()
+                     for number, message in side.first_errors.values() if not message})
+    for row in source.rows(wanted):
+        if row.record is None:
+            continue
+        case = parse_case(row.record)
+        for name, side in sides.items():
+            first = acc.sides[name].first_errors
+            decision = side.engine.decide_values(case_values(case, side.engine.stack.schema))
+            for error in decision.errors:
+                if first.get(error.rule.label) == (row.number, ""):
+                    first[error.rule.label] = (row.number, error.message)
 
 
 def _execute_with_progress(con: Any, query: str, params: dict[str, Any],

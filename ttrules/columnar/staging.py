@@ -299,6 +299,12 @@ class Staging:
                                  expressions=[self._now()])
             return FieldColumns(case([(sql.not_null(expected), self._days(reference, expected))],
                                      sql.NULL))
+        if path == "logistics.late_by":  # microseconds, as every duration in SQL
+            expected = self._loaded("order.expected_delivery_at").value
+            reference = coalesce(this=self._loaded("order.delivered_at").value,
+                                 expressions=[self._now()])
+            late = func("greatest", sql.lit(0), exp.Sub(this=reference, expression=expected))
+            return FieldColumns(case([(sql.not_null(expected), late)], sql.NULL))
         return None
 
     def _now(self) -> exp.Expression:
@@ -316,6 +322,9 @@ class Staging:
 
     def outcome_abuse(self) -> exp.Expression:
         return self._loaded("outcome.abuse").value
+
+    def outcome_refunded(self) -> FieldColumns:
+        return self._loaded("outcome.refunded")
 
     def _reason(self) -> exp.Expression:
         given = self._loaded("request.reason").value

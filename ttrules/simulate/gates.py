@@ -47,8 +47,10 @@ def figure_types() -> dict[str, tuple[t.Type, str]]:
     return figures
 
 
-def figure_values(report: dict[str, Any]) -> dict[str, Any]:
+def figure_values(report: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The figures a gate can read, and why those it cannot read are not available."""
     currency = report["inputs"]["currency"]
+    unavailable: dict[str, str] = {}
     values: dict[str, Any] = {
         "records.decided": report["records"]["decided"],
         "records.skipped": report["records"]["skipped"],
@@ -57,14 +59,21 @@ def figure_values(report: dict[str, Any]) -> dict[str, Any]:
         "threshold_gaming.flagged": sum(1 for g in report["threshold_gaming"] if g["flagged"]),
     }
     for metric in MONEY_FIGURES:
+        total = report["money"][metric]["total"]
         for side in SIDES:
-            values[f"{metric}.{side}"] = Money(Decimal(report["money"][metric]["total"][side]), currency)
+            values[f"{metric}.{side}"] = Money(Decimal(total[side]), currency)
+            if total["left_out"]:
+                unavailable[f"{metric}.{side}"] = (f"amounts in {', '.join(total['left_out'])} have "
+                                                   f"no FX rate to {currency}")
     review = report["review"]
     for side in SIDES:
         values[f"review.count.{side}"] = review[side]["count"]
         values[f"review.share.{side}"] = Decimal(review[side]["share"])
         values[f"review.hours.{side}"] = Decimal(review[side]["hours"])
-        values[f"review.cost.{side}"] = Money(Decimal(review[side]["cost"]), currency)
+        if review[side]["cost"] is None:
+            unavailable[f"review.cost.{side}"] = review["cost_unavailable"]
+        else:
+            values[f"review.cost.{side}"] = Money(Decimal(review[side]["cost"]), currency)
     pairs = {"errors": (report["errors"], "records"),
              "overridden": (report["platform"], "overridden_records"),
              "vetoed": (report["platform"], "vetoed_records")}
@@ -72,7 +81,7 @@ def figure_values(report: dict[str, Any]) -> dict[str, Any]:
         before, after = block["baseline"][key], block["candidate"][key]
         values.update({f"{name}.records.baseline": before, f"{name}.records.candidate": after,
                        f"{name}.records.delta": after - before})
-    return values
+    return values, unavailable
 
 
 @dataclass(frozen=True)
@@ -103,11 +112,18 @@ def _shown(path: str, value: Any) -> str:
 
 
 def tripped(gates: list[Gate], report: dict[str, Any], fx: dict[str, Decimal]) -> list[str]:
-    """Messages for the gates that trip (or cannot be evaluated, which also fails)."""
-    values = figure_values(report)
+    """Messages for the gates that trip (or cannot be evaluated, which also fails: a gate on a
+    figure the report cannot give never passes silently)."""
+    values, unavailable = figure_values(report)
     env = Env(values, {}, fx, {})
     messages = []
     for gate in gates:
+        missing = [f"{node.path} is not available ({unavailable[node.path]})"
+                   for node in ast.walk(gate.expr)
+                   if isinstance(node, ast.FieldRef) and node.path in unavailable]
+        if missing:
+            messages.append(f"gate could not be evaluated: {gate.text}: {'; '.join(missing)}")
+            continue
         try:
             if truth(safely(gate.expr, env)):
                 shown = ", ".join(f"{node.path} = {_shown(node.path, values[node.path])}"

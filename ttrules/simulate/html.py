@@ -138,11 +138,13 @@ def render_html(report: dict[str, Any]) -> str:
     refunds = Decimal(money["auto_refunds"]["total"]["delta"])
     abuse = Decimal(money["abuse_exposure"]["total"]["delta"])
     review_delta = review["delta"]["count"]
+    review_cost = ("cost n/a" if review["delta"]["cost"] is None
+                   else f"{Decimal(review['delta']['cost']):+,.2f} {currency}")
     cards = [
         (f"{Decimal(changed['share']) * 100:.2f} %", f"decisions change ({changed['count']:,})", ""),
         (f"{refunds:+,.2f} {currency}", "automatic refunds", _delta_class(refunds)),
         (f"{abuse:+,.2f} {currency}", "abuse exposure", _delta_class(abuse)),
-        (f"{review_delta:+,}", f"manual reviews ({Decimal(review['delta']['cost']):+,.2f} {currency})",
+        (f"{review_delta:+,}", f"manual reviews ({review_cost})",
          _delta_class(Decimal(-review_delta))),
     ]
     card_html = "".join(f'<div class="card"><b class="{cls}">{escape(v)}</b><span>{escape(t)}</span></div>'
@@ -152,8 +154,30 @@ def render_html(report: dict[str, Any]) -> str:
                                    ("goods_kept", "goods kept (refund without return)"),
                                    ("return_postage", "return postage"),
                                    ("abuse_exposure", "abuse exposure"))]
-    money_rows.append(("manual review cost", float(review["baseline"]["cost"]),
-                       float(review["candidate"]["cost"])))
+    if review["delta"]["cost"] is not None:
+        money_rows.append(("manual review cost", float(review["baseline"]["cost"]),
+                           float(review["candidate"]["cost"])))
+    notes = []
+    if review.get("cost_unavailable"):
+        notes.append(f"Manual review cost not available: {review['cost_unavailable']}.")
+    totals = report["totals"]
+    notes.append(f"Requested in the history: {_money(totals['requested']['total'])} {currency}; "
+                 f"refunded in the history: {_money(totals['refunded_in_history']['total'])} {currency}.")
+    if report["unconverted_currencies"]:
+        notes.append("No FX rate for " + ", ".join(report["unconverted_currencies"])
+                     + ": those amounts are left out of the totals.")
+    money_notes = "".join(f'<p class="sub">{escape(n)}</p>' for n in notes)
+    errors = report["errors"]
+    errored = sorted(set(errors["baseline"]["by_rule"]) | set(errors["candidate"]["by_rule"]))
+    error_rows = []
+    for label in errored:
+        first = errors["candidate"]["first"].get(label) or errors["baseline"]["first"].get(label)
+        error_rows.append([escape(label), f"{errors['baseline']['by_rule'].get(label, 0):,}",
+                           f"{errors['candidate']['by_rule'].get(label, 0):,}",
+                           escape(f"record {first['record']}: {first['message']}") if first else ""])
+    error_section = ("<section><h2>Rules with evaluation errors</h2>"
+                     + _table(["rule", "baseline", "candidate", "first error"], error_rows)
+                     + "</section>") if error_rows else ""
     rules = sorted(report["rules"], key=lambda r: -max(
         (r["baseline"] or {}).get("won", 0), (r["candidate"] or {}).get("won", 0)))[:20]
     rule_rows = [(r["rule"], float((r["baseline"] or {}).get("won", 0)),
@@ -188,9 +212,10 @@ def render_html(report: dict[str, Any]) -> str:
 Money in {escape(currency)}.</div>
 <div class="cards">{card_html}</div>
 <section><h2>Transitions of the resolution</h2>{heat_map(report['transitions'])}</section>
-<section><h2>Money</h2>{paired_bars(money_rows, ' ' + currency)}</section>
+<section><h2>Money</h2>{paired_bars(money_rows, ' ' + currency)}{money_notes}</section>
 <section><h2>Rule wins</h2>{paired_bars(rule_rows)}
 {'<p class="sub">Never matched: ' + escape(', '.join(never)) + '</p>' if never else ''}</section>
+{error_section}
 <section><h2>Order amounts and thresholds</h2>{amounts}
 {_table(['threshold', 'just below', 'just above', 'ratio', ''], gaming_rows) if gaming_rows else ''}</section>
 <section><h2>Breakdowns</h2>{''.join(breakdowns)}</section>

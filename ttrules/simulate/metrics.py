@@ -8,7 +8,14 @@ Definitions (also in docs/simulation.md):
 - goods kept: `order.total` of every `refund_without_return`;
 - return postage: `request.return_shipping_fee` of every approved RETURN_AND_REFUND;
 - abuse exposure: automatic refunds on records whose `outcome.abuse` is true;
-- review: resolution `review`; hours = count x review_minutes / 60, cost = hours x agent_hour.
+- review: resolution `review`; hours = count x review_minutes / 60, cost = hours x agent_hour
+  (not available, never 0, when agent_hour's currency has no rate to the report currency);
+- requested: `request.refund_amount` of every CANCEL, REFUND or RETURN_AND_REFUND request;
+  refunded in history: `outcome.refunded` where the history has it (the same for both stacks).
+
+Rounding: every money figure is summed exactly and rounded to cents once; a delta is the
+difference of the two rounded figures it stands between, and the breakdowns' figures are
+apportioned (largest remainder) so that they add up to the rounded total the report shows.
 """
 
 from __future__ import annotations
@@ -27,7 +34,8 @@ from ttrules.values import Money, Percent, json_value
 MONEY_METRICS = ("auto_refunds", "goods_kept", "return_postage", "abuse_exposure")
 REFUNDING_KINDS = frozenset({"CANCEL", "REFUND", "RETURN_AND_REFUND"})
 BREAKDOWNS = {"market": "case.market", "category": "order.category", "kind": "request.kind",
-              "reason": "request.reason"}
+              "reason": "request.reason", "status": "order.status"}
+HISTORY_TOTALS = ("requested", "refunded_in_history")  # figures of the history, not of a stack
 CENT = Decimal("0.01")
 GAMING_BAND = Decimal("0.05")
 GAMING_MIN_BELOW = 20
@@ -38,6 +46,23 @@ HISTOGRAM_BINS = 60
 
 def money_text(amount: Decimal) -> str:
     return format_decimal(amount.quantize(CENT, rounding=ROUND_HALF_EVEN))
+
+
+def apportion(exact: list[Decimal], total: Decimal) -> list[Decimal]:
+    """`exact` rounded to cents so that the parts add up to `total` (their sum, rounded once):
+    each part is rounded half-even, and the cents still missing (or too many) go to the parts
+    whose rounding moved them furthest, by the largest-remainder method. A part moves by at
+    most a cent more than its own rounding; a part that is exactly zero never moves (the others
+    always suffice); ties go to the earlier part."""
+    rounded = [x.quantize(CENT, rounding=ROUND_HALF_EVEN) for x in exact]
+    missing = int((total - sum(rounded, Decimal(0))) / CENT)
+    if missing == 0:
+        return rounded
+    step = CENT if missing > 0 else -CENT
+    order = sorted(range(len(exact)), key=lambda i: (exact[i] == 0, -(exact[i] - rounded[i]) * step, i))
+    for i in order[:abs(missing)]:
+        rounded[i] += step
+    return rounded
 
 
 def share_text(part: int, whole: int) -> str:
@@ -75,6 +100,13 @@ class Side:
     overridden_records: int = 0
     vetoed_records: int = 0
     errored_records: int = 0
+    # label -> (record number, message) of the first record, in file order, where it errored
+    first_errors: dict[str, tuple[int, str]] = field(default_factory=dict)
+
+    def note_error(self, label: str, number: int, message: str) -> None:
+        known = self.first_errors.get(label)
+        if known is None or number < known[0]:
+            self.first_errors[label] = (number, message)
 
 
 def refund_of(resolution: ActionValue, values: dict[str, Any]) -> Money | None:
@@ -126,6 +158,7 @@ class Accumulator:
     skipped_examples: list[tuple[str, str]] = field(default_factory=list)
     samples: list[Any] = field(default_factory=list)
     unconverted: set[str] = field(default_factory=set)
+    totals: dict[str, MoneySum] = field(default_factory=lambda: {m: MoneySum() for m in HISTORY_TOTALS})
     histogram: list[int] = field(default_factory=lambda: [0] * (HISTOGRAM_BINS + 1))
 
     def __post_init__(self) -> None:
@@ -140,7 +173,9 @@ class Accumulator:
             self.skipped_examples.append((location, reason))
 
     def add(self, record: Any, values: dict[str, Any], baseline: Decision, candidate: Decision,
-            abuse: bool) -> None:
+            abuse: bool, number: int = 0, refunded: Money | None = None) -> None:
+        """One decided record; `number` is its record number in the file (for the first error
+        of each rule), `refunded` what the history says was refunded."""
         self.records += 1
         changed = _signature(baseline) != _signature(candidate)
         self.changed += changed
@@ -148,7 +183,12 @@ class Accumulator:
         self.transitions[(baseline.resolution.action, candidate.resolution.action)] += 1
         refunds = {}
         for name, decision in (("baseline", baseline), ("candidate", candidate)):
-            refunds[name] = self._add_side(self.sides[name], values, decision, abuse)
+            refunds[name] = self._add_side(self.sides[name], values, decision, abuse, number)
+        asked = values.get("request.refund_amount")
+        if values.get("request.kind") in REFUNDING_KINDS and isinstance(asked, Money):
+            self.totals["requested"].add(asked)
+        if refunded is not None:
+            self.totals["refunded_in_history"].add(refunded)
         for group, path in BREAKDOWNS.items():
             key = str(values.get(path, "(none)"))
             entry = self.groups[group].setdefault(key, {
@@ -172,7 +212,7 @@ class Accumulator:
             self.samples.append(record)
 
     def _add_side(self, side: Side, values: dict[str, Any], decision: Decision,
-                  abuse: bool) -> Money | None:
+                  abuse: bool, number: int) -> Money | None:
         action = decision.resolution.action
         side.resolutions[action] += 1
         side.review += action == "review"
@@ -193,6 +233,7 @@ class Accumulator:
             side.won[label] += 1
         for error in decision.errors:
             side.errors[error.rule.label] += 1
+            side.note_error(error.rule.label, number, error.message)
         side.errored_records += bool(decision.errors)
         side.overridden_records += bool(decision.overridden)
         side.vetoed_records += bool(decision.vetoed)
@@ -225,6 +266,12 @@ class Accumulator:
 
     # ---- the report ---------------------------------------------------------------
 
+    def _report_sum(self, sums: MoneySum) -> tuple[Decimal, list[str]]:
+        """The exact sum in the report currency, and the currencies left out for want of a rate."""
+        rates = self.config.fx_rates()
+        total = sum((self.to_report(Money(v, c)) for c, v in sums.by_currency.items()), Decimal(0))
+        return total, sorted(c for c in sums.by_currency if c not in rates)
+
     def _money_block(self, metric: str) -> dict[str, Any]:
         block: dict[str, Any] = {}
         currencies = sorted(set(self.sides["baseline"].money[metric].by_currency)
@@ -234,33 +281,53 @@ class Accumulator:
             block[side] = {c: money_text(sums.get(c, Decimal(0))) for c in currencies}
         block["delta"] = {c: money_text(Decimal(block["candidate"][c]) - Decimal(block["baseline"][c]))
                           for c in currencies}
-        totals = {}
+        totals, left_out = {}, set()
         for side in ("baseline", "candidate"):
-            sums = self.sides[side].money[metric].by_currency
-            totals[side] = sum((self.to_report(Money(v, c)) for c, v in sums.items()), Decimal(0))
+            exact, missing = self._report_sum(self.sides[side].money[metric])
+            totals[side] = money_text(exact)
+            left_out.update(missing)
         block["total"] = {"currency": self.config.currency,
-                          "baseline": money_text(totals["baseline"]),
-                          "candidate": money_text(totals["candidate"]),
-                          "delta": money_text(totals["candidate"] - totals["baseline"])}
+                          "baseline": totals["baseline"], "candidate": totals["candidate"],
+                          "delta": money_text(Decimal(totals["candidate"]) - Decimal(totals["baseline"])),
+                          "left_out": sorted(left_out)}
         return block
+
+    def _totals_block(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name in HISTORY_TOTALS:
+            sums = self.totals[name]
+            exact, left_out = self._report_sum(sums)
+            out[name] = {"by_currency": {c: money_text(v) for c, v in sorted(sums.by_currency.items())},
+                         "total": money_text(exact), "left_out": left_out}
+        out["currency"] = self.config.currency
+        return out
 
     def _review_block(self) -> dict[str, Any]:
         minutes = self.config.costs.review_minutes
         rate = parse_money(self.config.costs.agent_hour)
+        rates = self.config.fx_rates()
+        priced = rate is not None and rate[1] in rates
         out: dict[str, Any] = {}
         for side in ("baseline", "candidate"):
             count = self.sides[side].review
             hours = Decimal(count) * minutes / 60
-            cost = self.to_report(Money(hours * rate[0], rate[1])) if rate else Decimal(0)
+            cost = money_text(hours * rate[0] * rates[rate[1]]) if priced and rate else None
             out[side] = {"count": count, "share": share_text(count, self.records),
-                         "hours": money_text(hours), "cost": money_text(cost)}
+                         "hours": money_text(hours), "cost": cost}
+        base, cand = out["baseline"], out["candidate"]
         out["delta"] = {
-            "count": out["candidate"]["count"] - out["baseline"]["count"],
-            "share": format_decimal(Decimal(out["candidate"]["share"]) - Decimal(out["baseline"]["share"])),
-            "hours": money_text(Decimal(out["candidate"]["hours"]) - Decimal(out["baseline"]["hours"])),
-            "cost": money_text(Decimal(out["candidate"]["cost"]) - Decimal(out["baseline"]["cost"])),
+            "count": cand["count"] - base["count"],
+            "share": format_decimal(Decimal(cand["share"]) - Decimal(base["share"])),
+            "hours": money_text(Decimal(cand["hours"]) - Decimal(base["hours"])),
+            "cost": money_text(Decimal(cand["cost"]) - Decimal(base["cost"])) if priced else None,
         }
         out["currency"] = self.config.currency
+        out["agent_hour"] = self.config.costs.agent_hour
+        if not priced:
+            out["cost_unavailable"] = (
+                f"costs.agent_hour `{self.config.costs.agent_hour}` is not an amount"
+                if rate is None else f"no FX rate from {rate[1]} (costs.agent_hour) to "
+                f"{self.config.currency}")
         return out
 
     def _rules_block(self) -> list[dict[str, Any]]:
@@ -277,7 +344,9 @@ class Accumulator:
             b = row["baseline"]["won"] if row["baseline"] else 0
             c = row["candidate"]["won"] if row["candidate"] else 0
             row["won_delta"] = c - b
-            row["never_fires"] = bool(row["candidate"] is not None and row["candidate"]["matched"] == 0)
+            # A rule that errored did not match, but it is not silent: it has its own section.
+            row["never_fires"] = bool(row["candidate"] is not None and row["candidate"]["matched"] == 0
+                                      and row["candidate"]["errors"] == 0)
             rows.append(row)
         return rows
 
@@ -293,10 +362,32 @@ class Accumulator:
                         "flagged": flagged})
         return out
 
+    @staticmethod
+    def _breakdown(entries: dict[str, dict[str, Any]], total: dict[str, Any]) -> list[dict[str, Any]]:
+        """One breakdown's rows. The baseline's refunds are apportioned to add up to the shown
+        baseline total, and the changes to add up to the shown delta, so that a column of a
+        breakdown sums to the figure above it and a key whose refunds did not change shows no
+        change."""
+        keys = sorted(entries)
+        before = [entries[k]["baseline_auto_refunds"] for k in keys]
+        after = [entries[k]["candidate_auto_refunds"] for k in keys]
+        base = apportion(before, Decimal(total["baseline"]))
+        delta = apportion([a - b for a, b in zip(after, before, strict=True)], Decimal(total["delta"]))
+        shown = {"baseline": base, "candidate": [b + d for b, d in zip(base, delta, strict=True)]}
+        rows = []
+        for i, key in enumerate(keys):
+            row = {"key": key, **{k: (money_text(v) if isinstance(v, Decimal) else v)
+                                  for k, v in entries[key].items()}}
+            for side in ("baseline", "candidate"):
+                row[f"{side}_auto_refunds"] = money_text(shown[side][i])
+            rows.append(row)
+        return rows
+
     def report(self) -> dict[str, Any]:
         matrix = [{"baseline": b, "candidate": c, "count": n}
                   for (b, c), n in sorted(self.transitions.items())]
         sides = self.sides
+        money = {metric: self._money_block(metric) for metric in MONEY_METRICS}
         return {
             "records": {"decided": self.records,
                         "skipped": sum(self.skipped.values()),
@@ -308,7 +399,7 @@ class Accumulator:
             "resolutions": {side: dict(sorted(sides[side].resolutions.items()))
                             for side in ("baseline", "candidate")},
             "transitions": matrix,
-            "money": {metric: self._money_block(metric) for metric in MONEY_METRICS},
+            "money": money,
             "review": self._review_block(),
             "rules": self._rules_block(),
             "platform": {side: {"overridden_records": sides[side].overridden_records,
@@ -316,11 +407,13 @@ class Accumulator:
                                 "vetoes": dict(sorted(sides[side].vetoes.items()))}
                          for side in ("baseline", "candidate")},
             "errors": {side: {"records": sides[side].errored_records,
-                              "by_rule": dict(sorted(sides[side].errors.items()))}
+                              "by_rule": dict(sorted(sides[side].errors.items())),
+                              "first": {label: {"record": number, "message": message}
+                                        for label, (number, message)
+                                        in sorted(sides[side].first_errors.items())}}
                        for side in ("baseline", "candidate")},
-            "breakdowns": {group: [{"key": key, **{k: (money_text(v) if isinstance(v, Decimal) else v)
-                                                   for k, v in entry.items()}}
-                                   for key, entry in sorted(entries.items())]
+            "totals": self._totals_block(),
+            "breakdowns": {group: self._breakdown(entries, money["auto_refunds"]["total"])
                            for group, entries in self.groups.items()},
             "threshold_gaming": self._gaming_block(),
             "amount_histogram": {"field": "order.total", "currency": self.config.currency,

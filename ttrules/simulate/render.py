@@ -41,6 +41,21 @@ def table(headers: list[str], rows: list[list[str]], markdown: bool) -> list[str
     return [line(headers), *(line(r) for r in rows)]
 
 
+def _top(rows: list[Any], top: int) -> tuple[list[Any], list[str]]:
+    """The first `top` rows, and a line saying how many were left out (never silently)."""
+    if len(rows) <= top:
+        return rows, []
+    return rows[:top], [f"… and {_n(len(rows) - top)} more (every row is in the JSON report)"]
+
+
+def _money_cell(value: str | None) -> str:
+    return "n/a" if value is None else f"{Decimal(value):,.2f}"
+
+
+def _signed_cell(value: str | None) -> str:
+    return "n/a" if value is None else _signed(Decimal(value), money=True)
+
+
 def _section(title: str, markdown: bool) -> str:
     return f"\n### {title}\n" if markdown else f"\n{title}"
 
@@ -71,9 +86,10 @@ def render(report: dict[str, Any], markdown: bool = False, top: int = 12) -> str
     moves = [t for t in report["transitions"] if t["baseline"] != t["candidate"]]
     if moves:
         out.append(_section("Changed resolutions (baseline → candidate)", markdown))
+        shown, more = _top(sorted(moves, key=lambda t: -t["count"]), top)
         out += table(["transition", "cases"],
-                     [[f"{t['baseline']} → {t['candidate']}", _n(t["count"])]
-                      for t in sorted(moves, key=lambda t: -t["count"])[:top]], markdown)
+                     [[f"{t['baseline']} → {t['candidate']}", _n(t["count"])] for t in shown], markdown)
+        out += more
 
     out.append(_section(f"Money ({currency})", markdown))
     rows = []
@@ -82,14 +98,19 @@ def render(report: dict[str, Any], markdown: bool = False, top: int = 12) -> str
         rows.append([label, f"{Decimal(total['baseline']):,.2f}", f"{Decimal(total['candidate']):,.2f}",
                      _signed(Decimal(total["delta"]), money=True)])
     review = report["review"]
-    rows.append(["manual review cost", f"{Decimal(review['baseline']['cost']):,.2f}",
-                 f"{Decimal(review['candidate']['cost']):,.2f}",
-                 _signed(Decimal(review["delta"]["cost"]), money=True)])
+    rows.append(["manual review cost", _money_cell(review["baseline"]["cost"]),
+                 _money_cell(review["candidate"]["cost"]), _signed_cell(review["delta"]["cost"])])
     out += table(["figure", "baseline", "candidate", "delta"], rows, markdown)
     out.append("")
     out.append(f"Manual review: {_n(review['baseline']['count'])} → {_n(review['candidate']['count'])} "
                f"cases ({_pct(review['baseline']['share'])} → {_pct(review['candidate']['share'])}), "
                f"{review['baseline']['hours']} → {review['candidate']['hours']} hours.")
+    if review.get("cost_unavailable"):
+        out.append(f"Manual review cost not available: {review['cost_unavailable']}.")
+    totals = report["totals"]
+    out.append(f"Requested in the history: {_money_cell(totals['requested']['total'])} {currency}; "
+               f"refunded in the history (`outcome.refunded`): "
+               f"{_money_cell(totals['refunded_in_history']['total'])} {currency}.")
     if report["unconverted_currencies"]:
         out.append("No FX rate for " + ", ".join(report["unconverted_currencies"])
                    + ": those amounts are left out of the totals (per-currency sums are in the JSON).")
@@ -99,11 +120,11 @@ def render(report: dict[str, Any], markdown: bool = False, top: int = 12) -> str
     if changed_rules:
         def won(side: dict[str, Any] | None) -> str:
             return "—" if side is None else _n(side["won"])
+        shown, more = _top(sorted(changed_rules, key=lambda r: -abs(r["won_delta"])), top)
         out += table(["rule", "status", "baseline", "candidate", "delta"],
                      [[r["rule"], r["status"], won(r["baseline"]), won(r["candidate"]),
-                       _signed(r["won_delta"])]
-                      for r in sorted(changed_rules, key=lambda r: -abs(r["won_delta"]))[:top]],
-                     markdown)
+                       _signed(r["won_delta"])] for r in shown], markdown)
+        out += more
     else:
         out.append("No rule wins more or fewer cases.")
     silent = [r["rule"] for r in report["rules"] if r["never_fires"]]
@@ -119,6 +140,7 @@ def render(report: dict[str, Any], markdown: bool = False, top: int = 12) -> str
                f"{_n(before['vetoed_records'])} → {_n(after['vetoed_records'])}.")
     out.append(f"Records with an evaluation error: {_n(errors['baseline']['records'])} → "
                f"{_n(errors['candidate']['records'])}.")
+    out += _errors_section(errors, markdown, top)
 
     gaming = report["threshold_gaming"]
     if gaming:
@@ -128,17 +150,18 @@ def render(report: dict[str, Any], markdown: bool = False, top: int = 12) -> str
                        g["ratio"] or "—", "⚠ lopsided" if g["flagged"] else ""] for g in gaming],
                      markdown)
 
-    for group in ("market", "category", "kind"):
-        entries = sorted(report["breakdowns"][group], key=lambda e: -e["changed"])[:top]
-        if not any(e["changed"] for e in entries):
+    for group in ("market", "category", "kind", "status"):
+        ordered = sorted(report["breakdowns"][group], key=lambda e: -e["changed"])
+        if not any(e["changed"] for e in ordered):
             continue
+        entries, more = _top(ordered, top)
         title = f"By {group}"
         body = table([group, "records", "changed", f"auto refunds Δ ({currency})", "review Δ"],
                      [[e["key"], _n(e["records"]), _n(e["changed"]),
                        _signed(Decimal(e["candidate_auto_refunds"]) - Decimal(e["baseline_auto_refunds"]),
                                money=True),
                        _signed(e["candidate_review"] - e["baseline_review"])] for e in entries],
-                     markdown)
+                     markdown) + more
         if markdown:
             out += ["", f"<details><summary>{title}</summary>", "", *body, "", "</details>"]
         else:
@@ -146,10 +169,29 @@ def render(report: dict[str, Any], markdown: bool = False, top: int = 12) -> str
 
     if report["samples"]:
         out.append(_section("Sample changed cases", markdown))
-        for sample in report["samples"][:top]:
+        shown, more = _top(report["samples"], top)
+        for sample in shown:
             def who(d: dict[str, Any]) -> str:
                 by = d["resolution"]["by"]
                 return f"{d['resolution']['action']} ({by['layer']}/{by['rule']})" if by else \
                     f"{d['resolution']['action']} (default)"
             out.append(f"- `{sample['case_id']}`: {who(sample['baseline'])} → {who(sample['candidate'])}")
+        out += more
     return "\n".join(out) + "\n"
+
+
+def _errors_section(errors: dict[str, Any], markdown: bool, top: int) -> list[str]:
+    """Rules that errored, with their counts on both sides and the first error's message."""
+    labels = sorted(set(errors["baseline"]["by_rule"]) | set(errors["candidate"]["by_rule"]),
+                    key=lambda label: (-errors["candidate"]["by_rule"].get(label, 0), label))
+    if not labels:
+        return []
+    def first(label: str) -> str:
+        found = errors["candidate"]["first"].get(label) or errors["baseline"]["first"].get(label)
+        return f"record {found['record']}: {found['message']}" if found else ""
+    shown, more = _top(labels, top)
+    return [_section("Rules with evaluation errors (they did not match on those records)", markdown),
+            *table(["rule", "baseline", "candidate", "first error"],
+                   [[label, _n(errors["baseline"]["by_rule"].get(label, 0)),
+                     _n(errors["candidate"]["by_rule"].get(label, 0)), first(label)] for label in shown],
+                   markdown), *more]

@@ -82,9 +82,10 @@ def replay_rows(baseline: Side, candidate: Side, rows: Iterable[HistoryRow], acc
             acc.skip(row.location, "; ".join(f"{p}: {m}" if p else m for p, m in error.problems))
             continue
         abuse = bool(case.outcome and case.outcome.abuse)
+        refunded = case.outcome.refunded if case.outcome else None
         sampled = len(acc.samples)
         acc.add(row.record, values_c, baseline.engine.decide_values(values_b),
-                candidate.engine.decide_values(values_c), abuse)
+                candidate.engine.decide_values(values_c), abuse, row.number, refunded)
         if numbered_samples is not None and len(acc.samples) > sampled:
             numbered_samples.append((row.number, acc.samples[-1]))
 

@@ -103,7 +103,8 @@ CONDITIONS = [
     "order.total < 50 USD", "order.total >= 20 USD", "buyer.credit_score >= 60",
     "buyer.credit_score < 85", 'order.category == "apparel"', "order.status == DELIVERED",
     "has(order.paid_at) and case.now - order.paid_at <= 2h", "request.is_quality_issue",
-    "UNBOXING_VIDEO in request.evidence", "logistics.days_late > 2", "true",
+    "UNBOXING_VIDEO in request.evidence", "logistics.days_late > 2", "logistics.late_by >= 2d 6h",
+    "true",
     "order.total / order.quantity > 10 USD", "order.total > 100 MYR",
 ]
 ACTION_TEXTS = [

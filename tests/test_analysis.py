@@ -286,7 +286,7 @@ RISKY_CONDITIONS = [
     "order.total >= 30 USD", "order.total < 100 MYR", "buyer.credit_score < 50",
     "buyer.credit_score >= 50", "has(order.paid_at)", "(buyer.credit_score ?? 0) > 70",
     "request.reason == DAMAGED", "not request.is_quality_issue", "logistics.days_late > 1",
-    "order.total < cap", "true",
+    "logistics.late_by > 1d 12h", "order.total < cap", "true",
 ]
 RISKY_ACTIONS = ["approve", 'reject("no")', "review", "refund_without_return", 'route("q")', 'tag("t")']
 

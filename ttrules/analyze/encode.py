@@ -168,6 +168,13 @@ class Encoder:
             days = z3.ToInt((reference - expected.value) / SECONDS_PER_DAY)
             self.facts += [var.present == expected.present,
                            z3.Implies(expected.present, var.value == z3.If(days > 0, days, 0))]
+        elif path == "logistics.late_by":  # seconds, as every duration here
+            expected = self.field("order.expected_delivery_at")
+            delivered, now = self.field("order.delivered_at"), self.field("case.now")
+            var = self.fields[path]
+            late = z3.If(delivered.present, delivered.value, now.value) - expected.value
+            self.facts += [var.present == expected.present,
+                           z3.Implies(expected.present, var.value == z3.If(late > 0, late, 0))]
 
     def fresh(self, like: Any = None) -> Term:
         """An unconstrained stand-in for what the encoding does not model exactly."""

@@ -28,7 +28,8 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _RECENT = (int(datetime(2026, 1, 1, tzinfo=UTC).timestamp()),
            int(datetime(2027, 1, 1, tzinfo=UTC).timestamp()))
 # Loaded from other fields: a case file cannot set them, so they are left to the loader.
-_NOT_INPUTS = {"logistics.days_since_last_scan", "logistics.days_late", "order.currency"}
+_NOT_INPUTS = {"logistics.days_since_last_scan", "logistics.days_late", "logistics.late_by",
+               "order.currency"}
 SOLVER_TIMEOUT_MS = 5_000
 
 Check = Callable[[Decision], bool]

@@ -289,6 +289,7 @@ def case_values(case: Case, schema: Schema) -> dict[str, Any]:
     if o.expected_delivery_at is not None:
         reference = o.delivered_at or now
         values["logistics.days_late"] = max(0, _days(reference - o.expected_delivery_at))
+        values["logistics.late_by"] = max(timedelta(0), reference - o.expected_delivery_at)
     _add_extensions(case, schema, values)
     return values
 

@@ -85,7 +85,11 @@ BUILTIN_FIELDS: tuple[FieldSpec, ...] = (
        "whole days from logistics.last_scan_at to case.now; missing without a scan"),
     _f("logistics.days_late", t.INT, "derived",
        "whole days from order.expected_delivery_at to order.delivered_at (or case.now if not "
-       "delivered), 0 when on time; missing without an expected delivery time"),
+       "delivered), rounded down (7 days 23 hours late is 7), 0 when on time; missing without "
+       "an expected delivery time; for exact comparisons use logistics.late_by"),
+    _f("logistics.late_by", t.DURATION, "derived",
+       "how late, exactly: order.delivered_at (or case.now if not delivered) minus "
+       "order.expected_delivery_at, 0 when on time; missing without an expected delivery time"),
     _f("logistics.exception", t.enum("LogisticsException"), "default", "logistics exception",
        "NONE"),
     _f("dropship.stage", t.enum("DropshipStage"), "default", "where a dropshipped item is",

@@ -6,11 +6,17 @@ expression forms beyond the shared generator's, and generated histories.
 
 from __future__ import annotations
 
+import json
 import os
+from pathlib import Path
 from typing import Any
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
+
+from ttrules.columnar.run import EngineReport, replay_duckdb
+from ttrules.simulate.history import read_history
+from ttrules.simulate.run import Options, Side, replay
 
 from strategies import CONDITIONS, case_records
 
@@ -65,3 +71,17 @@ def with_more_conditions(texts: list[str], extra: list[str]) -> list[str]:
             text = text.replace(old, new)
         out.append(text)
     return out
+
+
+def compare_engines(baseline: Any, candidate: Any, path: Path, fmt: str, options: Options,
+                    columns: dict[str, Any] | None = None) -> tuple[dict[str, Any], EngineReport]:
+    """Both engines over one file: the report (with samples and where rows were skipped) must
+    be the same; it is returned with what the duckdb engine did."""
+    sides = Side(baseline, "b"), Side(candidate, "c")
+    fast, done = replay_duckdb(*sides, path, fmt, columns or {}, options)
+    slow = replay(*sides, read_history(path, columns or {}, fmt), options)
+    as_json = [json.loads(json.dumps({**acc.report(), "samples": acc.samples,
+                                      "skipped_where": acc.skipped_examples}, default=str))
+               for acc in (fast, slow)]
+    assert as_json[0] == as_json[1]
+    return as_json[0], done

@@ -22,10 +22,9 @@ from hypothesis import strategies as st
 from ttrules.columnar.run import Fallback, replay_duckdb
 from ttrules.columnar.transcode import ESCAPE, ROW_NUMBER, copy_history
 from ttrules.simulate.generate import csv_cell, write_csv, write_jsonl
-from ttrules.simulate.history import read_history
-from ttrules.simulate.run import Options, Side, replay
+from ttrules.simulate.run import Options, Side
 
-from columnar_cases import CONFIG, DIFF, SUPPORTED, histories, with_more_conditions
+from columnar_cases import CONFIG, DIFF, SUPPORTED, compare_engines, histories, with_more_conditions
 from helpers import bundled_engine, engine_from_texts
 from strategies import rich_stacks
 
@@ -99,18 +98,6 @@ def _csv_cell(value: Any, odd: int) -> str:
     return csv_cell(value)
 
 
-def _compare(baseline: Any, candidate: Any, path: Path, fmt: str, options: Options,
-             columns: dict[str, Any] | None = None) -> tuple[dict[str, Any], Any]:
-    sides = Side(baseline, "b"), Side(candidate, "c")
-    fast, done = replay_duckdb(*sides, path, fmt, columns or {}, options)
-    slow = replay(*sides, read_history(path, columns or {}, fmt), options)
-    as_json = [json.loads(json.dumps({**acc.report(), "samples": acc.samples,
-                                      "skipped_where": acc.skipped_examples}, default=str))
-               for acc in (fast, slow)]
-    assert as_json[0] == as_json[1]
-    return as_json[0], done
-
-
 @DIFF
 @given(rich_stacks(), rich_stacks(), jsonl_lines(), st.lists(st.sampled_from(SUPPORTED), min_size=3,
                                                              max_size=3), st.integers(0, 3))
@@ -121,7 +108,7 @@ def test_duckdb_on_json_lines_equals_python_engine(tmp_path_factory: Any, before
     path.write_text("\n".join(lines) + "\n")
     baseline = engine_from_texts(with_more_conditions(before, extra), CONFIG)
     candidate = engine_from_texts(with_more_conditions(after, extra[::-1]), CONFIG)
-    _compare(baseline, candidate, path, "jsonl", Options(samples=samples))
+    compare_engines(baseline, candidate, path, "jsonl", Options(samples=samples))
 
 
 @DIFF
@@ -134,7 +121,7 @@ def test_duckdb_on_csv_equals_python_engine(tmp_path_factory: Any, texts: list[s
     path.write_text(_csv_text(records, ragged, broken, odd))
     plain = engine_from_texts([], CONFIG)
     engine = engine_from_texts(with_more_conditions(texts, extra), CONFIG)
-    _compare(plain, engine, path, "csv", Options(samples=3))
+    compare_engines(plain, engine, path, "csv", Options(samples=3))
 
 
 def test_generated_history_as_json_lines_decides_in_sql(tmp_path: Path) -> None:
@@ -143,7 +130,7 @@ def test_generated_history_as_json_lines_decides_in_sql(tmp_path: Path) -> None:
     with path.open("a") as handle:
         handle.write("not json\n")
     engine = bundled_engine()
-    report, done = _compare(engine, engine, path, "jsonl", Options(samples=4))
+    report, done = compare_engines(engine, engine, path, "jsonl", Options(samples=4))
     assert done.decided_in_python == 1  # the unreadable line, reported with its line number
     assert report["skipped_where"] == [["h.jsonl:3001", "invalid JSON at column 1: Expecting value"]]
     assert done.decided_in_sql == 3_000
@@ -156,7 +143,7 @@ def test_limit_counts_rows_as_the_python_engine_does(tmp_path: Path) -> None:
                         "request.created_at": "2026-01-02T00:00:00Z"}) for i in range(1, 9)]
     path.write_text("\n".join([rows[0], "", "oops", *rows[1:]]) + "\n")
     engine = bundled_engine()
-    report, done = _compare(engine, engine, path, "jsonl", Options(limit=5))
+    report, done = compare_engines(engine, engine, path, "jsonl", Options(limit=5))
     assert (report["records"]["decided"], report["records"]["skipped"]) == (4, 1)  # "oops"
     assert done.decided_in_python == 1
 
@@ -183,7 +170,7 @@ def test_csv_cells_of_whole_numbers_and_booleans_load_in_sql(tmp_path: Path) -> 
     path = tmp_path / "h.csv"
     write_csv(path, 500, seed=4)
     engine = bundled_engine()
-    _, done = _compare(engine, engine, path, "csv", Options())
+    _, done = compare_engines(engine, engine, path, "csv", Options())
     assert done.decided_in_python == 0
 
 
@@ -203,12 +190,12 @@ def test_gzipped_json_lines_and_renamed_csv_columns_decide_in_sql(tmp_path: Path
     plain, packed = tmp_path / "h.jsonl", tmp_path / "h.jsonl.gz"
     write_jsonl(plain, 300, seed=9)
     packed.write_bytes(gzip.compress(plain.read_bytes()))
-    _, done = _compare(engine, engine, packed, "jsonl", Options(samples=3))
+    _, done = compare_engines(engine, engine, packed, "jsonl", Options(samples=3))
     assert (done.decided_in_sql, done.decided_in_python) == (300, 0)
     renamed = tmp_path / "h.csv"
     write_csv(renamed, 300, seed=9)
     renamed.write_text(renamed.read_text().replace("order.total", "Order Amount", 1)
                        .replace("buyer.credit_score", "score", 1))
     columns = {"order.total": "Order Amount", "buyer.credit_score": "score"}
-    report, done = _compare(engine, engine, renamed, "csv", Options(samples=3, limit=120), columns)
+    report, done = compare_engines(engine, engine, renamed, "csv", Options(samples=3, limit=120), columns)
     assert (done.decided_in_sql, report["records"]["decided"]) == (120, 120)

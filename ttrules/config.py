@@ -6,7 +6,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ttrules.actions import RESOLUTIONS_WITHOUT_ARGS
 from ttrules.diagnostics import Diagnostic, did_you_mean
@@ -33,7 +33,14 @@ class ColumnSpec(BaseModel):
     value: Any = None  # a constant instead of a column
     currency: str | None = None  # amounts in this column are in this currency
     values: dict[str, str] = Field(default_factory=dict)  # raw value -> case value
+    default: str | None = None  # with `values`: the case value of any other raw value
     format: str | None = None  # strptime format for timestamps, e.g. "%m/%d/%Y %H:%M"
+
+    @model_validator(mode="after")
+    def _default_needs_values(self) -> ColumnSpec:
+        if self.default is not None and not self.values:
+            raise ValueError("`default` is the value for raw values not in `values`; give `values` too")
+        return self
 
 
 ANALYSIS_PREFIXES = ("TTR2", "TTR3")  # the codes `lint:` may select, ignore or re-grade

@@ -24,6 +24,7 @@ from typing import Any
 import sqlglot.expressions as exp
 
 from ttrules.columnar.fold import TABLE, fold
+from ttrules.columnar.mapping import MappingError
 from ttrules.columnar.query import CompiledQuery, build_query
 from ttrules.columnar.staging import StagingError
 from ttrules.columnar.terms import Unsupported
@@ -119,7 +120,7 @@ def _build(file_columns: dict[str, str], baseline: Side, candidate: Side, column
                            (baseline.engine.stack.schema, candidate.engine.stack.schema),
                            candidate.engine.stack.config, columns, acc.thresholds,
                            options.samples)
-    except (Unsupported, StagingError) as error:
+    except (Unsupported, StagingError, MappingError) as error:
         raise Fallback(str(error)) from None
     except RecursionError:
         raise Fallback("the stacks compile to SQL nested too deeply for the SQL generator") from None

@@ -16,6 +16,7 @@ from typing import Any
 import sqlglot.expressions as exp
 
 from ttrules.columnar import sql
+from ttrules.columnar.mapping import INTEGER_TYPES, Cell, map_cells, nonblank
 from ttrules.columnar.sql import Params, and_, case, col, func, not_, or_
 from ttrules.config import ColumnSpec
 from ttrules.schema import case as case_model
@@ -26,15 +27,15 @@ from ttrules.schema.fields import Schema
 AMOUNT_SCALE = 6
 AMOUNT = f"DECIMAL(38,{AMOUNT_SCALE})"  # amounts with up to 6 decimals load in SQL; others escape
 MICROS_PER_DAY = 86_400_000_000
-# Characters Python's str.strip() removes: a cell made only of these is absent (Mapper._present).
-_NOT_BLANK = "[^\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f\\x85\\p{Z}]"
 _MONEY = "^-?[0-9]{1,20}(\\.[0-9]{1,6})? [A-Z]{3}$"
 _NUMBER = "^-?[0-9]{1,20}(\\.[0-9]{1,6})?$"
 _ISO = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,6})?(Z|[+-]00:00)?$"
 _PRINTABLE_ASCII = "^[ -~]*$"
 _CANONICAL_INT = "^(0|-?[1-9][0-9]{0,17})$"  # fits BIGINT
-_INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT",
-                  "UINTEGER", "UBIGINT"}
+_INTEGER_TYPES = INTEGER_TYPES
+# Money fields whose bare amounts ("12.50", 12) are in the order's currency (Case._currencies).
+_BARE = ("order.total", "request.refund_amount", "request.return_shipping_fee", "dropship.item_cost",
+         "outcome.refunded")
 _TIMESTAMP_TYPES = {"TIMESTAMP WITH TIME ZONE", "TIMESTAMP"}
 # What the case model enforces and defaults, read from it (ttrules.schema.case).
 _BOUNDS = case_model.load_bounds()
@@ -84,36 +85,29 @@ class Staging:
     _rate_names: dict[str, str] = field(default_factory=dict)  # rate SQL -> its column
     _currencies: set[str] = field(default_factory=set)  # the staged fields' currency columns
     _fields: dict[str, FieldColumns] = field(default_factory=dict)
-    _sources: dict[str, str] = field(default_factory=dict)  # case path -> file column
+    _cells: dict[str, Cell] = field(default_factory=dict)  # case path -> its (mapped) cell
+    _mapping_escapes: list[exp.Expression] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        used = set()
-        for path, spec in self.mapping.items():
-            spec = ColumnSpec(column=spec) if isinstance(spec, str) else spec
-            if spec.column is None or spec.values or spec.format or spec.currency:
-                raise StagingError(f"the `history.columns` mapping of `{path}` (a constant, "
-                                   "`values`, `format` or `currency`) is applied by the python "
-                                   "engine only")
-            used.add(spec.column)
-            if spec.column in self.file_columns:
-                self._sources[path] = spec.column
-        for name in self.file_columns:
-            if name not in used and name not in self._sources and ("." in name or name in
-                                                                   case_model.NAMESPACES):
-                self._sources.setdefault(name, name)
+        money = {p for p, f in self.schema.fields.items() if f.type.kind == "money"}
+        money |= {p for p, type_ in _MODEL_TYPES.items() if type_.kind == "money"}
+        mapped = map_cells(self.mapping, self.file_columns, money, self.params)
+        self._cells, self._mapping_escapes = mapped.cells, mapped.escapes
+        used = {s if isinstance(s, str) else s.column for s in self.mapping.values()}
+        for name, kind in self.file_columns.items():
+            # Unmapped columns that name a case field pass through (Mapper.apply).
+            if name not in used and name not in self._cells and ("." in name or name in
+                                                                 case_model.NAMESPACES):
+                self._cells[name] = Cell(col(name), kind)
 
     # ---- raw cells ------------------------------------------------------------------------
 
     def _raw(self, path: str) -> tuple[exp.Expression, str] | None:
-        name = self._sources.get(path)
-        if name is None:
-            return None
-        return col(name), self.file_columns[name]
+        cell = self._cells.get(path)
+        return None if cell is None else (cell.value, cell.kind)
 
     def _nonblank(self, cell: exp.Expression) -> exp.Expression:
-        # Most cells start with a visible ASCII character; only the others need the regex.
-        visible = exp.Between(this=func("ascii", cell), low=sql.lit(33), high=sql.lit(126))
-        return or_(visible, func("regexp_matches", cell, self.params.text(_NOT_BLANK)))
+        return nonblank(cell, self.params)
 
     def _present(self, path: str) -> exp.Expression:
         raw = self._raw(path)
@@ -151,8 +145,25 @@ class Staging:
         absent = sql.is_null(cell)
         if kind == "VARCHAR":
             absent = or_(absent, not_(self._nonblank(cell)))
-        currency = case([(sql.not_null(value), col(name + "$cur"))], sql.NULL) if money else None
+        currency = None
+        if money:
+            own = col(name + "$cur")
+            if path in _BARE:  # a bare amount is in the order's currency
+                own = exp.Coalesce(this=own, expressions=[self._order_currency()])
+            currency = case([(sql.not_null(value), own)], sql.NULL)
         return FieldColumns(value, currency), or_(sql.not_null(value), absent)
+
+    def _order_currency(self) -> exp.Expression:
+        """order.total's own currency, else order.currency upper-cased (Case._currencies)."""
+        name = "l:order.total:money"
+        if name not in self.loads:
+            self._load("order.total", t.MONEY)
+        own = col(name + "$cur") if name in self.loads else sql.NULL
+        stated = self._raw("order.currency")
+        if stated is None or stated[1] != "VARCHAR":
+            return own
+        upper = case([(self._present("order.currency"), exp.Upper(this=stated[0]))], sql.NULL)
+        return exp.Coalesce(this=own, expressions=[upper])
 
     def has(self, path: str) -> exp.Expression:
         """The field's cell is present and loaded (for rows that do not escape: present)."""
@@ -193,14 +204,8 @@ class Staging:
             return value, None, exp.EQ(this=value, expression=cell)
         if type_.kind == "number" and kind == "VARCHAR":  # the canonical form casts exactly
             return sql.try_cast(cell, AMOUNT), None, func("regexp_matches", cell, p.text(_NUMBER))
-        if type_.kind == "money" and kind == "VARCHAR":
-            # Canonical: "12.50 MYR", one space; the amount is all but the last four characters.
-            amount = sql.try_cast(func("left", cell, exp.Sub(this=func("length", cell),
-                                                             expression=sql.lit(4))), AMOUNT)
-            currency = func("right", cell, sql.lit(3))
-            # A cell of that form always casts (20 + 6 digits fit the type): the form is the
-            # whole check, and the cast is done only where it holds (the CASE of `_load`).
-            return amount, currency, func("regexp_matches", cell, p.text(_MONEY))
+        if type_.kind == "money":
+            return self._amount(cell, kind, path)
         if type_.kind == "timestamp" and kind in _TIMESTAMP_TYPES:
             return func("epoch_us", cell), None, sql.TRUE
         if type_.kind == "timestamp" and kind == "VARCHAR":
@@ -213,6 +218,33 @@ class Staging:
                          exp.EQ(this=func("list_count", cell), expression=func("len", cell)))
             return cell, None, exact
         return sql.NULL, sql.NULL if type_.kind == "money" else None, sql.FALSE
+
+    def _amount(self, cell: exp.Expression, kind: str, path: str,
+                ) -> tuple[exp.Expression, exp.Expression | None, exp.Expression]:
+        """(amount, its currency, exact) of a money cell: "12.50 MYR"; an amount in the currency
+        of a `currency:` mapping; or a bare amount, whose currency (NULL here) is the order's."""
+        p = self.params
+        mapped = self._cells[path].currency if path in self._cells else None
+        number = path in _BARE or mapped is not None  # a cell may hold just the amount
+        currency: exp.Expression = p.text(mapped) if mapped is not None else sql.NULL
+        if kind == "VARCHAR":
+            bare = func("regexp_matches", cell, p.text(_NUMBER))
+            if mapped is not None:  # Mapper makes {"amount": cell, "currency": …}: a number only
+                return sql.try_cast(cell, AMOUNT), currency, bare
+            # Canonical: "12.50 MYR", one space; the amount is all but the last four characters.
+            full = func("regexp_matches", cell, p.text(_MONEY))
+            amount = sql.try_cast(func("left", cell, exp.Sub(this=func("length", cell),
+                                                             expression=sql.lit(4))), AMOUNT)
+            if not number:
+                # A cell of that form always casts (20 + 6 digits fit the type): the form is
+                # the whole check, and the cast is done only where it holds (the CASE of `_load`).
+                return amount, func("right", cell, sql.lit(3)), full
+            return (case([(full, amount)], sql.try_cast(cell, AMOUNT)),
+                    case([(full, func("right", cell, sql.lit(3)))], sql.NULL), or_(full, bare))
+        if number and (kind in _INTEGER_TYPES or kind.startswith("DECIMAL")):
+            value = sql.try_cast(cell, AMOUNT)
+            return value, currency, exp.EQ(this=value, expression=cell)
+        return sql.NULL, sql.NULL, sql.FALSE
 
     # ---- the fields a rule reads --------------------------------------------------------
 
@@ -347,13 +379,15 @@ class Staging:
 
     def escape(self, extension_schemas: list[Schema]) -> exp.Expression:
         """True where some present cell is outside the forms loaded exactly in SQL."""
-        reasons: list[exp.Expression] = []
+        reasons: list[exp.Expression] = list(self._mapping_escapes)
         for path in _REQUIRED:
             reasons.append(not_(self.has(path)))
         extensions = {f.path: f.type for s in extension_schemas for f in s.extensions}
-        for path in sorted(self._sources):
+        for path in sorted(self._cells):
             reasons.append(self._cell_escapes(path, extensions))
         total = self._loaded("order.total")
+        # A bare order total and no order.currency: the case model refuses the record.
+        reasons.append(and_(sql.not_null(total.value), sql.is_null(total.currency or sql.NULL)))
         currency_cell = self._raw("order.currency")
         if currency_cell is not None:
             stated = exp.Upper(this=currency_cell[0])

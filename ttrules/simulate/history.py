@@ -134,7 +134,18 @@ class Mapper:
 
     def _convert(self, path: str, spec: ColumnSpec, value: Any) -> Any:
         if spec.values:
-            value = spec.values.get(str(value).strip(), value)
+            key = str(value).strip()
+            if key in spec.values:
+                value = spec.values[key]
+            elif spec.default is not None:
+                value = spec.default
+            else:
+                # A value the map does not know would pass through as a wrong value: say so.
+                known = sorted(spec.values)
+                raise ValueError(
+                    f"{path}: `{key}` is not among the `values` mapped for column `{spec.column}` "
+                    f"({', '.join(known[:8])}{', …' if len(known) > 8 else ''}); add it there, "
+                    "or give a `default`")
         if spec.format and isinstance(value, str):
             try:
                 parsed = datetime.strptime(value.strip(), spec.format)

@@ -140,3 +140,143 @@ def test_status_spelling_drift(raw: str, canonical: str) -> None:
 def test_timestamps_in_seconds_and_milliseconds() -> None:
     assert timestamp(1761990000) == timestamp(1761990000000) == "2025-11-01T09:40:00Z"
     assert timestamp(None) is None and timestamp(0) is None
+
+
+# ---- what real exports lack: catalog, market, evidence, decision time ------------------------
+
+CATALOG = """sku_id,product_id,seller_sku,category
+,,KB-RGB-87,electronics
+,,EARBUDS-X2,electronics
+,,CASE-IP15,electronics
+,,MUG-RED,home
+,,MUG-GRN,home
+,,MUG-BLU,home
+,,TEE-WHT-L,apparel
+"""
+ALL_BUYERS = "buyer_id,credit_score,orders_90d,refunds_90d,blacklisted,account_age_days\n" + "".join(
+    f"702143681046823000{i},{60 + 7 * i},{i + 2},{i % 2},false,{100 * i}\n" for i in range(1, 6))
+
+
+PAGES = ("orders-page1.json", "orders-page2.jsonl")
+
+
+def _import(tmp_path: Path, *extra: str, orders: tuple[str, ...] = PAGES,
+            ) -> tuple[dict[str, dict], dict, str]:
+    out, report = tmp_path / "history.jsonl", tmp_path / "report.json"
+    args = ["import", "tiktok", "--cancellations", str(FIXTURES / "cancellations.json"),
+            "--returns", str(FIXTURES / "returns.json"), "--records", str(FIXTURES / "records.jsonl"),
+            "--tracking", str(FIXTURES / "tracking.json"), "--out", str(out), "--report", str(report)]
+    for name in orders:
+        args += ["--orders", str(name if "/" in name else FIXTURES / name)]
+    result = CliRunner().invoke(cli, [*args, *extra], catch_exceptions=False)
+    records = {json.loads(line)["request.id"]: json.loads(line) for line in out.read_text().splitlines()}
+    return records, json.loads(report.read_text()), result.output
+
+
+def test_a_catalog_and_buyer_facts_decide_with_no_missing_field_errors(tmp_path: Path) -> None:
+    (tmp_path / "catalog.csv").write_text(CATALOG)
+    (tmp_path / "buyers.csv").write_text(ALL_BUYERS)
+    records, report, output = _import(tmp_path, "--products", str(tmp_path / "catalog.csv"),
+                                      "--buyers", str(tmp_path / "buyers.csv"))
+    assert report["catalog_entries"] == 7
+    assert {r["order.category"] for r in records.values()} == {"electronics", "home", "apparel"}
+    # What the rules need is there; what some requests really lack (no tracking yet, no return
+    # records fetched) is still reported.
+    missing = {m["field"] for m in report["missing_fields"]}
+    assert not missing & {"order.category", "case.market", "buyer.credit_score", "buyer.orders_90d",
+                          "buyer.refunds_90d", "buyer.account_age_days"}
+    assert missing <= {"logistics.last_scan_at", "order.paid_at", "order.expected_delivery_at",
+                       "request.evidence"}
+    assert "missing: order.category" not in output
+    result = CliRunner().invoke(cli, [
+        "simulate", "--history", str(tmp_path / "history.jsonl"), "--baseline", str(ROOT),
+        "--candidate", str(ROOT), "--config", str(ROOT / "ttrules.yaml"), "--format", "json",
+        "--out", str(tmp_path / "sim.json")], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    sim = json.loads((tmp_path / "sim.json").read_text())
+    assert sim["records"]["skipped"] == 0
+    assert sim["errors"]["baseline"] == {"records": 0, "by_rule": {}, "first": {}}
+
+
+def test_the_report_names_each_field_it_could_not_fill_and_the_flag_that_fills_it(tmp_path: Path) -> None:
+    records, report, output = _import(tmp_path)
+    missing = {m["field"]: m for m in report["missing_fields"]}
+    assert missing["order.category"]["records"] == len(records) == 7
+    assert missing["order.category"]["share"] == "1.0000"
+    assert missing["order.category"]["filled_by"].startswith("--products")
+    assert missing["buyer.credit_score"]["filled_by"] == "--buyers"
+    assert missing["request.evidence"]["filled_by"].startswith("--records")
+    assert "missing: order.category in 7 of 7 records (100.0 %); filled by --products" in output
+
+
+def test_markets_fall_back_to_the_shop_then_to_the_currency(tmp_path: Path) -> None:
+    page = json.loads((FIXTURES / "orders-page1.json").read_text())
+    for order in page["data"]["orders"]:
+        order.get("recipient_address", {}).pop("region_code", None)
+    (tmp_path / "orders.json").write_text(json.dumps(page))
+    orders = (str(tmp_path / "orders.json"), "orders-page2.jsonl")
+    records, report, output = _import(tmp_path, orders=orders)
+    ringgit = records["4035318504086700002"]  # its order is in MYR and has no region any more
+    assert ringgit["case.market"] == "MY" and report["markets_from_currency"] >= 1
+    assert "comes from their currency" in output
+    records, report, _ = _import(tmp_path, "--market", "sg", orders=orders)
+    assert records["4035318504086700002"]["case.market"] == "SG"
+    assert report["markets_from_currency"] == 0
+    bad = CliRunner().invoke(cli, ["import", "tiktok", "--orders", orders[0], "--returns",
+                                   str(FIXTURES / "returns.json"), "--market", "Malaysia",
+                                   "--out", str(tmp_path / "x.jsonl")])
+    assert bad.exit_code == 2 and "not an ISO-2 market code" in bad.output
+
+
+def test_request_fields_the_api_documents(tmp_path: Path) -> None:
+    records, _, _ = _import(tmp_path)
+    rejected = records["4035318504086700002"]
+    assert rejected["request.arbitration_status"] == "CLOSED"
+    assert rejected["request.buyer_keeps_item"] is False
+    assert rejected["request.updated_at"] == timestamp(1762585200)
+    # The pending version had a deadline; the later update (approved) has no next action.
+    assert "request.respond_by" not in records["4035318504086600001"]
+    from ttrules.importers.tiktok import ImportReport, _request_fields
+
+    pending = {"cancel_id": "1", "create_time": 1762149600, "seller_next_action_response": [
+        {"action": "SELLER_RESPOND_CANCEL", "deadline": 1762322400}, {"deadline": 1762400000}]}
+    fields = _request_fields("CANCEL", pending, "cancel_id", "cancel_reason", ImportReport())
+    assert fields["request.respond_by"] == timestamp(1762322400)  # the earliest deadline
+
+
+def test_case_now_is_when_the_seller_decided_unless_told_otherwise(tmp_path: Path) -> None:
+    records, _, _ = _import(tmp_path)
+    rejected = records["4035318504086700002"]
+    assert rejected["case.now"] == rejected["request.updated_at"] != rejected["request.created_at"]
+    records, _, _ = _import(tmp_path, "--now", "deadline")
+    cancel = records["4035318504086600001"]  # no deadline left: its last update
+    assert cancel["case.now"] == cancel["request.updated_at"]
+    records, _, _ = _import(tmp_path, "--now", "request")
+    assert all("case.now" not in r for r in records.values())  # the loader's default: created_at
+
+
+def test_evidence_unboxing_videos_and_the_sellers_own_images(tmp_path: Path) -> None:
+    from ttrules.importers.tiktok import _evidence
+
+    assert _evidence([{"role": "Buyer", "videos": [{"url": "v"}], "description": "Unboxing video"}]) == [
+        "UNBOXING_VIDEO"]
+    assert _evidence([{"role": "BUYER", "videos": [{"url": "v"}], "note": "开箱视频"}]) == ["UNBOXING_VIDEO"]
+    assert _evidence([{"role": "Buyer", "videos": [{"url": "v"}], "description": "broken"}]) == ["VIDEO"]
+    assert _evidence([{"role": "Seller", "images": [{"url": "i"}]}]) == []
+
+
+def test_a_get_product_response_is_a_catalog(tmp_path: Path) -> None:
+    from ttrules.importers.tiktok import ImportReport, read_catalog
+
+    product = {"code": 0, "message": "Success", "data": {
+        "id": "1729582718300000001", "title": "Keyboard",
+        "category_chains": [{"id": "1", "local_name": "Computers", "is_leaf": False},
+                            {"id": "2", "local_name": "Keyboards", "is_leaf": True}],
+        "skus": [{"id": "1729582718300000009", "seller_sku": "KB-RGB-87"}]}}
+    (tmp_path / "product.json").write_text(json.dumps(product))
+    report = ImportReport()
+    assert read_catalog([tmp_path / "product.json"], report) == {
+        "1729582718300000001": "Keyboards", "1729582718300000009": "Keyboards", "KB-RGB-87": "Keyboards"}
+    (tmp_path / "bad.csv").write_text("seller_sku,category\nKB,\n")
+    assert read_catalog([tmp_path / "bad.csv"], report) == {}
+    assert "bad.csv:2: a catalog row needs `category`" in report.problems.items[-1]

@@ -750,6 +750,15 @@ def import_group() -> None:
     """Import platform API exports as history records for `simulate`."""
 
 
+def _market_code(value: str | None) -> str | None:
+    if value is None:
+        return None
+    code = value.strip().upper()
+    if len(code) != 2 or not code.isalpha() or not code.isascii():
+        raise click.BadParameter(f"`{value}` is not an ISO-2 market code such as MY")
+    return code
+
+
 @import_group.command(name="tiktok")
 @click.option("--orders", multiple=True, required=True,
               help="Get Order Detail responses (file, glob or directory; repeatable).")
@@ -760,13 +769,23 @@ def import_group() -> None:
               help="Get Return Records responses, per return id (evidence).")
 @click.option("--buyers", type=click.Path(path_type=Path, exists=True, dir_okay=False),
               help="Buyer facts and abuse labels (CSV or JSON Lines with buyer_id).")
+@click.option("--products", multiple=True,
+              help="A product catalog for order.category: Get Product responses, or a CSV with "
+                   "category and sku_id, product_id or seller_sku (repeatable).")
+@click.option("--market", callback=lambda _c, _p, v: _market_code(v),
+              help="The shop's market (ISO-2, e.g. MY) for orders without a recipient region.")
+@click.option("--now", "now", type=click.Choice(["updated", "deadline", "request"]), default="updated",
+              show_default=True,
+              help="case.now of each record: the request's last update (when the seller decided), "
+                   "the seller's response deadline, or the request's creation.")
 @click.option("--out", "out_file", required=True, type=click.Path(path_type=Path),
               help="history.jsonl or history.parquet")
 @click.option("--report", "report_file", type=click.Path(path_type=Path),
               help="Also write the import report as JSON.")
 def import_tiktok_command(orders: tuple[str, ...], cancellations: tuple[str, ...],
                           returns: tuple[str, ...], tracking: tuple[str, ...],
-                          return_records: tuple[str, ...], buyers: Path | None, out_file: Path,
+                          return_records: tuple[str, ...], buyers: Path | None,
+                          products: tuple[str, ...], market: str | None, now: str, out_file: Path,
                           report_file: Path | None) -> None:
     """Join TikTok Shop requests to their orders and write history records.
 
@@ -775,13 +794,14 @@ def import_tiktok_command(orders: tuple[str, ...], cancellations: tuple[str, ...
     """
     from ttrules.importers.output import write_records
     from ttrules.importers.responses import expand
-    from ttrules.importers.tiktok import import_tiktok
+    from ttrules.importers.tiktok import ImportOptions, import_tiktok
 
     if not cancellations and not returns:
         click.echo("error: give --cancellations and/or --returns: they are the requests", err=True)
         sys.exit(USAGE)
+    options = ImportOptions(products=expand(products), market=market, now=now)
     records, report = import_tiktok(expand(orders), expand(cancellations), expand(returns),
-                                    expand(tracking), expand(return_records), buyers)
+                                    expand(tracking), expand(return_records), buyers, options)
     write_records(out_file, records)
     summary = report.as_dict()
     click.echo(f"wrote {len(records):,} records to {out_file} (from {report.orders:,} orders, "
@@ -797,6 +817,12 @@ def import_tiktok_command(orders: tuple[str, ...], cancellations: tuple[str, ...
         click.echo(f"reason code not in the table (read as OTHER): {code} ({count}x)", err=True)
     for problem in summary["skipped"]:
         click.echo(f"skipped: {problem}", err=True)
+    for item in summary["missing_fields"]:
+        click.echo(f"missing: {item['field']} in {item['records']:,} of {report.written:,} records "
+                   f"({float(item['share']) * 100:.1f} %); filled by {item['filled_by']}", err=True)
+    if summary["markets_from_currency"]:
+        click.echo(f"note: case.market of {summary['markets_from_currency']:,} records comes from "
+                   "their currency (no recipient region code; --market sets it)", err=True)
     from ttrules.stack import find_config
 
     if find_config(None) is not None:  # warn now, not when the simulation cannot convert

@@ -33,6 +33,31 @@ PENDING = {"CANCELLATION_REQUEST_PENDING", "RETURN_OR_REFUND_REQUEST_PENDING",
            "REPLACEMENT_REQUEST_PENDING", "AWAITING_BUYER_RESPONSE"}
 KNOWN_REQUEST_STATUSES = APPROVED | REPLACED | REJECTED | WITHDRAWN | PENDING
 KNOWN_CANCEL_TYPES = {"CANCEL", "BUYER_CANCEL", "REQUEST_CANCEL_REFUND"}
+# A market for orders without recipient_address.region_code (and no --market): by currency.
+CURRENCY_MARKETS = {"MYR": "MY", "THB": "TH", "IDR": "ID", "PHP": "PH", "VND": "VN", "SGD": "SG",
+                    "GBP": "GB", "USD": "US", "MXN": "MX", "JPY": "JP"}
+NOW_CHOICES = ("updated", "deadline", "request")
+# Fields the bundled rules read that an export may lack, and what fills them.
+WATCHED_FIELDS = {
+    "order.category": "--products (a catalog: product or SKU -> category)",
+    "case.market": "--market (the shop's region), when orders lack recipient_address.region_code",
+    "buyer.credit_score": "--buyers", "buyer.orders_90d": "--buyers", "buyer.refunds_90d": "--buyers",
+    "buyer.account_age_days": "--buyers",
+    "logistics.last_scan_at": "--tracking (Get Tracking responses)",
+    "request.evidence": "--records (Get Return Records responses; returns only)",
+    "order.paid_at": "the orders' paid_time", "order.expected_delivery_at": "the orders' delivery_sla_time",
+    "request.reason_code": "the requests' cancel_reason / return_reason",
+}
+_UNBOXING = ("unbox", "开箱")  # a buyer's video the record calls an unboxing video
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """What the API exports lack, given by the user."""
+
+    products: list[Path] = field(default_factory=list)  # catalog: category per product or SKU
+    market: str | None = None  # the shop's market, for orders without a region code
+    now: str = "updated"  # case.now: the request's update_time, the seller's deadline, or its creation
 
 
 def request_status(raw: str) -> str:
@@ -86,6 +111,9 @@ class ImportReport:
     unknown_reason_codes: Counter[str] = field(default_factory=Counter)
     currencies: Counter[str] = field(default_factory=Counter)
     problems: Problems = field(default_factory=Problems)
+    missing: Counter[str] = field(default_factory=Counter)  # watched field -> records without it
+    markets_guessed: int = 0  # records whose market came from their currency
+    products: int = 0  # catalog entries read
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -98,6 +126,13 @@ class ImportReport:
                                for (f, v), n in sorted(self.unknown_values.items())],
             "unknown_reason_codes": dict(sorted(self.unknown_reason_codes.items())),
             "record_currencies": dict(sorted(self.currencies.items())),
+            "catalog_entries": self.products,
+            "markets_from_currency": self.markets_guessed,
+            "missing_fields": [
+                {"field": name, "records": self.missing[name],
+                 "share": f"{self.missing[name] / self.written:.4f}" if self.written else "0",
+                 "filled_by": WATCHED_FIELDS[name]}
+                for name in WATCHED_FIELDS if self.missing[name]],
             "skipped": self.problems.items,
         }
 
@@ -160,15 +195,27 @@ def _flag(value: Any) -> bool | None:
     return str(value).strip().lower() in ("1", "true", "yes", "y")
 
 
-def _order_fields(order: dict[str, Any], report: ImportReport) -> dict[str, Any]:
+def _market(order: dict[str, Any], currency: str | None, options: ImportOptions,
+            report: ImportReport) -> str | None:
+    """The recipient's region; else the shop's (--market); else the one its currency names."""
+    region = (order.get("recipient_address") or {}).get("region_code")
+    if region:
+        return str(region).strip().upper()
+    if options.market:
+        return options.market
+    guessed = CURRENCY_MARKETS.get(str(currency or "").upper())
+    report.markets_guessed += guessed is not None
+    return guessed
+
+
+def _order_fields(order: dict[str, Any], options: ImportOptions, report: ImportReport) -> dict[str, Any]:
     payment = order.get("payment") or {}
     currency = payment.get("currency")
     if currency:
         report.currencies[str(currency).upper()] += 1
-    address = order.get("recipient_address") or {}
     return {
         "case.platform": "TIKTOK",
-        "case.market": address.get("region_code"),
+        "case.market": _market(order, currency, options, report),
         "order.id": str(order.get("id", "")),
         "order.status": _enum(report, "order.status", "OrderStatus", order.get("status")),
         "order.total": money(payment.get("total_amount"), currency),
@@ -179,20 +226,29 @@ def _order_fields(order: dict[str, Any], report: ImportReport) -> dict[str, Any]
         "order.delivered_at": timestamp(order.get("delivery_time")),
         "order.expected_delivery_at": timestamp(order.get("delivery_sla_time")
                                                 or order.get("delivery_option_required_delivery_time")),
+        "order.shipping_due_at": timestamp(order.get("shipping_due_time")),
+        "order.collection_due_at": timestamp(order.get("collection_due_time")),
         "order.is_cod": bool(order.get("is_cod", False)),
+        "order.is_replacement": bool(order.get("is_replacement_order", False)),
         "buyer.id": str(order.get("user_id", "")) or None,
         "logistics.carrier": order.get("shipping_provider"),
         "source.order_status": order.get("status"),
     }
 
 
-def _line_items(order: dict[str, Any], requested: list[dict[str, Any]]) -> dict[str, Any]:
-    """SKU and quantity of what the request covers (a partial request covers some lines)."""
+def _line_items(order: dict[str, Any], requested: list[dict[str, Any]],
+                catalog: dict[str, str]) -> dict[str, Any]:
+    """SKU, quantity and category of what the request covers (a partial request covers some
+    lines); the category is the catalog's for the first line it knows (by SKU id, product id,
+    then seller SKU)."""
     lines = {str(item.get("id")): item for item in order.get("line_items") or []}
     wanted = [lines.get(str(item.get("order_line_item_id"))) or item for item in requested]
     chosen = [item for item in wanted if item] or list(lines.values())
     sku = next((item.get("seller_sku") for item in chosen if item.get("seller_sku")), None)
-    return {"order.sku": sku, "order.quantity": max(1, len(chosen))}
+    category = next((catalog[str(item[key])] for item in chosen
+                     for key in ("sku_id", "product_id", "seller_sku")
+                     if item.get(key) not in (None, "") and str(item[key]) in catalog), None)
+    return {"order.sku": sku, "order.quantity": max(1, len(chosen)), "order.category": category}
 
 
 def _request_fields(kind: str, item: dict[str, Any], id_key: str, reason_key: str,
@@ -203,6 +259,9 @@ def _request_fields(kind: str, item: dict[str, Any], id_key: str, reason_key: st
     reason_code = item.get(reason_key)
     if reason_code and category_of(str(reason_code)) is None:
         report.unknown_reason_codes[str(reason_code)] += 1
+    deadlines = [step.get("deadline") for step in item.get("seller_next_action_response") or []
+                 if isinstance(step, dict) and step.get("deadline")]
+    keeps = item.get("can_buyer_keep_item")
     return {
         "request.id": str(item.get(id_key, "")),
         "request.kind": kind,
@@ -210,6 +269,11 @@ def _request_fields(kind: str, item: dict[str, Any], id_key: str, reason_key: st
         "request.reason_code": reason_code,
         "request.refund_amount": money(refund.get("refund_total"), refund.get("currency")),
         "request.created_at": timestamp(item.get("create_time")),
+        "request.updated_at": timestamp(item.get("update_time")),
+        "request.respond_by": timestamp(min(int(d) for d in deadlines)) if deadlines else None,
+        "request.buyer_keeps_item": keeps if isinstance(keeps, bool) else _flag(keeps),
+        "request.arbitration_status": _enum(report, "request.arbitration_status", "ArbitrationStatus",
+                                            item.get("arbitration_status")),
     }
 
 
@@ -245,13 +309,81 @@ def _return_postage(item: dict[str, Any]) -> str | None:
 
 
 def _evidence(records: list[dict[str, Any]]) -> list[str]:
+    """What the buyer supplied: photos, and videos (an unboxing video where the record's text
+    says so). The seller's own images are not the buyer's evidence."""
     kinds = set()
     for record in records:
+        if str(record.get("role") or "").upper() == "SELLER":
+            continue
         if record.get("images"):
             kinds.add("PHOTO")
         if record.get("videos"):
-            kinds.add("VIDEO")
+            text = " ".join(str(record.get(k) or "") for k in ("description", "note", "reason_text",
+                                                               "event")).lower()
+            kinds.add("UNBOXING_VIDEO" if any(word in text for word in _UNBOXING) else "VIDEO")
     return sorted(kinds)
+
+
+def _now(record: dict[str, Any], choice: str) -> str | None:
+    """case.now for a replay: when the seller really decided (the request's last update), the
+    seller's deadline, or the request's creation (the loader's default)."""
+    if choice == "updated":
+        return record.get("request.updated_at")
+    if choice == "deadline":
+        return record.get("request.respond_by") or record.get("request.updated_at")
+    return None
+
+
+def read_catalog(paths: list[Path], report: ImportReport) -> dict[str, str]:
+    """Category per SKU id, product id or seller SKU: CSV files with a `category` column and any
+    of `sku_id`, `product_id`, `seller_sku`; or Get Product responses (`id`, `category_chains`,
+    `skus`), whose category is the leaf's `local_name`."""
+    catalog: dict[str, str] = {}
+    for path in paths:
+        if path.suffix.lower() == ".csv":
+            _catalog_csv(path, catalog, report)
+            continue
+        for _, data in data_objects([path], report.problems):
+            products = data.get("products") if isinstance(data.get("products"), list) else [data]
+            for product in products:
+                category = _leaf_category(product.get("category_chains"))
+                if category is None or not product.get("id"):
+                    continue
+                catalog[str(product["id"])] = category
+                for sku in product.get("skus") or []:
+                    for key in ("id", "seller_sku"):
+                        if isinstance(sku, dict) and sku.get(key):
+                            catalog[str(sku[key])] = category
+                report.products += 1
+    return catalog
+
+
+def _leaf_category(chains: Any) -> str | None:
+    if not isinstance(chains, list) or not chains:
+        return None
+    leaf = next((c for c in chains if isinstance(c, dict) and c.get("is_leaf")), chains[-1])
+    name = str(leaf.get("local_name") or "").strip() if isinstance(leaf, dict) else ""
+    return name or None
+
+
+def _catalog_csv(path: Path, catalog: dict[str, str], report: ImportReport) -> None:
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        report.problems.add(f"{path}: cannot read the catalog: {error}")
+        return
+    for number, row in enumerate(rows, start=2):
+        category = (row.get("category") or "").strip()
+        keys = [str(row[k]).strip() for k in ("sku_id", "product_id", "seller_sku")
+                if (row.get(k) or "").strip()]
+        if not category or not keys:
+            report.problems.add(f"{path}:{number}: a catalog row needs `category` and one of "
+                                "sku_id, product_id, seller_sku; skipped")
+            continue
+        for key in keys:
+            catalog[key] = category
+        report.products += 1
 
 
 def _latest(items: list[tuple[str, dict[str, Any]]], id_key: str, report: ImportReport,
@@ -273,9 +405,11 @@ def _latest(items: list[tuple[str, dict[str, Any]]], id_key: str, report: Import
 
 def import_tiktok(orders: list[Path], cancellations: list[Path], returns: list[Path],
                   tracking: list[Path], records: list[Path], buyers: Path | None,
-                  ) -> tuple[list[dict[str, Any]], ImportReport]:
+                  options: ImportOptions | None = None) -> tuple[list[dict[str, Any]], ImportReport]:
+    options = options or ImportOptions()
     report = ImportReport()
     problems = report.problems
+    catalog = read_catalog(options.products, report)
     order_index: dict[str, dict[str, Any]] = {}
     for _, data in data_objects(orders, problems):
         for order in data.get("orders") or ([data] if "id" in data and "status" in data else []):
@@ -311,10 +445,11 @@ def import_tiktok(orders: list[Path], cancellations: list[Path], returns: list[P
         status = request_status(raw_status) if raw_status else ""
         if raw_status and status not in KNOWN_REQUEST_STATUSES:
             report.unknown_values[(status_key, raw_status)] += 1
-        record = {"case.id": f"{kind}-{request_id}", **_order_fields(order, report),
-                  **_line_items(order, item.get(lines_key) or []),
+        record = {"case.id": f"{kind}-{request_id}", **_order_fields(order, options, report),
+                  **_line_items(order, item.get(lines_key) or [], catalog),
                   **_request_fields(kind, item, id_key, reason_key, report),
                   **_outcome(status, kind, item)}
+        record["case.now"] = _now(record, options.now)
         if kind != "CANCEL":
             record["request.return_shipping_fee"] = _return_postage(item)
             record["request.evidence"] = _evidence(return_records.get(request_id, []))
@@ -337,6 +472,14 @@ def import_tiktok(orders: list[Path], cancellations: list[Path], returns: list[P
                        "source.file": where,
                        "source.payload": json.dumps(item, ensure_ascii=False, sort_keys=True,
                                                     default=str)})
-        out.append({k: v for k, v in record.items() if v is not None})
+        record = {k: v for k, v in record.items() if v is not None}
+        for name in WATCHED_FIELDS:
+            if name == "request.evidence":
+                # Unknown only for a return whose records were not given (a cancellation has
+                # no evidence; a return with records and no media has none).
+                report.missing[name] += kind != "CANCEL" and request_id not in return_records
+            elif record.get(name) in (None, ""):
+                report.missing[name] += 1
+        out.append(record)
     report.written = len(out)
     return out, report

@@ -118,7 +118,10 @@ class OrderInfo(_Namespace):
     collected_at: Timestamp | None = None
     delivered_at: Timestamp | None = None
     expected_delivery_at: Timestamp | None = None
+    shipping_due_at: Timestamp | None = None
+    collection_due_at: Timestamp | None = None
     is_cod: bool = False
+    is_replacement: bool = False
 
 
 class RequestInfo(_Namespace):
@@ -132,6 +135,10 @@ class RequestInfo(_Namespace):
     return_shipping_fee: MoneyIn | None = None
     evidence: list[Annotated[str, _enum("EvidenceKind")]] = Field(default_factory=list)
     created_at: Timestamp
+    updated_at: Timestamp | None = None
+    respond_by: Timestamp | None = None
+    buyer_keeps_item: bool | None = None
+    arbitration_status: Annotated[str, _enum("ArbitrationStatus")] | None = None
 
 
 class BuyerInfo(_Namespace):

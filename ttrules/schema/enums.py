@@ -16,6 +16,7 @@ ENUMS: dict[str, tuple[str, ...]] = {
     "EvidenceKind": ("PHOTO", "VIDEO", "UNBOXING_VIDEO"),
     "LogisticsException": ("NONE", "DELAYED", "STALLED", "DAMAGED", "LOST", "DELIVERY_FAILED",
                            "NOT_COLLECTED"),
+    "ArbitrationStatus": ("IN_PROGRESS", "SUPPORT_BUYER", "SUPPORT_SELLER", "CLOSED"),
     "DropshipStage": ("NONE", "SUPPLIER_NOT_SHIPPED", "SUPPLIER_SHIPPED",
                       "IN_TRANSIT_TO_FORWARDER", "AT_FORWARDER", "FORWARDER_SHIPPED"),
 }

@@ -82,8 +82,11 @@ def cli() -> None:
               help="Skip the layering analysis and lints (TTR2xx, TTR3xx).")
 @click.option("--emit-tests", "emit_dir", type=click.Path(path_type=Path, file_okay=False),
               help="Write the analysis' witness cases as rule tests into this directory.")
+@click.option("--history", "history", type=click.Path(path_type=Path),
+              help="Also check a history against the rules: fields they read that it rarely fills "
+                   "(TTR124; its first 100,000 records, through the column mapping).")
 def check(paths: tuple[Path, ...], config: Path | None, fmt: str, locked: bool,
-          no_analysis: bool, emit_dir: Path | None) -> None:
+          no_analysis: bool, emit_dir: Path | None, history: Path | None) -> None:
     """Check rule files: syntax, types against the case schema, names, layers; then the
     layering analysis and lints, proven by a solver or shown by a confirmed example.
 
@@ -115,6 +118,8 @@ def check(paths: tuple[Path, ...], config: Path | None, fmt: str, locked: bool,
                            f"{'s' if len(analysis.witnesses) != 1 else ''} to {written}", err=True)
         if locked:
             diagnostics += _lock_diagnostics(stack, config)
+        if history is not None and not has_errors(diagnostics):
+            diagnostics += _history_coverage(stack, history, 100_000)[1]
     if stack is None or any(d.code in ("TTR015", "TTR119") for d in diagnostics):
         _emit_diagnostics(diagnostics, fmt)
         sys.exit(USAGE)
@@ -524,6 +529,20 @@ def simulate(history: Path, history_format: str | None, baseline: str | None,
     sys.exit(FINDINGS if failures else OK)
 
 
+def _history_coverage(stack: Any, history: Path, limit: int) -> tuple[Any, list[Diagnostic]]:
+    """The fields the stack reads that the history rarely fills (exit 2 when it is unreadable)."""
+    from ttrules.simulate.coverage import coverage, history_diagnostics
+    from ttrules.simulate.history import HistoryError, read_history
+
+    try:
+        rows = read_history(history, stack.config.history.columns)
+        result = coverage(stack, rows, limit)
+    except HistoryError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(USAGE)
+    return result, history_diagnostics(result, str(history))
+
+
 def _too_few_decided(records: dict[str, Any], max_skipped: float) -> list[str]:
     """A report of nothing, or of a history mostly skipped, must not pass a CI job."""
     decided, skipped = records["decided"], records["skipped"]
@@ -581,6 +600,13 @@ def _simulate(history: Path, history_format: str | None, baseline: str | None,
     cand = _load_side(candidate, config, "candidate")
     base = _load_side(baseline or "HEAD", config, "baseline")
     columns = cand.engine.stack.config.history.columns
+    if history.is_file():  # before anything is decided: the rules' fields the history lacks
+        from ttrules.simulate.coverage import PREFLIGHT_RECORDS
+
+        found, warnings = _history_coverage(cand.engine.stack, history, PREFLIGHT_RECORDS)
+        for warning in warnings:
+            click.echo(f"warning[TTR124]: {warning.message.split(' (history ')[0]} "
+                       f"(the first {found.records + found.invalid:,} rows)", err=True)
     # The report carries the history's SHA-256: hashed meanwhile (hashlib releases the GIL).
     hashing = ThreadPoolExecutor(max_workers=1)
     digest = hashing.submit(history_digest, history) if history.is_file() else None

@@ -219,6 +219,17 @@ _DOCS = [
             "was meant.",
             "stack: [rulesets/merchnt/]",
             "Point `stack:` (or the command-line paths) at the rule files."),
+    CodeDoc("TTR124", "history-lacks-field", "`check --history` or `simulate`: a field the "
+            "rules read is missing in most records of the history.",
+            "A rule reading a field a record lacks errors on that record (or `has()` is false), "
+            "so against this history the rule is out of the simulation: its figures say nothing "
+            "about what it would do. Real exports often lack fields the rules were written for "
+            "(a TikTok order has no product category).",
+            "ttrules check --history exports/orders.csv\n"
+            "warning[TTR124]: `order.category` is missing in 100.0 % of 2,000 records: "
+            "4 rules and 3 settings read it",
+            "Fill the field: map a column onto it in `history.columns`, or for a TikTok import "
+            "give the option the import report names (`--products` for `order.category`)."),
     # ---- TTR2xx: layering (the analysis stage) ---------------------------------------------
     CodeDoc("TTR201", "always-overridden", "A rule of a weaker layer that a stronger layer overrides "
             "or vetoes for every case it matches: it can never take effect.",

@@ -34,7 +34,8 @@ MORE_CONDITIONS = [
     'lower(order.category ?? "x") == "apparel"', "request.evidence == {}",
     "request.evidence != {PHOTO}", "request.kind not in {CANCEL}", "order.quantity * 30% > 1",
     "case.now - order.created_at > 2d", "request.refund_amount > order.total",
-    "logistics.days_late >= 1", "logistics.late_by > 1d 12h", "max(buyer.credit_score ?? 0, 10) < 70",
+    "logistics.days_late >= 1", "logistics.late_by > 1d 12h",
+    "(request.items_value ?? order.total) < 20 USD", "max(buyer.credit_score ?? 0, 10) < 70",
     "-order.total < -20 USD", "order.total - request.refund_amount >= 0 USD",
 ]
 SUPPORTED = [c for c in CONDITIONS if "/" not in c] + MORE_CONDITIONS
@@ -51,6 +52,8 @@ def histories(draw: Any) -> list[dict[str, Any]]:
     for record in records:
         if draw(st.booleans()):
             record["outcome.abuse"] = draw(st.booleans())
+        if draw(st.integers(0, 3)) == 0:  # a partial request: the value of its lines
+            record["request.items_value"] = draw(st.sampled_from(["15 USD", "40 MYR", "8", "2 XTS"]))
         if draw(st.integers(0, 3)) == 0:  # the history's own refund, in a rated or unrated currency
             record["outcome.refunded"] = draw(st.sampled_from(["5 USD", "12.5 MYR", "3 XTS", "9"]))
         if draw(st.integers(0, 9)) == 0:

@@ -280,3 +280,23 @@ def test_a_get_product_response_is_a_catalog(tmp_path: Path) -> None:
     (tmp_path / "bad.csv").write_text("seller_sku,category\nKB,\n")
     assert read_catalog([tmp_path / "bad.csv"], report) == {}
     assert "bad.csv:2: a catalog row needs `category`" in report.problems.items[-1]
+
+
+def test_items_value_is_the_sale_price_of_the_requested_lines(imported) -> None:  # type: ignore[no-untyped-def]
+    records = imported[0]
+    assert records["4035318504086700002"]["request.items_value"] == "79.90 MYR"  # total 84.80 with postage
+    # A partial return covers one line of a three-line order: its value, not the order's.
+    partial = records["4035318504086700003"]
+    assert (partial["order.total"], partial["request.items_value"]) == ("1180 THB", "390 THB")
+
+
+def test_order_fields_the_api_documents() -> None:
+    from ttrules.importers.tiktok import ImportOptions, ImportReport, _order_fields
+
+    order = {"id": "1", "status": "AWAITING_SHIPMENT", "payment": {"currency": "MYR", "total_amount": "10"},
+             "create_time": 1762149600, "shipping_due_time": 1762322400,
+             "collection_due_time": 1762408800, "is_replacement_order": True}
+    fields = _order_fields(order, ImportOptions(), ImportReport())
+    assert fields["order.shipping_due_at"] == timestamp(1762322400)
+    assert fields["order.collection_due_at"] == timestamp(1762408800)
+    assert fields["order.is_replacement"] is True

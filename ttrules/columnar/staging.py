@@ -34,8 +34,8 @@ _PRINTABLE_ASCII = "^[ -~]*$"
 _CANONICAL_INT = "^(0|-?[1-9][0-9]{0,17})$"  # fits BIGINT
 _INTEGER_TYPES = INTEGER_TYPES
 # Money fields whose bare amounts ("12.50", 12) are in the order's currency (Case._currencies).
-_BARE = ("order.total", "request.refund_amount", "request.return_shipping_fee", "dropship.item_cost",
-         "outcome.refunded")
+_BARE = ("order.total", "request.refund_amount", "request.return_shipping_fee", "request.items_value",
+         "dropship.item_cost", "outcome.refunded")
 _TIMESTAMP_TYPES = {"TIMESTAMP WITH TIME ZONE", "TIMESTAMP"}
 # What the case model enforces and defaults, read from it (ttrules.schema.case).
 _BOUNDS = case_model.load_bounds()

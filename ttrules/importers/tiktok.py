@@ -248,7 +248,22 @@ def _line_items(order: dict[str, Any], requested: list[dict[str, Any]],
     category = next((catalog[str(item[key])] for item in chosen
                      for key in ("sku_id", "product_id", "seller_sku")
                      if item.get(key) not in (None, "") and str(item[key]) in catalog), None)
-    return {"order.sku": sku, "order.quantity": max(1, len(chosen)), "order.category": category}
+    return {"order.sku": sku, "order.quantity": max(1, len(chosen)), "order.category": category,
+            "request.items_value": _items_value(chosen, order)}
+
+
+def _items_value(lines: list[dict[str, Any]], order: dict[str, Any]) -> str | None:
+    """The sale price of the lines, in their currency (the order's when a line names none);
+    unknown when a line has no sale price."""
+    prices = [(line.get("sale_price"), line.get("currency") or (order.get("payment") or {}).get("currency"))
+              for line in lines]
+    if not prices or any(p in (None, "") or not c for p, c in prices) or len({c for _, c in prices}) > 1:
+        return None
+    try:
+        total = sum((Decimal(str(p).strip()) for p, _ in prices), Decimal(0))
+    except InvalidOperation:
+        return None
+    return money(total, prices[0][1])
 
 
 def _request_fields(kind: str, item: dict[str, Any], id_key: str, reason_key: str,

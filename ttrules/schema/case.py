@@ -133,6 +133,7 @@ class RequestInfo(_Namespace):
     is_quality_issue: bool | None = None
     refund_amount: MoneyIn | None = None
     return_shipping_fee: MoneyIn | None = None
+    items_value: MoneyIn | None = None
     evidence: list[Annotated[str, _enum("EvidenceKind")]] = Field(default_factory=list)
     created_at: Timestamp
     updated_at: Timestamp | None = None
@@ -200,6 +201,7 @@ class Case(BaseModel):
         self.order.total = _with_currency(self.order.total, currency)
         self.order.currency = currency
         for owner, name in ((self.request, "refund_amount"), (self.request, "return_shipping_fee"),
+                            (self.request, "items_value"),
                             (self.dropship, "item_cost"), (self.outcome, "refunded")):
             value = getattr(owner, name, None) if owner is not None else None
             if value is not None:
@@ -274,7 +276,7 @@ def case_values(case: Case, schema: Schema) -> dict[str, Any]:
     values["order.total"] = o.total
     values["request.evidence"] = frozenset(r.evidence)
     values["request.refund_amount"] = r.refund_amount or o.total
-    for name in ("return_shipping_fee",):
+    for name in ("return_shipping_fee", "items_value"):
         if getattr(r, name) is not None:
             values[f"request.{name}"] = getattr(r, name)
     if case.dropship.item_cost is not None:

@@ -75,6 +75,8 @@ BUILTIN_FIELDS: tuple[FieldSpec, ...] = (
        "true for DAMAGED, DEFECTIVE, WRONG_ITEM, MISSING_PARTS, NOT_AS_DESCRIBED, COUNTERFEIT"),
     _f("request.refund_amount", t.MONEY, "default", "amount the buyer asks back", "order.total"),
     _f("request.return_shipping_fee", t.MONEY, "optional", "postage of a return"),
+    _f("request.items_value", t.MONEY, "optional",
+       "sale price of the order lines the request covers (of all lines when it names none)"),
     _f("request.evidence", t.set_of(t.enum("EvidenceKind")), "default",
        "evidence the buyer supplied", "{} (none)"),
     _f("request.created_at", t.TIMESTAMP, "required", "request creation time"),

@@ -28,8 +28,16 @@ from ttrules.evaluate.explain import decision_json  # noqa: E402
 
 KINDS = ["CANCEL", "REFUND", "RETURN_AND_REFUND", "REPLACEMENT"]
 STATUSES = ["AWAITING_SHIPMENT", "AWAITING_COLLECTION", "IN_TRANSIT", "DELIVERED"]
-REASONS = ["CHANGED_MIND", "WRONG_ADDRESS", "DAMAGED", "DEFECTIVE", "LATE_DELIVERY",
-           "NOT_RECEIVED", "OUT_OF_STOCK", "SIZE_FIT"]
+REASONS = [
+    "CHANGED_MIND",
+    "WRONG_ADDRESS",
+    "DAMAGED",
+    "DEFECTIVE",
+    "LATE_DELIVERY",
+    "NOT_RECEIVED",
+    "OUT_OF_STOCK",
+    "SIZE_FIT",
+]
 CATEGORIES = ["apparel", "home", "electronics", "jewelry", "beauty"]
 CURRENCIES = [("USD", 1), ("MYR", 4.5), ("THB", 36)]
 
@@ -39,14 +47,20 @@ def make_case(rng: random.Random, i: int) -> dict:
     day = rng.randint(1, 28)
     return {
         "case": {"id": f"b{i}", "market": rng.choice(["MY", "TH", "SG"])},
-        "order": {"status": rng.choice(STATUSES), "category": rng.choice(CATEGORIES),
-                  "total": f"{rng.lognormvariate(3, 0.8) * scale:.2f} {currency}",
-                  "created_at": f"2026-05-{day:02d}T08:00:00Z",
-                  "paid_at": f"2026-05-{day:02d}T08:05:00Z",
-                  "expected_delivery_at": f"2026-06-{day:02d}T00:00:00Z"},
-        "request": {"kind": rng.choice(KINDS), "reason": rng.choice(REASONS),
-                    "created_at": f"2026-06-{day:02d}T{rng.randint(0, 23):02d}:00:00Z",
-                    "evidence": rng.sample(["PHOTO", "VIDEO", "UNBOXING_VIDEO"], rng.randint(0, 2))},
+        "order": {
+            "status": rng.choice(STATUSES),
+            "category": rng.choice(CATEGORIES),
+            "total": f"{rng.lognormvariate(3, 0.8) * scale:.2f} {currency}",
+            "created_at": f"2026-05-{day:02d}T08:00:00Z",
+            "paid_at": f"2026-05-{day:02d}T08:05:00Z",
+            "expected_delivery_at": f"2026-06-{day:02d}T00:00:00Z",
+        },
+        "request": {
+            "kind": rng.choice(KINDS),
+            "reason": rng.choice(REASONS),
+            "created_at": f"2026-06-{day:02d}T{rng.randint(0, 23):02d}:00:00Z",
+            "evidence": rng.sample(["PHOTO", "VIDEO", "UNBOXING_VIDEO"], rng.randint(0, 2)),
+        },
         "buyer": {"credit_score": rng.randint(20, 100), "blacklisted": rng.random() < 0.02},
         "dropship": {"stage": rng.choice(["NONE", "NONE", "SUPPLIER_SHIPPED", "AT_FORWARDER"])},
     }
@@ -72,9 +86,11 @@ def main() -> None:
 
     compiled = compile_stack(engine.prepared)
     memo = ClassMemo(compiled)
-    disagreements = sum(decision_json(compiled.decide(v)) != decision_json(decide(engine.prepared, v))
-                        or decision_json(memo.decide(v)) != decision_json(compiled.decide(v))
-                        for v in values)
+    disagreements = sum(
+        decision_json(compiled.decide(v)) != decision_json(decide(engine.prepared, v))
+        or decision_json(memo.decide(v)) != decision_json(compiled.decide(v))
+        for v in values
+    )
     load = timed(lambda: [engine.values(r) for r in records])
     plain = timed(lambda: [decide(engine.prepared, v) for v in values])
     explained = timed(lambda: [decide(engine.prepared, v, explain=True) for v in values])
@@ -84,24 +100,33 @@ def main() -> None:
         fresh = ClassMemo(compile_stack(engine.prepared))
         for v in values:
             fresh.decide(v)
+
     fast = timed(memoised)
     warm = timed(lambda: [memo.decide(v) for v in values])  # every class already learned
     classes = len(memo._decisions)
 
-    print(f"machine: {platform.machine()} {platform.processor() or ''} python "
-          f"{platform.python_version()} on {platform.system()}; cpus={__import__('os').cpu_count()}")
-    print(f"stack: bundled example ({rules} rules and forbids, {len(engine.prepared.sets)} settings); "
-          f"cases: {n} (seeded)")
-    for label, seconds in (("load case (validate + derive)", load),
-                           ("decide (reference)", plain),
-                           ("decide with explanation", explained),
-                           ("decide (compiled, exact path)", exact),
-                           ("decide (compiled, class memo)", fast),
-                           ("  the same, classes learned", warm)):
+    print(
+        f"machine: {platform.machine()} {platform.processor() or ''} python "
+        f"{platform.python_version()} on {platform.system()}; cpus={__import__('os').cpu_count()}"
+    )
+    print(
+        f"stack: bundled example ({rules} rules and forbids, {len(engine.prepared.sets)} settings); "
+        f"cases: {n} (seeded)"
+    )
+    for label, seconds in (
+        ("load case (validate + derive)", load),
+        ("decide (reference)", plain),
+        ("decide with explanation", explained),
+        ("decide (compiled, exact path)", exact),
+        ("decide (compiled, class memo)", fast),
+        ("  the same, classes learned", warm),
+    ):
         print(f"  {label:<32} {seconds / n * 1e6:9.1f} µs/case  {n / seconds:10,.0f} cases/s")
-    print(f"  compiled speed-up over reference: {plain / fast:6.2f}x "
-          f"(classes learned: {plain / warm:.2f}x; exact path alone: {plain / exact:.2f}x; "
-          f"{classes:,} classes among these cases; disagreements: {disagreements})")
+    print(
+        f"  compiled speed-up over reference: {plain / fast:6.2f}x "
+        f"(classes learned: {plain / warm:.2f}x; exact path alone: {plain / exact:.2f}x; "
+        f"{classes:,} classes among these cases; disagreements: {disagreements})"
+    )
     print(f"  ratio explain / plain decide:     {explained / plain:6.2f}x")
     print(f"  ratio load / plain decide:        {load / plain:6.2f}x")
 

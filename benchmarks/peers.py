@@ -43,33 +43,64 @@ Condition = tuple[str, str, Any]  # (field, op, value): op in ==, in, <, >=
 POLICY: list[tuple[str, list[Condition], str]] = [
     ("r00", [("kind", "==", "CANCEL"), ("category", "==", "jewelry"), ("total", "<", 15)], "approve"),
     ("r01", [("kind", "==", "CANCEL"), ("category", "==", "electronics"), ("total", "<", 40)], "approve"),
-    ("r02", [("kind", "==", "CANCEL"), ("reason", "in", ["CHANGED_MIND", "WRONG_ADDRESS"]),
-             ("total", "<", 30)], "approve"),
+    (
+        "r02",
+        [("kind", "==", "CANCEL"), ("reason", "in", ["CHANGED_MIND", "WRONG_ADDRESS"]), ("total", "<", 30)],
+        "approve",
+    ),
     ("r03", [("kind", "==", "CANCEL"), ("credit", "<", 40)], "review"),
     ("r04", [("kind", "==", "CANCEL"), ("market", "in", ["VN", "PH"]), ("total", ">=", 200)], "review"),
     ("r05", [("kind", "==", "REFUND"), ("credit", "<", 30)], "reject"),
-    ("r06", [("kind", "==", "REFUND"), ("reason", "==", "DAMAGED"), ("total", "<", 10)],
-     "refund_without_return"),
+    (
+        "r06",
+        [("kind", "==", "REFUND"), ("reason", "==", "DAMAGED"), ("total", "<", 10)],
+        "refund_without_return",
+    ),
     ("r07", [("kind", "==", "REFUND"), ("reason", "==", "DAMAGED"), ("credit", ">=", 85)], "approve"),
     ("r08", [("kind", "==", "REFUND"), ("reason", "==", "LATE_DELIVERY"), ("total", "<", 50)], "approve"),
-    ("r09", [("kind", "==", "REFUND"), ("category", "in", ["food", "beauty"]), ("total", "<", 20)],
-     "refund_without_return"),
+    (
+        "r09",
+        [("kind", "==", "REFUND"), ("category", "in", ["food", "beauty"]), ("total", "<", 20)],
+        "refund_without_return",
+    ),
     ("r10", [("kind", "==", "REFUND"), ("market", "==", "SG"), ("credit", ">=", 90)], "approve"),
     ("r11", [("kind", "==", "REFUND"), ("total", ">=", 300)], "review"),
     ("r12", [("kind", "==", "RETURN_AND_REFUND"), ("category", "==", "jewelry")], "review"),
-    ("r13", [("kind", "==", "RETURN_AND_REFUND"), ("reason", "==", "SIZE_FIT"), ("credit", ">=", 70)],
-     "approve"),
-    ("r14", [("kind", "==", "RETURN_AND_REFUND"), ("reason", "in", ["DAMAGED", "DEFECTIVE"]),
-             ("total", "<", 12)], "refund_without_return"),
+    (
+        "r13",
+        [("kind", "==", "RETURN_AND_REFUND"), ("reason", "==", "SIZE_FIT"), ("credit", ">=", 70)],
+        "approve",
+    ),
+    (
+        "r14",
+        [("kind", "==", "RETURN_AND_REFUND"), ("reason", "in", ["DAMAGED", "DEFECTIVE"]), ("total", "<", 12)],
+        "refund_without_return",
+    ),
     ("r15", [("kind", "==", "RETURN_AND_REFUND"), ("credit", "<", 50)], "reject"),
-    ("r16", [("kind", "==", "RETURN_AND_REFUND"), ("category", "in", ["electronics", "home"]),
-             ("total", ">=", 150)], "review"),
-    ("r17", [("kind", "==", "RETURN_AND_REFUND"), ("market", "in", ["MY", "TH"]), ("total", "<", 60)],
-     "approve"),
-    ("r18", [("kind", "==", "RETURN_AND_REFUND"), ("reason", "==", "CHANGED_MIND"), ("total", "<", 25)],
-     "approve"),
-    ("r19", [("kind", "==", "REPLACEMENT"), ("reason", "in", ["DAMAGED", "DEFECTIVE"]),
-             ("credit", ">=", 60)], "replace"),
+    (
+        "r16",
+        [
+            ("kind", "==", "RETURN_AND_REFUND"),
+            ("category", "in", ["electronics", "home"]),
+            ("total", ">=", 150),
+        ],
+        "review",
+    ),
+    (
+        "r17",
+        [("kind", "==", "RETURN_AND_REFUND"), ("market", "in", ["MY", "TH"]), ("total", "<", 60)],
+        "approve",
+    ),
+    (
+        "r18",
+        [("kind", "==", "RETURN_AND_REFUND"), ("reason", "==", "CHANGED_MIND"), ("total", "<", 25)],
+        "approve",
+    ),
+    (
+        "r19",
+        [("kind", "==", "REPLACEMENT"), ("reason", "in", ["DAMAGED", "DEFECTIVE"]), ("credit", ">=", 60)],
+        "replace",
+    ),
     ("r20", [("kind", "==", "REPLACEMENT"), ("category", "==", "food")], "reject"),
     ("r21", [("kind", "==", "REPLACEMENT"), ("total", ">=", 250)], "review"),
     ("r22", [("kind", "==", "REPLACEMENT"), ("market", "==", "ID"), ("credit", "<", 70)], "review"),
@@ -78,8 +109,7 @@ POLICY: list[tuple[str, list[Condition], str]] = [
     ("r25", [("market", "==", "VN"), ("total", ">=", 400)], "review"),
     ("r26", [("credit", ">=", 95), ("total", "<", 100)], "approve"),
     ("r27", [("reason", "==", "WRONG_ADDRESS"), ("total", "<", 35)], "approve"),
-    ("r28", [("category", "in", ["apparel", "beauty"]), ("credit", ">=", 80), ("total", "<", 45)],
-     "approve"),
+    ("r28", [("category", "in", ["apparel", "beauty"]), ("credit", ">=", 80), ("total", "<", 45)], "approve"),
     ("r29", [("total", "<", 5)], "approve"),
 ]
 
@@ -157,15 +187,29 @@ def decide_by_hand(o: dict[str, Any]) -> str | None:
 
 def make_orders(count: int, seed: int = 11) -> list[dict[str, Any]]:
     rng = random.Random(seed)
-    return [{"kind": rng.choice(KINDS), "category": rng.choice(CATEGORIES), "market": rng.choice(MARKETS),
-             "total": rng.randint(1, 500), "credit": rng.randint(0, 100), "reason": rng.choice(REASONS)}
-            for _ in range(count)]
+    return [
+        {
+            "kind": rng.choice(KINDS),
+            "category": rng.choice(CATEGORIES),
+            "market": rng.choice(MARKETS),
+            "total": rng.randint(1, 500),
+            "credit": rng.randint(0, 100),
+            "reason": rng.choice(REASONS),
+        }
+        for _ in range(count)
+    ]
 
 
 # ---- ttrules --------------------------------------------------------------------------------
 
-_TT_FIELDS = {"kind": "request.kind", "category": "order.category", "market": "case.market",
-              "total": "order.total", "credit": "buyer.credit_score", "reason": "request.reason"}
+_TT_FIELDS = {
+    "kind": "request.kind",
+    "category": "order.category",
+    "market": "case.market",
+    "total": "order.total",
+    "credit": "buyer.credit_score",
+    "reason": "request.reason",
+}
 _ENUM_FIELDS = {"kind", "reason"}
 
 
@@ -187,13 +231,19 @@ def ttrules_text() -> str:
             else:
                 parts.append(f"{_TT_FIELDS[name]} {op} {_tt_value(name, value)}")
         action = 'reject("policy")' if resolution == "reject" else resolution
-        lines += [f'rule "{rule}"', f"  priority {len(POLICY) - position}",
-                  "  when " + " and ".join(parts), f"  then {action}", ""]
+        lines += [
+            f'rule "{rule}"',
+            f"  priority {len(POLICY) - position}",
+            "  when " + " and ".join(parts),
+            f"  then {action}",
+            "",
+        ]
     return "\n".join(lines)
 
 
-def ttrules_engines() -> tuple[Callable[[Any], Any], Callable[[Any], Any], Callable[[dict[str, Any]], Any],
-                               Callable[[Any], str | None]]:
+def ttrules_engines() -> tuple[
+    Callable[[Any], Any], Callable[[Any], Any], Callable[[dict[str, Any]], Any], Callable[[Any], str | None]
+]:
     """(compiled, reference, convert, winner): deciders over loaded field values, the loader,
     and the name of the rule that set a decision's resolution."""
     from ttrules.check import check_stack
@@ -226,6 +276,7 @@ def ttrules_engines() -> tuple[Callable[[Any], Any], Callable[[Any], Any], Calla
 
 # ---- peers ----------------------------------------------------------------------------------
 
+
 def _rule_engine() -> Callable[[dict[str, Any]], str | None]:
     import rule_engine
 
@@ -234,14 +285,16 @@ def _rule_engine() -> Callable[[dict[str, Any]], str | None]:
             return f"{name} in [{', '.join(repr(v) for v in value)}]"
         return f"{name} {op} {value!r}"
 
-    rules = [(rule, rule_engine.Rule(" and ".join(text(*c) for c in conditions)))
-             for rule, conditions, _ in POLICY]
+    rules = [
+        (rule, rule_engine.Rule(" and ".join(text(*c) for c in conditions))) for rule, conditions, _ in POLICY
+    ]
 
     def decide(o: dict[str, Any]) -> str | None:
         for rule, compiled in rules:
             if compiled.matches(o):
                 return rule
         return None
+
     return decide
 
 
@@ -258,6 +311,7 @@ def _json_logic() -> Callable[[dict[str, Any]], str | None]:
             if jsonLogic(expression, o):
                 return rule
         return None
+
     return decide
 
 
@@ -310,13 +364,19 @@ def _business_rules() -> Callable[[dict[str, Any]], str | None]:
             return {"any": [{"name": name, "operator": "equal_to", "value": v} for v in value]}
         return {"name": name, "operator": operators[op], "value": value}
 
-    rules = [{"conditions": {"all": [condition(*c) for c in conditions]},
-              "actions": [{"name": "fire", "params": {"rule": rule}}]} for rule, conditions, _ in POLICY]
+    rules = [
+        {
+            "conditions": {"all": [condition(*c) for c in conditions]},
+            "actions": [{"name": "fire", "params": {"rule": rule}}],
+        }
+        for rule, conditions, _ in POLICY
+    ]
 
     def decide(o: dict[str, Any]) -> str | None:
         outcome = Outcome()
         run_all(rules, Order(o), outcome, stop_on_first_trigger=True)
         return outcome.rule
+
     return decide
 
 
@@ -348,6 +408,7 @@ def _durable_rules() -> Callable[[dict[str, Any]], str | None]:
         with contextlib.suppress(MessageNotHandledException):  # raised when no rule matched
             post("peers", dict(o))
         return POLICY[min(fired)][0] if fired else None
+
     return decide
 
 
@@ -355,12 +416,15 @@ def _recorder(fired: list[int], index: int) -> Callable[[Any], None]:
     # One parameter only: durable-rules treats a two-parameter action as asynchronous.
     def action(context: Any) -> None:
         fired.append(index)
+
     return action
 
 
 PEERS: dict[str, Callable[[], Callable[[dict[str, Any]], str | None]]] = {
-    "rule-engine": _rule_engine, "panzi-json-logic": _json_logic,
-    "business-rules": _business_rules, "durable-rules": _durable_rules,
+    "rule-engine": _rule_engine,
+    "panzi-json-logic": _json_logic,
+    "business-rules": _business_rules,
+    "durable-rules": _durable_rules,
 }
 
 
@@ -376,8 +440,10 @@ def timed(fn: Callable[[Any], Any], inputs: list[Any]) -> tuple[float, list[Any]
 
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 200_000
-    print(f"machine: {platform.machine()}, {platform.system()} {platform.release()}, "
-          f"Python {platform.python_version()}, {os.cpu_count()} cores")
+    print(
+        f"machine: {platform.machine()}, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}, {os.cpu_count()} cores"
+    )
     print(f"policy: {len(POLICY)} rules, first match; orders: {count:,} (seeded)")
     orders = make_orders(count)
     expected = [decide_by_hand(o) for o in orders]
@@ -385,8 +451,10 @@ def main() -> None:
     loaded = [convert(o) for o in orders]
     results: dict[str, float] = {}
     rows: list[tuple[str, Callable[[Any], Any], list[Any], Callable[[Any], Any]]] = [
-        ("ttrules compiled", compiled, loaded, winner), ("ttrules reference", reference, loaded, winner),
-        ("hand-written Python", decide_by_hand, orders, _same)]
+        ("ttrules compiled", compiled, loaded, winner),
+        ("ttrules reference", reference, loaded, winner),
+        ("hand-written Python", decide_by_hand, orders, _same),
+    ]
     for name, factory in PEERS.items():
         try:
             rows.append((name, factory(), orders, _same))

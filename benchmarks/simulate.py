@@ -87,16 +87,18 @@ def main() -> None:
     if "--python-max" in args:
         i = args.index("--python-max")
         python_max = int(args[i + 1])
-        del args[i:i + 2]
+        del args[i : i + 2]
     fmt = "parquet"
     if "--format" in args:
         i = args.index("--format")
         fmt = args[i + 1]
-        del args[i:i + 2]
+        del args[i : i + 2]
     sizes = [int(a) for a in args] or [1_000_000, 10_000_000]
     ttrules = str(Path(sys.executable).with_name("ttrules"))
-    print(f"machine: {platform.machine()} python {platform.python_version()} {platform.system()}; "
-          f"cpus={os.cpu_count()}; both stacks (the demo change), full report; {fmt} histories")
+    print(
+        f"machine: {platform.machine()} python {platform.python_version()} {platform.system()}; "
+        f"cpus={os.cpu_count()}; both stacks (the demo change), full report; {fmt} histories"
+    )
     workspace = Path(tempfile.mkdtemp(prefix="ttrules-bench-")) / "ws"
     create_workspace(workspace, 10, seed=7)
     print(f"{'records':>11}  {'engine':>6}  {'wall s':>8}  {'records/s':>11}  {'peak RSS MiB':>12}  report")
@@ -108,14 +110,29 @@ def main() -> None:
                 print(f"{n:>11,}  {engine:>6}  {'skipped (over --python-max)':>36}")
                 continue
             out = workspace / f"report-{engine}-{n}.json"
-            seconds, rss = run([ttrules, "simulate", "--history", str(path), "--engine", engine,
-                                "--format", "json", "--out", str(out)], workspace)
+            seconds, rss = run(
+                [
+                    ttrules,
+                    "simulate",
+                    "--history",
+                    str(path),
+                    "--engine",
+                    engine,
+                    "--format",
+                    "json",
+                    "--out",
+                    str(out),
+                ],
+                workspace,
+            )
             reports[engine] = figures(out)
             same = ""
             if len(reports) == 2:
                 same = "identical to duckdb" if reports["python"] == reports["duckdb"] else "DIFFERS"
-            print(f"{n:>11,}  {engine:>6}  {seconds:>8.1f}  {n / seconds:>11,.0f}  {rss:>12.1f}  {same}",
-                  flush=True)
+            print(
+                f"{n:>11,}  {engine:>6}  {seconds:>8.1f}  {n / seconds:>11,.0f}  {rss:>12.1f}  {same}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

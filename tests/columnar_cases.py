@@ -21,29 +21,44 @@ from ttrules.simulate.run import Options, Side, replay
 from strategies import CONDITIONS, case_records
 
 EXAMPLES = int(os.environ.get("TTRULES_COLUMNAR_EXAMPLES", "25"))
-DIFF = settings(max_examples=EXAMPLES, deadline=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+DIFF = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 CONFIG = {"fx": {"MYR": "0.22", "THB": "0.028"}}
 
 # Expression forms beyond the shared generator's conditions, each with its error cases.
 MORE_CONDITIONS = [
-    "order.total between 10 USD and 60 USD", "(buyer.credit_score ?? 50) > 40",
-    "not buyer.blacklisted or order.quantity > 2", "order.total + 5 USD > 30 USD",
-    "order.total * 2 > 50 MYR", "min(order.total, 40 USD) < 35 USD",
-    "abs(order.quantity - 3) >= 2", "days(case.now - order.created_at) > 3",
-    'lower(order.category ?? "x") == "apparel"', "request.evidence == {}",
-    "request.evidence != {PHOTO}", "request.kind not in {CANCEL}", "order.quantity * 30% > 1",
-    "case.now - order.created_at > 2d", "request.refund_amount > order.total",
-    "logistics.days_late >= 1", "logistics.late_by > 1d 12h",
-    "(request.items_value ?? order.total) < 20 USD", "max(buyer.credit_score ?? 0, 10) < 70",
-    "-order.total < -20 USD", "order.total - request.refund_amount >= 0 USD",
+    "order.total between 10 USD and 60 USD",
+    "(buyer.credit_score ?? 50) > 40",
+    "not buyer.blacklisted or order.quantity > 2",
+    "order.total + 5 USD > 30 USD",
+    "order.total * 2 > 50 MYR",
+    "min(order.total, 40 USD) < 35 USD",
+    "abs(order.quantity - 3) >= 2",
+    "days(case.now - order.created_at) > 3",
+    'lower(order.category ?? "x") == "apparel"',
+    "request.evidence == {}",
+    "request.evidence != {PHOTO}",
+    "request.kind not in {CANCEL}",
+    "order.quantity * 30% > 1",
+    "case.now - order.created_at > 2d",
+    "request.refund_amount > order.total",
+    "logistics.days_late >= 1",
+    "logistics.late_by > 1d 12h",
+    "(request.items_value ?? order.total) < 20 USD",
+    "max(buyer.credit_score ?? 0, 10) < 70",
+    "-order.total < -20 USD",
+    "order.total - request.refund_amount >= 0 USD",
 ]
 SUPPORTED = [c for c in CONDITIONS if "/" not in c] + MORE_CONDITIONS
 
 
 def flatten(record: dict[str, Any]) -> dict[str, Any]:
-    return {f"{namespace}.{name}": value for namespace, fields in record.items()
-            for name, value in fields.items()}
+    return {
+        f"{namespace}.{name}": value for namespace, fields in record.items() for name, value in fields.items()
+    }
 
 
 @st.composite
@@ -76,15 +91,26 @@ def with_more_conditions(texts: list[str], extra: list[str]) -> list[str]:
     return out
 
 
-def compare_engines(baseline: Any, candidate: Any, path: Path, fmt: str, options: Options,
-                    columns: dict[str, Any] | None = None) -> tuple[dict[str, Any], EngineReport]:
+def compare_engines(
+    baseline: Any,
+    candidate: Any,
+    path: Path,
+    fmt: str,
+    options: Options,
+    columns: dict[str, Any] | None = None,
+) -> tuple[dict[str, Any], EngineReport]:
     """Both engines over one file: the report (with samples and where rows were skipped) must
     be the same; it is returned with what the duckdb engine did."""
     sides = Side(baseline, "b"), Side(candidate, "c")
     fast, done = replay_duckdb(*sides, path, fmt, columns or {}, options)
     slow = replay(*sides, read_history(path, columns or {}, fmt), options)
-    as_json = [json.loads(json.dumps({**acc.report(), "samples": acc.samples,
-                                      "skipped_where": acc.skipped_examples}, default=str))
-               for acc in (fast, slow)]
+    as_json = [
+        json.loads(
+            json.dumps(
+                {**acc.report(), "samples": acc.samples, "skipped_where": acc.skipped_examples}, default=str
+            )
+        )
+        for acc in (fast, slow)
+    ]
     assert as_json[0] == as_json[1]
     return as_json[0], done

@@ -20,9 +20,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 BASE_CASE: dict[str, Any] = {
     "case": {"id": "t-1", "market": "MY"},
-    "order": {"status": "AWAITING_SHIPMENT", "total": "20.00 USD", "category": "apparel",
-              "sku": "SKU-1", "created_at": "2026-05-01T09:00:00Z",
-              "paid_at": "2026-05-01T10:00:00Z"},
+    "order": {
+        "status": "AWAITING_SHIPMENT",
+        "total": "20.00 USD",
+        "category": "apparel",
+        "sku": "SKU-1",
+        "created_at": "2026-05-01T09:00:00Z",
+        "paid_at": "2026-05-01T10:00:00Z",
+    },
     "request": {"kind": "CANCEL", "reason": "CHANGED_MIND", "created_at": "2026-05-01T14:00:00Z"},
     "buyer": {"credit_score": 90, "orders_90d": 3, "refunds_90d": 0, "account_age_days": 365},
 }

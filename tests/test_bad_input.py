@@ -33,8 +33,8 @@ def test_malformed_yaml_is_located(tmp_path: Path) -> None:
 
 
 def test_billion_laughs_is_refused_quickly(tmp_path: Path) -> None:
-    lines = ['ruleset: bomb', 'layer: merchant', 'a0: &a0 ["lol","lol","lol","lol","lol","lol"]']
-    lines += [f"a{i}: &a{i} [" + ",".join([f"*a{i-1}"] * 9) + "]" for i in range(1, 10)]
+    lines = ["ruleset: bomb", "layer: merchant", 'a0: &a0 ["lol","lol","lol","lol","lol","lol"]']
+    lines += [f"a{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 10)]
     bomb = tmp_path / "bomb.yaml"
     bomb.write_text("\n".join(lines) + "\n")
     result = run("check", str(bomb), cwd=tmp_path)
@@ -66,9 +66,16 @@ def test_five_megabyte_yaml_scalar_in_config(tmp_path: Path) -> None:
 
 def test_ten_thousand_nested_parentheses(tmp_path: Path) -> None:
     deep = tmp_path / "deep.ttr"
-    deep.write_text('ruleset "x"\nlayer merchant\nrule "a"\n  when ' + "(" * 10_000
-                    + "order.total > 5 USD" + ")" * 10_000 + "\n  then approve\n"
-                    + 'rule "b"\n  when ' + "not " * 10_000 + "true\n  then approve\n")
+    deep.write_text(
+        'ruleset "x"\nlayer merchant\nrule "a"\n  when '
+        + "(" * 10_000
+        + "order.total > 5 USD"
+        + ")" * 10_000
+        + "\n  then approve\n"
+        + 'rule "b"\n  when '
+        + "not " * 10_000
+        + "true\n  then approve\n"
+    )
     result = run("check", str(deep), cwd=tmp_path)
     assert result.exit_code == 1
     assert "TTR008" in result.output and "deep.ttr:7:" in result.output
@@ -192,11 +199,18 @@ def test_empty_and_binary_files_do_not_crash(tmp_path: Path) -> None:
         assert ruleset is None and diagnostics, name
 
 
-@pytest.mark.parametrize("text", [
-    "ruleset", 'ruleset "x"\nlayer', 'ruleset "x"\nlayer merchant\nrule', "}{", "\x00",
-    'ruleset "x"\nlayer merchant\nrule "a" when (((( then approve',
-    'ruleset "x"\nlayer merchant\nset a = \nset b = 1',
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ruleset",
+        'ruleset "x"\nlayer',
+        'ruleset "x"\nlayer merchant\nrule',
+        "}{",
+        "\x00",
+        'ruleset "x"\nlayer merchant\nrule "a" when (((( then approve',
+        'ruleset "x"\nlayer merchant\nset a = \nset b = 1',
+    ],
+)
 def test_truncated_rule_files(tmp_path: Path, text: str) -> None:
     path = tmp_path / "t.ttr"
     path.write_text(text)
@@ -208,7 +222,12 @@ def test_truncated_rule_files(tmp_path: Path, text: str) -> None:
 def test_console_script_has_no_traceback_for_bad_input(tmp_path: Path) -> None:
     path = tmp_path / "case.json"
     path.write_text("[1, 2]")
-    proc = subprocess.run([sys.executable, "-m", "ttrules.cli", "explain", "--case", str(path), RULES],
-                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "ttrules.cli", "explain", "--case", str(path), RULES],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr and "JSON object" in proc.stderr

@@ -40,12 +40,19 @@ def _validate(log: dict[str, Any]) -> None:
 
 
 SOURCE = SourceFile("rulesets/merchant/shop.ttr", 'rule "a"\n  when order.totl > 50 USD\n  then approve\n')
-SPANNED = Diagnostic("TTR101", "unknown field `order.totl`", Span(SOURCE, 16, 26),
-                     label="not in the case schema", help="did you mean `order.total`?")
-WHOLE_FILE = Diagnostic("TTR122", "no rule files, found", None, path="rulesets/empty dir",
-                        severity=Severity.ERROR)
-WARNING = Diagnostic("TTR101", "a warning, with: punctuation\nand a second line", Span(SOURCE, 0, 4),
-                     severity=Severity.WARNING)
+SPANNED = Diagnostic(
+    "TTR101",
+    "unknown field `order.totl`",
+    Span(SOURCE, 16, 26),
+    label="not in the case schema",
+    help="did you mean `order.total`?",
+)
+WHOLE_FILE = Diagnostic(
+    "TTR122", "no rule files, found", None, path="rulesets/empty dir", severity=Severity.ERROR
+)
+WARNING = Diagnostic(
+    "TTR101", "a warning, with: punctuation\nand a second line", Span(SOURCE, 0, 4), severity=Severity.WARNING
+)
 
 
 def test_sarif_validates_and_locates() -> None:
@@ -67,8 +74,10 @@ def test_sarif_validates_and_locates() -> None:
 def test_sarif_fingerprint_survives_lines_added_above() -> None:
     shifted = SourceFile(SOURCE.path, "# a new comment\n" + SOURCE.text)
     moved = Diagnostic(SPANNED.code, SPANNED.message, Span(shifted, 16 + 16, 26 + 16))
+
     def fingerprint(d: Diagnostic) -> dict[str, str]:
         return json.loads(render_sarif([d]))["runs"][0]["results"][0]["partialFingerprints"]  # type: ignore[no-any-return]
+
     assert fingerprint(moved) == fingerprint(SPANNED)
     other = Diagnostic("TTR101", "unknown field `order.tot`", SPANNED.span)
     assert fingerprint(other) != fingerprint(SPANNED)
@@ -94,24 +103,32 @@ def test_sarif_with_no_findings_is_still_valid() -> None:
 def test_github_annotations_escape_and_locate() -> None:
     lines = render_github([SPANNED, WHOLE_FILE, WARNING]).splitlines()
     assert lines[0] == "::error file=rulesets/empty dir,title=TTR122 empty-stack::no rule files, found"
-    assert lines[1].startswith("::warning file=rulesets/merchant/shop.ttr,line=1,col=1,endLine=1,"
-                               "endColumn=4,title=TTR101 unknown-field::")
+    assert lines[1].startswith(
+        "::warning file=rulesets/merchant/shop.ttr,line=1,col=1,endLine=1,"
+        "endColumn=4,title=TTR101 unknown-field::"
+    )
     assert lines[1].endswith("a warning, with: punctuation%0Aand a second line")
-    assert lines[2] == ("::error file=rulesets/merchant/shop.ttr,line=2,col=8,endLine=2,endColumn=17,"
-                        "title=TTR101 unknown-field::unknown field `order.totl` (not in the case schema)"
-                        "%0Ahelp: did you mean `order.total`?")
+    assert lines[2] == (
+        "::error file=rulesets/merchant/shop.ttr,line=2,col=8,endLine=2,endColumn=17,"
+        "title=TTR101 unknown-field::unknown field `order.totl` (not in the case schema)"
+        "%0Ahelp: did you mean `order.total`?"
+    )
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "ttrules.cli", *args], cwd=ROOT, capture_output=True,
-                          text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "ttrules.cli", *args], cwd=ROOT, capture_output=True, text=True
+    )
 
 
-@pytest.mark.parametrize("command", [
-    ["check", "tests/golden/errors/three-mistakes.ttr"],
-    ["check"],
-    ["test", "tests/golden/ruletests/malformed.yaml"],
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["check", "tests/golden/errors/three-mistakes.ttr"],
+        ["check"],
+        ["test", "tests/golden/ruletests/malformed.yaml"],
+    ],
+)
 def test_cli_sarif_is_valid_for_check_and_test(command: list[str]) -> None:
     result = _cli(*command, "--format", "sarif")
     assert result.returncode in (0, 1), result.stderr
@@ -129,10 +146,12 @@ def test_cli_sarif_is_valid_for_check_and_test(command: list[str]) -> None:
 
 def test_cli_github_format_for_test_failures(tmp_path: Path) -> None:
     failing = tmp_path / "f.yaml"
-    failing.write_text("defaults: {order.category: apparel}\ntests:\n  - name: wrong\n"
-                       "    case: {order.total: 20 USD, request: {kind: CANCEL, reason: CHANGED_MIND},"
-                       " order.status: AWAITING_SHIPMENT}\n    expect: {resolution: reject}\n",
-                       encoding="utf-8")
+    failing.write_text(
+        "defaults: {order.category: apparel}\ntests:\n  - name: wrong\n"
+        "    case: {order.total: 20 USD, request: {kind: CANCEL, reason: CHANGED_MIND},"
+        " order.status: AWAITING_SHIPMENT}\n    expect: {resolution: reject}\n",
+        encoding="utf-8",
+    )
     result = _cli("test", str(failing), "--format", "github")
     assert result.returncode == 1
     [line] = [x for x in result.stdout.splitlines() if "TTR401" in x]

@@ -62,8 +62,12 @@ def test_eval_batch(in_root: Path, tmp_path: Path) -> None:
     result = invoke("eval", "--cases", "examples/cases.jsonl", "--out", str(out))
     assert result.exit_code == 0, result.output
     rows = [json.loads(line) for line in out.read_text().splitlines()]
-    assert [r["resolution"]["action"] for r in rows] == ["approve", "review", "approve",
-                                                        "refund_without_return"]
+    assert [r["resolution"]["action"] for r in rows] == [
+        "approve",
+        "review",
+        "approve",
+        "refund_without_return",
+    ]
 
 
 def test_fmt_check_diff_and_write(tmp_path: Path) -> None:
@@ -71,7 +75,7 @@ def test_fmt_check_diff_and_write(tmp_path: Path) -> None:
     shutil.copy(ROOT / "tests" / "golden" / "format" / "messy.ttr", messy)
     assert invoke("fmt", "--check", str(tmp_path)).exit_code == 1
     diff = invoke("fmt", "--diff", str(messy))
-    assert diff.exit_code == 1 and "+rule \"one\"" in diff.output
+    assert diff.exit_code == 1 and '+rule "one"' in diff.output
     assert invoke("fmt", str(messy)).exit_code == 0
     expected = (ROOT / "tests" / "golden" / "format" / "messy.ttr.formatted").read_text()
     assert messy.read_text() == expected

@@ -37,16 +37,28 @@ def _reports(engine_b: Any, engine_c: Any, path: Path, options: Options) -> tupl
     baseline, candidate = Side(engine_b, "b"), Side(engine_c, "c")
     fast, _ = replay_duckdb(baseline, candidate, path, "parquet", {}, options)
     slow = replay(baseline, candidate, read_history(path, {}, "parquet"), options)
-    return (json.loads(json.dumps({**fast.report(), "samples": fast.samples}, default=str)),
-            json.loads(json.dumps({**slow.report(), "samples": slow.samples}, default=str)))
+    return (
+        json.loads(json.dumps({**fast.report(), "samples": fast.samples}, default=str)),
+        json.loads(json.dumps({**slow.report(), "samples": slow.samples}, default=str)),
+    )
 
 
 @DIFF
-@given(rich_stacks(), rich_stacks(), histories(), st.lists(st.sampled_from(SUPPORTED), min_size=3,
-                                                           max_size=3), st.integers(0, 3))
-def test_duckdb_engine_equals_python_engine(tmp_path_factory: Any, before: list[str],
-                                            after: list[str], records: list[dict[str, Any]],
-                                            extra: list[str], samples: int) -> None:
+@given(
+    rich_stacks(),
+    rich_stacks(),
+    histories(),
+    st.lists(st.sampled_from(SUPPORTED), min_size=3, max_size=3),
+    st.integers(0, 3),
+)
+def test_duckdb_engine_equals_python_engine(
+    tmp_path_factory: Any,
+    before: list[str],
+    after: list[str],
+    records: list[dict[str, Any]],
+    extra: list[str],
+    samples: int,
+) -> None:
     path = tmp_path_factory.mktemp("history") / "history.parquet"
     _write(path, records)
     baseline = engine_from_texts(with_more_conditions(before, extra), CONFIG)
@@ -57,9 +69,11 @@ def test_duckdb_engine_equals_python_engine(tmp_path_factory: Any, before: list[
 
 @pytest.mark.parametrize("condition", MORE_CONDITIONS)
 def test_each_expression_form_decides_alike(tmp_path: Path, condition: str) -> None:
-    texts = ['ruleset "p"\nlayer platform\nforbid approve\n  when order.total > 90 USD\n',
-             f'ruleset "m"\nlayer merchant\nset cap = 40 USD\nrule "r"\n  when {condition}\n'
-             '  then approve, route("q")\nrule "s"\n  when order.total < cap\n  then review\n']
+    texts = [
+        'ruleset "p"\nlayer platform\nforbid approve\n  when order.total > 90 USD\n',
+        f'ruleset "m"\nlayer merchant\nset cap = 40 USD\nrule "r"\n  when {condition}\n'
+        '  then approve, route("q")\nrule "s"\n  when order.total < cap\n  then review\n',
+    ]
     engine = engine_from_texts(texts, CONFIG)
     records = [flatten(r) for r in _fixed_cases()]
     path = tmp_path / "h.parquet"
@@ -71,17 +85,30 @@ def test_each_expression_form_decides_alike(tmp_path: Path, condition: str) -> N
 
 
 def _fixed_cases() -> list[dict[str, Any]]:
-    base = {"order": {"status": "DELIVERED", "total": "45.50 USD", "created_at": "2026-01-01T00:00:00Z",
-                      "category": "apparel", "quantity": 1},
-            "request": {"kind": "REFUND", "created_at": "2026-01-08T00:00:00Z", "evidence": ["PHOTO"]},
-            "buyer": {"credit_score": 55}, "case": {"market": "MY"}}
+    base = {
+        "order": {
+            "status": "DELIVERED",
+            "total": "45.50 USD",
+            "created_at": "2026-01-01T00:00:00Z",
+            "category": "apparel",
+            "quantity": 1,
+        },
+        "request": {"kind": "REFUND", "created_at": "2026-01-08T00:00:00Z", "evidence": ["PHOTO"]},
+        "buyer": {"credit_score": 55},
+        "case": {"market": "MY"},
+    }
     variants = [
-        {}, {"order": {"total": "200 MYR"}}, {"order": {"total": "12 XYZ"}},
-        {"buyer": {"credit_score": None}}, {"order": {"category": None}},
-        {"request": {"evidence": []}}, {"order": {"quantity": 4}},
+        {},
+        {"order": {"total": "200 MYR"}},
+        {"order": {"total": "12 XYZ"}},
+        {"buyer": {"credit_score": None}},
+        {"order": {"category": None}},
+        {"request": {"evidence": []}},
+        {"order": {"quantity": 4}},
         {"order": {"expected_delivery_at": "2026-01-03T00:00:00Z"}},
         {"request": {"kind": "CANCEL", "refund_amount": "10 MYR"}},
-        {"order": {"status": "cancel"}}, {"order": {"category": "  "}},
+        {"order": {"status": "cancel"}},
+        {"order": {"category": "  "}},
     ]
     cases = []
     for variant in variants:
@@ -111,8 +138,10 @@ def test_bundled_stack_on_generated_history_with_bad_rows(tmp_path: Path) -> Non
     fast, slow = _reports(engine, engine, path, Options())
     assert fast == slow
     assert fast["records"]["skipped"] == 2
-    assert {e["where"] for e in fast["records"]["skipped_examples"]} == {"h.parquet row 10",
-                                                                         "h.parquet row 12"}
+    assert {e["where"] for e in fast["records"]["skipped_examples"]} == {
+        "h.parquet row 10",
+        "h.parquet row 12",
+    }
 
 
 def test_what_sql_does_not_compile_falls_back_with_the_reason(tmp_path: Path) -> None:
@@ -137,32 +166,60 @@ def test_a_column_named_like_the_row_number_falls_back(tmp_path: Path) -> None:
 
 
 def test_extension_fields_and_less_common_columns_decide_alike(tmp_path: Path) -> None:
-    config = {**CONFIG, "fields": {"order.restock_days": "int?", "order.margin": "number?",
-                                   "order.cost": "money?", "buyer.tier": "OrderStatus?",
-                                   "buyer.segment": "str?", "buyer.vip": "bool?",
-                                   "order.promised_at": "timestamp?"}}
+    config = {
+        **CONFIG,
+        "fields": {
+            "order.restock_days": "int?",
+            "order.margin": "number?",
+            "order.cost": "money?",
+            "buyer.tier": "OrderStatus?",
+            "buyer.segment": "str?",
+            "buyer.vip": "bool?",
+            "order.promised_at": "timestamp?",
+        },
+    }
     conditions = [
-        "(order.restock_days ?? 0) > 3", "(order.margin ?? 0) > 0.25", "(order.cost ?? 0 USD) < 5 USD",
-        "has(buyer.tier) and buyer.tier == DELIVERED", '(buyer.segment ?? "x") == "gold"',
+        "(order.restock_days ?? 0) > 3",
+        "(order.margin ?? 0) > 0.25",
+        "(order.cost ?? 0 USD) < 5 USD",
+        "has(buyer.tier) and buyer.tier == DELIVERED",
+        '(buyer.segment ?? "x") == "gold"',
         "buyer.vip ?? false",
         "has(order.promised_at) and case.now > order.promised_at",
-        "request.is_quality_issue ?? false", "request.reason == DAMAGED",
+        "request.is_quality_issue ?? false",
+        "request.reason == DAMAGED",
     ]
-    rules = "".join(f'rule "r{i}"\n  when {c}\n  then approve, tag("t{i}")\n'
-                    for i, c in enumerate(conditions))
+    rules = "".join(
+        f'rule "r{i}"\n  when {c}\n  then approve, tag("t{i}")\n' for i, c in enumerate(conditions)
+    )
     engine = engine_from_texts([f'ruleset "m"\nlayer merchant\n{rules}'], config)
     plain = engine_from_texts(['ruleset "m"\nlayer merchant\nrule "x"\n  then review\n'], config)
     base = flatten(_fixed_cases()[0])
     variants = [
-        {"order.restock_days": 5, "order.margin": "0.3", "order.cost": "4 USD", "buyer.tier": "DELIVERED",
-         "buyer.segment": "gold", "buyer.vip": True, "order.promised_at": "2026-01-02T00:00:00Z"},
-        {"order.restock_days": 1, "order.margin": "0.1", "order.cost": "40 MYR", "buyer.tier": "delivered",
-         "buyer.segment": " ", "buyer.vip": False, "order.promised_at": "2026-01-09T00:00:00+00:00"},
+        {
+            "order.restock_days": 5,
+            "order.margin": "0.3",
+            "order.cost": "4 USD",
+            "buyer.tier": "DELIVERED",
+            "buyer.segment": "gold",
+            "buyer.vip": True,
+            "order.promised_at": "2026-01-02T00:00:00Z",
+        },
+        {
+            "order.restock_days": 1,
+            "order.margin": "0.1",
+            "order.cost": "40 MYR",
+            "buyer.tier": "delivered",
+            "buyer.segment": " ",
+            "buyer.vip": False,
+            "order.promised_at": "2026-01-09T00:00:00+00:00",
+        },
         {"order.cost": "4", "order.promised_at": "2026-01-02 00:00:00", "buyer.tier": "NEW"},
         {"order.currency": "usd", "case.now": "2026-02-01T00:00:00Z", "request.is_quality_issue": True},
         {"order.currency": "MYR"},  # differs from the total's currency: invalid
         {"request.reason_code": "ecom_order_delivered_refund_and_return_reason_damaged_item"},
-        {"request.reason_code": "  Some Unknown Code  "}, {"request.reason_code": "DAMAGED "},
+        {"request.reason_code": "  Some Unknown Code  "},
+        {"request.reason_code": "DAMAGED "},
     ]
     records = [{**base, **variant} for variant in variants]
     # Parquet needs one type per column: margins as text are not a number the SQL loader takes.
@@ -204,11 +261,15 @@ def test_long_and_or_chains_render_at_any_length() -> None:
 
 
 def test_a_stack_of_hundreds_of_rules_compiles_and_decides_alike(tmp_path: Path) -> None:
-    rules = "".join(f'rule "r{i}"\n  when order.total > {i} USD and request.kind != CANCEL\n'
-                    f'  then {"approve" if i % 2 else "review"}, tag("t{i % 7}")\n'
-                    for i in range(150))
-    texts = ['ruleset "p"\nlayer platform\nforbid approve\n  when order.total > 390 USD\n',
-             f'ruleset "m"\nlayer merchant\n{rules}']
+    rules = "".join(
+        f'rule "r{i}"\n  when order.total > {i} USD and request.kind != CANCEL\n'
+        f'  then {"approve" if i % 2 else "review"}, tag("t{i % 7}")\n'
+        for i in range(150)
+    )
+    texts = [
+        'ruleset "p"\nlayer platform\nforbid approve\n  when order.total > 390 USD\n',
+        f'ruleset "m"\nlayer merchant\n{rules}',
+    ]
     engine = engine_from_texts(texts, CONFIG)
     plain = engine_from_texts([texts[0]], CONFIG)
     path = tmp_path / "h.parquet"
@@ -226,14 +287,26 @@ def test_not_pushed_through_and_or_keeps_three_valued_logic() -> None:
     from ttrules.columnar import sql
 
     a, b, c = sql.col("a"), sql.col("b"), sql.col("c")
-    shapes = [sql.and_(a, b), sql.or_(a, sql.not_(b)), sql.and_(sql.or_(a, b), sql.not_(c)),
-              sql.not_(sql.and_(a, sql.or_(b, c))), sql.not_null(a)]
+    shapes = [
+        sql.and_(a, b),
+        sql.or_(a, sql.not_(b)),
+        sql.and_(sql.or_(a, b), sql.not_(c)),
+        sql.not_(sql.and_(a, sql.or_(b, c))),
+        sql.not_null(a),
+    ]
     rewritten = [sql.render(sql.not_(shape)) for shape in shapes]
     literal = [sql.render(exp.Not(this=exp.Paren(this=shape))) for shape in shapes]
     assert all("NOT (" not in text or "IS NULL" in text for text in rewritten[:4]), rewritten
-    values = "(VALUES " + ", ".join(f"({x}, {y}, {z})" for x in ("TRUE", "FALSE", "NULL")
-                                    for y in ("TRUE", "FALSE", "NULL")
-                                    for z in ("TRUE", "FALSE", "NULL")) + ") t(a, b, c)"
+    values = (
+        "(VALUES "
+        + ", ".join(
+            f"({x}, {y}, {z})"
+            for x in ("TRUE", "FALSE", "NULL")
+            for y in ("TRUE", "FALSE", "NULL")
+            for z in ("TRUE", "FALSE", "NULL")
+        )
+        + ") t(a, b, c)"
+    )
     con = duckdb.connect()
     got = con.execute(f"SELECT {', '.join(rewritten)} FROM {values}").fetchall()
     want = con.execute(f"SELECT {', '.join(literal)} FROM {values}").fetchall()
@@ -243,8 +316,10 @@ def test_not_pushed_through_and_or_keeps_three_valued_logic() -> None:
 def test_the_two_stacks_may_rate_currencies_differently(tmp_path: Path) -> None:
     """A field currency's FX rate is a column computed once per table of rates: a change of
     the rates alone changes decisions, as in the python engine."""
-    rule = ('ruleset "m"\nlayer merchant\nrule "big"\n  when order.total > 45 USD\n  then review\n'
-            'rule "small"\n  then approve\n')
+    rule = (
+        'ruleset "m"\nlayer merchant\nrule "big"\n  when order.total > 45 USD\n  then review\n'
+        'rule "small"\n  then approve\n'
+    )
     baseline = engine_from_texts([rule], CONFIG)
     candidate = engine_from_texts([rule], {"fx": {"MYR": "0.25", "THB": "0.028"}})
     path = tmp_path / "h.parquet"

@@ -29,8 +29,19 @@ from helpers import bundled_engine, engine_from_texts
 from strategies import rich_stacks
 
 # Ways a real export's record differs from the canonical one, each applied to some records.
-_ODDITIES = ["nested", "null", "nested_null", "nested_blank", "fraction", "money_object",
-             "int_for_text", "huge_int", "note", "text_for_bool", "mixed_list"]
+_ODDITIES = [
+    "nested",
+    "null",
+    "nested_null",
+    "nested_blank",
+    "fraction",
+    "money_object",
+    "int_for_text",
+    "huge_int",
+    "note",
+    "text_for_bool",
+    "mixed_list",
+]
 
 
 @st.composite
@@ -63,7 +74,7 @@ def _odd_json(record: dict[str, Any], oddity: str | None) -> str:
     elif oddity == "int_for_text":
         record["order.category"] = 7
     elif oddity == "huge_int":
-        record["order.quantity"] = 2 ** 70
+        record["order.quantity"] = 2**70
     elif oddity == "note":
         record["note"] = {"free": ["text", 1]}
     elif oddity == "text_for_bool":
@@ -73,8 +84,7 @@ def _odd_json(record: dict[str, Any], oddity: str | None) -> str:
     return json.dumps(record)
 
 
-def _csv_text(records: list[dict[str, Any]], ragged: int | None, broken_cell: int | None,
-              odd: int) -> str:
+def _csv_text(records: list[dict[str, Any]], ragged: int | None, broken_cell: int | None, odd: int) -> str:
     columns = sorted({key for record in records for key in record})
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -99,11 +109,21 @@ def _csv_cell(value: Any, odd: int) -> str:
 
 
 @DIFF
-@given(rich_stacks(), rich_stacks(), jsonl_lines(), st.lists(st.sampled_from(SUPPORTED), min_size=3,
-                                                             max_size=3), st.integers(0, 3))
-def test_duckdb_on_json_lines_equals_python_engine(tmp_path_factory: Any, before: list[str],
-                                                   after: list[str], lines: list[str],
-                                                   extra: list[str], samples: int) -> None:
+@given(
+    rich_stacks(),
+    rich_stacks(),
+    jsonl_lines(),
+    st.lists(st.sampled_from(SUPPORTED), min_size=3, max_size=3),
+    st.integers(0, 3),
+)
+def test_duckdb_on_json_lines_equals_python_engine(
+    tmp_path_factory: Any,
+    before: list[str],
+    after: list[str],
+    lines: list[str],
+    extra: list[str],
+    samples: int,
+) -> None:
     path = tmp_path_factory.mktemp("history") / "history.jsonl"
     path.write_text("\n".join(lines) + "\n")
     baseline = engine_from_texts(with_more_conditions(before, extra), CONFIG)
@@ -112,11 +132,23 @@ def test_duckdb_on_json_lines_equals_python_engine(tmp_path_factory: Any, before
 
 
 @DIFF
-@given(rich_stacks(), histories(), st.lists(st.sampled_from(SUPPORTED), min_size=3, max_size=3),
-       st.integers(0, 30), st.integers(0, 30), st.integers(0, 3))
-def test_duckdb_on_csv_equals_python_engine(tmp_path_factory: Any, texts: list[str],
-                                            records: list[dict[str, Any]], extra: list[str],
-                                            ragged: int, broken: int, odd: int) -> None:
+@given(
+    rich_stacks(),
+    histories(),
+    st.lists(st.sampled_from(SUPPORTED), min_size=3, max_size=3),
+    st.integers(0, 30),
+    st.integers(0, 30),
+    st.integers(0, 3),
+)
+def test_duckdb_on_csv_equals_python_engine(
+    tmp_path_factory: Any,
+    texts: list[str],
+    records: list[dict[str, Any]],
+    extra: list[str],
+    ragged: int,
+    broken: int,
+    odd: int,
+) -> None:
     path = tmp_path_factory.mktemp("history") / "history.csv"
     path.write_text(_csv_text(records, ragged, broken, odd))
     plain = engine_from_texts([], CONFIG)
@@ -138,9 +170,18 @@ def test_generated_history_as_json_lines_decides_in_sql(tmp_path: Path) -> None:
 
 def test_limit_counts_rows_as_the_python_engine_does(tmp_path: Path) -> None:
     path = tmp_path / "h.jsonl"
-    rows = [json.dumps({"order.status": "DELIVERED", "order.total": f"{i} USD",
-                        "order.created_at": "2026-01-01T00:00:00Z", "request.kind": "REFUND",
-                        "request.created_at": "2026-01-02T00:00:00Z"}) for i in range(1, 9)]
+    rows = [
+        json.dumps(
+            {
+                "order.status": "DELIVERED",
+                "order.total": f"{i} USD",
+                "order.created_at": "2026-01-01T00:00:00Z",
+                "request.kind": "REFUND",
+                "request.created_at": "2026-01-02T00:00:00Z",
+            }
+        )
+        for i in range(1, 9)
+    ]
     path.write_text("\n".join([rows[0], "", "oops", *rows[1:]]) + "\n")
     engine = bundled_engine()
     report, done = compare_engines(engine, engine, path, "jsonl", Options(limit=5))
@@ -150,18 +191,27 @@ def test_limit_counts_rows_as_the_python_engine_does(tmp_path: Path) -> None:
 
 def test_the_copy_holds_the_cells_the_reader_gives(tmp_path: Path) -> None:
     path = tmp_path / "h.jsonl"
-    records = [{"order": {"total": "5 USD", "quantity": 2}, "request.evidence": ["PHOTO"], "note": 1},
-               {"order.total": "7 MYR", "buyer.blacklisted": True, "order.quantity": None},
-               {"order.total": 5.5},  # a JSON number with a fraction: Decimal in Python
-               {"order.quantity": "3"}]  # a string where the column holds ints
+    records = [
+        {"order": {"total": "5 USD", "quantity": 2}, "request.evidence": ["PHOTO"], "note": 1},
+        {"order.total": "7 MYR", "buyer.blacklisted": True, "order.quantity": None},
+        {"order.total": 5.5},  # a JSON number with a fraction: Decimal in Python
+        {"order.quantity": "3"},
+    ]  # a string where the column holds ints
     path.write_text("".join(json.dumps(r) + "\n" for r in records))
     copy = copy_history(path, "jsonl", {}, tmp_path)
     rows = pq.read_table(copy.files).to_pylist()
     assert [r[ROW_NUMBER] for r in rows] == [0, 1, 2, 3]
     assert {k: v for k, v in rows[0].items() if v is not None} == {
-        ROW_NUMBER: 0, "order.total": "5 USD", "order.quantity": 2, "request.evidence": ["PHOTO"]}
+        ROW_NUMBER: 0,
+        "order.total": "5 USD",
+        "order.quantity": 2,
+        "request.evidence": ["PHOTO"],
+    }
     assert {k: v for k, v in rows[1].items() if v is not None} == {
-        ROW_NUMBER: 1, "order.total": "7 MYR", "buyer.blacklisted": True}
+        ROW_NUMBER: 1,
+        "order.total": "7 MYR",
+        "buyer.blacklisted": True,
+    }
     assert [r[ESCAPE] for r in rows] == [None, None, True, True]
     assert copy.escaped == 2
 
@@ -179,8 +229,9 @@ def test_a_mapped_column_named_like_the_row_number_falls_back(tmp_path: Path) ->
     path.write_text("file_row_number,order.total\n1,5 USD\n")
     engine = bundled_engine()
     with pytest.raises(Fallback, match="file_row_number"):
-        replay_duckdb(Side(engine, "b"), Side(engine, "c"), path, "csv",
-                      {"order.id": "file_row_number"}, Options())
+        replay_duckdb(
+            Side(engine, "b"), Side(engine, "c"), path, "csv", {"order.id": "file_row_number"}, Options()
+        )
 
 
 def test_gzipped_json_lines_and_renamed_csv_columns_decide_in_sql(tmp_path: Path) -> None:
@@ -194,8 +245,11 @@ def test_gzipped_json_lines_and_renamed_csv_columns_decide_in_sql(tmp_path: Path
     assert (done.decided_in_sql, done.decided_in_python) == (300, 0)
     renamed = tmp_path / "h.csv"
     write_csv(renamed, 300, seed=9)
-    renamed.write_text(renamed.read_text().replace("order.total", "Order Amount", 1)
-                       .replace("buyer.credit_score", "score", 1))
+    renamed.write_text(
+        renamed.read_text()
+        .replace("order.total", "Order Amount", 1)
+        .replace("buyer.credit_score", "score", 1)
+    )
     columns = {"order.total": "Order Amount", "buyer.credit_score": "score"}
     report, done = compare_engines(engine, engine, renamed, "csv", Options(samples=3, limit=120), columns)
     assert (done.decided_in_sql, report["records"]["decided"]) == (120, 120)

@@ -22,8 +22,13 @@ from ttrules.schema.case import CaseError
 from helpers import BASE_CASE, bundled_engine, engine_from_texts, merge
 from strategies import case_records, rich_stacks
 
-DIFF = settings(max_examples=150, deadline=None,
-               suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+DIFF = settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+
+
 def _same(engine, records) -> None:  # type: ignore[no-untyped-def]
     compiled = compile_stack(engine.prepared)
     for record in records:
@@ -67,7 +72,7 @@ def _memo_same(engine, records, monkeypatch, *, merge_after: int = 4, patience: 
             continue
     rounds = [[{**v, "case.id": f"{i}-{n}"} for i, v in enumerate(loaded)] for n in range(3)]
     for n, values in enumerate(rounds):
-        for v in (values if n % 2 == 0 else reversed(values)):
+        for v in values if n % 2 == 0 else reversed(values):
             expected = decision_json(decide(engine.prepared, v))
             assert decision_json(memo.decide(v)) == expected
     return memo
@@ -105,8 +110,10 @@ def test_class_memo_keeps_values_read_from_the_case_apart(monkeypatch) -> None: 
     setting and the action argument computed from them print differently: each case gets its
     own, as the reference gives it."""
     engine = engine_from_texts([VALUE_READING])
-    records = [merge(BASE_CASE, {"request": {"kind": "REFUND"}, "order": {"total": total}})
-               for total in ("10.0 USD", "10.00 USD", "10.000 USD", "12 USD", "10.0 USD")]
+    records = [
+        merge(BASE_CASE, {"request": {"kind": "REFUND"}, "order": {"total": total}})
+        for total in ("10.0 USD", "10.00 USD", "10.000 USD", "12 USD", "10.0 USD")
+    ]
     records.append(merge(BASE_CASE, {"order": {"paid_at": None}}))
     records.append(merge(BASE_CASE, {"order": {"total": "3 XYZ"}}))  # no FX rate: an error
     _memo_same(engine, records, monkeypatch)
@@ -114,18 +121,22 @@ def test_class_memo_keeps_values_read_from_the_case_apart(monkeypatch) -> None: 
     assert len(texts) == 3
 
 
-TWO_LIMITS_FAILING_ALIKE = ['ruleset "p"\nlayer platform\n'
-                            'limit cap <= 20 USD when order.status == DELIVERED\n'
-                            'limit cap <= 20 USD when request.kind == CANCEL\n',
-                            'ruleset "m"\nlayer merchant\nset cap = 1000 THB\n']
+TWO_LIMITS_FAILING_ALIKE = [
+    'ruleset "p"\nlayer platform\n'
+    "limit cap <= 20 USD when order.status == DELIVERED\n"
+    "limit cap <= 20 USD when request.kind == CANCEL\n",
+    'ruleset "m"\nlayer merchant\nset cap = 1000 THB\n',
+]
 
 
 def test_class_memo_tells_apart_limits_that_fail_with_one_message(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """Both limits fail with "no FX rate for THB"; the decision names the first that applies,
     so a delivered and an undelivered cancellation are two classes (found by hypothesis)."""
     engine = engine_from_texts(TWO_LIMITS_FAILING_ALIKE)
-    records = [merge(BASE_CASE, {"request": {"kind": "CANCEL"}, "order": {"status": status}})
-               for status in ("AWAITING_SHIPMENT", "DELIVERED")]
+    records = [
+        merge(BASE_CASE, {"request": {"kind": "CANCEL"}, "order": {"status": status}})
+        for status in ("AWAITING_SHIPMENT", "DELIVERED")
+    ]
     _memo_same(engine, records, monkeypatch)
     lines = [decision_json(engine.decide(r))["errors"][0]["rule"]["line"] for r in records]
     assert lines == [4, 3]
@@ -133,8 +144,7 @@ def test_class_memo_tells_apart_limits_that_fail_with_one_message(monkeypatch) -
 
 def test_class_memo_stops_memoising_values_that_do_not_repeat(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     engine = engine_from_texts([VALUE_READING])
-    records = [merge(BASE_CASE, {"order": {"paid_at": f"2026-05-01T10:{m:02d}:00Z"}})
-               for m in range(40)]
+    records = [merge(BASE_CASE, {"order": {"paid_at": f"2026-05-01T10:{m:02d}:00Z"}}) for m in range(40)]
     memo = _memo_same(engine, records, monkeypatch)
     by_paths = {g.paths: g for g in memo._groups}
     assert not by_paths[("order.created_at", "order.paid_at")].memoised
@@ -146,8 +156,11 @@ def test_class_memo_merges_fields_with_few_values(monkeypatch) -> None:  # type:
     """After the first cases, fields with few values are looked up together; a later case
     without one of them still decides as the reference does."""
     engine = engine_from_texts([RULES_ON_FEW_FIELDS])
-    records = [merge(BASE_CASE, {"request": {"kind": kind}, "case": {"market": market}})
-               for kind in ("CANCEL", "REFUND") for market in ("MY", "SG")] * 3
+    records = [
+        merge(BASE_CASE, {"request": {"kind": kind}, "case": {"market": market}})
+        for kind in ("CANCEL", "REFUND")
+        for market in ("MY", "SG")
+    ] * 3
     records.append(merge(BASE_CASE, {"case": {"market": None}}))
     memo = _memo_same(engine, records, monkeypatch)
     assert memo._merged is not None
@@ -158,9 +171,11 @@ def test_class_memo_looks_up_a_group_only_for_cases_that_need_it(monkeypatch) ->
     """The timestamps only refunds compare are neither read nor evaluated for cancellations
     (the rule's first atom is false for them), and refunds still decide as the reference."""
     engine = engine_from_texts([REFUNDS_COMPARE_TIMES])
-    records = [merge(BASE_CASE, {"request": {"kind": kind,
-                                             "created_at": f"2026-05-01T{h:02d}:30:00Z"}})
-               for kind in ("CANCEL", "REFUND") for h in range(9, 19)]
+    records = [
+        merge(BASE_CASE, {"request": {"kind": kind, "created_at": f"2026-05-01T{h:02d}:30:00Z"}})
+        for kind in ("CANCEL", "REFUND")
+        for h in range(9, 19)
+    ]
     memo = _memo_same(engine, records[:10], monkeypatch, patience=1_000)
     group = next(g for g in memo._groups if g.paths == ("order.created_at", "request.created_at"))
     assert not group.always and not group.bits and not group.missed
@@ -171,11 +186,17 @@ def test_class_memo_looks_up_settings_of_merged_fields_with_them(monkeypatch) ->
     """A setting that reads only merged fields is looked up with them, not on its own; a
     market first seen after the merge, and a case without one, decide as the reference."""
     engine = engine_from_texts([RULES_ON_FEW_FIELDS + SETTING_ON_FEW_FIELDS])
-    records = [merge(BASE_CASE, {"request": {"kind": kind}, "case": {"market": market},
-                                 "order": {"total": "30 USD"}})
-               for kind in ("CANCEL", "REFUND") for market in ("MY", "SG")] * 3
-    records += [merge(BASE_CASE, {"case": {"market": "TH"}, "order": {"total": "30 USD"}}),
-                merge(BASE_CASE, {"case": {"market": None}})]
+    records = [
+        merge(
+            BASE_CASE, {"request": {"kind": kind}, "case": {"market": market}, "order": {"total": "30 USD"}}
+        )
+        for kind in ("CANCEL", "REFUND")
+        for market in ("MY", "SG")
+    ] * 3
+    records += [
+        merge(BASE_CASE, {"case": {"market": "TH"}, "order": {"total": "30 USD"}}),
+        merge(BASE_CASE, {"case": {"market": None}}),
+    ]
     memo = _memo_same(engine, records, monkeypatch)
     assert memo._merged is not None and memo._merged.settings
     assert all(setting not in memo._merged.settings for *_, setting in memo._tables.settings)
@@ -249,8 +270,10 @@ def test_class_memo_gives_way_when_classes_do_not_repeat(monkeypatch) -> None:  
     """A setting computed from the amount makes every case its own class: the memo stops and
     every case goes the exact way, still deciding as the reference does."""
     engine = engine_from_texts([VALUE_READING])
-    records = [merge(BASE_CASE, {"request": {"kind": "REFUND"}, "order": {"total": f"{10 + i} USD"}})
-               for i in range(30)]
+    records = [
+        merge(BASE_CASE, {"request": {"kind": "REFUND"}, "order": {"total": f"{10 + i} USD"}})
+        for i in range(30)
+    ]
     monkeypatch.setattr(classes, "_CLASS_PATIENCE", 20)
     memo = _memo_same(engine, records, monkeypatch)
     assert memo._exact_only
@@ -262,8 +285,7 @@ def test_class_memo_takes_values_of_another_type_as_the_exact_path_does() -> Non
     engine = engine_from_texts([VALUE_READING])
     good = engine.values(merge(BASE_CASE, {"order": {"total": "3 USD"}}))
     for values in (good, {**good, "order.total": 3}, good):
-        assert decision_json(engine.decide_values(values)) == \
-            decision_json(decide(engine.prepared, values))
+        assert decision_json(engine.decide_values(values)) == decision_json(decide(engine.prepared, values))
 
 
 def test_class_memo_shared_by_threads(monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -272,14 +294,26 @@ def test_class_memo_shared_by_threads(monkeypatch) -> None:  # type: ignore[no-u
     monkeypatch.setattr(classes, "_MERGE_AFTER", 50)
     monkeypatch.setattr(classes, "_PATIENCE", 40)
     memo = ClassMemo(compile_stack(_bundled.prepared))
-    records = [merge(BASE_CASE, {
-        "case": {"id": f"c{i}"},
-        "request": {"kind": ["CANCEL", "REFUND", "RETURN_AND_REFUND"][i % 3],
+    records = [
+        merge(
+            BASE_CASE,
+            {
+                "case": {"id": f"c{i}"},
+                "request": {
+                    "kind": ["CANCEL", "REFUND", "RETURN_AND_REFUND"][i % 3],
                     "reason": ["CHANGED_MIND", "DAMAGED", "OUT_OF_STOCK"][i % 7 % 3],
-                    "created_at": f"2026-05-0{1 + i % 5}T{i % 24:02d}:00:00Z"},
-        "order": {"total": f"{5 + i % 90}.{i % 100:02d} USD", "status": "DELIVERED",
-                  "delivered_at": f"2026-05-01T{i % 24:02d}:30:00Z"},
-        "buyer": {"credit_score": 40 + i % 61}}) for i in range(400)]
+                    "created_at": f"2026-05-0{1 + i % 5}T{i % 24:02d}:00:00Z",
+                },
+                "order": {
+                    "total": f"{5 + i % 90}.{i % 100:02d} USD",
+                    "status": "DELIVERED",
+                    "delivered_at": f"2026-05-01T{i % 24:02d}:30:00Z",
+                },
+                "buyer": {"credit_score": 40 + i % 61},
+            },
+        )
+        for i in range(400)
+    ]
     values = [_bundled.values(r) for r in records]
     expected = [decision_json(decide(_bundled.prepared, v)) for v in values]
     failures: list[str] = []

@@ -43,8 +43,13 @@ forbids:
 
 
 def _schema(flag: str) -> dict[str, Any]:
-    out = subprocess.run([sys.executable, "-m", "ttrules.cli", "schema", flag], cwd=ROOT,
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "ttrules.cli", "schema", flag],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(out.stdout)  # type: ignore[no-any-return]
 
 
@@ -66,12 +71,15 @@ def test_the_spec_example_validates(ruleset_schema: dict[str, Any]) -> None:
     assert ruleset is not None and not diagnostics
 
 
-@pytest.mark.parametrize("broken", [
-    SPEC_EXAMPLE.replace("layer: merchant\n", ""),                      # missing layer
-    SPEC_EXAMPLE.replace("    priority: 100", "    priorty: 100"),      # misspelt key
-    SPEC_EXAMPLE.replace("    then: [approve]", "    then: []"),        # no action
-    SPEC_EXAMPLE.replace("        - request.kind == CANCEL", "        - {some: x}"),
-])
+@pytest.mark.parametrize(
+    "broken",
+    [
+        SPEC_EXAMPLE.replace("layer: merchant\n", ""),  # missing layer
+        SPEC_EXAMPLE.replace("    priority: 100", "    priorty: 100"),  # misspelt key
+        SPEC_EXAMPLE.replace("    then: [approve]", "    then: []"),  # no action
+        SPEC_EXAMPLE.replace("        - request.kind == CANCEL", "        - {some: x}"),
+    ],
+)
 def test_broken_rulesets_do_not_validate(ruleset_schema: dict[str, Any], broken: str) -> None:
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(yaml.safe_load(broken), ruleset_schema)

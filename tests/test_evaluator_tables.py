@@ -46,8 +46,9 @@ def _rows() -> list[Any]:
 
 def _engine(path: Path, table: dict[str, Any]) -> Engine:
     if path not in _engines:
-        _engines[path] = engine_from_texts(table["stack"], table.get("config")) \
-            if "stack" in table else bundled_engine()
+        _engines[path] = (
+            engine_from_texts(table["stack"], table.get("config")) if "stack" in table else bundled_engine()
+        )
     return _engines[path]
 
 

@@ -35,10 +35,11 @@ rule "by-category"
 
 
 def _case(i: int, **extra: object) -> dict:
-    record = {"case": {"id": f"c{i}"},
-              "order": {"status": "AWAITING_SHIPMENT", "total": "20 USD",
-                        "created_at": "2026-05-01T00:00:00Z"},
-              "request": {"kind": "CANCEL", "created_at": "2026-05-02T00:00:00Z"}}
+    record = {
+        "case": {"id": f"c{i}"},
+        "order": {"status": "AWAITING_SHIPMENT", "total": "20 USD", "created_at": "2026-05-01T00:00:00Z"},
+        "request": {"kind": "CANCEL", "created_at": "2026-05-02T00:00:00Z"},
+    }
     for path, value in extra.items():
         namespace, name = path.split("__")
         record[namespace][name] = value
@@ -54,8 +55,12 @@ def _workspace(tmp_path: Path, records: list[dict]) -> Path:
 
 
 def test_missing_fields_are_counted_with_their_readers(tmp_path: Path) -> None:
-    records = [_case(1), _case(2), _case(3),
-               _case(4, order__category="home", order__paid_at="2026-05-01T01:00:00Z")]
+    records = [
+        _case(1),
+        _case(2),
+        _case(3),
+        _case(4, order__category="home", order__paid_at="2026-05-01T01:00:00Z"),
+    ]
     root = _workspace(tmp_path, records)
     stack, _ = load_stack(None, root / "ttrules.yaml")
     assert stack is not None
@@ -64,7 +69,8 @@ def test_missing_fields_are_counted_with_their_readers(tmp_path: Path) -> None:
     assert result.missing["order.category"] == 3 and result.missing["order.paid_at"] == 3
     assert "order.total" not in result.readers  # required: a record without it is invalid
     assert describe(result, "order.category") == (
-        "`order.category` is missing in 75.0 % of 4 records: 1 rule and 1 setting read it")
+        "`order.category` is missing in 75.0 % of 4 records: 1 rule and 1 setting read it"
+    )
     # An expected field missing in most records is worth a warning; an optional one (read
     # behind has()) only when no record has it.
     from ttrules.simulate.coverage import WARN_SHARE
@@ -75,29 +81,75 @@ def test_missing_fields_are_counted_with_their_readers(tmp_path: Path) -> None:
 
 def test_check_history_warns_at_the_first_reader(tmp_path: Path) -> None:
     root = _workspace(tmp_path, [_case(1), _case(2)])
-    result = CliRunner().invoke(cli, ["check", "--config", str(root / "ttrules.yaml"), "--no-analysis",
-                                      "--history", str(root / "history.jsonl")])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "check",
+            "--config",
+            str(root / "ttrules.yaml"),
+            "--no-analysis",
+            "--history",
+            str(root / "history.jsonl"),
+        ],
+    )
     assert result.exit_code == 0, result.output  # warnings only
-    assert ("warning[TTR124]: `order.category` is missing in 100.0 % of 2 records: 1 rule and "
-            "1 setting read it") in result.output
+    assert (
+        "warning[TTR124]: `order.category` is missing in 100.0 % of 2 records: 1 rule and 1 setting read it"
+    ) in result.output
     assert "rules/m.ttr:4:1" in result.output  # the setting reads it first
     assert "`order.paid_at` is missing in 100.0 %" in result.output  # optional, and never filled
-    as_json = CliRunner().invoke(cli, ["check", "--config", str(root / "ttrules.yaml"), "--no-analysis",
-                                       "--history", str(root / "history.jsonl"), "--format", "json"])
+    as_json = CliRunner().invoke(
+        cli,
+        [
+            "check",
+            "--config",
+            str(root / "ttrules.yaml"),
+            "--no-analysis",
+            "--history",
+            str(root / "history.jsonl"),
+            "--format",
+            "json",
+        ],
+    )
     codes = [d["code"] for d in json.loads(as_json.output)["diagnostics"]]
     assert codes.count("TTR124") == 2
-    missing = CliRunner().invoke(cli, ["check", "--config", str(root / "ttrules.yaml"), "--no-analysis",
-                                       "--history", str(root / "nope.jsonl")])
+    missing = CliRunner().invoke(
+        cli,
+        [
+            "check",
+            "--config",
+            str(root / "ttrules.yaml"),
+            "--no-analysis",
+            "--history",
+            str(root / "nope.jsonl"),
+        ],
+    )
     assert missing.exit_code == 2 and "no such file" in missing.output
 
 
 def test_simulate_warns_before_deciding(tmp_path: Path) -> None:
     root = _workspace(tmp_path, [_case(i) for i in range(1, 30)])
-    result = CliRunner().invoke(cli, [
-        "simulate", "--history", str(root / "history.jsonl"), "--baseline", str(root),
-        "--candidate", str(root), "--config", str(root / "ttrules.yaml"), "--format", "json",
-        "--out", str(root / "r.json")])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "simulate",
+            "--history",
+            str(root / "history.jsonl"),
+            "--baseline",
+            str(root),
+            "--candidate",
+            str(root),
+            "--config",
+            str(root / "ttrules.yaml"),
+            "--format",
+            "json",
+            "--out",
+            str(root / "r.json"),
+        ],
+    )
     assert result.exit_code == 0, result.output
-    assert ("warning[TTR124]: `order.category` is missing in 100.0 % of 29 records: 1 rule and "
-            "1 setting read it (the first 30 rows)") in result.output
+    assert (
+        "warning[TTR124]: `order.category` is missing in 100.0 % of 29 records: 1 rule and "
+        "1 setting read it (the first 30 rows)"
+    ) in result.output
     assert result.output.index("warning[TTR124]") < result.output.index("wrote")

@@ -24,14 +24,32 @@ FIXTURES = ROOT / "tests" / "fixtures" / "tiktok"
 def imported(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, dict], dict, str, int]:
     out = tmp_path_factory.mktemp("import") / "history.jsonl"
     report = out.with_name("report.json")
-    result = CliRunner().invoke(cli, [
-        "import", "tiktok",
-        "--orders", str(FIXTURES / "orders-page1.json"), "--orders", str(FIXTURES / "orders-page2.jsonl"),
-        "--cancellations", str(FIXTURES / "cancellations.json"),
-        "--returns", str(FIXTURES / "returns*.json"),
-        "--tracking", str(FIXTURES / "tracking.json"), "--records", str(FIXTURES / "records.jsonl"),
-        "--buyers", str(FIXTURES / "buyers.csv"), "--out", str(out), "--report", str(report)],
-        catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli,
+        [
+            "import",
+            "tiktok",
+            "--orders",
+            str(FIXTURES / "orders-page1.json"),
+            "--orders",
+            str(FIXTURES / "orders-page2.jsonl"),
+            "--cancellations",
+            str(FIXTURES / "cancellations.json"),
+            "--returns",
+            str(FIXTURES / "returns*.json"),
+            "--tracking",
+            str(FIXTURES / "tracking.json"),
+            "--records",
+            str(FIXTURES / "records.jsonl"),
+            "--buyers",
+            str(FIXTURES / "buyers.csv"),
+            "--out",
+            str(out),
+            "--report",
+            str(report),
+        ],
+        catch_exceptions=False,
+    )
     records = {json.loads(line)["request.id"]: json.loads(line) for line in out.read_text().splitlines()}
     return records, json.loads(report.read_text()), result.output, result.exit_code
 
@@ -39,21 +57,39 @@ def imported(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, dict],
 def test_return_and_refund_fields(imported) -> None:  # type: ignore[no-untyped-def]
     record = imported[0]["4035318504086700002"]
     expected = {
-        "case.id": "RETURN_AND_REFUND-4035318504086700002", "case.platform": "TIKTOK", "case.market": "MY",
-        "order.id": "577086512001000001", "order.status": "DELIVERED", "order.total": "84.80 MYR",
-        "order.created_at": "2025-11-01T07:00:00Z", "order.paid_at": "2025-11-01T07:01:00Z",
-        "order.shipped_at": "2025-11-02T03:10:00Z", "order.collected_at": "2025-11-02T08:00:00Z",
-        "order.delivered_at": "2025-11-06T07:00:00Z", "order.expected_delivery_at": "2025-11-07T07:00:00Z",
-        "order.is_cod": False, "order.sku": "KB-RGB-87", "order.quantity": 1,
-        "logistics.carrier": "J&T Express", "buyer.id": "7021436810468230001",
-        "request.kind": "RETURN_AND_REFUND", "request.initiator": "BUYER",
+        "case.id": "RETURN_AND_REFUND-4035318504086700002",
+        "case.platform": "TIKTOK",
+        "case.market": "MY",
+        "order.id": "577086512001000001",
+        "order.status": "DELIVERED",
+        "order.total": "84.80 MYR",
+        "order.created_at": "2025-11-01T07:00:00Z",
+        "order.paid_at": "2025-11-01T07:01:00Z",
+        "order.shipped_at": "2025-11-02T03:10:00Z",
+        "order.collected_at": "2025-11-02T08:00:00Z",
+        "order.delivered_at": "2025-11-06T07:00:00Z",
+        "order.expected_delivery_at": "2025-11-07T07:00:00Z",
+        "order.is_cod": False,
+        "order.sku": "KB-RGB-87",
+        "order.quantity": 1,
+        "logistics.carrier": "J&T Express",
+        "buyer.id": "7021436810468230001",
+        "request.kind": "RETURN_AND_REFUND",
+        "request.initiator": "BUYER",
         "request.reason_code": "ecom_order_delivered_refund_and_return_reason_defective",
-        "request.refund_amount": "84.80 MYR", "request.return_shipping_fee": "6.50 MYR",
-        "request.evidence": ["PHOTO", "VIDEO"], "request.created_at": "2025-11-07T07:00:00Z",
-        "buyer.credit_score": 82, "buyer.orders_90d": 6, "buyer.refunds_90d": 1,
-        "buyer.blacklisted": False, "buyer.account_age_days": 730,
-        "outcome.decision": "reject", "outcome.abuse": False,
-        "source.order_status": "DELIVERED", "source.request_status": "RETURN_OR_REFUND_REQUEST_REJECTED",
+        "request.refund_amount": "84.80 MYR",
+        "request.return_shipping_fee": "6.50 MYR",
+        "request.evidence": ["PHOTO", "VIDEO"],
+        "request.created_at": "2025-11-07T07:00:00Z",
+        "buyer.credit_score": 82,
+        "buyer.orders_90d": 6,
+        "buyer.refunds_90d": 1,
+        "buyer.blacklisted": False,
+        "buyer.account_age_days": 730,
+        "outcome.decision": "reject",
+        "outcome.abuse": False,
+        "source.order_status": "DELIVERED",
+        "source.request_status": "RETURN_OR_REFUND_REQUEST_REJECTED",
         "source.request_type": "RETURN_AND_REFUND",
     }
     for key, value in expected.items():
@@ -110,29 +146,59 @@ def test_the_report_is_exact(imported) -> None:  # type: ignore[no-untyped-def]
 
 def test_import_then_simulate_end_to_end(imported, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     history = tmp_path / "history.parquet"
-    CliRunner().invoke(cli, [
-        "import", "tiktok", "--orders", str(FIXTURES / "orders-page1.json"),
-        "--orders", str(FIXTURES / "orders-page2.jsonl"),
-        "--cancellations", str(FIXTURES / "cancellations.json"), "--returns", str(FIXTURES / "returns.json"),
-        "--out", str(history)], catch_exceptions=False)
+    CliRunner().invoke(
+        cli,
+        [
+            "import",
+            "tiktok",
+            "--orders",
+            str(FIXTURES / "orders-page1.json"),
+            "--orders",
+            str(FIXTURES / "orders-page2.jsonl"),
+            "--cancellations",
+            str(FIXTURES / "cancellations.json"),
+            "--returns",
+            str(FIXTURES / "returns.json"),
+            "--out",
+            str(history),
+        ],
+        catch_exceptions=False,
+    )
     out = tmp_path / "report.json"
-    result = CliRunner().invoke(cli, [
-        "simulate", "--history", str(history), "--baseline", str(ROOT), "--candidate", str(ROOT),
-        "--format", "json", "--out", str(out)], catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli,
+        [
+            "simulate",
+            "--history",
+            str(history),
+            "--baseline",
+            str(ROOT),
+            "--candidate",
+            str(ROOT),
+            "--format",
+            "json",
+            "--out",
+            str(out),
+        ],
+        catch_exceptions=False,
+    )
     assert result.exit_code == 0, result.output
     report = json.loads(out.read_text())
     assert report["records"]["decided"] == 7 and report["records"]["skipped"] == 0
     assert report["changed"]["count"] == 0  # the same stack on both sides
 
 
-@pytest.mark.parametrize(("raw", "canonical"), [
-    ("RETURN_OR_REFUND_REQUEST_REJECTED", "RETURN_OR_REFUND_REQUEST_REJECT"),
-    ("REQUEST_SUCCESS", "RETURN_OR_REFUND_REQUEST_SUCCESS"),
-    ("RETURN_OR_REFUND__REQUEST_CANCELLED", "RETURN_OR_REFUND_REQUEST_CANCEL"),
-    ("RETURN_OR_REFUND_CANCEL", "RETURN_OR_REFUND_REQUEST_CANCEL"),
-    ("CANCELLATION_REQUEST_CANCELLED", "CANCELLATION_REQUEST_CANCEL"),
-    ("REFUND_OR_RETURN_REQUEST_REJECT", "RETURN_OR_REFUND_REQUEST_REJECT"),
-])
+@pytest.mark.parametrize(
+    ("raw", "canonical"),
+    [
+        ("RETURN_OR_REFUND_REQUEST_REJECTED", "RETURN_OR_REFUND_REQUEST_REJECT"),
+        ("REQUEST_SUCCESS", "RETURN_OR_REFUND_REQUEST_SUCCESS"),
+        ("RETURN_OR_REFUND__REQUEST_CANCELLED", "RETURN_OR_REFUND_REQUEST_CANCEL"),
+        ("RETURN_OR_REFUND_CANCEL", "RETURN_OR_REFUND_REQUEST_CANCEL"),
+        ("CANCELLATION_REQUEST_CANCELLED", "CANCELLATION_REQUEST_CANCEL"),
+        ("REFUND_OR_RETURN_REQUEST_REJECT", "RETURN_OR_REFUND_REQUEST_REJECT"),
+    ],
+)
 def test_status_spelling_drift(raw: str, canonical: str) -> None:
     assert request_status(raw) == canonical
 
@@ -154,18 +220,35 @@ CATALOG = """sku_id,product_id,seller_sku,category
 ,,TEE-WHT-L,apparel
 """
 ALL_BUYERS = "buyer_id,credit_score,orders_90d,refunds_90d,blacklisted,account_age_days\n" + "".join(
-    f"702143681046823000{i},{60 + 7 * i},{i + 2},{i % 2},false,{100 * i}\n" for i in range(1, 6))
+    f"702143681046823000{i},{60 + 7 * i},{i + 2},{i % 2},false,{100 * i}\n" for i in range(1, 6)
+)
 
 
 PAGES = ("orders-page1.json", "orders-page2.jsonl")
 
 
-def _import(tmp_path: Path, *extra: str, orders: tuple[str, ...] = PAGES,
-            ) -> tuple[dict[str, dict], dict, str]:
+def _import(
+    tmp_path: Path,
+    *extra: str,
+    orders: tuple[str, ...] = PAGES,
+) -> tuple[dict[str, dict], dict, str]:
     out, report = tmp_path / "history.jsonl", tmp_path / "report.json"
-    args = ["import", "tiktok", "--cancellations", str(FIXTURES / "cancellations.json"),
-            "--returns", str(FIXTURES / "returns.json"), "--records", str(FIXTURES / "records.jsonl"),
-            "--tracking", str(FIXTURES / "tracking.json"), "--out", str(out), "--report", str(report)]
+    args = [
+        "import",
+        "tiktok",
+        "--cancellations",
+        str(FIXTURES / "cancellations.json"),
+        "--returns",
+        str(FIXTURES / "returns.json"),
+        "--records",
+        str(FIXTURES / "records.jsonl"),
+        "--tracking",
+        str(FIXTURES / "tracking.json"),
+        "--out",
+        str(out),
+        "--report",
+        str(report),
+    ]
     for name in orders:
         args += ["--orders", str(name if "/" in name else FIXTURES / name)]
     result = CliRunner().invoke(cli, [*args, *extra], catch_exceptions=False)
@@ -176,22 +259,48 @@ def _import(tmp_path: Path, *extra: str, orders: tuple[str, ...] = PAGES,
 def test_a_catalog_and_buyer_facts_decide_with_no_missing_field_errors(tmp_path: Path) -> None:
     (tmp_path / "catalog.csv").write_text(CATALOG)
     (tmp_path / "buyers.csv").write_text(ALL_BUYERS)
-    records, report, output = _import(tmp_path, "--products", str(tmp_path / "catalog.csv"),
-                                      "--buyers", str(tmp_path / "buyers.csv"))
+    records, report, output = _import(
+        tmp_path, "--products", str(tmp_path / "catalog.csv"), "--buyers", str(tmp_path / "buyers.csv")
+    )
     assert report["catalog_entries"] == 7
     assert {r["order.category"] for r in records.values()} == {"electronics", "home", "apparel"}
     # What the rules need is there; what some requests really lack (no tracking yet, no return
     # records fetched) is still reported.
     missing = {m["field"] for m in report["missing_fields"]}
-    assert not missing & {"order.category", "case.market", "buyer.credit_score", "buyer.orders_90d",
-                          "buyer.refunds_90d", "buyer.account_age_days"}
-    assert missing <= {"logistics.last_scan_at", "order.paid_at", "order.expected_delivery_at",
-                       "request.evidence"}
+    assert not missing & {
+        "order.category",
+        "case.market",
+        "buyer.credit_score",
+        "buyer.orders_90d",
+        "buyer.refunds_90d",
+        "buyer.account_age_days",
+    }
+    assert missing <= {
+        "logistics.last_scan_at",
+        "order.paid_at",
+        "order.expected_delivery_at",
+        "request.evidence",
+    }
     assert "missing: order.category" not in output
-    result = CliRunner().invoke(cli, [
-        "simulate", "--history", str(tmp_path / "history.jsonl"), "--baseline", str(ROOT),
-        "--candidate", str(ROOT), "--config", str(ROOT / "ttrules.yaml"), "--format", "json",
-        "--out", str(tmp_path / "sim.json")], catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli,
+        [
+            "simulate",
+            "--history",
+            str(tmp_path / "history.jsonl"),
+            "--baseline",
+            str(ROOT),
+            "--candidate",
+            str(ROOT),
+            "--config",
+            str(ROOT / "ttrules.yaml"),
+            "--format",
+            "json",
+            "--out",
+            str(tmp_path / "sim.json"),
+        ],
+        catch_exceptions=False,
+    )
     assert result.exit_code == 0, result.output
     sim = json.loads((tmp_path / "sim.json").read_text())
     assert sim["records"]["skipped"] == 0
@@ -222,9 +331,21 @@ def test_markets_fall_back_to_the_shop_then_to_the_currency(tmp_path: Path) -> N
     records, report, _ = _import(tmp_path, "--market", "sg", orders=orders)
     assert records["4035318504086700002"]["case.market"] == "SG"
     assert report["markets_from_currency"] == 0
-    bad = CliRunner().invoke(cli, ["import", "tiktok", "--orders", orders[0], "--returns",
-                                   str(FIXTURES / "returns.json"), "--market", "Malaysia",
-                                   "--out", str(tmp_path / "x.jsonl")])
+    bad = CliRunner().invoke(
+        cli,
+        [
+            "import",
+            "tiktok",
+            "--orders",
+            orders[0],
+            "--returns",
+            str(FIXTURES / "returns.json"),
+            "--market",
+            "Malaysia",
+            "--out",
+            str(tmp_path / "x.jsonl"),
+        ],
+    )
     assert bad.exit_code == 2 and "not an ISO-2 market code" in bad.output
 
 
@@ -238,8 +359,14 @@ def test_request_fields_the_api_documents(tmp_path: Path) -> None:
     assert "request.respond_by" not in records["4035318504086600001"]
     from ttrules.importers.tiktok import ImportReport, _request_fields
 
-    pending = {"cancel_id": "1", "create_time": 1762149600, "seller_next_action_response": [
-        {"action": "SELLER_RESPOND_CANCEL", "deadline": 1762322400}, {"deadline": 1762400000}]}
+    pending = {
+        "cancel_id": "1",
+        "create_time": 1762149600,
+        "seller_next_action_response": [
+            {"action": "SELLER_RESPOND_CANCEL", "deadline": 1762322400},
+            {"deadline": 1762400000},
+        ],
+    }
     fields = _request_fields("CANCEL", pending, "cancel_id", "cancel_reason", ImportReport())
     assert fields["request.respond_by"] == timestamp(1762322400)  # the earliest deadline
 
@@ -259,7 +386,8 @@ def test_evidence_unboxing_videos_and_the_sellers_own_images(tmp_path: Path) -> 
     from ttrules.importers.tiktok import _evidence
 
     assert _evidence([{"role": "Buyer", "videos": [{"url": "v"}], "description": "Unboxing video"}]) == [
-        "UNBOXING_VIDEO"]
+        "UNBOXING_VIDEO"
+    ]
     assert _evidence([{"role": "BUYER", "videos": [{"url": "v"}], "note": "开箱视频"}]) == ["UNBOXING_VIDEO"]
     assert _evidence([{"role": "Buyer", "videos": [{"url": "v"}], "description": "broken"}]) == ["VIDEO"]
     assert _evidence([{"role": "Seller", "images": [{"url": "i"}]}]) == []
@@ -268,15 +396,26 @@ def test_evidence_unboxing_videos_and_the_sellers_own_images(tmp_path: Path) -> 
 def test_a_get_product_response_is_a_catalog(tmp_path: Path) -> None:
     from ttrules.importers.tiktok import ImportReport, read_catalog
 
-    product = {"code": 0, "message": "Success", "data": {
-        "id": "1729582718300000001", "title": "Keyboard",
-        "category_chains": [{"id": "1", "local_name": "Computers", "is_leaf": False},
-                            {"id": "2", "local_name": "Keyboards", "is_leaf": True}],
-        "skus": [{"id": "1729582718300000009", "seller_sku": "KB-RGB-87"}]}}
+    product = {
+        "code": 0,
+        "message": "Success",
+        "data": {
+            "id": "1729582718300000001",
+            "title": "Keyboard",
+            "category_chains": [
+                {"id": "1", "local_name": "Computers", "is_leaf": False},
+                {"id": "2", "local_name": "Keyboards", "is_leaf": True},
+            ],
+            "skus": [{"id": "1729582718300000009", "seller_sku": "KB-RGB-87"}],
+        },
+    }
     (tmp_path / "product.json").write_text(json.dumps(product))
     report = ImportReport()
     assert read_catalog([tmp_path / "product.json"], report) == {
-        "1729582718300000001": "Keyboards", "1729582718300000009": "Keyboards", "KB-RGB-87": "Keyboards"}
+        "1729582718300000001": "Keyboards",
+        "1729582718300000009": "Keyboards",
+        "KB-RGB-87": "Keyboards",
+    }
     (tmp_path / "bad.csv").write_text("seller_sku,category\nKB,\n")
     assert read_catalog([tmp_path / "bad.csv"], report) == {}
     assert "bad.csv:2: a catalog row needs `category`" in report.problems.items[-1]
@@ -293,9 +432,15 @@ def test_items_value_is_the_sale_price_of_the_requested_lines(imported) -> None:
 def test_order_fields_the_api_documents() -> None:
     from ttrules.importers.tiktok import ImportOptions, ImportReport, _order_fields
 
-    order = {"id": "1", "status": "AWAITING_SHIPMENT", "payment": {"currency": "MYR", "total_amount": "10"},
-             "create_time": 1762149600, "shipping_due_time": 1762322400,
-             "collection_due_time": 1762408800, "is_replacement_order": True}
+    order = {
+        "id": "1",
+        "status": "AWAITING_SHIPMENT",
+        "payment": {"currency": "MYR", "total_amount": "10"},
+        "create_time": 1762149600,
+        "shipping_due_time": 1762322400,
+        "collection_due_time": 1762408800,
+        "is_replacement_order": True,
+    }
     fields = _order_fields(order, ImportOptions(), ImportReport())
     assert fields["order.shipping_due_at"] == timestamp(1762322400)
     assert fields["order.collection_due_at"] == timestamp(1762408800)

@@ -56,16 +56,26 @@ def test_stages_import_one_way() -> None:
         if path.name != "cli.py":
             assert "ttrules.cli" not in imports, path
         if "syntax" in path.parts:
-            assert not any(i.startswith(("ttrules.check", "ttrules.evaluate", "ttrules.engine"))
-                           for i in imports), path
+            assert not any(
+                i.startswith(("ttrules.check", "ttrules.evaluate", "ttrules.engine")) for i in imports
+            ), path
 
 
-def test_ruff_is_clean() -> None:
+def _ruff(*args: str) -> subprocess.CompletedProcess[str]:
     ruff = shutil.which("ruff") or str(Path(sys.executable).with_name("ruff"))
     if not Path(ruff).exists():
         pytest.skip("ruff is not installed")
-    result = subprocess.run([ruff, "check", str(ROOT)], capture_output=True, text=True)
+    return subprocess.run([ruff, *args, str(ROOT)], capture_output=True, text=True)
+
+
+def test_ruff_is_clean() -> None:
+    result = _ruff("check")
     assert result.returncode == 0, result.stdout
+
+
+def test_code_is_formatted_by_ruff() -> None:
+    result = _ruff("format", "--check")
+    assert result.returncode == 0, "run `ruff format`:\n" + result.stdout
 
 
 def test_every_code_has_its_page_with_every_section() -> None:
@@ -130,17 +140,26 @@ def test_wheel_ships_grammar_reason_table_and_rulesets(tmp_path: Path) -> None:
     # Build from a clean copy: setuptools reuses a stale build/ directory, which would hide a
     # package missing from the package list.
     source = tmp_path / "source"
-    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
-        ".git", ".venv", "build", "*.egg-info", "__pycache__", ".hypothesis", ".*_cache", "ttrules-demo"))
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps",
-                    "--target", str(target), str(source)], check=True, capture_output=True)
-    code = ("import ttrules.syntax.grammar as g, ttrules.schema.reasons as r, importlib.resources as ir;"
-            "assert 'ruleset' in g.grammar_text() and len(r.reason_rows()) > 1000;"
-            "assert ir.files('ttrules.rulesets').joinpath('platform/tiktok-shop-sea.ttr').is_file();"
-            "print(g.__file__)")
+    shutil.copytree(
+        ROOT,
+        source,
+        ignore=shutil.ignore_patterns(
+            ".git", ".venv", "build", "*.egg-info", "__pycache__", ".hypothesis", ".*_cache", "ttrules-demo"
+        ),
+    )
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), str(source)],
+        check=True,
+        capture_output=True,
+    )
+    code = (
+        "import ttrules.syntax.grammar as g, ttrules.schema.reasons as r, importlib.resources as ir;"
+        "assert 'ruleset' in g.grammar_text() and len(r.reason_rows()) > 1000;"
+        "assert ir.files('ttrules.rulesets').joinpath('platform/tiktok-shop-sea.ttr').is_file();"
+        "print(g.__file__)"
+    )
     env = {"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"}
-    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True,
-                         text=True)
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert str(target) in out.stdout
     # Every package of the source tree is in the wheel (the package list is explicit).

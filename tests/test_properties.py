@@ -19,8 +19,9 @@ from ttrules.syntax.yaml_emit import emit_ruleset_yaml
 from helpers import bundled_engine, engine_from_texts
 from strategies import case_records, expressions, rulesets, stack_texts
 
-FAST = settings(max_examples=150, deadline=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FAST = settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
 EVAL = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -34,8 +35,9 @@ def test_expression_round_trip(expr):  # type: ignore[no-untyped-def]
     assert parsed == expr, text
 
 
-@pytest.mark.parametrize(("emit", "path"), [(format_ruleset, "gen.ttr"),
-                                            (emit_ruleset_yaml, "gen.yaml")], ids=["dsl", "yaml"])
+@pytest.mark.parametrize(
+    ("emit", "path"), [(format_ruleset, "gen.ttr"), (emit_ruleset_yaml, "gen.yaml")], ids=["dsl", "yaml"]
+)
 @FAST
 @given(ruleset=rulesets)
 def test_round_trip_and_idempotence(emit, path, ruleset):  # type: ignore[no-untyped-def]
@@ -94,8 +96,9 @@ def test_platform_rule_always_wins_its_slot(texts, records):  # type: ignore[no-
 
 
 @EVAL
-@given(stack_texts(), st.lists(case_records(), min_size=1, max_size=4),
-       st.sampled_from(["platform", "merchant"]))
+@given(
+    stack_texts(), st.lists(case_records(), min_size=1, max_size=4), st.sampled_from(["platform", "merchant"])
+)
 def test_empty_layer_changes_nothing(texts, records, layer):  # type: ignore[no-untyped-def]
     engine = engine_from_texts(texts, {"fx": {"MYR": "0.22"}})
     padded = engine_from_texts([*texts, f'ruleset "empty"\nlayer {layer}\n'], {"fx": {"MYR": "0.22"}})

@@ -70,7 +70,8 @@ def test_uci_cancellations_against_an_independent_computation(tmp_path: Path, en
     after = [p for p in prices if p * RATE < 100]
     changed = len(after) - len(before)
     delta = ((sum(after, Decimal(0)) - sum(before, Decimal(0))) * RATE).quantize(
-        Decimal("0.01"), rounding=ROUND_HALF_EVEN)
+        Decimal("0.01"), rounding=ROUND_HALF_EVEN
+    )
 
     for name, limit in (("baseline", "30 USD"), ("candidate", "100 USD")):
         (tmp_path / name / "rules").mkdir(parents=True)
@@ -82,23 +83,46 @@ def test_uci_cancellations_against_an_independent_computation(tmp_path: Path, en
     history.write_bytes(gzip.compress(buffer.getvalue().encode()))
 
     out = tmp_path / "report.json"
-    result = CliRunner().invoke(cli, [
-        "simulate", "--history", str(history), "--baseline", str(tmp_path / "baseline"),
-        "--candidate", str(tmp_path / "candidate"), "--format", "json", "--out", str(out),
-        "--engine", engine], catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli,
+        [
+            "simulate",
+            "--history",
+            str(history),
+            "--baseline",
+            str(tmp_path / "baseline"),
+            "--candidate",
+            str(tmp_path / "candidate"),
+            "--format",
+            "json",
+            "--out",
+            str(out),
+            "--engine",
+            engine,
+        ],
+        catch_exceptions=False,
+    )
     assert result.exit_code == 0, result.output
     report = json.loads(out.read_text())
     # The mapping (currency, format, constants) runs in SQL: no row goes to Python.
-    assert report["engine"] == ({"name": "duckdb", "rows_in_sql": len(cancellations), "rows_in_python": 0}
-                                if engine == "duckdb" else {"name": "python"})
-    assert report["records"] == {"decided": len(cancellations), "skipped": 0,
-                                 "skipped_by_reason": {}, "skipped_examples": []}
+    assert report["engine"] == (
+        {"name": "duckdb", "rows_in_sql": len(cancellations), "rows_in_python": 0}
+        if engine == "duckdb"
+        else {"name": "python"}
+    )
+    assert report["records"] == {
+        "decided": len(cancellations),
+        "skipped": 0,
+        "skipped_by_reason": {},
+        "skipped_examples": [],
+    }
     assert report["changed"]["count"] == changed > 0
     assert report["resolutions"]["baseline"]["approve"] == len(before)
     assert report["resolutions"]["candidate"]["approve"] == len(after)
     assert report["money"]["auto_refunds"]["total"]["delta"] == str(delta)
     assert report["money"]["auto_refunds"]["delta"]["GBP"] == str(
-        (sum(after, Decimal(0)) - sum(before, Decimal(0))).quantize(Decimal("0.01")))
+        (sum(after, Decimal(0)) - sum(before, Decimal(0))).quantize(Decimal("0.01"))
+    )
 
 
 OLIST = ROOT.parent / "shared" / "data" / "olist-orders-sample" / "olist_orders_sample.csv.gz"
@@ -149,16 +173,32 @@ def test_olist_late_deliveries_against_an_independent_computation(tmp_path: Path
     whole_days_over_7 = sum(1 for d in late if d.days > 7)  # what rounding down counts
     assert whole_days_over_7 < more_than_7_days
 
-    for name, condition in (("baseline", "logistics.days_late > 7"),
-                            ("candidate", "logistics.late_by > 7d")):
+    for name, condition in (("baseline", "logistics.days_late > 7"), ("candidate", "logistics.late_by > 7d")):
         (tmp_path / name / "rules").mkdir(parents=True)
         (tmp_path / name / "ttrules.yaml").write_text(OLIST_CONFIG)
         (tmp_path / name / "rules" / "shop.ttr").write_text(OLIST_RULES.replace("{condition}", condition))
     out = tmp_path / "report.json"
-    result = CliRunner().invoke(cli, [
-        "simulate", "--history", str(OLIST), "--baseline", str(tmp_path / "baseline"),
-        "--candidate", str(tmp_path / "candidate"), "--config", str(tmp_path / "candidate" / "ttrules.yaml"),
-        "--format", "json", "--out", str(out), "--engine", engine], catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli,
+        [
+            "simulate",
+            "--history",
+            str(OLIST),
+            "--baseline",
+            str(tmp_path / "baseline"),
+            "--candidate",
+            str(tmp_path / "candidate"),
+            "--config",
+            str(tmp_path / "candidate" / "ttrules.yaml"),
+            "--format",
+            "json",
+            "--out",
+            str(out),
+            "--engine",
+            engine,
+        ],
+        catch_exceptions=False,
+    )
     assert result.exit_code == 0, result.output
     report = json.loads(out.read_text())
     assert report["records"]["decided"] == len(rows) and report["records"]["skipped"] == 0

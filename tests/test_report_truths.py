@@ -36,14 +36,25 @@ CONFIG = "stack: [rules/]\ncurrency: {currency}\nfx: {fx}\n{costs}"
 
 
 def _case(i: int, total: str, kind: str = "CANCEL", status: str = "AWAITING_SHIPMENT") -> dict[str, Any]:
-    return {"case": {"id": f"c{i}", "market": "MY"},
-            "order": {"status": status, "total": total, "category": "apparel",
-                      "created_at": "2026-05-01T00:00:00Z"},
-            "request": {"kind": kind, "reason": "CHANGED_MIND", "created_at": "2026-05-02T00:00:00Z"}}
+    return {
+        "case": {"id": f"c{i}", "market": "MY"},
+        "order": {
+            "status": status,
+            "total": total,
+            "category": "apparel",
+            "created_at": "2026-05-01T00:00:00Z",
+        },
+        "request": {"kind": kind, "reason": "CHANGED_MIND", "created_at": "2026-05-02T00:00:00Z"},
+    }
 
 
-def _workspace(root: Path, records: list[dict[str, Any]] | list[str], currency: str = "USD",
-               fx: str = "{}", costs: str = "") -> Path:
+def _workspace(
+    root: Path,
+    records: list[dict[str, Any]] | list[str],
+    currency: str = "USD",
+    fx: str = "{}",
+    costs: str = "",
+) -> Path:
     for name, limit in (("baseline", "30 USD"), ("candidate", "100 USD")):
         (root / name / "rules").mkdir(parents=True)
         (root / name / "ttrules.yaml").write_text(CONFIG.format(currency=currency, fx=fx, costs=costs))
@@ -55,10 +66,28 @@ def _workspace(root: Path, records: list[dict[str, Any]] | list[str], currency: 
 
 def _simulate(root: Path, *args: str, engine: str = "duckdb") -> tuple[int, dict[str, Any], str]:
     out = root / f"report-{engine}.json"
-    result = CliRunner().invoke(cli, [
-        "simulate", "--history", str(root / "history.jsonl"), "--baseline", str(root / "baseline"),
-        "--candidate", str(root / "candidate"), "--config", str(root / "candidate" / "ttrules.yaml"),
-        "--format", "json", "--out", str(out), "--engine", engine, *args], catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli,
+        [
+            "simulate",
+            "--history",
+            str(root / "history.jsonl"),
+            "--baseline",
+            str(root / "baseline"),
+            "--candidate",
+            str(root / "candidate"),
+            "--config",
+            str(root / "candidate" / "ttrules.yaml"),
+            "--format",
+            "json",
+            "--out",
+            str(out),
+            "--engine",
+            engine,
+            *args,
+        ],
+        catch_exceptions=False,
+    )
     report = json.loads(out.read_text()) if out.exists() else {}
     return result.exit_code, report, result.output
 
@@ -82,14 +111,18 @@ def test_apportioned_parts_add_up_to_the_rounded_total(exact: list[Decimal]) -> 
 def test_apportion_gives_the_missing_cent_to_the_largest_remainder() -> None:
     # 0.334 + 0.333 + 0.333 = 1.00, rounded parts 0.33 each: the first (largest remainder) gets it.
     assert apportion([Decimal("0.334"), Decimal("0.333"), Decimal("0.333")], Decimal("1.00")) == [
-        Decimal("0.34"), Decimal("0.33"), Decimal("0.33")]
+        Decimal("0.34"),
+        Decimal("0.33"),
+        Decimal("0.33"),
+    ]
 
 
 @pytest.mark.parametrize("engine", ["duckdb", "python"])
 def test_deltas_are_of_rounded_figures_and_breakdowns_add_up(tmp_path: Path, engine: str) -> None:
     # Thirds of a cent in MYR (1 MYR = 0.333 USD) make every rounding visible.
-    records = [_case(i, f"{40 + i}.01 MYR", status=("AWAITING_SHIPMENT", "IN_TRANSIT")[i % 2])
-               for i in range(1, 40)]
+    records = [
+        _case(i, f"{40 + i}.01 MYR", status=("AWAITING_SHIPMENT", "IN_TRANSIT")[i % 2]) for i in range(1, 40)
+    ]
     for record, market in zip(records, ["MY", "TH", "ID"] * 13, strict=True):
         record["case"]["market"] = market
     root = _workspace(tmp_path, records, fx="{MYR: 0.333}")
@@ -101,12 +134,14 @@ def test_deltas_are_of_rounded_figures_and_breakdowns_add_up(tmp_path: Path, eng
         for side in ("baseline", "candidate"):
             assert sum(Decimal(r[f"{side}_auto_refunds"]) for r in rows) == Decimal(total[side]), group
     text = render(report)
-    shown = [line for line in text.splitlines() if line.strip().startswith(("AWAITING_SHIPMENT",
-                                                                            "IN_TRANSIT"))]
+    shown = [
+        line for line in text.splitlines() if line.strip().startswith(("AWAITING_SHIPMENT", "IN_TRANSIT"))
+    ]
     assert sum(Decimal(line.split()[3].replace(",", "")) for line in shown) == Decimal(total["delta"])
 
 
 # ---- figures that are not available --------------------------------------------------------
+
 
 def test_review_cost_without_a_rate_is_not_available_and_its_gate_fails(tmp_path: Path) -> None:
     # The report currency is GBP and the default agent hour (4 USD) has no rate to it.
@@ -115,8 +150,10 @@ def test_review_cost_without_a_rate_is_not_available_and_its_gate_fails(tmp_path
     assert report["review"]["baseline"]["cost"] is None and report["review"]["delta"]["cost"] is None
     assert report["review"]["cost_unavailable"] == "no FX rate from USD (costs.agent_hour) to GBP"
     assert code == 1
-    assert ("gate could not be evaluated: review.cost.delta < 0 GBP: review.cost.delta is not "
-            "available (no FX rate from USD (costs.agent_hour) to GBP)") in output
+    assert (
+        "gate could not be evaluated: review.cost.delta < 0 GBP: review.cost.delta is not "
+        "available (no FX rate from USD (costs.agent_hour) to GBP)"
+    ) in output
     text = render(report)
     assert "manual review cost" in text and "n/a" in text
     assert "Manual review cost not available: no FX rate from USD" in text
@@ -138,8 +175,13 @@ def test_a_money_gate_with_amounts_left_out_fails(tmp_path: Path) -> None:
 
 
 def test_an_explicit_cost_without_a_rate_is_a_config_error(tmp_path: Path) -> None:
-    root = _workspace(tmp_path, [_case(1, "50 GBP")], currency="GBP", fx="{}",
-                      costs="costs: {review_minutes: 6, agent_hour: 4 USD}\n")
+    root = _workspace(
+        tmp_path,
+        [_case(1, "50 GBP")],
+        currency="GBP",
+        fx="{}",
+        costs="costs: {review_minutes: 6, agent_hour: 4 USD}\n",
+    )
     result = CliRunner().invoke(cli, ["check", "--config", str(root / "candidate" / "ttrules.yaml")])
     assert result.exit_code == 2
     assert "TTR119" in result.output
@@ -148,6 +190,7 @@ def test_an_explicit_cost_without_a_rate_is_a_config_error(tmp_path: Path) -> No
 
 
 # ---- how much was decided --------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("engine", ["duckdb", "python"])
 def test_a_simulation_that_decides_nothing_fails(tmp_path: Path, engine: str) -> None:
@@ -170,6 +213,7 @@ def test_too_many_skipped_rows_fail_unless_allowed(tmp_path: Path) -> None:
 
 
 # ---- errored rules ---------------------------------------------------------------------------
+
 
 def test_errored_rules_have_their_own_section_in_both_engines(tmp_path: Path) -> None:
     # THB has no rate: `order.total < 100 USD` errors on the THB orders (records 2 and 4).
@@ -195,6 +239,7 @@ def test_errored_rules_have_their_own_section_in_both_engines(tmp_path: Path) ->
 
 # ---- truncated tables -------------------------------------------------------------------------
 
+
 def test_a_cut_table_says_how_many_rows_it_left_out(tmp_path: Path) -> None:
     records = [_case(i, "50 USD") for i in range(1, 16)]
     for i, record in enumerate(records):
@@ -203,6 +248,6 @@ def test_a_cut_table_says_how_many_rows_it_left_out(tmp_path: Path) -> None:
     code, report, output = _simulate(root, "--samples", "15")
     assert code == 0, output
     text = render(report, top=12)
-    market = text[text.index("By market"):]
+    market = text[text.index("By market") :]
     assert "… and 3 more (every row is in the JSON report)" in market.split("\n\n")[0]
-    assert "… and 3 more" in text[text.index("Sample changed cases"):]
+    assert "… and 3 more" in text[text.index("Sample changed cases") :]

@@ -19,7 +19,7 @@ from conftest import check_golden
 from helpers import ROOT, bundled_engine, engine_from_texts
 
 STACK = [
-    '''ruleset "p"
+    """ruleset "p"
 layer platform
 
 rule "p-reject-lost"
@@ -28,8 +28,8 @@ rule "p-reject-lost"
 
 forbid refund_without_return
   when order.category == "luxury"
-''',
-    '''ruleset "m"
+""",
+    """ruleset "m"
 layer merchant
 
 set cap = 30 USD when order.category == "jewelry"
@@ -48,7 +48,7 @@ rule "m-keep-it"
 rule "m-never"
   when order.quantity > 1000
   then review
-''',
+""",
 ]
 
 
@@ -94,10 +94,16 @@ EXPECTATIONS = [
 ]
 
 
-@pytest.mark.parametrize(("case", "holds", "fails"), EXPECTATIONS,
-                         ids=[f"{i}:{e[1][:40]}" for i, e in enumerate(EXPECTATIONS)])
-def test_each_expectation_can_pass_and_fail(engine, tmp_path: Path, case: str, holds: str,  # type: ignore[no-untyped-def]
-                                            fails: str) -> None:
+@pytest.mark.parametrize(
+    ("case", "holds", "fails"), EXPECTATIONS, ids=[f"{i}:{e[1][:40]}" for i, e in enumerate(EXPECTATIONS)]
+)
+def test_each_expectation_can_pass_and_fail(
+    engine,
+    tmp_path: Path,
+    case: str,
+    holds: str,  # type: ignore[no-untyped-def]
+    fails: str,
+) -> None:
     good = _one(engine, tmp_path, case, holds)
     assert good.ok, render_text(good)
     bad = _one(engine, tmp_path, case, fails)
@@ -110,7 +116,8 @@ def test_a_failure_names_what_was_expected_and_what_came(engine, tmp_path: Path)
     [result] = run.results
     assert [(m.key, m.expected, m.actual) for m in result.mismatches] == [
         ("resolution", "approve", "refund_without_return"),
-        ("rule (who set the resolution)", "m-approve-small", "merchant/m-keep-it")]
+        ("rule (who set the resolution)", "m-approve-small", "merchant/m-keep-it"),
+    ]
     text = render_text(run).split("\ntests: ")[0]
     # The explanation shows the winner and why the expected rule did not match, not every rule.
     assert "won            merchant/m-keep-it" in text
@@ -119,7 +126,10 @@ def test_a_failure_names_what_was_expected_and_what_came(engine, tmp_path: Path)
 
 
 def test_table_rows_are_tests_of_their_own(engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    run = _run(engine, tmp_path, """\
+    run = _run(
+        engine,
+        tmp_path,
+        """\
 tests:
   - name: amounts
     case: {order.category: apparel}
@@ -130,14 +140,18 @@ tests:
         - [20 USD, approve]
         - {order.total: 70 USD, expect.resolution: refund_without_return}
         - [70 USD, approve]
-""")
+""",
+    )
     assert [r.status for r in run.results] == ["passed", "passed", "failed"]
     assert run.results[2].test.name == "amounts [row 3: order.total=70 USD]"
     assert run.results[2].line == 10
 
 
 def test_defaults_merge_and_null_removes(engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    run = _run(engine, tmp_path, """\
+    run = _run(
+        engine,
+        tmp_path,
+        """\
 defaults:
   order: {total: 20 USD, paid_at: 2026-01-01T10:00:00Z, category: apparel}
 tests:
@@ -146,7 +160,8 @@ tests:
   - name: removes a default with null
     case: {order.paid_at: null, order.total: 70 USD}
     expect: {resolution: refund_without_return}
-""")
+""",
+    )
     assert run.ok, render_text(run)
     first, second = run.results
     assert first.test.record["order"]["total"] == "20 USD"
@@ -156,12 +171,16 @@ tests:
 
 
 def test_coverage_states(engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    run = _run(engine, tmp_path, """\
+    run = _run(
+        engine,
+        tmp_path,
+        """\
 tests:
   - name: luxury keeps nothing
     case: {order.total: 70 USD, order.category: luxury}
     expect: {resolution: review}
-""")
+""",
+    )
     assert run.ok, render_text(run)
     states = {r.ref.label: r.state for r in run.coverage.rules}
     assert states == {
@@ -183,7 +202,8 @@ def test_malformed_test_files_golden(in_root: Path, update_goldens: bool) -> Non
 
 def test_tests_inside_a_yaml_ruleset(tmp_path: Path) -> None:
     path = tmp_path / "shop.yaml"
-    path.write_text("""\
+    path.write_text(
+        """\
 ruleset: shop
 layer: merchant
 rules:
@@ -194,7 +214,9 @@ tests:
   - name: cheap is approved
     case: {order.total: 5 USD}
     expect: {resolution: approve, rule: cheap}
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     engine = engine_from_texts([path.read_text(encoding="utf-8").replace("shop", "shop")])
     found = read_ruleset_tests(path)
     assert found is not None
@@ -203,7 +225,10 @@ tests:
 
 
 def test_junit_xml_counts(engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    run = _run(engine, tmp_path, f"""\
+    run = _run(
+        engine,
+        tmp_path,
+        f"""\
 {DEFAULTS}tests:
   - name: passes
     case: {SMALL}
@@ -214,7 +239,8 @@ def test_junit_xml_counts(engine, tmp_path: Path) -> None:  # type: ignore[no-un
   - name: invalid
     case: {{order.total: lots}}
     expect: {{resolution: review}}
-""")
+""",
+    )
     root = ET.fromstring(render_junit(run))
     assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("3", "1", "1")
     cases = root.findall("./testsuite/testcase")
@@ -223,8 +249,9 @@ def test_junit_xml_counts(engine, tmp_path: Path) -> None:  # type: ignore[no-un
 
 
 def _cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "ttrules.cli", *args], cwd=cwd, capture_output=True,
-                          text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "ttrules.cli", *args], cwd=cwd, capture_output=True, text=True
+    )
 
 
 def test_cli_runs_the_bundled_suite_and_gates_on_coverage(tmp_path: Path) -> None:
@@ -242,8 +269,10 @@ def test_cli_runs_the_bundled_suite_and_gates_on_coverage(tmp_path: Path) -> Non
 
 def test_cli_exit_codes_for_failures_and_missing_tests(tmp_path: Path) -> None:
     failing = tmp_path / "f.yaml"
-    failing.write_text("tests:\n  - name: f\n    case: {order.total: 20 USD}\n"
-                       "    expect: {resolution: reject}\n", encoding="utf-8")
+    failing.write_text(
+        "tests:\n  - name: f\n    case: {order.total: 20 USD}\n    expect: {resolution: reject}\n",
+        encoding="utf-8",
+    )
     result = _cli("test", str(failing))
     assert result.returncode == 1 and "FAILED f" in result.stdout
     assert _cli("test", str(tmp_path / "nothing.yaml")).returncode == 2

@@ -68,11 +68,17 @@ rule "returns"
 
 
 def _case(i: int, kind: str, total: str, **extra: object) -> dict:
-    record = {"case": {"id": f"c{i}", "market": "MY"},
-              "order": {"status": "AWAITING_SHIPMENT" if kind == "CANCEL" else "DELIVERED",
-                        "total": total, "category": "apparel", "created_at": "2026-05-01T00:00:00Z"},
-              "request": {"kind": kind, "reason": "CHANGED_MIND", "created_at": "2026-05-02T00:00:00Z"},
-              "buyer": {"credit_score": 90}}
+    record = {
+        "case": {"id": f"c{i}", "market": "MY"},
+        "order": {
+            "status": "AWAITING_SHIPMENT" if kind == "CANCEL" else "DELIVERED",
+            "total": total,
+            "category": "apparel",
+            "created_at": "2026-05-01T00:00:00Z",
+        },
+        "request": {"kind": kind, "reason": "CHANGED_MIND", "created_at": "2026-05-02T00:00:00Z"},
+        "buyer": {"credit_score": 90},
+    }
     for path, value in extra.items():
         namespace, name = path.split("__")
         record.setdefault(namespace, {})[name] = value
@@ -85,8 +91,9 @@ HISTORY = [
     _case(3, "CANCEL", "80 MYR", outcome__abuse=True),
     _case(4, "CANCEL", "99 USD", outcome__abuse=True, buyer__blacklisted=True),
     _case(5, "RETURN_AND_REFUND", "8 USD", request__return_shipping_fee="10 USD"),
-    _case(6, "RETURN_AND_REFUND", "60 USD", request__return_shipping_fee="12 USD",
-          outcome__refunded="60 USD"),
+    _case(
+        6, "RETURN_AND_REFUND", "60 USD", request__return_shipping_fee="12 USD", outcome__refunded="60 USD"
+    ),
     _case(7, "CANCEL", "25 USD", order__category="electronics"),
 ]
 
@@ -112,10 +119,24 @@ def workspace(tmp_path: Path) -> Path:
 
 def simulate(workspace: Path, *args: str, history: str = "history.jsonl") -> tuple[int, dict, str]:
     out = workspace / "report.json"
-    result = CliRunner().invoke(cli, [
-        "simulate", "--history", str(workspace / history),
-        "--baseline", str(workspace / "baseline"), "--candidate", str(workspace / "candidate"),
-        "--format", "json", "--out", str(out), *args], catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli,
+        [
+            "simulate",
+            "--history",
+            str(workspace / history),
+            "--baseline",
+            str(workspace / "baseline"),
+            "--candidate",
+            str(workspace / "candidate"),
+            "--format",
+            "json",
+            "--out",
+            str(out),
+            *args,
+        ],
+        catch_exceptions=False,
+    )
     report = json.loads(out.read_text()) if out.exists() else {}
     return result.exit_code, report, result.output
 
@@ -125,33 +146,53 @@ def test_every_figure_against_hand_computed_values(workspace: Path) -> None:
     assert code == 0, output
     assert report["records"]["decided"] == 7 and report["records"]["skipped"] == 2
     assert "history.jsonl:4: skipped" in output and "history.jsonl:9: skipped" in output
-    assert report["changed"] == {"count": 2, "share": "0.2857", "resolution_count": 2,
-                                 "resolution_share": "0.2857"}
+    assert report["changed"] == {
+        "count": 2,
+        "share": "0.2857",
+        "resolution_count": 2,
+        "resolution_share": "0.2857",
+    }
     assert report["resolutions"] == {
         "baseline": {"approve": 2, "refund_without_return": 1, "review": 4},
-        "candidate": {"approve": 4, "refund_without_return": 1, "review": 2}}
+        "candidate": {"approve": 4, "refund_without_return": 1, "review": 2},
+    }
     assert report["transitions"] == [
         {"baseline": "approve", "candidate": "approve", "count": 2},
         {"baseline": "refund_without_return", "candidate": "refund_without_return", "count": 1},
         {"baseline": "review", "candidate": "approve", "count": 2},
-        {"baseline": "review", "candidate": "review", "count": 2}]
+        {"baseline": "review", "candidate": "review", "count": 2},
+    ]
     money = report["money"]
     assert money["auto_refunds"]["baseline"] == {"MYR": "80.00", "USD": "28.00"}
     assert money["auto_refunds"]["candidate"] == {"MYR": "80.00", "USD": "138.00"}
-    assert money["auto_refunds"]["total"] == {"currency": "USD", "baseline": "48.00",
-                                              "candidate": "158.00", "delta": "110.00",
-                                              "left_out": []}
+    assert money["auto_refunds"]["total"] == {
+        "currency": "USD",
+        "baseline": "48.00",
+        "candidate": "158.00",
+        "delta": "110.00",
+        "left_out": [],
+    }
     assert money["goods_kept"]["total"]["baseline"] == money["goods_kept"]["total"]["candidate"] == "8.00"
-    assert money["return_postage"]["total"] == {"currency": "USD", "baseline": "0.00",
-                                                "candidate": "12.00", "delta": "12.00", "left_out": []}
-    assert money["abuse_exposure"]["total"] == {"currency": "USD", "baseline": "20.00",
-                                                "candidate": "20.00", "delta": "0.00", "left_out": []}
+    assert money["return_postage"]["total"] == {
+        "currency": "USD",
+        "baseline": "0.00",
+        "candidate": "12.00",
+        "delta": "12.00",
+        "left_out": [],
+    }
+    assert money["abuse_exposure"]["total"] == {
+        "currency": "USD",
+        "baseline": "20.00",
+        "candidate": "20.00",
+        "delta": "0.00",
+        "left_out": [],
+    }
     # Every request asks for its order total: 262 USD and 80 MYR (20 USD); #6 was refunded.
     assert report["totals"] == {
-        "requested": {"by_currency": {"MYR": "80.00", "USD": "262.00"}, "total": "282.00",
-                      "left_out": []},
+        "requested": {"by_currency": {"MYR": "80.00", "USD": "262.00"}, "total": "282.00", "left_out": []},
         "refunded_in_history": {"by_currency": {"USD": "60.00"}, "total": "60.00", "left_out": []},
-        "currency": "USD"}
+        "currency": "USD",
+    }
     review = report["review"]
     assert review["baseline"] == {"count": 4, "share": "0.5714", "hours": "0.40", "cost": "4.00"}
     assert review["candidate"] == {"count": 2, "share": "0.2857", "hours": "0.20", "cost": "2.00"}
@@ -172,10 +213,27 @@ def test_every_figure_against_hand_computed_values(workspace: Path) -> None:
     # New thresholds: `returns` adds 50 USD (r2, at exactly 50 USD, is in the band above);
     # `small` moves to 100 USD (r4, 99 USD, is in the band below).
     assert report["threshold_gaming"] == [
-        {"field": "order.total", "threshold": "50 USD", "rules": ["merchant/returns"], "band": "5%",
-         "just_below": 0, "just_above": 1, "ratio": "0.00", "flagged": False},
-        {"field": "order.total", "threshold": "100 USD", "rules": ["merchant/small"], "band": "5%",
-         "just_below": 1, "just_above": 0, "ratio": None, "flagged": False}]
+        {
+            "field": "order.total",
+            "threshold": "50 USD",
+            "rules": ["merchant/returns"],
+            "band": "5%",
+            "just_below": 0,
+            "just_above": 1,
+            "ratio": "0.00",
+            "flagged": False,
+        },
+        {
+            "field": "order.total",
+            "threshold": "100 USD",
+            "rules": ["merchant/small"],
+            "band": "5%",
+            "just_below": 1,
+            "just_above": 0,
+            "ratio": None,
+            "flagged": False,
+        },
+    ]
     kinds = {e["key"]: e for e in report["breakdowns"]["kind"]}
     assert (kinds["CANCEL"]["records"], kinds["CANCEL"]["changed"]) == (5, 1)
     assert kinds["CANCEL"]["candidate_auto_refunds"] == "90.00"
@@ -201,8 +259,9 @@ def test_limit_and_sample(workspace: Path) -> None:
 
 
 def test_gates(workspace: Path) -> None:
-    code, _, output = simulate(workspace, "--fail-if", "auto_refunds.delta > 100 USD",
-                               "--fail-if", "review.share.delta > 5%")
+    code, _, output = simulate(
+        workspace, "--fail-if", "auto_refunds.delta > 100 USD", "--fail-if", "review.share.delta > 5%"
+    )
     assert code == 1
     assert "gate tripped: auto_refunds.delta > 100 USD  (auto_refunds.delta = 110.00 USD)" in output
     assert "review.share.delta" not in output.split("gate tripped")[-1]
@@ -212,7 +271,9 @@ def test_gates(workspace: Path) -> None:
 
 def test_csv_with_a_column_mapping(workspace: Path) -> None:
     config = workspace / "candidate" / "ttrules.yaml"
-    config.write_text(CONFIG + """\
+    config.write_text(
+        CONFIG
+        + """\
 history:
   columns:
     case.id: Ref
@@ -222,12 +283,15 @@ history:
     request.kind: {column: Type}
     request.reason: {value: CHANGED_MIND}
     request.created_at: {column: Asked, format: "%d/%m/%Y %H:%M"}
-""")
+"""
+    )
     # Unmapped dotted columns (order.category) pass through as they are.
-    rows = [["Ref", "Amount", "State", "Ordered", "Type", "Asked", "order.category"],
-            ["a1", "20", "open", "01/05/2026 00:00", "CANCEL", "02/05/2026 00:00", "apparel"],
-            ["a2", "50", "open", "01/05/2026 00:00", "CANCEL", "02/05/2026 00:00", "apparel"],
-            ["a3", "twenty", "open", "01/05/2026 00:00", "CANCEL", "02/05/2026 00:00", "apparel"]]
+    rows = [
+        ["Ref", "Amount", "State", "Ordered", "Type", "Asked", "order.category"],
+        ["a1", "20", "open", "01/05/2026 00:00", "CANCEL", "02/05/2026 00:00", "apparel"],
+        ["a2", "50", "open", "01/05/2026 00:00", "CANCEL", "02/05/2026 00:00", "apparel"],
+        ["a3", "twenty", "open", "01/05/2026 00:00", "CANCEL", "02/05/2026 00:00", "apparel"],
+    ]
     with (workspace / "history.csv").open("w", newline="") as handle:
         csv.writer(handle).writerows(rows)
     code, report, output = simulate(workspace, "--allow-skipped", history="history.csv")
@@ -239,7 +303,8 @@ history:
 
 def test_missing_mapped_column_fails_before_any_work(workspace: Path) -> None:
     (workspace / "candidate" / "ttrules.yaml").write_text(
-        CONFIG + "history:\n  columns:\n    order.total: {column: Amont, currency: USD}\n")
+        CONFIG + "history:\n  columns:\n    order.total: {column: Amont, currency: USD}\n"
+    )
     (workspace / "history.csv").write_text("Amount,State\n1,open\n")
     code, report, output = simulate(workspace, "--allow-skipped", history="history.csv")
     assert code == 2 and not report
@@ -289,17 +354,29 @@ def test_baseline_from_git_revision_without_touching_the_work_tree(workspace: Pa
     import contextlib
 
     with contextlib.chdir(repo):
-        result = runner.invoke(cli, ["simulate", "--history", str(workspace / "history.jsonl"),
-                                     "--format", "json", "--allow-skipped"], catch_exceptions=False)
-        bad = runner.invoke(cli, ["simulate", "--history", str(workspace / "history.jsonl"),
-                                  "--baseline", "no-such-rev"], catch_exceptions=False)
+        result = runner.invoke(
+            cli,
+            [
+                "simulate",
+                "--history",
+                str(workspace / "history.jsonl"),
+                "--format",
+                "json",
+                "--allow-skipped",
+            ],
+            catch_exceptions=False,
+        )
+        bad = runner.invoke(
+            cli,
+            ["simulate", "--history", str(workspace / "history.jsonl"), "--baseline", "no-such-rev"],
+            catch_exceptions=False,
+        )
     assert result.exit_code == 0, result.output
-    report = json.loads(result.output[result.output.index("{"):])
+    report = json.loads(result.output[result.output.index("{") :])
     assert report["inputs"]["baseline"]["label"] == "git HEAD"
     assert report["changed"]["count"] == 2
     assert (repo / "rules" / "m.ttr").read_text() == changed
     assert bad.exit_code == 2 and "no-such-rev" in bad.output
-
 
 
 def test_save_confirm_lock_and_check_locked(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -307,13 +384,15 @@ def test_save_confirm_lock_and_check_locked(workspace: Path, monkeypatch: pytest
     monkeypatch.chdir(repo)
     runner = CliRunner()
     history = str(workspace / "history.jsonl")
-    saved = runner.invoke(cli, ["simulate", "--history", history, "--save", "plan.json",
-                                "--allow-skipped"])
+    saved = runner.invoke(cli, ["simulate", "--history", history, "--save", "plan.json", "--allow-skipped"])
     assert saved.exit_code == 0, saved.output
     plan = json.loads(Path("plan.json").read_text())
     assert plan["confirm_word"] == "m"
-    assert plan["changes"] == {"added": ["rule merchant/returns"], "changed": ["rule merchant/small"],
-                               "deleted": []}
+    assert plan["changes"] == {
+        "added": ["rule merchant/returns"],
+        "changed": ["rule merchant/small"],
+        "deleted": [],
+    }
     assert runner.invoke(cli, ["check", "--locked"]).exit_code == 1  # no lock yet
 
     refused = runner.invoke(cli, ["confirm", "plan.json"], input="wrong\n")
@@ -336,7 +415,8 @@ def test_save_confirm_lock_and_check_locked(workspace: Path, monkeypatch: pytest
 
 
 def test_confirm_refuses_an_edited_plan_and_needs_a_digest_with_yes(
-        workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     repo = _git_workspace(workspace)
     monkeypatch.chdir(repo)
     runner = CliRunner()
@@ -355,7 +435,8 @@ def test_confirm_refuses_an_edited_plan_and_needs_a_digest_with_yes(
 
 
 def test_an_interrupted_lock_write_leaves_nothing_half_written(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import os
 
     from ttrules.simulate.plan import Plan, write_lock
@@ -388,14 +469,17 @@ def _as_parquet(workspace: Path, renames: dict[str, str] | None = None) -> str:
         flat = {f"{ns}.{k}": v for ns, fields in record.items() for k, v in fields.items()}
         rows.append({(renames or {}).get(k, k): v for k, v in flat.items()})
     columns = sorted({k for row in rows for k in row})
-    pq.write_table(pa.Table.from_pylist([{c: row.get(c) for c in columns} for row in rows]),
-                   workspace / "history.parquet")
+    pq.write_table(
+        pa.Table.from_pylist([{c: row.get(c) for c in columns} for row in rows]),
+        workspace / "history.parquet",
+    )
     return "history.parquet"
 
 
 def test_both_engines_give_the_same_report_with_limit_and_a_renamed_column(workspace: Path) -> None:
     (workspace / "candidate" / "ttrules.yaml").write_text(
-        CONFIG + "history:\n  columns:\n    order.total: Amount\n")
+        CONFIG + "history:\n  columns:\n    order.total: Amount\n"
+    )
     history = _as_parquet(workspace, {"order.total": "Amount"})
     reports = {}
     for engine in ("duckdb", "python"):
@@ -410,8 +494,11 @@ def test_both_engines_give_the_same_report_with_limit_and_a_renamed_column(works
 def test_the_duckdb_engine_says_when_it_falls_back(workspace: Path) -> None:
     code, report, output = simulate(workspace, "--sample", "0.5", "--allow-skipped")
     assert code == 0 and "note: simulating with the python engine: --sample draws records" in output
-    assert report["engine"] == {"name": "python", "fallback_from": "duckdb",
-                                "reason": "--sample draws records in the Python engine's order"}
+    assert report["engine"] == {
+        "name": "python",
+        "fallback_from": "duckdb",
+        "reason": "--sample draws records in the Python engine's order",
+    }
     code, report, output = simulate(workspace, "--allow-skipped")  # JSON Lines: copied into Parquet first
     assert code == 0 and report["engine"]["name"] == "duckdb"
     # The two invalid lines went to the python engine, which reports them with their lines.

@@ -18,15 +18,19 @@ def parse_expr(text: str) -> ast.Expr:
 
 
 def test_yaml_comments_skip_quotes_and_block_scalars() -> None:
-    text = ('# top\nruleset: "a # not"\nrules:\n  - name: x  # eol\n    when: |\n'
-            '      a # part of the scalar\n      b\n    then: [approve]  # after\n# end\n')
+    text = (
+        '# top\nruleset: "a # not"\nrules:\n  - name: x  # eol\n    when: |\n'
+        "      a # part of the scalar\n      b\n    then: [approve]  # after\n# end\n"
+    )
     found = [t for _, t in yaml_comments(text)]
     assert found == ["top", "eol", "after", "end"]
 
 
 def test_yaml_expression_spans_point_into_the_file() -> None:
-    text = ("ruleset: r\nlayer: merchant\nrules:\n  - name: a\n"
-            "    when: 'order.total > 5 USD'\n    then: [approve]\n")
+    text = (
+        "ruleset: r\nlayer: merchant\nrules:\n  - name: a\n"
+        "    when: 'order.total > 5 USD'\n    then: [approve]\n"
+    )
     ruleset, diagnostics = parse_ruleset_text(text, "r.yaml")
     assert ruleset is not None and not diagnostics
     when = ruleset.rules[0].when

@@ -146,9 +146,27 @@ class Call(Node):
 
 
 Expr = (
-    NumberLit | PercentLit | MoneyLit | DurationLit | StringLit | BoolLit | EnumLit | SetLit
-    | FieldRef | SettingRef | Not | Neg | Arith | Compare | In | Between | And | Or | Has
-    | Coalesce | Call
+    NumberLit
+    | PercentLit
+    | MoneyLit
+    | DurationLit
+    | StringLit
+    | BoolLit
+    | EnumLit
+    | SetLit
+    | FieldRef
+    | SettingRef
+    | Not
+    | Neg
+    | Arith
+    | Compare
+    | In
+    | Between
+    | And
+    | Or
+    | Has
+    | Coalesce
+    | Call
 )
 
 

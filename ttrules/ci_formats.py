@@ -58,9 +58,9 @@ def _rule(code: str, level: str) -> dict[str, Any]:
         "fullDescription": {"text": doc.why},
         "help": {
             "text": f"{doc.summary}\n\nWhy it matters: {doc.why}\n\nExample:\n{doc.example}"
-                    f"\n\nFix: {doc.fix}",
+            f"\n\nFix: {doc.fix}",
             "markdown": f"{doc.summary}\n\n**Why it matters.** {doc.why}\n\n**Example.**\n\n```\n"
-                        f"{doc.example}\n```\n\n**Fix.** {doc.fix}",
+            f"{doc.example}\n```\n\n**Fix.** {doc.fix}",
         },
         "defaultConfiguration": {"level": level},
     }
@@ -75,8 +75,12 @@ def _location(d: Diagnostic) -> dict[str, Any] | None:
         end_line, end_column = d.span.source.line_col(max(d.span.start, d.span.end))
         if (end_line, end_column) <= (line, column):
             end_line, end_column = line, column + 1
-        physical["region"] = {"startLine": line, "startColumn": column,
-                              "endLine": end_line, "endColumn": end_column}
+        physical["region"] = {
+            "startLine": line,
+            "startColumn": column,
+            "endLine": end_line,
+            "endColumn": end_column,
+        }
     else:
         physical["region"] = {"startLine": 1}  # a whole-file finding: shown at the top
     return {"physicalLocation": physical}
@@ -113,12 +117,20 @@ def render_sarif(diagnostics: Iterable[Diagnostic]) -> str:
     log = {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "ttrules", "version": __version__,
-                                "semanticVersion": __version__, "rules": rules}},
-            "columnKind": "unicodeCodePoints",
-            "results": results,
-        }],
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "ttrules",
+                        "version": __version__,
+                        "semanticVersion": __version__,
+                        "rules": rules,
+                    }
+                },
+                "columnKind": "unicodeCodePoints",
+                "results": results,
+            }
+        ],
     }
     return json.dumps(log, ensure_ascii=False, indent=2) + "\n"
 

@@ -33,8 +33,12 @@ from ttrules.syntax.yaml_emit import emit_ruleset_yaml
 OK, FINDINGS, USAGE = 0, 1, 2
 
 _paths = click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-_config = click.option("--config", "config", type=click.Path(path_type=Path),
-                       help="The ttrules.yaml to use (default: ./ttrules.yaml if present).")
+_config = click.option(
+    "--config",
+    "config",
+    type=click.Path(path_type=Path),
+    help="The ttrules.yaml to use (default: ./ttrules.yaml if present).",
+)
 
 
 def _emit_diagnostics(diagnostics: list[Diagnostic], fmt: str = "text") -> None:
@@ -72,21 +76,40 @@ def cli() -> None:
 @cli.command()
 @_paths
 @_config
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github"]), default="text",
-              show_default=True,
-              help="Output format: text for people, json, sarif (GitHub code scanning), "
-                   "github (workflow annotations).")
-@click.option("--locked", is_flag=True,
-              help="Also fail when the rule files differ from ttrules.lock (see `confirm`).")
-@click.option("--no-analysis", is_flag=True,
-              help="Skip the layering analysis and lints (TTR2xx, TTR3xx).")
-@click.option("--emit-tests", "emit_dir", type=click.Path(path_type=Path, file_okay=False),
-              help="Write the analysis' witness cases as rule tests into this directory.")
-@click.option("--history", "history", type=click.Path(path_type=Path),
-              help="Also check a history against the rules: fields they read that it rarely fills "
-                   "(TTR124; its first 100,000 records, through the column mapping).")
-def check(paths: tuple[Path, ...], config: Path | None, fmt: str, locked: bool,
-          no_analysis: bool, emit_dir: Path | None, history: Path | None) -> None:
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "sarif", "github"]),
+    default="text",
+    show_default=True,
+    help="Output format: text for people, json, sarif (GitHub code scanning), github (workflow annotations).",
+)
+@click.option(
+    "--locked", is_flag=True, help="Also fail when the rule files differ from ttrules.lock (see `confirm`)."
+)
+@click.option("--no-analysis", is_flag=True, help="Skip the layering analysis and lints (TTR2xx, TTR3xx).")
+@click.option(
+    "--emit-tests",
+    "emit_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Write the analysis' witness cases as rule tests into this directory.",
+)
+@click.option(
+    "--history",
+    "history",
+    type=click.Path(path_type=Path),
+    help="Also check a history against the rules: fields they read that it rarely fills "
+    "(TTR124; its first 100,000 records, through the column mapping).",
+)
+def check(
+    paths: tuple[Path, ...],
+    config: Path | None,
+    fmt: str,
+    locked: bool,
+    no_analysis: bool,
+    emit_dir: Path | None,
+    history: Path | None,
+) -> None:
     """Check rule files: syntax, types against the case schema, names, layers; then the
     layering analysis and lints, proven by a solver or shown by a confirmed example.
 
@@ -94,8 +117,10 @@ def check(paths: tuple[Path, ...], config: Path | None, fmt: str, locked: bool,
     Exits 1 when there is any error.
     """
     if emit_dir is not None and no_analysis:
-        click.echo("error: --emit-tests writes the analysis' witnesses; it needs the analysis "
-                   "(drop --no-analysis)", err=True)
+        click.echo(
+            "error: --emit-tests writes the analysis' witnesses; it needs the analysis (drop --no-analysis)",
+            err=True,
+        )
         sys.exit(USAGE)
     stack, diagnostics = load_stack(list(paths) or None, config)
     if stack is not None:
@@ -106,16 +131,22 @@ def check(paths: tuple[Path, ...], config: Path | None, fmt: str, locked: bool,
             analysis = analyze(Engine.from_stack(stack))
             diagnostics += analysis.diagnostics
             if analysis.undecided and fmt == "text":
-                click.echo(f"note: the analysis left {analysis.undecided} question"
-                           f"{'s' if analysis.undecided != 1 else ''} undecided (solver time limit or the "
-                           "analysis budget); "
-                           "nothing was claimed about them", err=True)
+                click.echo(
+                    f"note: the analysis left {analysis.undecided} question"
+                    f"{'s' if analysis.undecided != 1 else ''} undecided (solver time limit or the "
+                    "analysis budget); "
+                    "nothing was claimed about them",
+                    err=True,
+                )
             if emit_dir is not None:
                 from ttrules.analyze.emit import write_witness_tests
 
                 written = write_witness_tests(emit_dir, analysis.witnesses)
-                click.echo(f"wrote {len(analysis.witnesses)} witness test"
-                           f"{'s' if len(analysis.witnesses) != 1 else ''} to {written}", err=True)
+                click.echo(
+                    f"wrote {len(analysis.witnesses)} witness test"
+                    f"{'s' if len(analysis.witnesses) != 1 else ''} to {written}",
+                    err=True,
+                )
         if locked:
             diagnostics += _lock_diagnostics(stack, config)
         if history is not None and not has_errors(diagnostics):
@@ -130,28 +161,49 @@ def check(paths: tuple[Path, ...], config: Path | None, fmt: str, locked: bool,
         rules = sum(len(r.rules) + len(r.forbids) for r in stack.rulesets)
         if diagnostics:
             click.echo(render_text_all(diagnostics))
-        click.echo(f"checked {files} file{'s' if files != 1 else ''}, {rules} rules: "
-                   + ("errors found" if has_errors(diagnostics) else "ok"))
+        click.echo(
+            f"checked {files} file{'s' if files != 1 else ''}, {rules} rules: "
+            + ("errors found" if has_errors(diagnostics) else "ok")
+        )
     sys.exit(FINDINGS if has_errors(diagnostics) else OK)
 
 
 @cli.command(name="test")
 @click.argument("test_paths", nargs=-1, type=click.Path(path_type=Path))
 @_config
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "junit", "sarif", "github"]),
-              default="text", show_default=True,
-              help="Report format: text for people, json, junit (XML), sarif (GitHub code "
-                   "scanning), github (workflow annotations).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "junit", "sarif", "github"]),
+    default="text",
+    show_default=True,
+    help="Report format: text for people, json, junit (XML), sarif (GitHub code "
+    "scanning), github (workflow annotations).",
+)
 @click.option("--out", "out_file", type=click.Path(path_type=Path), help="Write the report here.")
-@click.option("--junit-xml", "junit_file", type=click.Path(path_type=Path),
-              help="Also write JUnit XML here (for CI dashboards).")
-@click.option("--coverage-min", type=click.FloatRange(0, 100),
-              help="Fail when fewer than this many percent of the rules took effect in a test.")
+@click.option(
+    "--junit-xml",
+    "junit_file",
+    type=click.Path(path_type=Path),
+    help="Also write JUnit XML here (for CI dashboards).",
+)
+@click.option(
+    "--coverage-min",
+    type=click.FloatRange(0, 100),
+    help="Fail when fewer than this many percent of the rules took effect in a test.",
+)
 @click.option("-k", "name_filter", metavar="TEXT", help="Run only the tests whose name contains TEXT.")
 @click.option("-v", "--verbose", is_flag=True, help="List the passed tests too.")
-def test_(test_paths: tuple[Path, ...], config: Path | None, fmt: str, out_file: Path | None,
-          junit_file: Path | None, coverage_min: float | None, name_filter: str | None,
-          verbose: bool) -> None:
+def test_(
+    test_paths: tuple[Path, ...],
+    config: Path | None,
+    fmt: str,
+    out_file: Path | None,
+    junit_file: Path | None,
+    coverage_min: float | None,
+    name_filter: str | None,
+    verbose: bool,
+) -> None:
     """Run rule tests: cases and the decisions they must get; report rule coverage.
 
     TEST_PATHS are test files or directories; without them, the `tests:` entries of
@@ -183,15 +235,23 @@ def test_(test_paths: tuple[Path, ...], config: Path | None, fmt: str, out_file:
     if not test_paths:
         files += [f for f in map(read_ruleset_tests, engine.stack.files) if f is not None]
     if not any(f.tests or f.diagnostics for f in files):
-        click.echo("error: no rule tests found (looked in "
-                   + ", ".join(str(r) for r in roots) + " and the stack's YAML rule files)", err=True)
+        click.echo(
+            "error: no rule tests found (looked in "
+            + ", ".join(str(r) for r in roots)
+            + " and the stack's YAML rule files)",
+            err=True,
+        )
         sys.exit(USAGE)
     run = run_tests(engine, files, name_filter)
-    below = coverage_diagnostic(run, Decimal(str(coverage_min)), "ttrules test") \
-        if coverage_min is not None and not name_filter else None
+    below = (
+        coverage_diagnostic(run, Decimal(str(coverage_min)), "ttrules test")
+        if coverage_min is not None and not name_filter
+        else None
+    )
     if fmt in ("sarif", "github"):
-        text = _machine_diagnostics(run.diagnostics + failure_diagnostics(run) + ([below] if below else []),
-                                    fmt)
+        text = _machine_diagnostics(
+            run.diagnostics + failure_diagnostics(run) + ([below] if below else []), fmt
+        )
     elif fmt == "json":
         text = test_render.render_json(run)
     elif fmt == "junit":
@@ -235,18 +295,28 @@ def fmt(paths: tuple[Path, ...], check_only: bool, diff: bool) -> None:
             continue
         changed += 1
         if diff:
-            click.echo("".join(difflib.unified_diff(
-                original.splitlines(keepends=True), formatted.splitlines(keepends=True),
-                fromfile=str(path), tofile=str(path))), nl=False)
+            click.echo(
+                "".join(
+                    difflib.unified_diff(
+                        original.splitlines(keepends=True),
+                        formatted.splitlines(keepends=True),
+                        fromfile=str(path),
+                        tofile=str(path),
+                    )
+                ),
+                nl=False,
+            )
         elif check_only:
             click.echo(f"would reformat {path}")
         else:
             write_text_atomic(path, formatted)
             click.echo(f"reformatted {path}")
     verb = "would be reformatted" if (check_only or diff) else "reformatted"
-    click.echo(f"{changed} file{'s' if changed != 1 else ''} {verb}, "
-               f"{len(files) - changed - failed} unchanged" + (f", {failed} with errors" if failed else ""),
-               err=True)
+    click.echo(
+        f"{changed} file{'s' if changed != 1 else ''} {verb}, "
+        f"{len(files) - changed - failed} unchanged" + (f", {failed} with errors" if failed else ""),
+        err=True,
+    )
     if failed:
         sys.exit(FINDINGS)
     sys.exit(FINDINGS if changed and (check_only or diff) else OK)
@@ -254,8 +324,9 @@ def fmt(paths: tuple[Path, ...], check_only: bool, diff: bool) -> None:
 
 @cli.command()
 @click.argument("source", type=click.Path(path_type=Path, exists=True, dir_okay=False))
-@click.option("--to", "target", type=click.Choice(["dsl", "yaml"]),
-              help="Target form (default: the other one).")
+@click.option(
+    "--to", "target", type=click.Choice(["dsl", "yaml"]), help="Target form (default: the other one)."
+)
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write here instead of stdout.")
 def convert(source: Path, target: str | None, output: Path | None) -> None:
     """Convert a ruleset between the DSL and the YAML form (same rules, comments kept)."""
@@ -303,13 +374,20 @@ def explain(paths: tuple[Path, ...], config: Path | None, case_file: str, as_jso
 @cli.command(name="eval")
 @_paths
 @_config
-@click.option("--cases", "cases_file", required=True, type=click.Path(path_type=Path, dir_okay=False),
-              help="Cases as JSON Lines (one case per line).")
-@click.option("--out", "out_file", required=True,
-              help="Where to write decisions as JSON Lines (- for stdout).")
+@click.option(
+    "--cases",
+    "cases_file",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Cases as JSON Lines (one case per line).",
+)
+@click.option(
+    "--out", "out_file", required=True, help="Where to write decisions as JSON Lines (- for stdout)."
+)
 @click.option("--explain", "with_trace", is_flag=True, help="Include each decision's explanation.")
-def eval_(paths: tuple[Path, ...], config: Path | None, cases_file: Path, out_file: str,
-          with_trace: bool) -> None:
+def eval_(
+    paths: tuple[Path, ...], config: Path | None, cases_file: Path, out_file: str, with_trace: bool
+) -> None:
     """Decide a batch of cases. A malformed row is reported with its row number and skipped;
     exits 1 if any row failed. The output file appears only when the run completes."""
     engine = _engine(paths, config)
@@ -341,18 +419,26 @@ def eval_(paths: tuple[Path, ...], config: Path | None, cases_file: Path, out_fi
     else:
         with atomic_writer(Path(out_file)) as out:
             run(out)
-    click.echo(f"decided {decided} case{'s' if decided != 1 else ''}"
-               + (f", skipped {failed} malformed row{'s' if failed != 1 else ''}" if failed else ""),
-               err=True)
+    click.echo(
+        f"decided {decided} case{'s' if decided != 1 else ''}"
+        + (f", skipped {failed} malformed row{'s' if failed != 1 else ''}" if failed else ""),
+        err=True,
+    )
     sys.exit(FINDINGS if failed else OK)
 
 
 @cli.command()
 @_config
-@click.option("--json-schema", "--case-json-schema", "json_schema", is_flag=True,
-              help="Print the JSON Schema of a case file.")
-@click.option("--ruleset-json-schema", is_flag=True,
-              help="Print the JSON Schema of the YAML rule format (for editors).")
+@click.option(
+    "--json-schema",
+    "--case-json-schema",
+    "json_schema",
+    is_flag=True,
+    help="Print the JSON Schema of a case file.",
+)
+@click.option(
+    "--ruleset-json-schema", is_flag=True, help="Print the JSON Schema of the YAML rule format (for editors)."
+)
 def schema(config: Path | None, json_schema: bool, ruleset_json_schema: bool) -> None:
     """The case schema: every field a rule can read, its type and presence."""
     from ttrules.config import load_config
@@ -383,8 +469,7 @@ def schema(config: Path | None, json_schema: bool, ruleset_json_schema: bool) ->
     for spec in fields.fields.values():
         type_text = spec.type.display() + ("?" if spec.optional else "")
         default = f" (default {spec.default})" if spec.default else ""
-        click.echo(f"{spec.path:<{width}}  {type_text:<22} {spec.presence:<9} "
-                   f"{spec.description}{default}")
+        click.echo(f"{spec.path:<{width}}  {type_text:<22} {spec.presence:<9} {spec.description}{default}")
     click.echo("")
     for name, members in fields.enums.items():
         click.echo(f"{name}: {', '.join(members)}")
@@ -406,13 +491,21 @@ def _lock_diagnostics(stack: Any, config: Path | None) -> list[Diagnostic]:
     except PlanError as error:
         return [Diagnostic("TTR123", str(error), None, path=str(root / LOCK_NAME))]
     current = file_hashes(stack, root, config_file)
-    return [Diagnostic("TTR123", "differs from the confirmed ttrules.lock" if name in lock["files"]
-                       and name in current else "added since ttrules.lock was confirmed"
-                       if name in current else "in ttrules.lock but no longer in the stack",
-                       None, path=name,
-                       help="simulate the change and `ttrules confirm` it, then commit ttrules.lock")
-            for name in sorted(set(current) | set(lock["files"]))
-            if current.get(name) != lock["files"].get(name)]
+    return [
+        Diagnostic(
+            "TTR123",
+            "differs from the confirmed ttrules.lock"
+            if name in lock["files"] and name in current
+            else "added since ttrules.lock was confirmed"
+            if name in current
+            else "in ttrules.lock but no longer in the stack",
+            None,
+            path=name,
+            help="simulate the change and `ttrules confirm` it, then commit ttrules.lock",
+        )
+        for name in sorted(set(current) | set(lock["files"]))
+        if current.get(name) != lock["files"].get(name)
+    ]
 
 
 def _load_side(where: str | None, config: Path | None, role: str) -> Any:
@@ -446,50 +539,115 @@ def _load_side(where: str | None, config: Path | None, role: str) -> Any:
         diagnostics += check_stack(stack)
     if stack is None or has_errors(diagnostics):
         _emit_diagnostics(diagnostics)
-        click.echo(f"error: the {role} ({label}) does not pass `ttrules check`; "
-                   "nothing was simulated", err=True)
+        click.echo(
+            f"error: the {role} ({label}) does not pass `ttrules check`; nothing was simulated", err=True
+        )
         sys.exit(USAGE)
     return Side(Engine.from_stack(stack), label, files)
 
 
 @cli.command()
-@click.option("--history", "history", required=True, type=click.Path(path_type=Path),
-              help="Historical cases: .jsonl, .csv or .parquet.")
-@click.option("--history-format", type=click.Choice(["jsonl", "csv", "parquet"]),
-              help="The history's format, when its name does not tell.")
+@click.option(
+    "--history",
+    "history",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Historical cases: .jsonl, .csv or .parquet.",
+)
+@click.option(
+    "--history-format",
+    type=click.Choice(["jsonl", "csv", "parquet"]),
+    help="The history's format, when its name does not tell.",
+)
 @click.option("--baseline", help="Current rules: a git revision (default HEAD) or a directory.")
 @click.option("--candidate", help="Proposed rules: a directory (default: the working tree).")
 @_config
 @click.option("--limit", type=click.IntRange(min=1), help="Replay at most this many records.")
-@click.option("--sample", type=click.FloatRange(0, 1, min_open=True),
-              help="Replay a random share of the records (with --seed).")
+@click.option(
+    "--sample",
+    type=click.FloatRange(0, 1, min_open=True),
+    help="Replay a random share of the records (with --seed).",
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for --sample.")
-@click.option("--engine", type=click.Choice(["duckdb", "python"]), default="duckdb", show_default=True,
-              help="duckdb: both stacks in one columnar pass (JSONL and CSV are copied into "
-                   "Parquet first; falls back to python, saying why, for what it does not "
-                   "compile); python: record by record.")
-@click.option("--samples", "sample_count", type=click.IntRange(min=0), default=10, show_default=True,
-              help="How many changed cases to show with both explanations.")
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",
-              show_default=True, help="Report format on stdout (or --out).")
+@click.option(
+    "--engine",
+    type=click.Choice(["duckdb", "python"]),
+    default="duckdb",
+    show_default=True,
+    help="duckdb: both stacks in one columnar pass (JSONL and CSV are copied into "
+    "Parquet first; falls back to python, saying why, for what it does not "
+    "compile); python: record by record.",
+)
+@click.option(
+    "--samples",
+    "sample_count",
+    type=click.IntRange(min=0),
+    default=10,
+    show_default=True,
+    help="How many changed cases to show with both explanations.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+    help="Report format on stdout (or --out).",
+)
 @click.option("--out", "out_file", type=click.Path(path_type=Path), help="Write the report here.")
-@click.option("--html", "html_file", type=click.Path(path_type=Path),
-              help="Also write a self-contained HTML page with charts.")
-@click.option("--fail-if", "gates", multiple=True, metavar="EXPR",
-              help="Exit 1 when this condition on report figures holds (repeatable), "
-                   "e.g. 'abuse_exposure.delta > 100 USD'.")
-@click.option("--save", "plan_file", type=click.Path(path_type=Path),
-              help="Save the simulation as a plan for `ttrules confirm`.")
-@click.option("--max-skipped", "max_skipped", type=click.FloatRange(0, 100), default=5.0,
-              show_default=True, metavar="PERCENT",
-              help="Exit 1 when more than this share of the rows is skipped as unreadable or invalid.")
-@click.option("--allow-skipped", is_flag=True,
-              help="Exit 0 even when no record was decided or more than --max-skipped were skipped.")
-def simulate(history: Path, history_format: str | None, baseline: str | None,
-             candidate: str | None, config: Path | None, limit: int | None, sample: float | None,
-             seed: int, engine: str, sample_count: int, fmt: str, out_file: Path | None,
-             html_file: Path | None, gates: tuple[str, ...], plan_file: Path | None,
-             max_skipped: float, allow_skipped: bool) -> None:
+@click.option(
+    "--html",
+    "html_file",
+    type=click.Path(path_type=Path),
+    help="Also write a self-contained HTML page with charts.",
+)
+@click.option(
+    "--fail-if",
+    "gates",
+    multiple=True,
+    metavar="EXPR",
+    help="Exit 1 when this condition on report figures holds (repeatable), "
+    "e.g. 'abuse_exposure.delta > 100 USD'.",
+)
+@click.option(
+    "--save",
+    "plan_file",
+    type=click.Path(path_type=Path),
+    help="Save the simulation as a plan for `ttrules confirm`.",
+)
+@click.option(
+    "--max-skipped",
+    "max_skipped",
+    type=click.FloatRange(0, 100),
+    default=5.0,
+    show_default=True,
+    metavar="PERCENT",
+    help="Exit 1 when more than this share of the rows is skipped as unreadable or invalid.",
+)
+@click.option(
+    "--allow-skipped",
+    is_flag=True,
+    help="Exit 0 even when no record was decided or more than --max-skipped were skipped.",
+)
+def simulate(
+    history: Path,
+    history_format: str | None,
+    baseline: str | None,
+    candidate: str | None,
+    config: Path | None,
+    limit: int | None,
+    sample: float | None,
+    seed: int,
+    engine: str,
+    sample_count: int,
+    fmt: str,
+    out_file: Path | None,
+    html_file: Path | None,
+    gates: tuple[str, ...],
+    plan_file: Path | None,
+    max_skipped: float,
+    allow_skipped: bool,
+) -> None:
     """Replay history under the current and the proposed rules and report what would change.
 
     Exits 1 when a --fail-if gate trips, when no record was decided or more than
@@ -504,9 +662,15 @@ def simulate(history: Path, history_format: str | None, baseline: str | None,
         _emit_diagnostics(problems)
         click.echo("error: fix the --fail-if gates (nothing was simulated)", err=True)
         sys.exit(USAGE)
-    report, base, cand = _simulate(history, history_format, baseline, candidate, config,
-                                   Options(limit=limit, sample=sample, seed=seed, samples=sample_count),
-                                   engine)
+    report, base, cand = _simulate(
+        history,
+        history_format,
+        baseline,
+        candidate,
+        config,
+        Options(limit=limit, sample=sample, seed=seed, samples=sample_count),
+        engine,
+    )
     _write_report(report, fmt, out_file)
     if html_file is not None:
         _write_report(report, "html", html_file)
@@ -519,8 +683,11 @@ def simulate(history: Path, history_format: str | None, baseline: str | None,
         root, config_file = _project_root(config)
         plan = build_plan(report, base.engine.stack, cand.engine.stack, root, config_file)
         write_text_atomic(plan_file, json.dumps(plan, ensure_ascii=False, indent=2) + "\n")
-        click.echo(f"saved plan {plan_file} (digest {plan['plan_digest'][:12]}); "
-                   f"confirm it with `ttrules confirm {plan_file}`", err=True)
+        click.echo(
+            f"saved plan {plan_file} (digest {plan['plan_digest'][:12]}); "
+            f"confirm it with `ttrules confirm {plan_file}`",
+            err=True,
+        )
     failures = tripped(parsed, report, stack_config.fx_rates())
     if not allow_skipped:
         failures += _too_few_decided(report["records"], max_skipped)
@@ -547,13 +714,17 @@ def _too_few_decided(records: dict[str, Any], max_skipped: float) -> list[str]:
     """A report of nothing, or of a history mostly skipped, must not pass a CI job."""
     decided, skipped = records["decided"], records["skipped"]
     if decided == 0:
-        return [f"error: no record was decided ({skipped:,} rows skipped): the figures say "
-                "nothing; fix the history or its mapping (or pass --allow-skipped)"]
+        return [
+            f"error: no record was decided ({skipped:,} rows skipped): the figures say "
+            "nothing; fix the history or its mapping (or pass --allow-skipped)"
+        ]
     share = 100 * skipped / (decided + skipped)
     if share > max_skipped:
-        return [f"error: {skipped:,} of {decided + skipped:,} rows ({share:.2f} %) were skipped, "
-                f"more than --max-skipped {max_skipped:g} %; the figures stand for part of the "
-                "history only (pass --allow-skipped to accept them)"]
+        return [
+            f"error: {skipped:,} of {decided + skipped:,} rows ({share:.2f} %) were skipped, "
+            f"more than --max-skipped {max_skipped:g} %; the figures stand for part of the "
+            "history only (pass --allow-skipped to accept them)"
+        ]
     return []
 
 
@@ -589,9 +760,15 @@ def _write_report(report: dict[str, Any], fmt: str, out_file: Path | None) -> No
         click.echo(f"wrote {out_file}", err=True)
 
 
-def _simulate(history: Path, history_format: str | None, baseline: str | None,
-              candidate: str | None, config: Path | None, options: Options, engine: str = "duckdb",
-              ) -> tuple[dict[str, Any], Any, Any]:
+def _simulate(
+    history: Path,
+    history_format: str | None,
+    baseline: str | None,
+    candidate: str | None,
+    config: Path | None,
+    options: Options,
+    engine: str = "duckdb",
+) -> tuple[dict[str, Any], Any, Any]:
     from concurrent.futures import ThreadPoolExecutor
 
     from ttrules.simulate.history import HistoryError, Position, detect_format, read_history
@@ -605,8 +782,11 @@ def _simulate(history: Path, history_format: str | None, baseline: str | None,
 
         found, warnings = _history_coverage(cand.engine.stack, history, PREFLIGHT_RECORDS)
         for warning in warnings:
-            click.echo(f"warning[TTR124]: {warning.message.split(' (history ')[0]} "
-                       f"(the first {found.records + found.invalid:,} rows)", err=True)
+            click.echo(
+                f"warning[TTR124]: {warning.message.split(' (history ')[0]} "
+                f"(the first {found.records + found.invalid:,} rows)",
+                err=True,
+            )
     # The report carries the history's SHA-256: hashed meanwhile (hashlib releases the GIL).
     hashing = ThreadPoolExecutor(max_workers=1)
     digest = hashing.submit(history_digest, history) if history.is_file() else None
@@ -630,25 +810,37 @@ def _simulate(history: Path, history_format: str | None, baseline: str | None,
         click.echo(f"{where}: skipped: {reason}", err=True)
     skipped = sum(accumulator.skipped.values())
     if skipped > len(accumulator.skipped_examples):
-        click.echo(f"… {skipped - len(accumulator.skipped_examples):,} more rows skipped "
-                   "(counts by reason are in the report)", err=True)
-    report = build_report(accumulator, base, cand, history, history_fmt, options,
-                          digest.result() if digest is not None else None)
+        click.echo(
+            f"… {skipped - len(accumulator.skipped_examples):,} more rows skipped "
+            "(counts by reason are in the report)",
+            err=True,
+        )
+    report = build_report(
+        accumulator,
+        base,
+        cand,
+        history,
+        history_fmt,
+        options,
+        digest.result() if digest is not None else None,
+    )
     hashing.shutdown()
     report["engine"] = used
     return report, base, cand
 
 
-def _simulate_duckdb(base: Any, cand: Any, history: Path, history_fmt: str, columns: Any,
-                     options: Options) -> tuple[Any, dict[str, Any]]:
+def _simulate_duckdb(
+    base: Any, cand: Any, history: Path, history_fmt: str, columns: Any, options: Options
+) -> tuple[Any, dict[str, Any]]:
     """The columnar engine's accumulator, or (None, why not) when it falls back to python."""
     from ttrules.columnar.run import Fallback, replay_duckdb
     from ttrules.simulate.run import Progress
 
     progress = Progress()
     try:
-        accumulator, done = replay_duckdb(base, cand, history, history_fmt, columns, options,
-                                          progress=progress, waiting=progress)
+        accumulator, done = replay_duckdb(
+            base, cand, history, history_fmt, columns, options, progress=progress, waiting=progress
+        )
     except Fallback as reason:
         progress.close()
         click.echo(f"note: simulating with the python engine: {reason}", err=True)
@@ -656,16 +848,27 @@ def _simulate_duckdb(base: Any, cand: Any, history: Path, history_fmt: str, colu
     progress.close()
     if done.decided_in_python:
         rows = "1 row went" if done.decided_in_python == 1 else f"{done.decided_in_python:,} rows went"
-        click.echo(f"note: {rows} to the python engine (values SQL does not load or decide "
-                   "exactly, or invalid rows)", err=True)
-    return accumulator, {"name": "duckdb", "rows_in_sql": done.decided_in_sql,
-                         "rows_in_python": done.decided_in_python}
+        click.echo(
+            f"note: {rows} to the python engine (values SQL does not load or decide "
+            "exactly, or invalid rows)",
+            err=True,
+        )
+    return accumulator, {
+        "name": "duckdb",
+        "rows_in_sql": done.decided_in_sql,
+        "rows_in_python": done.decided_in_python,
+    }
 
 
 @cli.command()
 @click.argument("directory", type=click.Path(path_type=Path), default=Path("ttrules-demo"))
-@click.option("--records", type=click.IntRange(min=1), default=20_000, show_default=True,
-              help="How many synthetic history records to generate.")
+@click.option(
+    "--records",
+    type=click.IntRange(min=1),
+    default=20_000,
+    show_default=True,
+    help="How many synthetic history records to generate.",
+)
 @click.option("--seed", type=int, default=7, show_default=True, help="Seed of the generator.")
 def demo(directory: Path, records: int, seed: int) -> None:
     """Make a demo workspace and simulate a rule change on synthetic history.
@@ -684,8 +887,11 @@ def demo(directory: Path, records: int, seed: int) -> None:
     except (FileExistsError, RuntimeError, OSError) as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(USAGE)
-    click.echo(f"demo workspace: {directory} (baseline committed; changed in the working tree: "
-               f"{CHANGED_FILE}; {records:,} history records)", err=True)
+    click.echo(
+        f"demo workspace: {directory} (baseline committed; changed in the working tree: "
+        f"{CHANGED_FILE}; {records:,} history records)",
+        err=True,
+    )
     with contextlib.chdir(directory):
         report, _, _ = _simulate(Path(history.name), None, None, None, None, Options())
         _write_report(report, "markdown", Path("report.md"))
@@ -712,9 +918,12 @@ def init(directory: Path) -> None:
         sys.exit(USAGE)
     for path in written:
         click.echo(f"  wrote {path}", err=True)
-    click.echo(f"a rules repository is ready in {directory}. Next:\n"
-               f"  cd {directory} && git init && git add -A && git commit -m 'Rules'\n"
-               "  ttrules check && ttrules test", err=True)
+    click.echo(
+        f"a rules repository is ready in {directory}. Next:\n"
+        f"  cd {directory} && git init && git add -A && git commit -m 'Rules'\n"
+        "  ttrules check && ttrules test",
+        err=True,
+    )
 
 
 @cli.command()
@@ -731,8 +940,7 @@ def confirm(plan_file: Path, config: Path | None, yes: bool, plan_digest: str | 
     from ttrules.simulate.render import render
 
     if yes and not plan_digest:
-        click.echo("error: --yes needs --plan-digest, so that skipping the question is deliberate",
-                   err=True)
+        click.echo("error: --yes needs --plan-digest, so that skipping the question is deliberate", err=True)
         sys.exit(USAGE)
     try:
         plan = load_plan(plan_file)
@@ -746,8 +954,11 @@ def confirm(plan_file: Path, config: Path | None, yes: bool, plan_digest: str | 
     root, config_file = _project_root(config)
     stale = stale_files(plan, file_hashes(stack, root, config_file))
     if stale:
-        click.echo("error: these files changed since the plan was simulated; simulate again:\n  "
-                   + "\n  ".join(stale), err=True)
+        click.echo(
+            "error: these files changed since the plan was simulated; simulate again:\n  "
+            + "\n  ".join(stale),
+            err=True,
+        )
         sys.exit(USAGE)
     click.echo(render(plan.data["report"]))
     changes = plan.data["changes"]
@@ -766,9 +977,11 @@ def confirm(plan_file: Path, config: Path | None, yes: bool, plan_digest: str | 
             click.echo("not confirmed; nothing was written", err=True)
             sys.exit(FINDINGS)
     lock = write_lock(root / LOCK_NAME, plan)
-    click.echo(f"wrote {LOCK_NAME} ({len(lock['files'])} files, confirmed by "
-               f"{lock['confirmed_by']} at {lock['confirmed_at']}); commit it with the change",
-               err=True)
+    click.echo(
+        f"wrote {LOCK_NAME} ({len(lock['files'])} files, confirmed by "
+        f"{lock['confirmed_by']} at {lock['confirmed_at']}); commit it with the change",
+        err=True,
+    )
 
 
 @cli.group(name="import")
@@ -786,33 +999,69 @@ def _market_code(value: str | None) -> str | None:
 
 
 @import_group.command(name="tiktok")
-@click.option("--orders", multiple=True, required=True,
-              help="Get Order Detail responses (file, glob or directory; repeatable).")
+@click.option(
+    "--orders",
+    multiple=True,
+    required=True,
+    help="Get Order Detail responses (file, glob or directory; repeatable).",
+)
 @click.option("--cancellations", multiple=True, help="Search Cancellations responses.")
 @click.option("--returns", multiple=True, help="Search Returns responses.")
 @click.option("--tracking", multiple=True, help="Get Tracking responses, per order id.")
-@click.option("--records", "return_records", multiple=True,
-              help="Get Return Records responses, per return id (evidence).")
-@click.option("--buyers", type=click.Path(path_type=Path, exists=True, dir_okay=False),
-              help="Buyer facts and abuse labels (CSV or JSON Lines with buyer_id).")
-@click.option("--products", multiple=True,
-              help="A product catalog for order.category: Get Product responses, or a CSV with "
-                   "category and sku_id, product_id or seller_sku (repeatable).")
-@click.option("--market", callback=lambda _c, _p, v: _market_code(v),
-              help="The shop's market (ISO-2, e.g. MY) for orders without a recipient region.")
-@click.option("--now", "now", type=click.Choice(["updated", "deadline", "request"]), default="updated",
-              show_default=True,
-              help="case.now of each record: the request's last update (when the seller decided), "
-                   "the seller's response deadline, or the request's creation.")
-@click.option("--out", "out_file", required=True, type=click.Path(path_type=Path),
-              help="history.jsonl or history.parquet")
-@click.option("--report", "report_file", type=click.Path(path_type=Path),
-              help="Also write the import report as JSON.")
-def import_tiktok_command(orders: tuple[str, ...], cancellations: tuple[str, ...],
-                          returns: tuple[str, ...], tracking: tuple[str, ...],
-                          return_records: tuple[str, ...], buyers: Path | None,
-                          products: tuple[str, ...], market: str | None, now: str, out_file: Path,
-                          report_file: Path | None) -> None:
+@click.option(
+    "--records",
+    "return_records",
+    multiple=True,
+    help="Get Return Records responses, per return id (evidence).",
+)
+@click.option(
+    "--buyers",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    help="Buyer facts and abuse labels (CSV or JSON Lines with buyer_id).",
+)
+@click.option(
+    "--products",
+    multiple=True,
+    help="A product catalog for order.category: Get Product responses, or a CSV with "
+    "category and sku_id, product_id or seller_sku (repeatable).",
+)
+@click.option(
+    "--market",
+    callback=lambda _c, _p, v: _market_code(v),
+    help="The shop's market (ISO-2, e.g. MY) for orders without a recipient region.",
+)
+@click.option(
+    "--now",
+    "now",
+    type=click.Choice(["updated", "deadline", "request"]),
+    default="updated",
+    show_default=True,
+    help="case.now of each record: the request's last update (when the seller decided), "
+    "the seller's response deadline, or the request's creation.",
+)
+@click.option(
+    "--out",
+    "out_file",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="history.jsonl or history.parquet",
+)
+@click.option(
+    "--report", "report_file", type=click.Path(path_type=Path), help="Also write the import report as JSON."
+)
+def import_tiktok_command(
+    orders: tuple[str, ...],
+    cancellations: tuple[str, ...],
+    returns: tuple[str, ...],
+    tracking: tuple[str, ...],
+    return_records: tuple[str, ...],
+    buyers: Path | None,
+    products: tuple[str, ...],
+    market: str | None,
+    now: str,
+    out_file: Path,
+    report_file: Path | None,
+) -> None:
     """Join TikTok Shop requests to their orders and write history records.
 
     Exits 1 when something could not be used (a file or page skipped, a request without its
@@ -826,17 +1075,32 @@ def import_tiktok_command(orders: tuple[str, ...], cancellations: tuple[str, ...
         click.echo("error: give --cancellations and/or --returns: they are the requests", err=True)
         sys.exit(USAGE)
     options = ImportOptions(products=expand(products), market=market, now=now)
-    records, report = import_tiktok(expand(orders), expand(cancellations), expand(returns),
-                                    expand(tracking), expand(return_records), buyers, options)
+    records, report = import_tiktok(
+        expand(orders),
+        expand(cancellations),
+        expand(returns),
+        expand(tracking),
+        expand(return_records),
+        buyers,
+        options,
+    )
     write_records(out_file, records)
     summary = report.as_dict()
-    click.echo(f"wrote {len(records):,} records to {out_file} (from {report.orders:,} orders, "
-               f"{report.cancellations:,} cancellations, {report.returns:,} returns)", err=True)
-    for label, key in (("requests without their order", "requests_without_order"),
-                       ("duplicate request ids (the later update was kept)", "duplicate_requests")):
+    click.echo(
+        f"wrote {len(records):,} records to {out_file} (from {report.orders:,} orders, "
+        f"{report.cancellations:,} cancellations, {report.returns:,} returns)",
+        err=True,
+    )
+    for label, key in (
+        ("requests without their order", "requests_without_order"),
+        ("duplicate request ids (the later update was kept)", "duplicate_requests"),
+    ):
         if summary[key]:
-            click.echo(f"{label}: {len(summary[key])}: {', '.join(summary[key][:10])}"
-                       + (" …" if len(summary[key]) > 10 else ""), err=True)
+            click.echo(
+                f"{label}: {len(summary[key])}: {', '.join(summary[key][:10])}"
+                + (" …" if len(summary[key]) > 10 else ""),
+                err=True,
+            )
     for item in summary["unknown_values"]:
         click.echo(f"unknown value kept: {item['field']} = {item['value']} ({item['count']}x)", err=True)
     for code, count in summary["unknown_reason_codes"].items():
@@ -844,11 +1108,17 @@ def import_tiktok_command(orders: tuple[str, ...], cancellations: tuple[str, ...
     for problem in summary["skipped"]:
         click.echo(f"skipped: {problem}", err=True)
     for item in summary["missing_fields"]:
-        click.echo(f"missing: {item['field']} in {item['records']:,} of {report.written:,} records "
-                   f"({float(item['share']) * 100:.1f} %); filled by {item['filled_by']}", err=True)
+        click.echo(
+            f"missing: {item['field']} in {item['records']:,} of {report.written:,} records "
+            f"({float(item['share']) * 100:.1f} %); filled by {item['filled_by']}",
+            err=True,
+        )
     if summary["markets_from_currency"]:
-        click.echo(f"note: case.market of {summary['markets_from_currency']:,} records comes from "
-                   "their currency (no recipient region code; --market sets it)", err=True)
+        click.echo(
+            f"note: case.market of {summary['markets_from_currency']:,} records comes from "
+            "their currency (no recipient region code; --market sets it)",
+            err=True,
+        )
     from ttrules.stack import find_config
 
     if find_config(None) is not None:  # warn now, not when the simulation cannot convert
@@ -856,8 +1126,11 @@ def import_tiktok_command(orders: tuple[str, ...], cancellations: tuple[str, ...
         missing = sorted(c for c in summary["record_currencies"] if c not in rates)
         summary["currencies_without_fx_rate"] = missing
         if missing:
-            click.echo(f"warning: ttrules.yaml has no FX rate for {', '.join(missing)}; "
-                       "simulation totals in the report currency will leave them out", err=True)
+            click.echo(
+                f"warning: ttrules.yaml has no FX rate for {', '.join(missing)}; "
+                "simulation totals in the report currency will leave them out",
+                err=True,
+            )
     if report_file is not None:
         write_text_atomic(report_file, json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
     sys.exit(FINDINGS if summary["skipped"] or summary["requests_without_order"] else OK)
@@ -874,8 +1147,11 @@ def main() -> None:
     except Exception as error:  # a bug, not bad input: say so in one line
         if os.environ.get("TTRULES_DEBUG"):
             raise
-        click.echo(f"internal error: {type(error).__name__}: {error} "
-                   "(please report it; TTRULES_DEBUG=1 shows the traceback)", err=True)
+        click.echo(
+            f"internal error: {type(error).__name__}: {error} "
+            "(please report it; TTRULES_DEBUG=1 shows the traceback)",
+            err=True,
+        )
         sys.exit(USAGE)
 
 

@@ -76,8 +76,9 @@ def _check_analysis_code(code: str) -> None:
     from ttrules.codes import CODES
 
     if not code.startswith(ANALYSIS_PREFIXES):
-        raise ValueError(f"`{code}`: only layering and lint codes (TTR2xx, TTR3xx) can be "
-                         "selected, ignored or re-graded")
+        raise ValueError(
+            f"`{code}`: only layering and lint codes (TTR2xx, TTR3xx) can be selected, ignored or re-graded"
+        )
     if len(code) == 6 and code not in CODES:
         raise ValueError(f"`{code}` is not a diagnostic code")
 
@@ -114,8 +115,10 @@ class Config(BaseModel):
     def _default_is_resolution(cls, value: str) -> str:
         if value not in RESOLUTIONS_WITHOUT_ARGS:
             hint = did_you_mean(value, RESOLUTIONS_WITHOUT_ARGS)
-            raise ValueError(f"`{value}` is not a resolution without arguments "
-                             f"({', '.join(RESOLUTIONS_WITHOUT_ARGS)}){'; ' + hint if hint else ''}")
+            raise ValueError(
+                f"`{value}` is not a resolution without arguments "
+                f"({', '.join(RESOLUTIONS_WITHOUT_ARGS)}){'; ' + hint if hint else ''}"
+            )
         return value
 
     @field_validator("currency")
@@ -142,14 +145,19 @@ class Config(BaseModel):
         problems: list[tuple[tuple[str, ...], str]] = []
         rate = parse_money(self.costs.agent_hour)
         if rate is None:
-            problems.append((("costs", "agent_hour"), f"`{self.costs.agent_hour}` is not an amount "
-                                                      "such as `4 USD`"))
+            problems.append(
+                (("costs", "agent_hour"), f"`{self.costs.agent_hour}` is not an amount such as `4 USD`")
+            )
         elif rate[1] not in self.fx_rates() and "agent_hour" in self.costs.model_fields_set:
             # An explicit cost that cannot be priced would make every review cost "n/a"; the
             # default (4 USD) in a report currency without a USD rate is reported as n/a instead.
-            problems.append((("costs", "agent_hour"),
-                             f"no FX rate from {rate[1]} to the report currency {self.currency}: "
-                             f"add `{rate[1]}` to `fx` or give the cost in {self.currency}"))
+            problems.append(
+                (
+                    ("costs", "agent_hour"),
+                    f"no FX rate from {rate[1]} to the report currency {self.currency}: "
+                    f"add `{rate[1]}` to `fx` or give the cost in {self.currency}",
+                )
+            )
         return problems
 
     def fx_rates(self) -> dict[str, Decimal]:
@@ -178,8 +186,7 @@ def load_config(path: Path, files: Files = DISK) -> tuple[Config | None, list[Di
     try:
         data = files.read_bytes(path)
     except OSError as error:
-        return None, [Diagnostic("TTR119", f"cannot read {CONFIG_NAME}: {error.strerror}", None,
-                                 path=shown)]
+        return None, [Diagnostic("TTR119", f"cannot read {CONFIG_NAME}: {error.strerror}", None, path=shown)]
     if len(data) > MAX_CONFIG_BYTES:
         return None, [Diagnostic("TTR009", "the configuration file is too large", None, path=shown)]
     text, diagnostics = decode_text(data, shown)
@@ -205,10 +212,11 @@ def load_config(path: Path, files: Files = DISK) -> tuple[Config | None, list[Di
             help = ""
             if item["type"] == "extra_forbidden":
                 message = f"unknown key `{key}`"
-                help = did_you_mean(str(loc[-1]), list(Config.model_fields)
-                                    + list(Costs.model_fields))
+                help = did_you_mean(str(loc[-1]), list(Config.model_fields) + list(Costs.model_fields))
             result.append(Diagnostic("TTR119", f"{key}: {message}", node.span, help=help))
         return None, result
-    problems = [Diagnostic("TTR119", f"{'.'.join(loc)}: {message}", _node_at(root, loc, False).span)
-                for loc, message in config.cross_problems()]
+    problems = [
+        Diagnostic("TTR119", f"{'.'.join(loc)}: {message}", _node_at(root, loc, False).span)
+        for loc, message in config.cross_problems()
+    ]
     return (None, problems) if problems else (config, [])

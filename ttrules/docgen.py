@@ -12,20 +12,28 @@ from pathlib import Path
 
 from ttrules.codes import CODES
 
-_RANGES = [("TTR0", "Reading and parsing (TTR0xx)"), ("TTR1", "Schema, names and types (TTR1xx)"),
-           ("TTR2", "Layering analysis (TTR2xx)"), ("TTR3", "Lints (TTR3xx)"),
-           ("TTR4", "Rule tests (TTR4xx)")]
+_RANGES = [
+    ("TTR0", "Reading and parsing (TTR0xx)"),
+    ("TTR1", "Schema, names and types (TTR1xx)"),
+    ("TTR2", "Layering analysis (TTR2xx)"),
+    ("TTR3", "Lints (TTR3xx)"),
+    ("TTR4", "Rule tests (TTR4xx)"),
+]
 
 
 SECTIONS = ("What it catches", "Why it matters", "Example", "Fix")
 
 
 def render_diagnostics_page() -> str:
-    out = ["# Diagnostics", "",
-           "Every problem ttrules reports has a stable code. Each code has its own page: what it",
-           "catches, why it matters, an example that triggers it and how to fix it. These pages are",
-           "generated from the code registry (`ttrules/codes.py`) by `python -m ttrules.docgen`; do",
-           "not edit them by hand.", ""]
+    out = [
+        "# Diagnostics",
+        "",
+        "Every problem ttrules reports has a stable code. Each code has its own page: what it",
+        "catches, why it matters, an example that triggers it and how to fix it. These pages are",
+        "generated from the code registry (`ttrules/codes.py`) by `python -m ttrules.docgen`; do",
+        "not edit them by hand.",
+        "",
+    ]
     for prefix, title in _RANGES:
         out += [f"## {title}", "", "| code | name | what it catches |", "|---|---|---|"]
         for doc in CODES.values():
@@ -39,13 +47,32 @@ def render_diagnostics_page() -> str:
 def render_code_page(code: str) -> str:
     doc = CODES[code]
     title = next(title for prefix, title in _RANGES if code.startswith(prefix))
-    return "\n".join([
-        f"# {doc.code} {doc.name}", "",
-        f"Family: {title}. All codes: [diagnostics](../diagnostics.md).", "",
-        f"## {SECTIONS[0]}", "", doc.summary, "",
-        f"## {SECTIONS[1]}", "", doc.why, "",
-        f"## {SECTIONS[2]}", "", "```", doc.example, "```", "",
-        f"## {SECTIONS[3]}", "", doc.fix, ""])
+    return "\n".join(
+        [
+            f"# {doc.code} {doc.name}",
+            "",
+            f"Family: {title}. All codes: [diagnostics](../diagnostics.md).",
+            "",
+            f"## {SECTIONS[0]}",
+            "",
+            doc.summary,
+            "",
+            f"## {SECTIONS[1]}",
+            "",
+            doc.why,
+            "",
+            f"## {SECTIONS[2]}",
+            "",
+            "```",
+            doc.example,
+            "```",
+            "",
+            f"## {SECTIONS[3]}",
+            "",
+            doc.fix,
+            "",
+        ]
+    )
 
 
 _PRESENCE = {
@@ -61,13 +88,20 @@ def render_case_schema_page() -> str:
     from ttrules.schema.enums import ALIASES, ENUMS, QUALITY_REASONS
     from ttrules.schema.fields import BUILTIN_FIELDS
 
-    out = ["# The case schema", "",
-           "What a rule sees: one after-sales request with its order, buyer and logistics facts.",
-           "Field names and enum values follow the TikTok Shop Open API. This page is generated",
-           "from the field table (`ttrules/schema/fields.py`) by `python -m ttrules.docgen`;",
-           "`ttrules schema` prints the same, with your extension fields, and",
-           "`ttrules schema --json-schema` the JSON Schema of a case file.", "",
-           "## Fields", "", "| field | type | presence | meaning |", "|---|---|---|---|"]
+    out = [
+        "# The case schema",
+        "",
+        "What a rule sees: one after-sales request with its order, buyer and logistics facts.",
+        "Field names and enum values follow the TikTok Shop Open API. This page is generated",
+        "from the field table (`ttrules/schema/fields.py`) by `python -m ttrules.docgen`;",
+        "`ttrules schema` prints the same, with your extension fields, and",
+        "`ttrules schema --json-schema` the JSON Schema of a case file.",
+        "",
+        "## Fields",
+        "",
+        "| field | type | presence | meaning |",
+        "|---|---|---|---|",
+    ]
     for spec in BUILTIN_FIELDS:
         type_text = spec.type.display() + ("?" if spec.optional else "")
         default = f" Default: `{spec.default}`." if spec.default else ""
@@ -77,44 +111,65 @@ def render_case_schema_page() -> str:
     out += ["", "## Enumerations", ""]
     for name, members in ENUMS.items():
         out.append(f"- **{name}**: " + ", ".join(f"`{m}`" for m in members))
-    out += ["", "`request.is_quality_issue` is true for " +
-            ", ".join(f"`{r}`" for r in sorted(QUALITY_REASONS)) + ".", "",
-            "Values are matched case-insensitively; known spelling drift is normalised (" +
-            "; ".join(f"{e}: " + ", ".join(f"`{a}` → `{c}`" for a, c in m.items())
-                      for e, m in ALIASES.items()) +
-            "). Unknown values are kept as they came: never a load error, they only compare "
-            "unequal to every known value.", "",
-            "## Values in case files", "",
-            "- **money**: `\"12.50 USD\"`, `{\"amount\": \"12.50\", \"currency\": \"USD\"}`, or a bare "
-            "number in `order.currency` (which defaults to the currency of `order.total`). JSON "
-            "numbers are read as exact decimals, never binary floats.",
-            "- **timestamp**: ISO 8601 (`2026-05-01T10:00:00Z`; without a zone it is UTC) or Unix "
-            "seconds.",
-            "- **set** (`request.evidence`): a JSON list.",
-            "- Keys may be nested (`{\"order\": {\"total\": …}}`) or dotted (`{\"order.total\": …}`).",
-            "", "## Reason codes", "",
-            "`request.reason` is derived from `request.reason_code` (a TikTok reason name such as",
-            "`ecom_order_to_ship_canceled_reason_no_longer_needed`) through the shipped table of",
-            "every market's official codes (`ttrules/schema/data/reason_codes.csv`, built by",
-            "`scripts/build_reason_table.py`). A code not in the table reads as `OTHER`. A seller's",
-            "reasons for rejecting a request map to `OTHER`: they say nothing about why the buyer asked.",
-            "", "## Extension fields", "",
-            "Declare fields your data has under `fields:` in `ttrules.yaml`:", "", "```yaml",
-            "fields:", "  order.restock_days: int?     # ? makes it optional",
-            "  buyer.vip_level: int", "  order.tags: set[str]", "```", "",
-            "Types: `int`, `number`, `money`, `duration`, `timestamp`, `str`, `bool`, `percent`, an "
-            "enumeration name, `set[T]`; `?` for optional. The namespace must be one of `case`, "
-            "`order`, `request`, `buyer`, `logistics`, `dropship`. A value of the wrong type "
-            "rejects the case with the field's path.", "",
-            "## History records", "",
-            "A record for simulation is a case plus `outcome.decision`, `outcome.refunded` (money), "
-            "`outcome.abuse` (bool) and `outcome.handling_minutes`. Rules cannot read `outcome.*`: "
-            "it is what happened later.", ""]
+    out += [
+        "",
+        "`request.is_quality_issue` is true for "
+        + ", ".join(f"`{r}`" for r in sorted(QUALITY_REASONS))
+        + ".",
+        "",
+        "Values are matched case-insensitively; known spelling drift is normalised ("
+        + "; ".join(f"{e}: " + ", ".join(f"`{a}` → `{c}`" for a, c in m.items()) for e, m in ALIASES.items())
+        + "). Unknown values are kept as they came: never a load error, they only compare "
+        "unequal to every known value.",
+        "",
+        "## Values in case files",
+        "",
+        '- **money**: `"12.50 USD"`, `{"amount": "12.50", "currency": "USD"}`, or a bare '
+        "number in `order.currency` (which defaults to the currency of `order.total`). JSON "
+        "numbers are read as exact decimals, never binary floats.",
+        "- **timestamp**: ISO 8601 (`2026-05-01T10:00:00Z`; without a zone it is UTC) or Unix seconds.",
+        "- **set** (`request.evidence`): a JSON list.",
+        '- Keys may be nested (`{"order": {"total": …}}`) or dotted (`{"order.total": …}`).',
+        "",
+        "## Reason codes",
+        "",
+        "`request.reason` is derived from `request.reason_code` (a TikTok reason name such as",
+        "`ecom_order_to_ship_canceled_reason_no_longer_needed`) through the shipped table of",
+        "every market's official codes (`ttrules/schema/data/reason_codes.csv`, built by",
+        "`scripts/build_reason_table.py`). A code not in the table reads as `OTHER`. A seller's",
+        "reasons for rejecting a request map to `OTHER`: they say nothing about why the buyer asked.",
+        "",
+        "## Extension fields",
+        "",
+        "Declare fields your data has under `fields:` in `ttrules.yaml`:",
+        "",
+        "```yaml",
+        "fields:",
+        "  order.restock_days: int?     # ? makes it optional",
+        "  buyer.vip_level: int",
+        "  order.tags: set[str]",
+        "```",
+        "",
+        "Types: `int`, `number`, `money`, `duration`, `timestamp`, `str`, `bool`, `percent`, an "
+        "enumeration name, `set[T]`; `?` for optional. The namespace must be one of `case`, "
+        "`order`, `request`, `buyer`, `logistics`, `dropship`. A value of the wrong type "
+        "rejects the case with the field's path.",
+        "",
+        "## History records",
+        "",
+        "A record for simulation is a case plus `outcome.decision`, `outcome.refunded` (money), "
+        "`outcome.abuse` (bool) and `outcome.handling_minutes`. Rules cannot read `outcome.*`: "
+        "it is what happened later.",
+        "",
+    ]
     return "\n".join(out)
 
 
-PAGES = {"docs/diagnostics.md": render_diagnostics_page, "docs/case-schema.md": render_case_schema_page,
-         **{f"docs/codes/{code}.md": partial(render_code_page, code) for code in CODES}}
+PAGES = {
+    "docs/diagnostics.md": render_diagnostics_page,
+    "docs/case-schema.md": render_case_schema_page,
+    **{f"docs/codes/{code}.md": partial(render_code_page, code) for code in CODES},
+}
 
 
 def main() -> None:

@@ -1,7 +1,7 @@
 """The library entry point: load a stack, check it, and decide cases.
 
-    engine, diagnostics = Engine.load([Path("rulesets/")])
-    decision = engine.decide({"order": {...}, "request": {...}})
+engine, diagnostics = Engine.load([Path("rulesets/")])
+decision = engine.decide({"order": {...}, "request": {...}})
 """
 
 from __future__ import annotations
@@ -34,8 +34,11 @@ class Engine:
         return cls(stack, prepared, ClassMemo(compile_stack(prepared)))
 
     @classmethod
-    def load(cls, paths: list[Path] | None = None, config: Path | None = None,
-             ) -> tuple[Engine | None, list[Diagnostic]]:
+    def load(
+        cls,
+        paths: list[Path] | None = None,
+        config: Path | None = None,
+    ) -> tuple[Engine | None, list[Diagnostic]]:
         """A checked engine, or None with the diagnostics that prevent one."""
         stack, diagnostics = load_stack(paths, config)
         if stack is None:

@@ -165,8 +165,9 @@ def _platform_text() -> str:
 def scaffold(target: Path) -> list[Path]:
     """Write a new rules repository into `target` (created, or an empty directory)."""
     if target.exists() and any(target.iterdir()):
-        raise FileExistsError(f"{target} is not empty; `ttrules init` only writes into an empty "
-                              "or new directory")
+        raise FileExistsError(
+            f"{target} is not empty; `ttrules init` only writes into an empty or new directory"
+        )
     platform = _platform_text()
     digest = hashlib.sha256(platform.encode("utf-8")).hexdigest()[:16]
     files = {

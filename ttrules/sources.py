@@ -64,15 +64,17 @@ class GitFiles:
         top = self._git(["rev-parse", "--show-toplevel"], cwd=start or Path.cwd())
         self.root = Path(top.decode().strip()).resolve()
         try:
-            self.commit = self._git(["rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}"]
-                                    ).decode().strip()
+            self.commit = (
+                self._git(["rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}"]).decode().strip()
+            )
         except RevisionError:
             raise RevisionError(f"`{revision}` is not a revision of {self.root}") from None
 
     def _git(self, args: list[str], cwd: Path | None = None) -> bytes:
         try:
-            done = subprocess.run(["git", *args], cwd=cwd or self.root, capture_output=True,
-                                  timeout=60, check=False)
+            done = subprocess.run(
+                ["git", *args], cwd=cwd or self.root, capture_output=True, timeout=60, check=False
+            )
         except FileNotFoundError:
             raise RevisionError("git is not installed") from None
         except subprocess.TimeoutExpired:

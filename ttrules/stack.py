@@ -35,8 +35,9 @@ def find_config(explicit: Path | None, start: Path | None = None) -> Path | None
     return candidate if candidate.is_file() else None
 
 
-def load_stack(paths: list[Path] | None = None, config_path: Path | None = None,
-               files: Files = DISK) -> tuple[Stack | None, list[Diagnostic]]:
+def load_stack(
+    paths: list[Path] | None = None, config_path: Path | None = None, files: Files = DISK
+) -> tuple[Stack | None, list[Diagnostic]]:
     """Read the configuration and rule files; every problem is reported, none is fatal alone.
 
     `files` says where from: the working tree, or a git revision (see `ttrules.sources`).
@@ -55,16 +56,24 @@ def load_stack(paths: list[Path] | None = None, config_path: Path | None = None,
     found: list[Path] = []
     for root in roots:
         if not files.exists(root):
-            diagnostics.append(Diagnostic("TTR015", "no such file or directory", None,
-                                          path=files.display(root)))
+            diagnostics.append(
+                Diagnostic("TTR015", "no such file or directory", None, path=files.display(root))
+            )
             continue
         found.extend(f for f in find_rule_files(root, files) if f not in found)
     schema, problems = extend_schema(default_schema(), config.fields)
     shown_config = files.display(config_file) if config_file else CONFIG_NAME
     for _, message in problems:
-        diagnostics.append(Diagnostic("TTR121", message, None, path=shown_config,
-                                      help="types: int, number, money, duration, timestamp, str, "
-                                           "bool, set[str], an enum name; add ? for optional"))
+        diagnostics.append(
+            Diagnostic(
+                "TTR121",
+                message,
+                None,
+                path=shown_config,
+                help="types: int, number, money, duration, timestamp, str, "
+                "bool, set[str], an enum name; add ? for optional",
+            )
+        )
     rulesets: list[ast.Ruleset] = []
     for path in found:
         ruleset, problems = load_ruleset_file(path, files)
@@ -72,16 +81,26 @@ def load_stack(paths: list[Path] | None = None, config_path: Path | None = None,
         if ruleset is None:
             continue
         if ruleset.layer not in config.layers:
-            diagnostics.append(Diagnostic(
-                "TTR111", f"unknown layer `{ruleset.layer}`", ruleset.layer_span,
-                label=f"the stack's layers are {', '.join(config.layers)}",
-                help=did_you_mean(ruleset.layer, config.layers)
-                or "add it to `layers:` in ttrules.yaml"))
+            diagnostics.append(
+                Diagnostic(
+                    "TTR111",
+                    f"unknown layer `{ruleset.layer}`",
+                    ruleset.layer_span,
+                    label=f"the stack's layers are {', '.join(config.layers)}",
+                    help=did_you_mean(ruleset.layer, config.layers) or "add it to `layers:` in ttrules.yaml",
+                )
+            )
             continue
         rulesets.append(ruleset)
     if not found and not any(d.code == "TTR015" for d in diagnostics):
-        diagnostics.append(Diagnostic("TTR122", "no rule files (.ttr, .yaml, .yml) found", None,
-                                      path=", ".join(files.display(r) for r in roots),
-                                      severity=Severity.ERROR))
+        diagnostics.append(
+            Diagnostic(
+                "TTR122",
+                "no rule files (.ttr, .yaml, .yml) found",
+                None,
+                path=", ".join(files.display(r) for r in roots),
+                severity=Severity.ERROR,
+            )
+        )
     rulesets.sort(key=lambda r: config.layers.index(r.layer))
     return Stack(config, schema, tuple(rulesets), tuple(found)), diagnostics

@@ -51,8 +51,13 @@ def analyze(engine: Engine, budget: float = DEFAULT_BUDGET_SECONDS) -> Analysis:
         if entry.layer_index > 0:
             found += _guarded(ctx, layering.overridden, entry)
         found += _guarded(ctx, lints.shadowed, entry)
-    for whole_stack in (layering.clamped_settings, layering.idle_forbids, lints.overlaps,
-                        lints.uniform_thresholds, lints.missing_because, lints.unused_settings):
+    for whole_stack in (
+        layering.clamped_settings,
+        layering.idle_forbids,
+        lints.overlaps,
+        lints.uniform_thresholds,
+        lints.missing_because,
+        lints.unused_settings,
+    ):
         found += _guarded(ctx, whole_stack)
     return Analysis(apply_policy(found, engine.stack.config.lint), ctx.witnesses, ctx.undecided)
-

@@ -54,7 +54,7 @@ class Context:
     def _sync(self) -> None:
         facts = self.encoder.facts  # encoding a query may have declared new fields
         if len(facts) > self._asserted:
-            self._solver.add(*facts[self._asserted:])
+            self._solver.add(*facts[self._asserted :])
             self._asserted = len(facts)
 
     def _preferences(self) -> list[Any]:
@@ -102,8 +102,12 @@ class Context:
         """Proven impossible (never claimed when the solver gives up)."""
         return self.possible(query) is False
 
-    def pins(self, entry: RuleEntry | ForbidEntry, *, even_if_errored: bool = False,
-             ) -> dict[str, frozenset[str]]:
+    def pins(
+        self,
+        entry: RuleEntry | ForbidEntry,
+        *,
+        even_if_errored: bool = False,
+    ) -> dict[str, frozenset[str]]:
         """Fields the entry's condition pins to literal values: valid where it matches, or with
         `even_if_errored` also where it errors (see `must`). The entries live as long as this."""
         key = (id(entry), even_if_errored)
@@ -139,8 +143,9 @@ def _literal_values(expr: ast.Expr) -> frozenset[str] | None:
     return None
 
 
-def must(when: ast.Expr | None, applies: ast.Expr | None,
-         safe_for: frozenset[str] | None = None) -> dict[str, frozenset[str]]:
+def must(
+    when: ast.Expr | None, applies: ast.Expr | None, safe_for: frozenset[str] | None = None
+) -> dict[str, frozenset[str]]:
     """Fields a condition pins to a set of literal values (`f == X`, `f in {X, Y}`).
 
     Without `safe_for`, every top-level conjunct counts: the pins hold in every case where the
@@ -152,8 +157,10 @@ def must(when: ast.Expr | None, applies: ast.Expr | None,
     found: dict[str, frozenset[str]] = {}
     for conjunct in (*conjuncts(applies), *conjuncts(when)):
         match conjunct:
-            case ast.Compare(op="==", left=ast.FieldRef(path=path), right=right) | \
-                    ast.In(item=ast.FieldRef(path=path), collection=right, negated=False):
+            case (
+                ast.Compare(op="==", left=ast.FieldRef(path=path), right=right)
+                | ast.In(item=ast.FieldRef(path=path), collection=right, negated=False)
+            ):
                 values = _literal_values(right)
                 if values is not None and (safe_for is None or path in safe_for):
                     found[path] = found[path] & values if path in found else values

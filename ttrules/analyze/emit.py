@@ -35,9 +35,10 @@ def expectations(decision: Decision) -> dict[str, Any]:
 
 
 def write_witness_tests(directory: Path, witnesses: list[tuple[str, Witness]]) -> Path:
-    tests = [{"name": f"{finding} (witness {n})", "case": witness.record,
-              "expect": expectations(witness.decision)}
-             for n, (finding, witness) in enumerate(witnesses, start=1)]
+    tests = [
+        {"name": f"{finding} (witness {n})", "case": witness.record, "expect": expectations(witness.decision)}
+        for n, (finding, witness) in enumerate(witnesses, start=1)
+    ]
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / FILE_NAME
     write_text_atomic(path, dump_yaml({"tests": tests}, HEADER))

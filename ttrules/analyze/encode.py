@@ -42,7 +42,9 @@ SECONDS_PER_DAY = 86_400
 # Bounds every loaded case satisfies: the case model's `ge`/`le`, and the derived day counts,
 # which `case_values` floors at 0.
 INT_BOUNDS: dict[str, tuple[int | None, int | None]] = {
-    **load_bounds(), "logistics.days_since_last_scan": (0, None), "logistics.days_late": (0, None),
+    **load_bounds(),
+    "logistics.days_since_last_scan": (0, None),
+    "logistics.days_late": (0, None),
 }
 
 
@@ -158,23 +160,29 @@ class Encoder:
             scan, now = self.field("logistics.last_scan_at"), self.field("case.now")
             var = self.fields[path]
             days = z3.ToInt((now.value - scan.value) / SECONDS_PER_DAY)
-            self.facts += [var.present == scan.present,
-                           z3.Implies(scan.present, var.value == z3.If(days > 0, days, 0))]
+            self.facts += [
+                var.present == scan.present,
+                z3.Implies(scan.present, var.value == z3.If(days > 0, days, 0)),
+            ]
         elif path == "logistics.days_late":
             expected = self.field("order.expected_delivery_at")
             delivered, now = self.field("order.delivered_at"), self.field("case.now")
             var = self.fields[path]
             reference = z3.If(delivered.present, delivered.value, now.value)
             days = z3.ToInt((reference - expected.value) / SECONDS_PER_DAY)
-            self.facts += [var.present == expected.present,
-                           z3.Implies(expected.present, var.value == z3.If(days > 0, days, 0))]
+            self.facts += [
+                var.present == expected.present,
+                z3.Implies(expected.present, var.value == z3.If(days > 0, days, 0)),
+            ]
         elif path == "logistics.late_by":  # seconds, as every duration here
             expected = self.field("order.expected_delivery_at")
             delivered, now = self.field("order.delivered_at"), self.field("case.now")
             var = self.fields[path]
             late = z3.If(delivered.present, delivered.value, now.value) - expected.value
-            self.facts += [var.present == expected.present,
-                           z3.Implies(expected.present, var.value == z3.If(late > 0, late, 0))]
+            self.facts += [
+                var.present == expected.present,
+                z3.Implies(expected.present, var.value == z3.If(late > 0, late, 0)),
+            ]
 
     def fresh(self, like: Any = None) -> Term:
         """An unconstrained stand-in for what the encoding does not model exactly."""
@@ -199,8 +207,9 @@ class Encoder:
             case ast.MoneyLit(amount=a, currency=c):
                 if c not in self.rates:
                     return self.fresh()
-                return Term(_number(Fraction(a) * Fraction(self.rates[c])), _true(),
-                            currency=self.currency_code(c))
+                return Term(
+                    _number(Fraction(a) * Fraction(self.rates[c])), _true(), currency=self.currency_code(c)
+                )
             case ast.DurationLit(seconds=s):
                 return Term(z3.RealVal(s), _true())
             case ast.StringLit(value=v) | ast.EnumLit(name=v):
@@ -228,15 +237,23 @@ class Encoder:
                 return self._sequence([self.term(i) for i in items], conjunction=False)
             case ast.Compare(op=op, left=left, right=right):
                 a, b = self.term(left), self.term(right)
-                return Term(_compare(op, a.value, b.value), z3.And(a.ok, b.ok, self.converts(a, b)),
-                            a.exact and b.exact)
+                return Term(
+                    _compare(op, a.value, b.value),
+                    z3.And(a.ok, b.ok, self.converts(a, b)),
+                    a.exact and b.exact,
+                )
             case ast.Between(value=v, low=lo, high=hi):
                 value, low, high = self.term(v), self.term(lo), self.term(hi)
                 above = value.value >= low.value
-                ok = z3.And(value.ok, low.ok, self.converts(value, low),
-                            z3.Implies(above, z3.And(high.ok, self.converts(value, high))))
-                return Term(z3.And(above, value.value <= high.value), ok,
-                            value.exact and low.exact and high.exact)
+                ok = z3.And(
+                    value.ok,
+                    low.ok,
+                    self.converts(value, low),
+                    z3.Implies(above, z3.And(high.ok, self.converts(value, high))),
+                )
+                return Term(
+                    z3.And(above, value.value <= high.value), ok, value.exact and low.exact and high.exact
+                )
             case ast.In():
                 return self._membership(expr)
             case ast.Coalesce(value=v, default=d):
@@ -248,8 +265,12 @@ class Encoder:
                     currency = z3.If(value.ok, value.currency, default.currency)
                 elif value.currency is not None or default.currency is not None:
                     return self.fresh(default.value)
-                return Term(z3.If(value.ok, value.value, default.value), z3.Or(value.ok, default.ok),
-                            default.exact, currency)
+                return Term(
+                    z3.If(value.ok, value.value, default.value),
+                    z3.Or(value.ok, default.ok),
+                    default.exact,
+                    currency,
+                )
             case ast.Arith(op=op, left=left, right=right):
                 return self._arith(op, self.term(left), self.term(right), right)
             case ast.Call(name=name, args=args):
@@ -300,10 +321,12 @@ class Encoder:
             value = a.value + b.value if op == "+" else a.value - b.value
             return Term(value, z3.And(ok, self.converts(a, b)), exact, a.currency)
         if op == "*":
-            return Term(a.value * b.value, ok, exact,
-                        a.currency if a.currency is not None else b.currency)
-        constant = isinstance(right, ast.NumberLit | ast.PercentLit | ast.DurationLit) and \
-            z3.is_rational_value(z3.simplify(b.value)) and z3.simplify(b.value).as_fraction() != 0
+            return Term(a.value * b.value, ok, exact, a.currency if a.currency is not None else b.currency)
+        constant = (
+            isinstance(right, ast.NumberLit | ast.PercentLit | ast.DurationLit)
+            and z3.is_rational_value(z3.simplify(b.value))
+            and z3.simplify(b.value).as_fraction() != 0
+        )
         if op == "/" and constant:
             return Term(a.value / b.value, ok, exact, a.currency)
         return self.fresh()  # division by a value that may be zero
@@ -316,8 +339,11 @@ class Encoder:
             for other in args[1:]:
                 better = other.value < best.value if name == "min" else other.value > best.value
                 ok = z3.And(ok, self.converts(other, best))
-                currency = None if best.currency is None or other.currency is None \
+                currency = (
+                    None
+                    if best.currency is None or other.currency is None
                     else z3.If(better, other.currency, best.currency)
+                )
                 best = Term(z3.If(better, other.value, best.value), ok, exact, currency)
             return Term(best.value, ok, exact, best.currency)
         if name == "abs" and len(args) == 1:
@@ -334,8 +360,7 @@ class Encoder:
     def applies(self, owner: RulesetEntry) -> Term:
         if owner.index not in self._applies:
             condition = owner.ruleset.applies
-            self._applies[owner.index] = Term(_true(), _true()) if condition is None \
-                else self.term(condition)
+            self._applies[owner.index] = Term(_true(), _true()) if condition is None else self.term(condition)
         return self._applies[owner.index]
 
     def _guard(self, owner: RulesetEntry, when: ast.Expr | None) -> Term:
@@ -343,9 +368,11 @@ class Encoder:
         if when is None:
             return applies
         condition = self.term(when)
-        return Term(z3.And(applies.value, condition.value),
-                    z3.And(applies.ok, z3.Implies(applies.value, condition.ok)),
-                    applies.exact and condition.exact)
+        return Term(
+            z3.And(applies.value, condition.value),
+            z3.And(applies.ok, z3.Implies(applies.value, condition.ok)),
+            applies.exact and condition.exact,
+        )
 
     def setting(self, name: str) -> Term:
         if name not in self._settings:
@@ -390,8 +417,7 @@ class Encoder:
             bound = self.term(stmt.bound)
             beyond = value > bound.value if stmt.op == "<=" else value < bound.value
             converts = self.converts(Term(value, ok, currency=currency), bound)
-            ok = z3.And(ok, z3.Implies(considered, guard.ok),
-                        z3.Implies(active, z3.And(bound.ok, converts)))
+            ok = z3.And(ok, z3.Implies(considered, guard.ok), z3.Implies(active, z3.And(bound.ok, converts)))
             clamped = z3.And(active, beyond)
             value = z3.If(clamped, bound.value, value)
             if currency is not None and bound.currency is not None:
@@ -401,8 +427,9 @@ class Encoder:
 
     # ---- rules --------------------------------------------------------------------------
 
-    def status(self, when: ast.Expr | None, owner: RulesetEntry,
-               actions: tuple[ast.Action, ...] = ()) -> tuple[Any, Any, bool]:
+    def status(
+        self, when: ast.Expr | None, owner: RulesetEntry, actions: tuple[ast.Action, ...] = ()
+    ) -> tuple[Any, Any, bool]:
         """(matched, errored, exact) of a rule or forbid, as `match_rule` decides them."""
         applies = self.applies(owner)
         errored = z3.Not(applies.ok)
@@ -413,8 +440,9 @@ class Encoder:
             errored = z3.Or(errored, z3.And(reached, z3.Not(term.ok)))
             reached = z3.And(reached, term.ok, term.value)
             exact = exact and term.exact
-        arguments = [self.term(a) for action in actions for a in
-                     (*action.args, *(v for _, v in action.kwargs))]
+        arguments = [
+            self.term(a) for action in actions for a in (*action.args, *(v for _, v in action.kwargs))
+        ]
         arguments_ok = z3.And(*[a.ok for a in arguments]) if arguments else _true()
         errored = z3.Or(errored, z3.And(reached, z3.Not(arguments_ok)))
         return z3.And(reached, arguments_ok), errored, exact and all(a.exact for a in arguments)
@@ -444,14 +472,19 @@ class Encoder:
 
     def vetoed(self, entry: RuleEntry) -> Any:
         def build() -> Any:
-            vetoes = [self.forbid_active(f) for f in self.prepared.forbids
-                      if f.owner.layer_index < entry.layer_index and f.actions & entry.action_names]
+            vetoes = [
+                self.forbid_active(f)
+                for f in self.prepared.forbids
+                if f.owner.layer_index < entry.layer_index and f.actions & entry.action_names
+            ]
             return z3.Or(vetoes) if vetoes else z3.BoolVal(False)
+
         return self._cached("vetoed", entry, "", build)
 
     def live(self, entry: RuleEntry) -> Any:
-        return self._cached("live", entry, "",
-                            lambda: z3.And(self.rule(entry)[0], z3.Not(self.vetoed(entry))))
+        return self._cached(
+            "live", entry, "", lambda: z3.And(self.rule(entry)[0], z3.Not(self.vetoed(entry)))
+        )
 
     def holds(self, entry: RuleEntry, slot: str) -> Any:
         return self._cached("holds", entry, slot, lambda: self._holds(entry, slot))
@@ -474,8 +507,11 @@ class Encoder:
     def takes_effect(self, entry: RuleEntry, competitors: list[RuleEntry]) -> Any:
         if entry.many:
             return self.live(entry)
-        wins = [self.wins(entry, slot, [c for c in competitors if self._contests(c, slot)])
-                for slot in ONE_VALUED_SLOTS if slot in entry.slots]
+        wins = [
+            self.wins(entry, slot, [c for c in competitors if self._contests(c, slot)])
+            for slot in ONE_VALUED_SLOTS
+            if slot in entry.slots
+        ]
         return z3.Or(wins) if wins else z3.BoolVal(False)
 
     @staticmethod

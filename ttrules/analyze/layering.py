@@ -32,12 +32,20 @@ def overridden(ctx: Context, entry: RuleEntry) -> list[Diagnostic]:
     mine = ctx.pins(entry)
     # Rules of fail-closed layers and forbids act when they error too: set them aside only on
     # their error-safe pins.
-    stronger = [r for r in prepared.rules if r.layer_index < entry.layer_index
-                and any(_contests(r, s) for s in entry.slots)
-                and may_overlap(mine, ctx.pins(r, even_if_errored=r.fail_closed))]
-    forbids = [f for f in prepared.forbids if f.owner.layer_index < entry.layer_index
-               and f.actions & entry.action_names
-               and may_overlap(mine, ctx.pins(f, even_if_errored=f.fail_closed))]
+    stronger = [
+        r
+        for r in prepared.rules
+        if r.layer_index < entry.layer_index
+        and any(_contests(r, s) for s in entry.slots)
+        and may_overlap(mine, ctx.pins(r, even_if_errored=r.fail_closed))
+    ]
+    forbids = [
+        f
+        for f in prepared.forbids
+        if f.owner.layer_index < entry.layer_index
+        and f.actions & entry.action_names
+        and may_overlap(mine, ctx.pins(f, even_if_errored=f.fail_closed))
+    ]
     if not stronger and not forbids:
         return []
     # Who can take something from it, each with a confirmed example.
@@ -45,37 +53,55 @@ def overridden(ctx: Context, entry: RuleEntry) -> list[Diagnostic]:
     for forbid in forbids:
         query = z3.And(matched, enc.forbid_active(forbid))
         if ctx.possible(query):
-            notes.append(f"vetoed by {forbid.ref.label} ({forbid.ref.location}) when "
-                         f"`{condition_text(forbid)}`")
+            notes.append(
+                f"vetoed by {forbid.ref.label} ({forbid.ref.location}) when `{condition_text(forbid)}`"
+            )
     for other in stronger:
         for slot in (s for s in ONE_VALUED_SLOTS if s in entry.slots and _contests(other, s)):
             query = z3.And(enc.live(entry), enc.holds(other, slot))
             if ctx.possible(query):
-                notes.append(f"{slot} taken by {other.ref.label} ({other.ref.location}) when "
-                             f"`{condition_text(other)}`")
+                notes.append(
+                    f"{slot} taken by {other.ref.label} ({other.ref.location}) when `{condition_text(other)}`"
+                )
     if not notes:
         return []
     if ctx.impossible(enc.takes_effect(entry, stronger)):
         # Proven: every case it matches, a stronger layer takes every slot it sets (or vetoes it).
-        return [Diagnostic(
-            "TTR201", f"`{entry.ref.label}` can never take effect: a stronger layer overrides or "
-                      "vetoes it for every case it matches", entry.rule.span,
-            notes=tuple(notes),
-            help="delete the rule, or narrow it to the cases the stronger layer leaves open")]
+        return [
+            Diagnostic(
+                "TTR201",
+                f"`{entry.ref.label}` can never take effect: a stronger layer overrides or "
+                "vetoes it for every case it matches",
+                entry.rule.span,
+                notes=tuple(notes),
+                help="delete the rule, or narrow it to the cases the stronger layer leaves open",
+            )
+        ]
+
     # Partly: show one confirmed case where it matches and loses to the stronger layer.
     def lost_to_stronger(decision: Decision) -> bool:
         return entry.ref in decision.overridden or any(r == entry.ref for r, _ in decision.vetoed)
-    query = z3.And(matched, z3.Or([enc.vetoed(entry)] + [enc.holds(o, s) for o in stronger
-                                                         for s in entry.slots if _contests(o, s)]))
+
+    query = z3.And(
+        matched,
+        z3.Or(
+            [enc.vetoed(entry)] + [enc.holds(o, s) for o in stronger for s in entry.slots if _contests(o, s)]
+        ),
+    )
     witness = ctx.witness(query, lost_to_stronger, f"{entry.ref.label} overridden")
     if witness is None:
         return []  # the solver's candidate did not survive the evaluator: claim nothing
-    return [Diagnostic(
-        "TTR202", f"`{entry.ref.label}` is overridden by a stronger layer for part of the cases it "
-                  "matches", entry.rule.span, severity=Severity.WARNING,
-        notes=(*notes, witness.note()),
-        help="if that is intended, say so in the rule's `because`; otherwise narrow the rule so it "
-             "does not compete with the stronger layer")]
+    return [
+        Diagnostic(
+            "TTR202",
+            f"`{entry.ref.label}` is overridden by a stronger layer for part of the cases it matches",
+            entry.rule.span,
+            severity=Severity.WARNING,
+            notes=(*notes, witness.note()),
+            help="if that is intended, say so in the rule's `because`; otherwise narrow the rule so it "
+            "does not compete with the stronger layer",
+        )
+    ]
 
 
 def clamped_settings(ctx: Context) -> list[Diagnostic]:
@@ -106,29 +132,47 @@ def clamped_settings(ctx: Context) -> list[Diagnostic]:
                     continue
                 where = f"the limit at {limit.ref.location}"
                 if ctx.impossible(z3.And(chosen, z3.Not(clamps))):
-                    found.append(Diagnostic(
-                        "TTR203", f"`set {name}` is always clamped by {limit.ref.label} "
-                                  f"({bound_stmt.op} …): its value never applies", stmt.span,
-                        severity=Severity.WARNING, notes=(where,),
-                        help="set a value within the limit, so the rule text says what happens"))
+                    found.append(
+                        Diagnostic(
+                            "TTR203",
+                            f"`set {name}` is always clamped by {limit.ref.label} "
+                            f"({bound_stmt.op} …): its value never applies",
+                            stmt.span,
+                            severity=Severity.WARNING,
+                            notes=(where,),
+                            help="set a value within the limit, so the rule text says what happens",
+                        )
+                    )
                     continue
 
-                def clamped_here(decision: Decision, setting: str = name, s: SettingSource = source,
-                                 lim: SettingSource = limit) -> bool:
+                def clamped_here(
+                    decision: Decision,
+                    setting: str = name,
+                    s: SettingSource = source,
+                    lim: SettingSource = limit,
+                ) -> bool:
                     trace = decision.settings.get(setting)
-                    return trace is not None and trace.set_by == s.ref and \
-                        any(c.limit == lim.ref for c in trace.clamps)
+                    return (
+                        trace is not None
+                        and trace.set_by == s.ref
+                        and any(c.limit == lim.ref for c in trace.clamps)
+                    )
 
                 witness = ctx.witness(z3.And(chosen, clamps), clamped_here, f"set {name} clamped")
                 if witness is None:
                     continue
                 region = condition_text_of(bound_stmt.when)
-                found.append(Diagnostic(
-                    "TTR204", f"`set {name}` is clamped by {limit.ref.label} for part of the cases "
-                              "it applies to", stmt.span, severity=Severity.WARNING,
-                    notes=(f"{where}: `{name} {bound_stmt.op} …` when `{region}`", witness.note()),
-                    help="if the platform's bound is meant to win there, say so with a conditional "
-                         "`set` for that region; otherwise nothing to do"))
+                found.append(
+                    Diagnostic(
+                        "TTR204",
+                        f"`set {name}` is clamped by {limit.ref.label} for part of the cases it applies to",
+                        stmt.span,
+                        severity=Severity.WARNING,
+                        notes=(f"{where}: `{name} {bound_stmt.op} …` when `{region}`", witness.note()),
+                        help="if the platform's bound is meant to win there, say so with a conditional "
+                        "`set` for that region; otherwise nothing to do",
+                    )
+                )
     return found
 
 
@@ -140,16 +184,28 @@ def idle_forbids(ctx: Context) -> list[Diagnostic]:
     for forbid in prepared.forbids:
         # The forbid vetoes when it errors too (fail closed): only its error-safe pins may
         # set a rule aside; the rule must match, so all of its pins count.
-        targets = [r for r in prepared.rules if r.layer_index > forbid.owner.layer_index
-                   and r.action_names & forbid.actions
-                   and may_overlap(ctx.pins(forbid, even_if_errored=True), ctx.pins(r))]
+        targets = [
+            r
+            for r in prepared.rules
+            if r.layer_index > forbid.owner.layer_index
+            and r.action_names & forbid.actions
+            and may_overlap(ctx.pins(forbid, even_if_errored=True), ctx.pins(r))
+        ]
         active = enc.forbid_active(forbid)
         if all(ctx.impossible(z3.And(active, enc.rule(r)[0])) for r in targets):
             what = ", ".join(sorted(forbid.actions))
-            found.append(Diagnostic(
-                "TTR205", f"`{forbid.ref.label}` vetoes nothing: no rule of a weaker layer can "
-                          f"{what} in a case it matches", forbid.forbid.span, severity=Severity.WARNING,
-                notes=(f"rules that take `{what}`: "
-                       + (", ".join(r.ref.label for r in targets) if targets else "none"),),
-                help="keep it only as a guard against future rules; otherwise delete it"))
+            found.append(
+                Diagnostic(
+                    "TTR205",
+                    f"`{forbid.ref.label}` vetoes nothing: no rule of a weaker layer can "
+                    f"{what} in a case it matches",
+                    forbid.forbid.span,
+                    severity=Severity.WARNING,
+                    notes=(
+                        f"rules that take `{what}`: "
+                        + (", ".join(r.ref.label for r in targets) if targets else "none"),
+                    ),
+                    help="keep it only as a guard against future rules; otherwise delete it",
+                )
+            )
     return found

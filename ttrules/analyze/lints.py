@@ -32,10 +32,17 @@ def unreachable(ctx: Context, entry: RuleEntry) -> list[Diagnostic]:
     matched = ctx.encoder.rule(entry)[0]
     if entry.rule.when is None or not ctx.impossible(matched):
         return []
-    return [Diagnostic("TTR303", f"the condition of `{entry.ref.label}` can never be true", entry.rule.span,
-                       severity=Severity.WARNING, label="no case satisfies it",
-                       help="look for contradictory bounds or values; with `applies`, check that "
-                            "the ruleset's condition and the rule's can hold together")]
+    return [
+        Diagnostic(
+            "TTR303",
+            f"the condition of `{entry.ref.label}` can never be true",
+            entry.rule.span,
+            severity=Severity.WARNING,
+            label="no case satisfies it",
+            help="look for contradictory bounds or values; with `applies`, check that "
+            "the ruleset's condition and the rule's can hold together",
+        )
+    ]
 
 
 def shadowed(ctx: Context, entry: RuleEntry) -> list[Diagnostic]:
@@ -47,8 +54,12 @@ def shadowed(ctx: Context, entry: RuleEntry) -> list[Diagnostic]:
     position = rules.index(entry)
     mine = ctx.pins(entry)
     # Only rules that can meet it in some case and claim one of its slots can beat it.
-    earlier = [r for r in rules[:position] if may_overlap(mine, ctx.pins(r, even_if_errored=r.fail_closed))
-               and any(s in r.slots or (r.fail_closed and s == "resolution") for s in entry.slots)]
+    earlier = [
+        r
+        for r in rules[:position]
+        if may_overlap(mine, ctx.pins(r, even_if_errored=r.fail_closed))
+        and any(s in r.slots or (r.fail_closed and s == "resolution") for s in entry.slots)
+    ]
     same = [r for r in earlier if r.layer_index == entry.layer_index]
     if not same or not ctx.possible(enc.live(entry)):
         return []
@@ -57,14 +68,24 @@ def shadowed(ctx: Context, entry: RuleEntry) -> list[Diagnostic]:
         return []  # the stronger layer already explains it (TTR201)
     if not ctx.impossible(enc.takes_effect(entry, earlier)):
         return []
-    culprits = [r for r in same if any(
-        ctx.possible(z3.And(enc.live(entry), enc.holds(r, s))) for s in entry.slots if s in r.slots)]
-    return [Diagnostic(
-        "TTR301", f"`{entry.ref.label}` is shadowed: higher-priority rules of its layer take every "
-                  "slot it sets, for every case it matches", entry.rule.span, severity=Severity.WARNING,
-        notes=tuple(f"shadowed by {r.ref.label} (priority {r.rule.priority}, {r.ref.location})"
-                    for r in culprits),
-        help="raise its priority above theirs, narrow their conditions, or delete it")]
+    culprits = [
+        r
+        for r in same
+        if any(ctx.possible(z3.And(enc.live(entry), enc.holds(r, s))) for s in entry.slots if s in r.slots)
+    ]
+    return [
+        Diagnostic(
+            "TTR301",
+            f"`{entry.ref.label}` is shadowed: higher-priority rules of its layer take every "
+            "slot it sets, for every case it matches",
+            entry.rule.span,
+            severity=Severity.WARNING,
+            notes=tuple(
+                f"shadowed by {r.ref.label} (priority {r.rule.priority}, {r.ref.location})" for r in culprits
+            ),
+            help="raise its priority above theirs, narrow their conditions, or delete it",
+        )
+    ]
 
 
 def _outcome(entry: RuleEntry, slot: str) -> tuple[ast.Action, ...]:
@@ -77,11 +98,14 @@ def overlaps(ctx: Context) -> list[Diagnostic]:
     rules = ctx.engine.prepared.rules
     found = []
     for i, first in enumerate(rules):
-        for second in rules[i + 1:]:
+        for second in rules[i + 1 :]:
             if (second.layer_index, second.rule.priority) != (first.layer_index, first.rule.priority):
                 break  # cascade order groups layer and priority together
-            slots = [s for s in ONE_VALUED_SLOTS if s in first.slots and s in second.slots
-                     and _outcome(first, s) != _outcome(second, s)]
+            slots = [
+                s
+                for s in ONE_VALUED_SLOTS
+                if s in first.slots and s in second.slots and _outcome(first, s) != _outcome(second, s)
+            ]
             if not slots or not may_overlap(ctx.pins(first), ctx.pins(second)):
                 continue
             slot = slots[0]
@@ -94,13 +118,21 @@ def overlaps(ctx: Context) -> list[Diagnostic]:
             witness = ctx.witness(query, both_matched, f"{first.ref.label} and {second.ref.label} overlap")
             if witness is None:
                 continue
-            found.append(Diagnostic(
-                "TTR302", f"`{second.ref.label}` and `{first.ref.label}` have the same layer and "
-                          f"priority ({first.rule.priority}) and can match the same case with a "
-                          f"different {slot}", second.rule.span, severity=Severity.WARNING,
-                notes=(f"only source order decides: `{first.ref.label}` ({first.ref.location}) wins",
-                       witness.note()),
-                help="give one of them a higher priority, or make their conditions exclusive"))
+            found.append(
+                Diagnostic(
+                    "TTR302",
+                    f"`{second.ref.label}` and `{first.ref.label}` have the same layer and "
+                    f"priority ({first.rule.priority}) and can match the same case with a "
+                    f"different {slot}",
+                    second.rule.span,
+                    severity=Severity.WARNING,
+                    notes=(
+                        f"only source order decides: `{first.ref.label}` ({first.ref.location}) wins",
+                        witness.note(),
+                    ),
+                    help="give one of them a higher priority, or make their conditions exclusive",
+                )
+            )
     return found
 
 
@@ -117,8 +149,12 @@ def uniform_thresholds(ctx: Context) -> list[Diagnostic]:
         if CATEGORY in read:
             continue
         for conjunct in conjuncts(when):
-            if not (isinstance(conjunct, ast.Compare) and conjunct.op in ("<", "<=")
-                    and isinstance(conjunct.left, ast.FieldRef) and conjunct.left.path in MONEY_FIELDS):
+            if not (
+                isinstance(conjunct, ast.Compare)
+                and conjunct.op in ("<", "<=")
+                and isinstance(conjunct.left, ast.FieldRef)
+                and conjunct.left.path in MONEY_FIELDS
+            ):
                 continue
             bound = conjunct.right
             if isinstance(bound, ast.SettingRef):
@@ -127,12 +163,17 @@ def uniform_thresholds(ctx: Context) -> list[Diagnostic]:
                     continue  # the setting varies by category
             elif not isinstance(bound, ast.MoneyLit):
                 continue
-            found.append(Diagnostic(
-                "TTR304", f"`{entry.ref.label}` refunds automatically under one money threshold for "
-                          "every category", conjunct.span or entry.rule.span, severity=Severity.WARNING,
-                label="the same for jewelry and for socks",
-                help="set the threshold per category (`set limit = 15 USD when order.category == "
-                     "\"jewelry\"`): a single amount invites orders placed just under it"))
+            found.append(
+                Diagnostic(
+                    "TTR304",
+                    f"`{entry.ref.label}` refunds automatically under one money threshold for every category",
+                    conjunct.span or entry.rule.span,
+                    severity=Severity.WARNING,
+                    label="the same for jewelry and for socks",
+                    help="set the threshold per category (`set limit = 15 USD when order.category == "
+                    '"jewelry"`): a single amount invites orders placed just under it',
+                )
+            )
     return found
 
 
@@ -142,10 +183,16 @@ def missing_because(ctx: Context) -> list[Diagnostic]:
     found = []
     for entry in ctx.engine.prepared.rules:
         if entry.owner.ruleset.layer == strongest and not entry.rule.because:
-            found.append(Diagnostic(
-                "TTR305", f"`{entry.ref.label}` has no `because`", entry.rule.span,
-                severity=Severity.WARNING, label=f"a {strongest} rule overrides merchants' rules",
-                help='add `because "..."`: explanations and reports quote it to the seller'))
+            found.append(
+                Diagnostic(
+                    "TTR305",
+                    f"`{entry.ref.label}` has no `because`",
+                    entry.rule.span,
+                    severity=Severity.WARNING,
+                    label=f"a {strongest} rule overrides merchants' rules",
+                    help='add `because "..."`: explanations and reports quote it to the seller',
+                )
+            )
     return found
 
 
@@ -165,8 +212,14 @@ def unused_settings(ctx: Context) -> list[Diagnostic]:
         if name in read:
             continue
         first = sources[0]
-        found.append(Diagnostic(
-            "TTR306", f"setting `{name}` is set but never read", first.stmt.span,
-            severity=Severity.WARNING, label="no rule uses it",
-            help=f"use it in a rule (`order.total < {name}`) or delete its `set` statements"))
+        found.append(
+            Diagnostic(
+                "TTR306",
+                f"setting `{name}` is set but never read",
+                first.stmt.span,
+                severity=Severity.WARNING,
+                label="no rule uses it",
+                help=f"use it in a rule (`order.total < {name}`) or delete its `set` statements",
+            )
+        )
     return found

@@ -56,9 +56,13 @@ def apply_policy(diagnostics: list[Diagnostic], lint: LintConfig) -> list[Diagno
                 start = source.line_starts()[number - 1]
                 span = Span(source, start, start + len(source.line_text(number)))
                 complaints[(source.path, number)] = Diagnostic(
-                    "TTR307", "a suppression needs a reason", span, severity=Severity.WARNING,
+                    "TTR307",
+                    "a suppression needs a reason",
+                    span,
+                    severity=Severity.WARNING,
                     label="silences nothing without `because ...`",
-                    help=f"write `# ttrules: ignore[{', '.join(codes)}] because <why this is fine>`")
+                    help=f"write `# ttrules: ignore[{', '.join(codes)}] because <why this is fine>`",
+                )
         if silenced:
             continue
         if d.code in lint.severity:

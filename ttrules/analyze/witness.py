@@ -25,11 +25,12 @@ from ttrules.syntax.literals import format_decimal
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Witnesses are easier to read in a plausible range: tried first, dropped if impossible.
-_RECENT = (int(datetime(2026, 1, 1, tzinfo=UTC).timestamp()),
-           int(datetime(2027, 1, 1, tzinfo=UTC).timestamp()))
+_RECENT = (
+    int(datetime(2026, 1, 1, tzinfo=UTC).timestamp()),
+    int(datetime(2027, 1, 1, tzinfo=UTC).timestamp()),
+)
 # Loaded from other fields: a case file cannot set them, so they are left to the loader.
-_NOT_INPUTS = {"logistics.days_since_last_scan", "logistics.days_late", "logistics.late_by",
-               "order.currency"}
+_NOT_INPUTS = {"logistics.days_since_last_scan", "logistics.days_late", "logistics.late_by", "order.currency"}
 SOLVER_TIMEOUT_MS = 5_000
 
 Check = Callable[[Decision], bool]
@@ -81,8 +82,11 @@ def _input_value(encoder: Encoder, path: str, model: Any) -> Any:
     var = encoder.fields[path]
     kind = var.spec.type.kind
     if var.value is None:  # a set: the members the model put in it
-        return sorted(item for (p, item), flag in encoder.members.items()
-                      if p == path and z3.is_true(model.eval(flag, model_completion=True)))
+        return sorted(
+            item
+            for (p, item), flag in encoder.members.items()
+            if p == path and z3.is_true(model.eval(flag, model_completion=True))
+        )
     value = model.eval(var.value, model_completion=True)
     if kind == "bool":
         return z3.is_true(value)
@@ -121,8 +125,9 @@ def record_from_model(encoder: Encoder, model: Any) -> dict[str, Any]:
     return record
 
 
-def find_witness(engine: Engine, encoder: Encoder, s: Any, preferences: list[Any], check: Check,
-                 attempts: int = 3) -> tuple[dict[str, Any], Decision] | None:
+def find_witness(
+    engine: Engine, encoder: Encoder, s: Any, preferences: list[Any], check: Check, attempts: int = 3
+) -> tuple[dict[str, Any], Decision] | None:
     """A case the solver `s` allows (its query already asserted) that the evaluator confirms.
 
     Tried first with the readability preferences, then without; each failed candidate is
@@ -141,8 +146,11 @@ def find_witness(engine: Engine, encoder: Encoder, s: Any, preferences: list[Any
                 decision = confirm(engine, record, check)
                 if decision is not None:
                     return record, decision
-                differs = [var.value != model.eval(var.value, model_completion=True)
-                           for var in encoder.fields.values() if var.value is not None]
+                differs = [
+                    var.value != model.eval(var.value, model_completion=True)
+                    for var in encoder.fields.values()
+                    if var.value is not None
+                ]
                 if not differs:
                     break
                 s.add(z3.Or(differs))

@@ -17,55 +17,78 @@ def setting_types(stack: Stack, checker: TypeChecker) -> dict[str, t.Type]:
     no_settings = Scope(settings_allowed=False)
     for ruleset in stack.rulesets:
         for stmt in ruleset.settings:
-            value_type = checker.infer(stmt.value, no_settings.with_present(
-                present_if_true(stmt.when) if stmt.when else ()))
+            value_type = checker.infer(
+                stmt.value, no_settings.with_present(present_if_true(stmt.when) if stmt.when else ())
+            )
             if value_type == t.ERROR:
                 found.setdefault(stmt.name, t.ERROR)
                 continue
-            if value_type == t.BOOL or value_type.kind == "set" or value_type.is_ordered \
-                    or value_type.kind == "enum":
+            if (
+                value_type == t.BOOL
+                or value_type.kind == "set"
+                or value_type.is_ordered
+                or value_type.kind == "enum"
+            ):
                 previous = found.get(stmt.name)
                 if previous is None or previous == t.ERROR:
                     found[stmt.name] = value_type
                 elif not comparable(previous, value_type):
-                    checker.error("TTR114", f"setting `{stmt.name}` is {previous.display()} "
-                                  f"elsewhere but {value_type.display()} here", stmt.value)
+                    checker.error(
+                        "TTR114",
+                        f"setting `{stmt.name}` is {previous.display()} "
+                        f"elsewhere but {value_type.display()} here",
+                        stmt.value,
+                    )
     return found
 
 
-def check_actions(actions: tuple[ast.Action, ...], scope: Scope, checker: TypeChecker,
-                  owner: str) -> None:
+def check_actions(actions: tuple[ast.Action, ...], scope: Scope, checker: TypeChecker, owner: str) -> None:
     slots_taken: dict[str, ast.Action] = {}
     for action in actions:
         spec = ACTIONS.get(action.name)
         if spec is None:
-            checker.error("TTR108", f"unknown action `{action.name}`", action,
-                          help=did_you_mean(action.name, ACTIONS) or
-                          "actions: " + ", ".join(ACTIONS))
+            checker.error(
+                "TTR108",
+                f"unknown action `{action.name}`",
+                action,
+                help=did_you_mean(action.name, ACTIONS) or "actions: " + ", ".join(ACTIONS),
+            )
             continue
         # Fulfillment may list several steps (a plan); resolution and route take one action.
         if spec.slot in ONE_VALUED_SLOTS and spec.slot != "fulfillment":
             if spec.slot in slots_taken:
-                checker.error("TTR117", f"{owner} sets `{spec.slot}` twice "
-                              f"(`{slots_taken[spec.slot].name}` and `{action.name}`)", action,
-                              help="a decision has one value per slot; split the rule")
+                checker.error(
+                    "TTR117",
+                    f"{owner} sets `{spec.slot}` twice (`{slots_taken[spec.slot].name}` and `{action.name}`)",
+                    action,
+                    help="a decision has one value per slot; split the rule",
+                )
             slots_taken[spec.slot] = action
         positional = spec.positional
         if len(action.args) > len(positional):
-            checker.error("TTR109", f"`{action.name}` takes {len(positional)} positional "
-                          f"argument{'s' if len(positional) != 1 else ''}, not {len(action.args)}",
-                          action, help=_signature(action.name))
+            checker.error(
+                "TTR109",
+                f"`{action.name}` takes {len(positional)} positional "
+                f"argument{'s' if len(positional) != 1 else ''}, not {len(action.args)}",
+                action,
+                help=_signature(action.name),
+            )
         for param, arg in zip(positional, action.args, strict=False):
             checker.expect(arg, param.types, scope, f"`{param.name}` of `{action.name}`")
-        for param in positional[len(action.args):]:
+        for param in positional[len(action.args) :]:
             if param.required:
-                checker.error("TTR109", f"`{action.name}` needs `{param.name}`", action,
-                              help=_signature(action.name))
+                checker.error(
+                    "TTR109", f"`{action.name}` needs `{param.name}`", action, help=_signature(action.name)
+                )
         keywords = spec.keywords
         for name, value in action.kwargs:
             if name not in keywords:
-                checker.error("TTR109", f"`{action.name}` has no argument `{name}`", value,
-                              help=did_you_mean(name, keywords) or _signature(action.name))
+                checker.error(
+                    "TTR109",
+                    f"`{action.name}` has no argument `{name}`",
+                    value,
+                    help=did_you_mean(name, keywords) or _signature(action.name),
+                )
                 continue
             checker.expect(value, keywords[name].types, scope, f"`{name}` of `{action.name}`")
 
@@ -79,8 +102,9 @@ def _signature(name: str) -> str:
 def _check_forbid(forbid: ast.Forbid, checker: TypeChecker, scope: Scope) -> None:
     for action in forbid.actions:
         if action.name not in ACTIONS:
-            checker.error("TTR108", f"unknown action `{action.name}`", action,
-                          help=did_you_mean(action.name, ACTIONS))
+            checker.error(
+                "TTR108", f"unknown action `{action.name}`", action, help=did_you_mean(action.name, ACTIONS)
+            )
     if forbid.when is not None:
         checker.condition(forbid.when, scope, "a `when` condition")
 
@@ -102,18 +126,24 @@ def _check_limit(limit: ast.LimitStmt, checker: TypeChecker, settings: dict[str,
             return
         bound = checker.infer(limit.bound, scope)
         if bound != t.ERROR and (bound.kind != "set" or not comparable(bound.element or t.ERROR, target)):
-            checker.error("TTR116", f"`limit {limit.name} in` needs a set of {target.display()}",
-                          limit.bound)
+            checker.error("TTR116", f"`limit {limit.name} in` needs a set of {target.display()}", limit.bound)
         return
     bound = checker.infer(limit.bound, scope)
     if t.ERROR in (bound, target):
         return
     if not target.is_ordered:
-        checker.error("TTR116", f"`{limit.op}` cannot bound {target.display()} setting "
-                      f"`{limit.name}`", limit, help="use `limit NAME in {...}`")
+        checker.error(
+            "TTR116",
+            f"`{limit.op}` cannot bound {target.display()} setting `{limit.name}`",
+            limit,
+            help="use `limit NAME in {...}`",
+        )
     elif not comparable(bound, target):
-        checker.error("TTR116", f"setting `{limit.name}` is {target.display()} but the bound is "
-                      f"{bound.display()}", limit.bound)
+        checker.error(
+            "TTR116",
+            f"setting `{limit.name}` is {target.display()} but the bound is {bound.display()}",
+            limit.bound,
+        )
 
 
 def _check_names(stack: Stack) -> list[Diagnostic]:
@@ -124,18 +154,30 @@ def _check_names(stack: Stack) -> list[Diagnostic]:
         if ruleset.name in seen_rulesets:
             first = seen_rulesets[ruleset.name]
             where = first.name_span.location() if first.name_span else ""
-            diagnostics.append(Diagnostic("TTR120", f"ruleset `{ruleset.name}` is declared twice",
-                                          ruleset.name_span, notes=(f"first declared at {where}",),
-                                          help="rename one of them"))
+            diagnostics.append(
+                Diagnostic(
+                    "TTR120",
+                    f"ruleset `{ruleset.name}` is declared twice",
+                    ruleset.name_span,
+                    notes=(f"first declared at {where}",),
+                    help="rename one of them",
+                )
+            )
         seen_rulesets.setdefault(ruleset.name, ruleset)
         for rule in ruleset.rules:
             key = (ruleset.layer, rule.name)
             if key in seen_rules:
                 first_rule = seen_rules[key]
                 where = first_rule.span.location() if first_rule.span else ""
-                diagnostics.append(Diagnostic(
-                    "TTR110", f"rule `{rule.name}` is defined twice in layer `{ruleset.layer}`",
-                    rule.span, notes=(f"first defined at {where}",), help="rename one of them"))
+                diagnostics.append(
+                    Diagnostic(
+                        "TTR110",
+                        f"rule `{rule.name}` is defined twice in layer `{ruleset.layer}`",
+                        rule.span,
+                        notes=(f"first defined at {where}",),
+                        help="rename one of them",
+                    )
+                )
             seen_rules.setdefault(key, rule)
     return diagnostics
 
@@ -154,8 +196,9 @@ def check_stack(stack: Stack) -> list[Diagnostic]:
             base = base.with_present(present_if_true(ruleset.applies))
         for stmt in ruleset.settings:
             if stmt.when is not None:
-                checker.condition(stmt.when, Scope(base.present, settings_allowed=False),
-                                  "a setting's `when`")
+                checker.condition(
+                    stmt.when, Scope(base.present, settings_allowed=False), "a setting's `when`"
+                )
         for limit in ruleset.limits:
             _check_limit(limit, checker, settings)
         for rule in ruleset.rules:

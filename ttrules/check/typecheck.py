@@ -23,8 +23,7 @@ _UNIT_HINT = {
     ("money", "int"): "give the number its currency, e.g. `50 USD`",
     ("duration", "number"): "give the number its unit, e.g. `3d` or `12h`",
     ("duration", "int"): "give the number its unit, e.g. `3d` or `12h`",
-    ("timestamp", "duration"): "subtract timestamps to get a duration: "
-                               "`case.now - order.paid_at <= 1h`",
+    ("timestamp", "duration"): "subtract timestamps to get a duration: `case.now - order.paid_at <= 1h`",
     ("timestamp", "int"): "subtract timestamps to get a duration, then compare with `2d`",
 }
 
@@ -49,8 +48,15 @@ class TypeChecker:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     schema_name: str = "the case schema"
 
-    def error(self, code: str, message: str, node: ast.Node, label: str = "", help: str = "",
-              severity: Severity = Severity.ERROR) -> t.Type:
+    def error(
+        self,
+        code: str,
+        message: str,
+        node: ast.Node,
+        label: str = "",
+        help: str = "",
+        severity: Severity = Severity.ERROR,
+    ) -> t.Type:
         self.diagnostics.append(Diagnostic(code, message, node.span, severity, label, help))
         return t.ERROR
 
@@ -58,9 +64,13 @@ class TypeChecker:
     def condition(self, expr: ast.Expr, scope: Scope, what: str) -> None:
         found = self.infer(expr, scope)
         if found not in (t.BOOL, t.ERROR):
-            self.error("TTR113", f"{what} must be true or false, not {found.display()}", expr,
-                       label=f"this is {found.display()}",
-                       help="compare it, e.g. `order.total > 0 USD`")
+            self.error(
+                "TTR113",
+                f"{what} must be true or false, not {found.display()}",
+                expr,
+                label=f"this is {found.display()}",
+                help="compare it, e.g. `order.total > 0 USD`",
+            )
 
     def expect(self, expr: ast.Expr, expected: tuple[t.Type, ...], scope: Scope, what: str) -> t.Type:
         """Check that `expr` has one of `expected`; enum literals are resolved against them."""
@@ -72,8 +82,12 @@ class TypeChecker:
         if found == t.ERROR or any(_assignable(found, e) for e in expected):
             return found
         wanted = " or ".join(e.display() for e in expected)
-        return self.error("TTR109", f"{what} must be {wanted}, not {found.display()}", expr,
-                          label=f"this is {found.display()}")
+        return self.error(
+            "TTR109",
+            f"{what} must be {wanted}, not {found.display()}",
+            expr,
+            label=f"this is {found.display()}",
+        )
 
     # -- inference
     def infer(self, expr: ast.Expr, scope: Scope, allow_optional: bool = False) -> t.Type:
@@ -92,9 +106,13 @@ class TypeChecker:
             case ast.BoolLit():
                 return t.BOOL
             case ast.EnumLit(name=n):
-                return self.error("TTR102", f"`{n}` is an enum value with nothing to compare it "
-                                  "with", expr, help="compare a field with it, e.g. "
-                                  f"`request.kind == {n}`; strings are written in quotes")
+                return self.error(
+                    "TTR102",
+                    f"`{n}` is an enum value with nothing to compare it with",
+                    expr,
+                    help="compare a field with it, e.g. "
+                    f"`request.kind == {n}`; strings are written in quotes",
+                )
             case ast.SetLit(items=items):
                 return self._set_literal(items, scope, None)
             case ast.FieldRef():
@@ -129,16 +147,18 @@ class TypeChecker:
                 return t.BOOL
             case ast.Has(target=target):
                 if not isinstance(target, ast.FieldRef):
-                    return self.error("TTR118", "`has` takes a field path", target,
-                                      help="e.g. `has(order.paid_at)`")
+                    return self.error(
+                        "TTR118", "`has` takes a field path", target, help="e.g. `has(order.paid_at)`"
+                    )
                 self._field(target, scope, allow_optional=True)
                 return t.BOOL
             case ast.Coalesce(value=v, default=d):
                 left = self.infer(v, scope, allow_optional=True)
                 right = self.infer(d, scope)
                 if t.ERROR not in (left, right) and not comparable(left, right):
-                    return self.error("TTR102", f"`??` default is {right.display()} but the value "
-                                      f"is {left.display()}", d)
+                    return self.error(
+                        "TTR102", f"`??` default is {right.display()} but the value is {left.display()}", d
+                    )
                 return left
             case ast.Arith(op=op, left=left, right=right):
                 return self._arith(op, left, right, expr, scope)
@@ -151,50 +171,78 @@ class TypeChecker:
         spec = self.schema.get(ref.path)
         if spec is None:
             if ref.path in OUTCOME_FIELDS or ref.path.startswith("outcome."):
-                return self.error("TTR101", f"`{ref.path}` is what happened later; rules cannot "
-                                  "read it", ref, help="outcome fields are for `ttrules simulate`")
-            return self.error("TTR101", f"unknown field `{ref.path}`", ref,
-                              label=f"not in {self.schema_name}",
-                              help=did_you_mean(ref.path, self.schema.fields)
-                              or ("see `ttrules schema`, or declare it under `fields:` in "
-                                  "ttrules.yaml" if self.schema_name == "the case schema" else
-                                  "see the figures in docs/simulation.md"))
+                return self.error(
+                    "TTR101",
+                    f"`{ref.path}` is what happened later; rules cannot read it",
+                    ref,
+                    help="outcome fields are for `ttrules simulate`",
+                )
+            return self.error(
+                "TTR101",
+                f"unknown field `{ref.path}`",
+                ref,
+                label=f"not in {self.schema_name}",
+                help=did_you_mean(ref.path, self.schema.fields)
+                or (
+                    "see `ttrules schema`, or declare it under `fields:` in ttrules.yaml"
+                    if self.schema_name == "the case schema"
+                    else "see the figures in docs/simulation.md"
+                ),
+            )
         if spec.optional and not allow_optional and ref.path not in scope.present:
-            self.error("TTR105", f"`{ref.path}` is optional and may be missing", ref,
-                       label="used without a guard",
-                       help=f"guard it with `has({ref.path}) and ...` or give a default: "
-                            f"`{ref.path} ?? VALUE`")
+            self.error(
+                "TTR105",
+                f"`{ref.path}` is optional and may be missing",
+                ref,
+                label="used without a guard",
+                help=f"guard it with `has({ref.path}) and ...` or give a default: `{ref.path} ?? VALUE`",
+            )
         return spec.type
 
     def _setting(self, name: str, node: ast.Node, scope: Scope) -> t.Type:
         if not scope.settings_allowed:
-            return self.error("TTR115", f"setting `{name}` is read inside a setting", node,
-                              help="compute settings from case fields only")
+            return self.error(
+                "TTR115",
+                f"setting `{name}` is read inside a setting",
+                node,
+                help="compute settings from case fields only",
+            )
         if name not in self.settings:
-            return self.error("TTR106", f"unknown setting `{name}`", node,
-                              label="no ruleset sets it",
-                              help=did_you_mean(name, self.settings)
-                              or f'if you meant the text, quote it: `"{name}"`; otherwise add '
-                                 f"`set {name} = VALUE` to a ruleset")
+            return self.error(
+                "TTR106",
+                f"unknown setting `{name}`",
+                node,
+                label="no ruleset sets it",
+                help=did_you_mean(name, self.settings)
+                or f'if you meant the text, quote it: `"{name}"`; otherwise add '
+                f"`set {name} = VALUE` to a ruleset",
+            )
         return self.settings[name]
 
     def _check_currency(self, currency: str, node: ast.Node) -> None:
         if currency != self.report_currency and currency not in self.fx:
-            self.error("TTR112", f"no FX rate for {currency}", node, severity=Severity.WARNING,
-                       label=f"report currency is {self.report_currency}",
-                       help=f"add `{currency}: RATE` under `fx:` in ttrules.yaml; comparing "
-                            f"with amounts in other currencies errors at run time")
+            self.error(
+                "TTR112",
+                f"no FX rate for {currency}",
+                node,
+                severity=Severity.WARNING,
+                label=f"report currency is {self.report_currency}",
+                help=f"add `{currency}: RATE` under `fx:` in ttrules.yaml; comparing "
+                f"with amounts in other currencies errors at run time",
+            )
 
     def _enum_member(self, lit: ast.EnumLit, expected: t.Type) -> t.Type:
         members = self.schema.enums.get(expected.enum, ())
         if lit.name not in members:
-            return self.error("TTR103", f"`{lit.name}` is not a {expected.enum} value", lit,
-                              help=did_you_mean(lit.name, members)
-                              or f"{expected.enum} is one of {', '.join(members)}")
+            return self.error(
+                "TTR103",
+                f"`{lit.name}` is not a {expected.enum} value",
+                lit,
+                help=did_you_mean(lit.name, members) or f"{expected.enum} is one of {', '.join(members)}",
+            )
         return expected
 
-    def _set_literal(self, items: tuple[ast.Expr, ...], scope: Scope,
-                     element: t.Type | None) -> t.Type:
+    def _set_literal(self, items: tuple[ast.Expr, ...], scope: Scope, element: t.Type | None) -> t.Type:
         found = element
         for item in items:
             if isinstance(item, ast.EnumLit):
@@ -214,8 +262,12 @@ class TypeChecker:
         hint = f'strings are written in quotes: `"{lit.name}"`' if other == t.STR else ""
         if other.kind == "money" and len(lit.name) == 3:
             hint = f"write an amount: `50 {lit.name}`"
-        return self.error("TTR102", f"`{lit.name}` is an enum value, but it is compared with "
-                          f"{other.display()}", lit, help=hint)
+        return self.error(
+            "TTR102",
+            f"`{lit.name}` is an enum value, but it is compared with {other.display()}",
+            lit,
+            help=hint,
+        )
 
     def _side(self, expr: ast.Expr, other: ast.Expr, scope: Scope) -> t.Type:
         """The type of one comparison side, resolving an enum literal against the other side."""
@@ -228,26 +280,35 @@ class TypeChecker:
             return self.error("TTR102", "two enum values compared with each other", expr)
         return self.infer(expr, scope)
 
-    def _comparison(self, op: str, left: ast.Expr, right: ast.Expr, node: ast.Node,
-                    scope: Scope) -> None:
+    def _comparison(self, op: str, left: ast.Expr, right: ast.Expr, node: ast.Node, scope: Scope) -> None:
         if isinstance(left, ast.EnumLit) or isinstance(right, ast.EnumLit):
             lit, other = (left, right) if isinstance(left, ast.EnumLit) else (right, left)
             found = self._side(lit, other, scope)
             if found != t.ERROR and op not in ("==", "!="):
-                self.error("TTR102", f"`{op}` does not order enum values", node,
-                           help="use `==`, `!=` or `in {...}`")
+                self.error(
+                    "TTR102", f"`{op}` does not order enum values", node, help="use `==`, `!=` or `in {...}`"
+                )
             return
         lt, rt = self.infer(left, scope), self.infer(right, scope)
         if t.ERROR in (lt, rt):
             return
         if not comparable(lt, rt):
             hint = _UNIT_HINT.get((lt.kind, rt.kind)) or _UNIT_HINT.get((rt.kind, lt.kind), "")
-            self.error("TTR102", f"cannot compare {lt.display()} with {rt.display()}", node,
-                       label=f"{lt.display()} {op} {rt.display()}", help=hint)
+            self.error(
+                "TTR102",
+                f"cannot compare {lt.display()} with {rt.display()}",
+                node,
+                label=f"{lt.display()} {op} {rt.display()}",
+                help=hint,
+            )
             return
         if op not in ("==", "!=") and not (lt.is_ordered and rt.is_ordered):
-            self.error("TTR102", f"`{op}` does not order {lt.display()} values", node,
-                       help="use `==` or `!=`" + (" or `in {...}`" if lt.kind == "enum" else ""))
+            self.error(
+                "TTR102",
+                f"`{op}` does not order {lt.display()} values",
+                node,
+                help="use `==` or `!=`" + (" or `in {...}`" if lt.kind == "enum" else ""),
+            )
 
     def _membership(self, item: ast.Expr, coll: ast.Expr, node: ast.Node, scope: Scope) -> None:
         if isinstance(coll, ast.SetLit):
@@ -260,15 +321,20 @@ class TypeChecker:
             set_type = self._set_literal(coll.items, scope, item_type)
             element = set_type.element or t.ERROR
             if element != t.ERROR and item_type.kind != "enum" and not comparable(item_type, element):
-                self.error("TTR102", f"{item_type.display()} tested against a set of "
-                           f"{element.display()}", node)
+                self.error(
+                    "TTR102", f"{item_type.display()} tested against a set of {element.display()}", node
+                )
             return
         coll_type = self.infer(coll, scope)
         if coll_type == t.ERROR:
             return
         if coll_type.kind != "set":
-            self.error("TTR102", f"`in` needs a set on its right, not {coll_type.display()}", coll,
-                       help="write a set: `x in {A, B}`")
+            self.error(
+                "TTR102",
+                f"`in` needs a set on its right, not {coll_type.display()}",
+                coll,
+                help="write a set: `x in {A, B}`",
+            )
             return
         element = coll_type.element or t.ERROR
         if isinstance(item, ast.EnumLit):
@@ -279,8 +345,7 @@ class TypeChecker:
             return
         item_type = self.infer(item, scope)
         if t.ERROR not in (item_type, element) and not comparable(item_type, element):
-            self.error("TTR102", f"{item_type.display()} tested against a set of "
-                       f"{element.display()}", node)
+            self.error("TTR102", f"{item_type.display()} tested against a set of {element.display()}", node)
 
     def _arith(self, op: str, left: ast.Expr, right: ast.Expr, node: ast.Node, scope: Scope) -> t.Type:
         lt, rt = self.infer(left, scope), self.infer(right, scope)
@@ -294,32 +359,38 @@ class TypeChecker:
                 ("timestamp", "timestamp"): "subtract timestamps (`a - b`) to get a duration",
                 ("money", "money"): "multiply money by a number or a percentage",
             }.get((lt.kind, rt.kind), "")
-            return self.error("TTR104", f"`{op}` is not defined for {lt.display()} and "
-                              f"{rt.display()}", node, label=f"{lt.display()} {op} {rt.display()}",
-                              help=hint)
+            return self.error(
+                "TTR104",
+                f"`{op}` is not defined for {lt.display()} and {rt.display()}",
+                node,
+                label=f"{lt.display()} {op} {rt.display()}",
+                help=hint,
+            )
         return result
 
     def _call(self, name: str, args: tuple[ast.Expr, ...], node: ast.Node, scope: Scope) -> t.Type:
         if name not in FUNCTIONS:
-            return self.error("TTR107", f"unknown function `{name}`", node,
-                              help=did_you_mean(name, FUNCTIONS) or
-                              "functions: " + ", ".join(FUNCTIONS))
+            return self.error(
+                "TTR107",
+                f"unknown function `{name}`",
+                node,
+                help=did_you_mean(name, FUNCTIONS) or "functions: " + ", ".join(FUNCTIONS),
+            )
         types = [self.infer(a, scope) for a in args]
         if t.ERROR in types:
             return t.ERROR
         signature = FUNCTIONS[name]
         if name in ("min", "max"):
             if len(args) < 2:
-                return self.error("TTR107", f"`{name}` needs at least two arguments", node,
-                                  help=signature)
+                return self.error("TTR107", f"`{name}` needs at least two arguments", node, help=signature)
             first = types[0]
             if not first.is_ordered or any(not comparable(first, x) for x in types[1:]):
-                return self.error("TTR107", f"`{name}` needs values of one ordered type", node,
-                                  help=signature)
+                return self.error(
+                    "TTR107", f"`{name}` needs values of one ordered type", node, help=signature
+                )
             return first if all(x == first for x in types) else t.NUMBER
         if len(args) != 1:
-            return self.error("TTR107", f"`{name}` takes one argument, not {len(args)}", node,
-                              help=signature)
+            return self.error("TTR107", f"`{name}` takes one argument, not {len(args)}", node, help=signature)
         kind = types[0].kind
         if name == "abs" and kind in ("int", "number", "percent", "money", "duration"):
             return types[0]
@@ -327,8 +398,7 @@ class TypeChecker:
             return t.STR
         if name == "days" and kind == "duration":
             return t.NUMBER
-        return self.error("TTR107", f"`{name}` does not take {types[0].display()}", node,
-                          help=signature)
+        return self.error("TTR107", f"`{name}` does not take {types[0].display()}", node, help=signature)
 
 
 def _assignable(found: t.Type, expected: t.Type) -> bool:
@@ -343,8 +413,12 @@ def comparable(a: t.Type, b: t.Type) -> bool:
     if a.is_numeric and b.is_numeric:
         return True
     if a.kind == "set" and b.kind == "set":
-        return a.element is None or b.element is None or comparable(a.element, b.element) \
+        return (
+            a.element is None
+            or b.element is None
+            or comparable(a.element, b.element)
             or t.ERROR in (a.element, b.element)
+        )
     return False
 
 
@@ -384,4 +458,3 @@ def arith_type(op: str, a: t.Type, b: t.Type) -> t.Type | None:
             return t.NUMBER
         return None
     return None
-

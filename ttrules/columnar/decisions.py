@@ -75,13 +75,20 @@ class SideColumns:
 
     def renamed(self, names: dict[str, str]) -> SideColumns:
         """The same, reading columns another stack computed alike (see query._share)."""
+
         def n(column: str) -> str:
             return names.get(column, column)
-        return SideColumns(self.prefix, self.rules, self.error_labels, self.forbid_labels,
-                           [(n(c), code) for c, code in self.rule_status],
-                           [(n(c), code) for c, code in self.forbid_status],
-                           [(n(c), codes) for c, codes in self.setting_errors],
-                           [n(c) for c in self.vetoed_by])
+
+        return SideColumns(
+            self.prefix,
+            self.rules,
+            self.error_labels,
+            self.forbid_labels,
+            [(n(c), code) for c, code in self.rule_status],
+            [(n(c), code) for c, code in self.forbid_status],
+            [(n(c), codes) for c, codes in self.setting_errors],
+            [n(c) for c in self.vetoed_by],
+        )
 
     @property
     def statuses(self) -> list[str]:
@@ -97,8 +104,10 @@ class SideColumns:
         out = []
         for tag, columns, bits, offset in groups:
             per = 62 // bits
-            out += [(f"{self.prefix}{tag}{k // per}", columns[k:k + per], bits, offset)
-                    for k in range(0, len(columns), per)]
+            out += [
+                (f"{self.prefix}{tag}{k // per}", columns[k : k + per], bits, offset)
+                for k in range(0, len(columns), per)
+            ]
         return out
 
     @property
@@ -109,10 +118,16 @@ class SideColumns:
 class SideCompiler:
     """Compiles one stack (baseline "b_" or candidate "c_") into query stages."""
 
-    def __init__(self, prefix: str, prepared: PreparedStack, field_source: Callable[[str], FieldColumns],
-                 schema: Schema, params: Params, signatures: Signatures,
-                 once: Callable[[exp.Expression, exp.Expression], exp.Expression] | None = None,
-                 ) -> None:
+    def __init__(
+        self,
+        prefix: str,
+        prepared: PreparedStack,
+        field_source: Callable[[str], FieldColumns],
+        schema: Schema,
+        params: Params,
+        signatures: Signatures,
+        once: Callable[[exp.Expression, exp.Expression], exp.Expression] | None = None,
+    ) -> None:
         self.prefix = prefix
         self.prepared = prepared
         self.params = params
@@ -192,25 +207,34 @@ class SideCompiler:
                 self.escapes.append(term.escape)
                 code = self._error_code(source.ref.label)
                 self._setting_codes[k].append(code)
-                branches += [(not_(guard_ok), sql.lit(-1 - code)),
-                             (and_(guard, not_(term.ok)), sql.lit(-1 - code)),
-                             (guard, sql.lit(i))]
+                branches += [
+                    (not_(guard_ok), sql.lit(-1 - code)),
+                    (and_(guard, not_(term.ok)), sql.lit(-1 - code)),
+                    (guard, sql.lit(i)),
+                ]
             pick = f"s{k}_pick"
             picks[self.prefix + pick] = case(branches, sql.lit(0))
-            chosen = [(exp.EQ(this=self.c(pick), expression=sql.lit(i)), term)
-                      for i, term in enumerate(terms, start=1)]
-            values[f"{self.prefix}s{k}_v0"] = case([(w, unify(term, scale)) for w, term in chosen],
-                                                   sql.NULL)
+            chosen = [
+                (exp.EQ(this=self.c(pick), expression=sql.lit(i)), term)
+                for i, term in enumerate(terms, start=1)
+            ]
+            values[f"{self.prefix}s{k}_v0"] = case([(w, unify(term, scale)) for w, term in chosen], sql.NULL)
             money = kind == "money"
             if money:
-                values[f"{self.prefix}s{k}_c0"] = case([(w, term.currency or sql.NULL)
-                                                        for w, term in chosen], sql.NULL)
-            layer = case([(w, sql.lit(source.owner.layer_index))
-                          for (w, _), source in zip(chosen, sources, strict=True)], sql.lit(-1))
+                values[f"{self.prefix}s{k}_c0"] = case(
+                    [(w, term.currency or sql.NULL) for w, term in chosen], sql.NULL
+                )
+            layer = case(
+                [
+                    (w, sql.lit(source.owner.layer_index))
+                    for (w, _), source in zip(chosen, sources, strict=True)
+                ],
+                sql.lit(-1),
+            )
             values[f"{self.prefix}s{k}_layer"] = layer
             values[f"{self.prefix}s{k}_e0"] = case(
-                [(exp.LT(this=self.c(pick), expression=sql.lit(0)), exp.Neg(this=self.c(pick)))],
-                sql.lit(0))
+                [(exp.LT(this=self.c(pick), expression=sql.lit(0)), exp.Neg(this=self.c(pick)))], sql.lit(0)
+            )
             step = 0
             for limit, bound in zip(limits, bounds, strict=True):
                 stmt = limit.stmt
@@ -222,15 +246,22 @@ class SideCompiler:
             self._settings[name] = self._setting_term(k, step, kind, scale)
         return [picks, values, *limit_stages]
 
-    def _limit(self, k: int, step: int, kind: str, scale: int, limit: Any, stmt: ast.LimitStmt,
-               bound: Term) -> Stage:
+    def _limit(
+        self, k: int, step: int, kind: str, scale: int, limit: Any, stmt: ast.LimitStmt, bound: Term
+    ) -> Stage:
         """One `limit` applied to setting k: from columns `_v{step}` to `_v{step + 1}`."""
-        value = Term(kind, self.c(f"s{k}_v{step}"),
-                     currency=self.c(f"s{k}_c{step}") if kind == "money" else None, scale=scale)
+        value = Term(
+            kind,
+            self.c(f"s{k}_v{step}"),
+            currency=self.c(f"s{k}_c{step}") if kind == "money" else None,
+            scale=scale,
+        )
         err = self.c(f"s{k}_e{step}")
-        considered = and_(exp.EQ(this=err, expression=sql.lit(0)),
-                          exp.GT(this=self.c(f"s{k}_pick"), expression=sql.lit(0)),
-                          exp.LTE(this=sql.lit(limit.owner.layer_index), expression=self.c(f"s{k}_layer")))
+        considered = and_(
+            exp.EQ(this=err, expression=sql.lit(0)),
+            exp.GT(this=self.c(f"s{k}_pick"), expression=sql.lit(0)),
+            exp.LTE(this=sql.lit(limit.owner.layer_index), expression=self.c(f"s{k}_layer")),
+        )
         guard_ok, guard = self._guard(limit.owner, stmt.when)
         self.escapes.append(bound.escape)
         code = self._error_code(limit.ref.label)
@@ -240,8 +271,7 @@ class SideCompiler:
         if stmt.op == "in":
             if bound.kind != "set" or kind in ("money", "set") or not isinstance(bound.value, exp.Array):
                 raise Unsupported(f"`limit … in` over {kind}{where(stmt)}")
-            inside = sql.member(value.value, bound.value.expressions) \
-                if bound.value.expressions else FALSE
+            inside = sql.member(value.value, bound.value.expressions) if bound.value.expressions else FALSE
             failed = or_(not_(guard_ok), and_(guard, or_(not_(bound.ok), not_(sql.nonnull(inside)))))
             new_value, new_currency = value.value, None
         else:
@@ -249,18 +279,20 @@ class SideCompiler:
             failed = or_(not_(guard_ok), and_(guard, or_(not_(bound.ok), not_(compared))))
             clamp = and_(active, bound.ok, compared, sql.nonnull(beyond))
             new_value = case([(clamp, unify(bound, scale))], value.value)
-            new_currency = case([(clamp, bound.currency or sql.NULL)], value.currency) \
-                if kind == "money" else None
+            new_currency = (
+                case([(clamp, bound.currency or sql.NULL)], value.currency) if kind == "money" else None
+            )
         out[f"{self.prefix}s{k}_v{step + 1}"] = new_value
         if kind == "money":
             out[f"{self.prefix}s{k}_c{step + 1}"] = new_currency or sql.NULL
-        out[f"{self.prefix}s{k}_e{step + 1}"] = case(
-            [(and_(considered, failed), sql.lit(1 + code))], err)
+        out[f"{self.prefix}s{k}_e{step + 1}"] = case([(and_(considered, failed), sql.lit(1 + code))], err)
         return out
 
     def _setting_term(self, k: int, steps: int, kind: str, scale: int) -> Term:
-        ok = and_(exp.GT(this=self.c(f"s{k}_pick"), expression=sql.lit(0)),
-                  exp.EQ(this=self.c(f"s{k}_e{steps}"), expression=sql.lit(0)))
+        ok = and_(
+            exp.GT(this=self.c(f"s{k}_pick"), expression=sql.lit(0)),
+            exp.EQ(this=self.c(f"s{k}_e{steps}"), expression=sql.lit(0)),
+        )
         currency = self.c(f"s{k}_c{steps}") if kind == "money" else None
         self._final_steps[k] = steps
         return Term(kind, self.c(f"s{k}_v{steps}"), ok, TRUE, currency, scale=scale)
@@ -272,8 +304,9 @@ class SideCompiler:
 
     # ---- rules and forbids --------------------------------------------------------------
 
-    def _status(self, when: ast.Expr | None, owner: RulesetEntry,
-                actions: tuple[ast.Action, ...] = ()) -> exp.Expression:
+    def _status(
+        self, when: ast.Expr | None, owner: RulesetEntry, actions: tuple[ast.Action, ...] = ()
+    ) -> exp.Expression:
         """0 no match, 1 matched, 2 errored, as `match_rule` decides: one CASE that stops at
         the first conjunct that errors or is false, as the reference does."""
         applies_ok, applies = self.applies(owner)
@@ -283,8 +316,9 @@ class SideCompiler:
             self._need_bool(term, conjunct)
             self.escapes.append(term.escape)
             branches += [(not_(term.ok), sql.lit(ERRORED)), (not_(term.value), sql.lit(NO_MATCH))]
-        arguments = [self.terms.term(a) for action in actions
-                     for a in (*action.args, *(v for _, v in action.kwargs))]
+        arguments = [
+            self.terms.term(a) for action in actions for a in (*action.args, *(v for _, v in action.kwargs))
+        ]
         self.escapes += [a.escape for a in arguments]
         branches.append((not_(and_(*[a.ok for a in arguments])), sql.lit(ERRORED)))
         return sql.cast(case(branches, sql.lit(MATCHED)), "TINYINT")  # narrow: the table keeps it
@@ -320,8 +354,9 @@ class SideCompiler:
                         active = exp.GT(this=self.c(f"fst{f}"), expression=sql.lit(NO_MATCH))
                     branches.append((active, sql.lit(f)))
             if branches:
-                stage[f"{self.prefix}vb{r}"] = sql.cast(case(
-                    [(self.matched(r), case(branches, sql.lit(-1)))], sql.lit(-1)), "SMALLINT")
+                stage[f"{self.prefix}vb{r}"] = sql.cast(
+                    case([(self.matched(r), case(branches, sql.lit(-1)))], sql.lit(-1)), "SMALLINT"
+                )
         return stage
 
     def live(self, r: int) -> exp.Expression:
@@ -351,8 +386,10 @@ class SideCompiler:
         """The arguments of a slot action, evaluated once: they must not read the case."""
         for node in (*action.args, *(v for _, v in action.kwargs)):
             if any(isinstance(n, ast.FieldRef | ast.SettingRef) for n in ast.walk(node)):
-                raise Unsupported(f"`{action.name}` of rule {entry.ref.label} has an argument that "
-                                  f"reads the case{where(action)}")
+                raise Unsupported(
+                    f"`{action.name}` of rule {entry.ref.label} has an argument that "
+                    f"reads the case{where(action)}"
+                )
         try:
             return _action_args(action, Env({}, {}, self.prepared.fx, {}))
         except EvalError as error:
@@ -360,8 +397,11 @@ class SideCompiler:
 
     def slot_value(self, entry: RuleEntry, slot: str) -> ActionValue | list[ActionValue]:
         if slot == "fulfillment":
-            return [ActionValue(a.name, self._constant_args(entry, a), entry.ref)
-                    for a in entry.rule.actions if ACTIONS[a.name].slot == "fulfillment"]
+            return [
+                ActionValue(a.name, self._constant_args(entry, a), entry.ref)
+                for a in entry.rule.actions
+                if ACTIONS[a.name].slot == "fulfillment"
+            ]
         action = entry.slots[slot]
         return ActionValue(action.name, self._constant_args(entry, action), entry.ref)
 
@@ -393,8 +433,10 @@ class SideCompiler:
         # aggregation counts them); here only whether the record had any error or veto.
         errors = [self.errored(r) for r in range(count)]
         errors += [self._is(f"fst{f}", ERRORED) for f in range(len(self.prepared.forbids))]
-        errors += [exp.NEQ(this=self.c(f"s{k}_e{steps}"), expression=sql.lit(0))
-                   for k, steps in self._final_steps.items()]
+        errors += [
+            exp.NEQ(this=self.c(f"s{k}_e{steps}"), expression=sql.lit(0))
+            for k, steps in self._final_steps.items()
+        ]
         stage[f"{self.prefix}errored"] = sql.nonnull(or_(*errors))
         vetoed = [exp.GTE(this=col(name), expression=sql.lit(0)) for name in sorted(self._vetoed_columns)]
         stage[f"{self.prefix}vetoed"] = sql.nonnull(or_(*vetoed))
@@ -439,17 +481,28 @@ class SideCompiler:
     def columns(self) -> SideColumns:
         labels = [f"{f.ref.label} ({f.ref.location})" for f in self.prepared.forbids]
         return SideColumns(
-            self.prefix, list(self.prepared.rules), self.error_labels, labels,
+            self.prefix,
+            list(self.prepared.rules),
+            self.error_labels,
+            labels,
             [(f"{self.prefix}st{r}", code) for r, code in enumerate(self._rule_codes)],
             [(f"{self.prefix}fst{f}", code) for f, code in enumerate(self._forbid_codes)],
-            [(f"{self.prefix}s{k}_e{steps}", self._setting_codes[k])
-             for k, steps in self._final_steps.items()],
-            sorted(self._vetoed_columns))
+            [
+                (f"{self.prefix}s{k}_e{steps}", self._setting_codes[k])
+                for k, steps in self._final_steps.items()
+            ],
+            sorted(self._vetoed_columns),
+        )
 
 
-def refund_terms(resolutions: dict[int, ActionValue], code: exp.Expression, kind: exp.Expression,
-                 asked: FieldColumns, params: Params,
-                 refunding: frozenset[str]) -> tuple[exp.Expression, exp.Expression]:
+def refund_terms(
+    resolutions: dict[int, ActionValue],
+    code: exp.Expression,
+    kind: exp.Expression,
+    asked: FieldColumns,
+    params: Params,
+    refunding: frozenset[str],
+) -> tuple[exp.Expression, exp.Expression]:
     """(amount, currency) of the automatic refund of a resolution code (metrics.refund_of)."""
     amounts: list[tuple[exp.Expression, Term]] = []
     currencies = []
@@ -463,8 +516,9 @@ def refund_terms(resolutions: dict[int, ActionValue], code: exp.Expression, kind
         elif value.action == "partial_refund":
             amount = value.args.get("amount")
             if isinstance(amount, Money):
-                amounts.append((is_it, Term("money", params.decimal(amount.amount),
-                                            scale=scale_of(amount.amount))))
+                amounts.append(
+                    (is_it, Term("money", params.decimal(amount.amount), scale=scale_of(amount.amount)))
+                )
                 currencies.append((is_it, params.text(amount.currency)))
             elif isinstance(amount, Percent):
                 fraction = Decimal(amount.value) / 100

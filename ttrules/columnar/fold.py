@@ -37,8 +37,11 @@ def fold(con: Any, compiled: CompiledQuery, acc: Accumulator) -> None:
     _fold_patterns(rows, compiled, acc)
     _fold_groups(rows, compiled, acc)
     if compiled.thresholds:
-        bands = ", ".join(f"coalesce(sum(n) FILTER (WHERE band{i} = {b}), 0)"
-                          for i in range(len(compiled.thresholds)) for b in (1, 2))
+        bands = ", ".join(
+            f"coalesce(sum(n) FILTER (WHERE band{i} = {b}), 0)"
+            for i in range(len(compiled.thresholds))
+            for b in (1, 2)
+        )
         figures = rows(f"SELECT {bands} {_DECIDED}")[0]
         for i in range(len(compiled.thresholds)):
             acc.bands[i][0] += figures[2 * i]
@@ -61,7 +64,7 @@ def _fold_patterns(rows: Any, compiled: CompiledQuery, acc: Accumulator) -> None
     firsts = ", ".join(f'min("{c}")' for c in FIRST_ERRORED)
     for row in rows(f"SELECT {quoted}, {firsts}, sum(n) {_DECIDED} GROUP BY ALL"):
         value, n = dict(zip(columns, row, strict=False)), row[-1]
-        value.update(zip(FIRST_ERRORED, row[len(columns):-1], strict=True))
+        value.update(zip(FIRST_ERRORED, row[len(columns) : -1], strict=True))
         acc.records += n
         acc.changed += n if value["changed"] else 0
         actions = {}
@@ -73,8 +76,9 @@ def _fold_patterns(rows: Any, compiled: CompiledQuery, acc: Accumulator) -> None
         acc.resolution_changed += n if before != after else 0
 
 
-def _add_side(acc: Accumulator, compiled: CompiledQuery, side: str, p: str,
-              value: dict[str, Any], n: int) -> None:
+def _add_side(
+    acc: Accumulator, compiled: CompiledQuery, side: str, p: str, value: dict[str, Any], n: int
+) -> None:
     s, columns = acc.sides[side], compiled.sides[side]
     action = compiled.resolutions[value[p + "resolution"]].action
     s.resolutions[action] += n
@@ -131,6 +135,7 @@ def _resolution_is(compiled: CompiledQuery, p: str, action: str) -> str:
 
 def _groups(compiled: CompiledQuery) -> dict[str, tuple[str, str]]:
     """Per-key figures: a query each, reading only its columns."""
+
     def both(template: str, action: str) -> str:
         return ", ".join(template.format(_resolution_is(compiled, p, action)) for _, p in _SIDES)
 
@@ -146,9 +151,15 @@ def _groups(compiled: CompiledQuery) -> dict[str, tuple[str, str]]:
         "hist": ("hist", "sum(n), 0"),
         "asked": ("asked_cur", "sum(asked), 0"),
         "hrefund": ("hrefund_cur", "sum(hrefund), 0"),
-        **{f"k_{group}": (f"k_{group}", f"sum(n), sum(changed::INT * n), {reviewed}, "
-                                        "coalesce(sum(b_refund_rep), 0), "
-                                        "coalesce(sum(c_refund_rep), 0)") for group in BREAKDOWNS},
+        **{
+            f"k_{group}": (
+                f"k_{group}",
+                f"sum(n), sum(changed::INT * n), {reviewed}, "
+                "coalesce(sum(b_refund_rep), 0), "
+                "coalesce(sum(c_refund_rep), 0)",
+            )
+            for group in BREAKDOWNS
+        },
     }
 
 
@@ -180,9 +191,17 @@ def _add_group(acc: Accumulator, name: str, key: Any, sums: tuple[Any, ...]) -> 
     else:
         n, changed, b_review, c_review, b_rep, c_rep = sums
         b_review, c_review = b_review or 0, c_review or 0  # a FILTER that took no row: NULL
-        entry = acc.groups[name.removeprefix("k_")].setdefault(key, {
-            "records": 0, "changed": 0, "baseline_auto_refunds": Decimal(0),
-            "candidate_auto_refunds": Decimal(0), "baseline_review": 0, "candidate_review": 0})
+        entry = acc.groups[name.removeprefix("k_")].setdefault(
+            key,
+            {
+                "records": 0,
+                "changed": 0,
+                "baseline_auto_refunds": Decimal(0),
+                "candidate_auto_refunds": Decimal(0),
+                "baseline_review": 0,
+                "candidate_review": 0,
+            },
+        )
         entry["records"] += n
         entry["changed"] += changed
         entry["baseline_review"] += b_review

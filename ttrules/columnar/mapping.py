@@ -35,14 +35,18 @@ from ttrules.config import ColumnSpec
 _SPACES = "\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f\\x85\\p{Z}"
 NOT_BLANK = f"[^{_SPACES}]"
 _STRIP = f"^[{_SPACES}]+|[{_SPACES}]+$"
-INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT",
-                 "UINTEGER", "UBIGINT"}
+INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"}
 # Per directive: a form Python's strptime reads (its own pattern is wider: " 5" for %d, 60 for
 # %S, 1 to 6 digits for %f) and DuckDB's strptime reads to the same value.
 _DIRECTIVES = {
-    "Y": "[0-9]{4}", "m": "(1[0-2]|0[1-9]|[1-9])", "d": "(3[01]|[12][0-9]|0[1-9]|[1-9])",
-    "H": "(2[0-3]|[01][0-9]|[0-9])", "M": "([0-5][0-9]|[0-9])", "S": "([0-5][0-9]|[0-9])",
-    "f": "[0-9]{6}", "%": "%",
+    "Y": "[0-9]{4}",
+    "m": "(1[0-2]|0[1-9]|[1-9])",
+    "d": "(3[01]|[12][0-9]|0[1-9]|[1-9])",
+    "H": "(2[0-3]|[01][0-9]|[0-9])",
+    "M": "([0-5][0-9]|[0-9])",
+    "S": "([0-5][0-9]|[0-9])",
+    "f": "[0-9]{6}",
+    "%": "%",
 }
 
 
@@ -82,8 +86,12 @@ def present(cell: exp.Expression, kind: str, params: Params) -> exp.Expression:
     return and_(sql.not_null(cell), nonblank(cell, params))
 
 
-def map_cells(mapping: Mapping[str, str | ColumnSpec], file_columns: Mapping[str, str],
-              money_paths: set[str], params: Params) -> MappedCells:
+def map_cells(
+    mapping: Mapping[str, str | ColumnSpec],
+    file_columns: Mapping[str, str],
+    money_paths: set[str],
+    params: Params,
+) -> MappedCells:
     """The cells of the mapped fields; `money_paths` are the fields of type money (a
     `currency:` mapping of another field makes every row invalid, so it is not done in SQL)."""
     out = MappedCells()
@@ -116,38 +124,41 @@ def _constant(path: str, value: Any, params: Params) -> Cell | None:
         return Cell(params.bind(value, "BIGINT"), "BIGINT")
     if isinstance(value, str):
         return Cell(params.text(value), "VARCHAR")
-    raise MappingError(f"the constant `value` of `{path}` ({type(value).__name__}) is applied by "
-                       "the python engine only")
+    raise MappingError(
+        f"the constant `value` of `{path}` ({type(value).__name__}) is applied by the python engine only"
+    )
 
 
 def _key(path: str, cell: Cell, params: Params, keys: list[str]) -> exp.Expression:
     """`str(value).strip()` of the cell, as Mapper looks it up."""
     if cell.kind == "VARCHAR":
         # Most cells are a key as they are; only the others are stripped.
-        stripped = func("regexp_replace", cell.value, params.text(_STRIP), params.text(""),
-                        params.text("g"))
-        return case([(sql.nonnull(sql.member(cell.value, [params.text(k) for k in keys])), cell.value)],
-                    stripped)
+        stripped = func("regexp_replace", cell.value, params.text(_STRIP), params.text(""), params.text("g"))
+        return case(
+            [(sql.nonnull(sql.member(cell.value, [params.text(k) for k in keys])), cell.value)], stripped
+        )
     if cell.kind in INTEGER_TYPES:
         return sql.cast(cell.value, "VARCHAR")
     if cell.kind == "BOOLEAN":
         return case([(cell.value, params.text("True"))], params.text("False"))
-    raise MappingError(f"the `values` of `{path}` look up a {cell.kind} column, which the python "
-                       "engine only does")
+    raise MappingError(
+        f"the `values` of `{path}` look up a {cell.kind} column, which the python engine only does"
+    )
 
 
-def _looked_up(path: str, spec: ColumnSpec, cell: Cell, params: Params,
-               escapes: list[exp.Expression]) -> Cell:
+def _looked_up(
+    path: str, spec: ColumnSpec, cell: Cell, params: Params, escapes: list[exp.Expression]
+) -> Cell:
     for value in [*spec.values.values(), *([spec.default] if spec.default is not None else [])]:
         if not value.strip():
-            raise MappingError(f"the `values` of `{path}` map to a blank value, which the python "
-                               "engine only reads")
+            raise MappingError(
+                f"the `values` of `{path}` map to a blank value, which the python engine only reads"
+            )
     keys = sorted(spec.values)
     key = _key(path, cell, params, keys)
     branches = [(exp.EQ(this=key, expression=params.text(k)), params.text(spec.values[k])) for k in keys]
     given = present(cell.value, cell.kind, params)  # a blank cell stays absent, default or not
-    otherwise = case([(given, params.text(spec.default))], sql.NULL) if spec.default is not None \
-        else sql.NULL
+    otherwise = case([(given, params.text(spec.default))], sql.NULL) if spec.default is not None else sql.NULL
     if spec.default is None:
         known = sql.nonnull(sql.member(key, [params.text(k) for k in keys]))
         escapes.append(and_(given, not_(known)))
@@ -160,16 +171,20 @@ def strptime_pattern(fmt: str, path: str) -> str:
     while i < len(fmt):
         char = fmt[i]
         if char == "%":
-            directive = fmt[i + 1:i + 2]
+            directive = fmt[i + 1 : i + 2]
             if directive not in _DIRECTIVES:
-                raise MappingError(f"the `format` of `{path}` has `%{directive}`, which the python "
-                                   "engine only reads (SQL reads %Y %m %d %H %M %S %f)")
+                raise MappingError(
+                    f"the `format` of `{path}` has `%{directive}`, which the python "
+                    "engine only reads (SQL reads %Y %m %d %H %M %S %f)"
+                )
             parts.append(_DIRECTIVES[directive])
             i += 2
         else:
             if char.isspace() and char != " ":
-                raise MappingError(f"the `format` of `{path}` has a whitespace character other "
-                                   "than a space, which the python engine only reads")
+                raise MappingError(
+                    f"the `format` of `{path}` has a whitespace character other "
+                    "than a space, which the python engine only reads"
+                )
             parts.append(re.escape(char) if char != " " else " ")
             i += 1
     return "".join(parts) + "$"
@@ -187,6 +202,8 @@ def _parsed(path: str, fmt: str, cell: Cell, params: Params, escapes: list[exp.E
 def _in_currency(path: str, currency: str, cell: Cell, is_money: bool) -> Cell:
     code = currency.strip().upper()
     if not is_money or len(code) != 3 or not code.isalpha() or not code.isascii():
-        raise MappingError(f"the `currency` mapping of `{path}` is applied by the python engine "
-                           "only" + ("" if is_money else " (the field is not money)"))
+        raise MappingError(
+            f"the `currency` mapping of `{path}` is applied by the python engine "
+            "only" + ("" if is_money else " (the field is not money)")
+        )
     return replace(cell, currency=code)

@@ -44,34 +44,53 @@ class CompiledQuery:
     thresholds: list[Threshold]
 
 
-def build_query(source: exp.Expression, file_columns: dict[str, str], baseline: PreparedStack,
-                candidate: PreparedStack, schemas: tuple[Schema, Schema], config: Config,
-                mapping: dict[str, Any], thresholds: list[Threshold], samples: int = 10) -> CompiledQuery:
+def build_query(
+    source: exp.Expression,
+    file_columns: dict[str, str],
+    baseline: PreparedStack,
+    candidate: PreparedStack,
+    schemas: tuple[Schema, Schema],
+    config: Config,
+    mapping: dict[str, Any],
+    thresholds: list[Threshold],
+    samples: int = 10,
+) -> CompiledQuery:
     params = Params()
     schema = _union(*schemas)
     staging = Staging(file_columns, schema, mapping, params)
     signatures = Signatures()
-    compilers = {name: SideCompiler(prefix, prepared, staging.field, side_schema, params, signatures,
-                                    staging.rated)
-                 for name, prefix, prepared, side_schema in (("baseline", "b_", baseline, schemas[0]),
-                                                            ("candidate", "c_", candidate, schemas[1]))}
+    compilers = {
+        name: SideCompiler(prefix, prepared, staging.field, side_schema, params, signatures, staging.rated)
+        for name, prefix, prepared, side_schema in (
+            ("baseline", "b_", baseline, schemas[0]),
+            ("candidate", "c_", candidate, schemas[1]),
+        )
+    }
     side_stages = [compilers[name].compile() for name in ("baseline", "candidate")]
     stages, same = _share(*side_stages)
     resolutions = {**compilers["baseline"].resolutions, **compilers["candidate"].resolutions}
-    stages.append({name: _renamed(value, same) for name, value in
-                   _refund_stage(staging, compilers, resolutions, params).items()})
-    final = {name: _renamed(value, same)
-             for name, value in _final_stage(staging, compilers, params, config,
-                                             thresholds, same).items()}
+    stages.append(
+        {
+            name: _renamed(value, same)
+            for name, value in _refund_stage(staging, compilers, resolutions, params).items()
+        }
+    )
+    final = {
+        name: _renamed(value, same)
+        for name, value in _final_stage(staging, compilers, params, config, thresholds, same).items()
+    }
     escape = staging.escape(list(schemas))
-    staged = {"_row": col("file_row_number"), "_escape_load": sql.nonnull(escape),
-              **staging.projections}
+    staged = {"_row": col("file_row_number"), "_escape_load": sql.nonnull(escape), **staging.projections}
     query = _assemble(source, staging, staged, stages, final, samples)
     used = {node.name for node in query.find_all(exp.Placeholder)}
     bound = {name: value for name, value in params.values.items() if name in used}
-    return CompiledQuery(sql.render(query), bound,
-                         {n: c.columns().renamed(same) for n, c in compilers.items()}, resolutions,
-                         thresholds)
+    return CompiledQuery(
+        sql.render(query),
+        bound,
+        {n: c.columns().renamed(same) for n, c in compilers.items()},
+        resolutions,
+        thresholds,
+    )
 
 
 def _share(baseline: list[Stage], candidate: list[Stage]) -> tuple[list[Stage], dict[str, str]]:
@@ -122,8 +141,9 @@ def _union(a: Schema, b: Schema) -> Schema:
     return Schema(fields, a.enums)
 
 
-def _assemble(source: exp.Expression, staging: Staging, staged: Stage, stages: list[Stage],
-              final: Stage, samples: int) -> exp.Expression:
+def _assemble(
+    source: exp.Expression, staging: Staging, staged: Stage, stages: list[Stage], final: Stage, samples: int
+) -> exp.Expression:
     # copy=False throughout: the trees are built once and never shared, and sqlglot's default
     # deep copies cost seconds on a large stack.
     def projections(stage: Stage) -> list[exp.Expression]:
@@ -132,15 +152,24 @@ def _assemble(source: exp.Expression, staging: Staging, staged: Stage, stages: l
     cells = exp.select(exp.Star(), *projections(staging.loads), copy=False).from_(source, copy=False)
     fields = exp.select(exp.Star(), *projections(staged), copy=False).from_("cells", copy=False)
     for alias, condition in staging.reason_joins():
-        fields = fields.join(exp.alias_(exp.to_table("ttr_reasons"), alias, table=True), on=condition,
-                             join_type="left", copy=False)
+        fields = fields.join(
+            exp.alias_(exp.to_table("ttr_reasons"), alias, table=True),
+            on=condition,
+            join_type="left",
+            copy=False,
+        )
     ctes = [("cells", cells), ("s0", fields)]
     if staging.rates:
-        ctes.append(("s1", exp.select(exp.Star(), *projections(staging.rates), copy=False)
-                     .from_("s0", copy=False)))
+        ctes.append(
+            ("s1", exp.select(exp.Star(), *projections(staging.rates), copy=False).from_("s0", copy=False))
+        )
     for stage in (s for s in stages if s):
-        ctes.append((f"s{len(ctes)}", exp.select(exp.Star(), *projections(stage), copy=False)
-                     .from_(ctes[-1][0], copy=False)))
+        ctes.append(
+            (
+                f"s{len(ctes)}",
+                exp.select(exp.Star(), *projections(stage), copy=False).from_(ctes[-1][0], copy=False),
+            )
+        )
     rows = exp.select(*projections(final), copy=False).from_(ctes[-1][0], copy=False)
     ctes.append(("decided_rows", rows))
     query = _grouped(final, samples).from_("decided_rows", copy=False)
@@ -149,8 +178,7 @@ def _assemble(source: exp.Expression, staging: Staging, staged: Stage, stages: l
     return query
 
 
-SUMMED = ("total", "postage", "b_refund", "c_refund", "b_refund_rep", "c_refund_rep", "asked",
-          "hrefund")
+SUMMED = ("total", "postage", "b_refund", "c_refund", "b_refund_rep", "c_refund_rep", "asked", "hrefund")
 FIRST_ERRORED = {"b_first_err": "b_errored", "c_first_err": "c_errored"}
 
 
@@ -166,85 +194,126 @@ def _grouped(final: Stage, samples: int) -> exp.Select:
     aggregates += [exp.alias_(exp.Sum(this=col(name)), name, quoted=True, copy=False) for name in SUMMED]
     changed = and_(col("changed"), not_(col("esc")))
     if samples:
-        first = exp.Filter(this=func("min", row, sql.lit(samples)),
-                           expression=exp.Where(this=changed))
+        first = exp.Filter(this=func("min", row, sql.lit(samples)), expression=exp.Where(this=changed))
         aggregates.append(exp.alias_(first, "first_changed", quoted=True, copy=False))
     for name, flag in FIRST_ERRORED.items():  # for the message of each rule's first error
-        first_error = exp.Filter(this=func("min", row),
-                                 expression=exp.Where(this=and_(col(flag), not_(col("esc")))))
+        first_error = exp.Filter(
+            this=func("min", row), expression=exp.Where(this=and_(col(flag), not_(col("esc"))))
+        )
         aggregates.append(exp.alias_(first_error, name, quoted=True, copy=False))
     escaped = exp.Filter(this=func("list", row), expression=exp.Where(this=col("esc")))
     aggregates.append(exp.alias_(escaped, "escaped_rows", quoted=True, copy=False))
     return exp.select(*[col(k) for k in keys], *aggregates, copy=False).group_by(
-        *[col(k) for k in keys], copy=False)
+        *[col(k) for k in keys], copy=False
+    )
 
 
-def _refund_stage(staging: Staging, compilers: dict[str, SideCompiler],
-                  resolutions: dict[int, ActionValue], params: Params) -> Stage:
+def _refund_stage(
+    staging: Staging, compilers: dict[str, SideCompiler], resolutions: dict[int, ActionValue], params: Params
+) -> Stage:
     """Each stack's automatic refund (amount, currency) of the record, as columns."""
     kind = staging.field("request.kind").value
     asked = staging.field("request.refund_amount")
     out: Stage = {}
     for compiler in compilers.values():
         p = compiler.prefix
-        amount, currency = refund_terms(resolutions, col(p + "resolution"), kind, asked, params,
-                                        REFUNDING_KINDS)
+        amount, currency = refund_terms(
+            resolutions, col(p + "resolution"), kind, asked, params, REFUNDING_KINDS
+        )
         out[p + "refund"] = amount
         out[p + "refund_cur"] = currency
     return out
 
 
-def _final_stage(staging: Staging, compilers: dict[str, SideCompiler], params: Params, config: Config,
-                 thresholds: list[Threshold], same: dict[str, str]) -> Stage:
+def _final_stage(
+    staging: Staging,
+    compilers: dict[str, SideCompiler],
+    params: Params,
+    config: Config,
+    thresholds: list[Threshold],
+    same: dict[str, str],
+) -> Stage:
     terms = Terms(staging.field, {}, params, config.fx_rates(), once=staging.rated)
     out: Stage = {"_row": col("_row")}
     escapes = [col("_escape_load")] + [col(f"{p}esc") for p in ("b_", "c_")]
     out["esc"] = or_(*escapes)
-    differs = [exp.NEQ(this=col(f"b_{slot}"), expression=col(f"c_{slot}"))
-               for slot in ("resolution", "fulfillment", "route")]
+    differs = [
+        exp.NEQ(this=col(f"b_{slot}"), expression=col(f"c_{slot}"))
+        for slot in ("resolution", "fulfillment", "route")
+    ]
     out["changed"] = or_(*differs)
     for group, path in BREAKDOWNS.items():
-        out[f"k_{group}"] = exp.Coalesce(this=staging.field(path).value,
-                                         expressions=[params.text("(none)")])
+        out[f"k_{group}"] = exp.Coalesce(this=staging.field(path).value, expressions=[params.text("(none)")])
     total = staging.field("order.total")
     postage = staging.field("request.return_shipping_fee")
     asked = staging.field("request.refund_amount")
-    refunding = sql.nonnull(sql.member(staging.field("request.kind").value,
-                                       [params.text(k) for k in sorted(REFUNDING_KINDS)]))
+    refunding = sql.nonnull(
+        sql.member(staging.field("request.kind").value, [params.text(k) for k in sorted(REFUNDING_KINDS)])
+    )
     refunded = staging.outcome_refunded()
-    out.update({"total": total.value, "total_cur": total.currency or sql.NULL,
-                "postage": postage.value, "postage_cur": postage.currency or sql.NULL,
-                "asked": case([(refunding, asked.value)], sql.NULL),
-                "asked_cur": case([(refunding, asked.currency or sql.NULL)], sql.NULL),
-                "hrefund": refunded.value, "hrefund_cur": refunded.currency or sql.NULL,
-                "abuse": sql.nonnull(staging.outcome_abuse())})
+    out.update(
+        {
+            "total": total.value,
+            "total_cur": total.currency or sql.NULL,
+            "postage": postage.value,
+            "postage_cur": postage.currency or sql.NULL,
+            "asked": case([(refunding, asked.value)], sql.NULL),
+            "asked_cur": case([(refunding, asked.currency or sql.NULL)], sql.NULL),
+            "hrefund": refunded.value,
+            "hrefund_cur": refunded.currency or sql.NULL,
+            "abuse": sql.nonnull(staging.outcome_abuse()),
+        }
+    )
     for compiler in compilers.values():
         p = compiler.prefix
-        for column in ("resolution", "fulfillment", "route", "w_resolution", "w_fulfillment",
-                       "w_route", "overridden", "errored", "vetoed"):
+        for column in (
+            "resolution",
+            "fulfillment",
+            "route",
+            "w_resolution",
+            "w_fulfillment",
+            "w_route",
+            "overridden",
+            "errored",
+            "vetoed",
+        ):
             out[p + column] = col(p + column)
         side = compiler.columns().renamed(same)
         for name in side.outputs:
             out[name] = col(name)  # a column both stacks share is kept once
         for name, columns, bits, offset in side.packed:
             # The decided table stays narrow: many small values in one BIGINT each.
-            parts = [exp.Mul(this=sql.cast(exp.Add(this=col(c), expression=sql.lit(offset)), "BIGINT"),
-                             expression=sql.lit(1 << (bits * j))) for j, c in enumerate(columns)]
+            parts = [
+                exp.Mul(
+                    this=sql.cast(exp.Add(this=col(c), expression=sql.lit(offset)), "BIGINT"),
+                    expression=sql.lit(1 << (bits * j)),
+                )
+                for j, c in enumerate(columns)
+            ]
             out[name] = sql.total(parts)
         # The refund is a column of the stage before (see _refund_stage): read, not recomputed.
         amount, currency = col(p + "refund"), col(p + "refund_cur")
         out[p + "refund"] = amount
         out[p + "refund_cur"] = currency
-        out[p + "refund_rep"] = exp.Coalesce(this=terms.in_report(amount, currency),
-                                             expressions=[sql.lit(0)])
+        out[p + "refund_rep"] = exp.Coalesce(this=terms.in_report(amount, currency), expressions=[sql.lit(0)])
         # Whether a record goes to review, keeps its goods or has its postage paid follows
         # from its resolution code and keys: fold.py asks the grouped table, not each row.
     rate = terms.rate(total.currency or sql.NULL)
     in_report = exp.Mul(this=total.value, expression=rate)
     bin_index = func("trunc", exp.Mul(this=in_report, expression=params.decimal(1 / HISTOGRAM_BIN)))
-    out["hist"] = case([(sql.not_null(rate), func("least", func("greatest", sql.cast(bin_index, "BIGINT"),
-                                                                   sql.lit(0)), sql.lit(HISTOGRAM_BINS)))],
-                       sql.NULL)
+    out["hist"] = case(
+        [
+            (
+                sql.not_null(rate),
+                func(
+                    "least",
+                    func("greatest", sql.cast(bin_index, "BIGINT"), sql.lit(0)),
+                    sql.lit(HISTOGRAM_BINS),
+                ),
+            )
+        ],
+        sql.NULL,
+    )
     for i, threshold in enumerate(thresholds):
         out[f"band{i}"] = _band(staging.field(threshold.field), threshold, terms, params)
     return out
@@ -261,6 +330,7 @@ def _band(value: FieldColumns, threshold: Threshold, terms: Terms, params: Param
     def bands(v: exp.Expression, scale: Decimal) -> exp.Expression:
         def bound(x: Decimal) -> exp.Expression:
             return params.decimal(x * scale)
+
         below = and_(exp.LTE(this=bound(low), expression=v), exp.LT(this=v, expression=bound(t_amount)))
         above = and_(exp.LTE(this=bound(t_amount), expression=v), exp.LTE(this=v, expression=bound(high)))
         return case([(below, sql.lit(1)), (above, sql.lit(2))], sql.lit(0))
@@ -269,6 +339,7 @@ def _band(value: FieldColumns, threshold: Threshold, terms: Terms, params: Param
     converted = exp.Mul(this=value.value, expression=terms.rate(value.currency))
     other = bands(converted, rates[t_currency]) if t_currency in rates else sql.lit(0)
     rated = sql.not_null(terms.rate(value.currency))
-    return case([(sql.is_null(value.value), sql.lit(0)), (same, bands(value.value, Decimal(1))),
-                 (rated, other)], sql.lit(0))
-
+    return case(
+        [(sql.is_null(value.value), sql.lit(0)), (same, bands(value.value, Decimal(1))), (rated, other)],
+        sql.lit(0),
+    )

@@ -74,14 +74,14 @@ class Source:
         except Exception as error:  # pyarrow raises several types for a damaged file
             raise HistoryError(f"{self.history}: cannot read the Parquet file: {error}") from None
         if ROW_NUMBER in names:
-            raise Fallback(f"the history has a column named `{ROW_NUMBER}`, which the duckdb "
-                           "engine uses to number rows")
+            raise Fallback(
+                f"the history has a column named `{ROW_NUMBER}`, which the duckdb engine uses to number rows"
+            )
         try:
             relation = con.read_parquet(str(self.history), file_row_number=True)
         except Exception as error:  # duckdb raises several types for a damaged file
             raise HistoryError(f"{self.history}: cannot read the Parquet file: {error}") from None
-        Mapper(self.columns).check_columns([n for n in relation.columns if n != ROW_NUMBER],
-                                           self.history)
+        Mapper(self.columns).check_columns([n for n in relation.columns if n != ROW_NUMBER], self.history)
         return relation
 
     def count(self, options: Options) -> int:
@@ -96,40 +96,67 @@ class Source:
         """The rows numbered `numbers` (0-based, ascending), as the python engine reads them."""
         if self.copy is not None:
             return original_rows(self.history, self.fmt, self.columns, iter(numbers))
-        return (HistoryRow(number + 1, f"{self.history.name} row {number + 1}", record, error)
-                for number, record, error in _parquet_rows(self.history, numbers, self.columns))
+        return (
+            HistoryRow(number + 1, f"{self.history.name} row {number + 1}", record, error)
+            for number, record, error in _parquet_rows(self.history, numbers, self.columns)
+        )
 
 
-def compile_for(source: Source, baseline: Side, candidate: Side, con: Any, options: Options,
-                acc: Accumulator) -> CompiledQuery:
+def compile_for(
+    source: Source, baseline: Side, candidate: Side, con: Any, options: Options, acc: Accumulator
+) -> CompiledQuery:
     relation = source.relation(con)
-    file_columns = {name: str(kind) for name, kind in zip(relation.columns, relation.types, strict=True)
-                    if name != ROW_NUMBER}
+    file_columns = {
+        name: str(kind)
+        for name, kind in zip(relation.columns, relation.types, strict=True)
+        if name != ROW_NUMBER
+    }
     if options.limit is not None:
-        relation = relation.filter(exp.LT(this=exp.column(ROW_NUMBER),
-                                          expression=exp.Literal.number(int(options.limit))).sql("duckdb"))
+        relation = relation.filter(
+            exp.LT(this=exp.column(ROW_NUMBER), expression=exp.Literal.number(int(options.limit))).sql(
+                "duckdb"
+            )
+        )
     relation.create_view(SOURCE)
     return _build(file_columns, baseline, candidate, source.columns, options, acc)
 
 
-def _build(file_columns: dict[str, str], baseline: Side, candidate: Side, columns: dict[str, Any],
-           options: Options, acc: Accumulator) -> CompiledQuery:
+def _build(
+    file_columns: dict[str, str],
+    baseline: Side,
+    candidate: Side,
+    columns: dict[str, Any],
+    options: Options,
+    acc: Accumulator,
+) -> CompiledQuery:
     try:
-        return build_query(exp.to_table(SOURCE), file_columns, baseline.engine.prepared,
-                           candidate.engine.prepared,
-                           (baseline.engine.stack.schema, candidate.engine.stack.schema),
-                           candidate.engine.stack.config, columns, acc.thresholds,
-                           options.samples)
+        return build_query(
+            exp.to_table(SOURCE),
+            file_columns,
+            baseline.engine.prepared,
+            candidate.engine.prepared,
+            (baseline.engine.stack.schema, candidate.engine.stack.schema),
+            candidate.engine.stack.config,
+            columns,
+            acc.thresholds,
+            options.samples,
+        )
     except (Unsupported, StagingError, MappingError) as error:
         raise Fallback(str(error)) from None
     except RecursionError:
         raise Fallback("the stacks compile to SQL nested too deeply for the SQL generator") from None
 
 
-def replay_duckdb(baseline: Side, candidate: Side, history: Path, history_format: str,
-                  columns: dict[str, Any], options: Options,
-                  progress: Callable[[int], None] | None = None, waiting: Progress | None = None,
-                  ) -> tuple[Accumulator, EngineReport]:
+def replay_duckdb(
+    baseline: Side,
+    candidate: Side,
+    history: Path,
+    history_format: str,
+    columns: dict[str, Any],
+    options: Options,
+    progress: Callable[[int], None] | None = None,
+    waiting: Progress | None = None,
+) -> tuple[Accumulator, EngineReport]:
     """Simulate with DuckDB; `waiting` shows that the query runs, `progress` counts the rows
     the python engine decides after it."""
     import duckdb
@@ -145,8 +172,14 @@ def replay_duckdb(baseline: Side, candidate: Side, history: Path, history_format
             # What does not compile does so whatever the columns: known before the copy is made.
             _build({}, baseline, candidate, columns, options, acc)
             try:
-                source.copy = copy_history(history, history_format, columns, Path(scratch), options.limit,
-                                           waiting.waiting if waiting is not None else None)
+                source.copy = copy_history(
+                    history,
+                    history_format,
+                    columns,
+                    Path(scratch),
+                    options.limit,
+                    waiting.waiting if waiting is not None else None,
+                )
             except CopyError as error:
                 raise Fallback(str(error)) from None
         # In memory: what the query keeps is grouped (small); operators spill to the scratch
@@ -167,30 +200,46 @@ def replay_duckdb(baseline: Side, candidate: Side, history: Path, history_format
             con.unregister("ttr_reason_rows")
             compiled = compile_for(source, baseline, candidate, con, options, acc)
             try:
-                _execute_with_progress(con, f"CREATE TABLE {TABLE} AS {compiled.sql}",
-                                       compiled.params, waiting, source.count(options))
+                _execute_with_progress(
+                    con,
+                    f"CREATE TABLE {TABLE} AS {compiled.sql}",
+                    compiled.params,
+                    waiting,
+                    source.count(options),
+                )
             except duckdb.Error as error:
                 raise Fallback(f"the query failed in DuckDB ({str(error).splitlines()[0]})") from None
             fold(con, compiled, acc)
             sql_rows = acc.records
-            (escaped,), = con.execute(f"SELECT coalesce(sum(n), 0) FROM {TABLE} WHERE esc").fetchall()
-            samples = [row for (row,) in con.execute(
-                f"SELECT r FROM (SELECT unnest(first_changed) AS r FROM {TABLE} WHERE changed AND "
-                f"NOT esc) ORDER BY r LIMIT {int(options.samples)}").fetchall()] if options.samples else []
-            sample_records = {row.number - 1: row.record for row in source.rows(samples)
-                              if row.record is not None}
+            ((escaped,),) = con.execute(f"SELECT coalesce(sum(n), 0) FROM {TABLE} WHERE esc").fetchall()
+            samples = (
+                [
+                    row
+                    for (row,) in con.execute(
+                        f"SELECT r FROM (SELECT unnest(first_changed) AS r FROM {TABLE} WHERE changed AND "
+                        f"NOT esc) ORDER BY r LIMIT {int(options.samples)}"
+                    ).fetchall()
+                ]
+                if options.samples
+                else []
+            )
+            sample_records = {
+                row.number - 1: row.record for row in source.rows(samples) if row.record is not None
+            }
             python_samples: list[tuple[int, Any]] = []
             # Streamed: when many rows escape, their numbers are never all in memory at once.
-            cursor = con.execute(f"SELECT r FROM (SELECT unnest(escaped_rows) AS r FROM {TABLE} "
-                                 "WHERE esc) ORDER BY r")
+            cursor = con.execute(
+                f"SELECT r FROM (SELECT unnest(escaped_rows) AS r FROM {TABLE} WHERE esc) ORDER BY r"
+            )
             numbers = (row for batch in iter(lambda: cursor.fetchmany(FETCH), []) for (row,) in batch)
             replay_rows(baseline, candidate, source.rows(numbers), acc, progress, python_samples)
             _first_error_messages(acc, source, {"baseline": baseline, "candidate": candidate})
         finally:
             con.close()
-    merged = sorted([(row + 1, sample_records[row]) for row in samples] + python_samples,
-                    key=lambda pair: pair[0])
-    acc.samples = [record for _, record in merged[:options.samples]]
+    merged = sorted(
+        [(row + 1, sample_records[row]) for row in samples] + python_samples, key=lambda pair: pair[0]
+    )
+    acc.samples = [record for _, record in merged[: options.samples]]
     report = EngineReport("duckdb", sql_rows, escaped)
     return acc, report
 
@@ -198,8 +247,14 @@ def replay_duckdb(baseline: Side, candidate: Side, history: Path, history_format
 def _first_error_messages(acc: Accumulator, source: Source, sides: dict[str, Side]) -> None:
     """SQL knows where each rule first errored, not what the error said: those records are
     decided again by the python engine for their messages (a few records, one per rule)."""
-    wanted = sorted({number - 1 for side in acc.sides.values()
-                     for number, message in side.first_errors.values() if not message})
+    wanted = sorted(
+        {
+            number - 1
+            for side in acc.sides.values()
+            for number, message in side.first_errors.values()
+            if not message
+        }
+    )
     for row in source.rows(wanted):
         if row.record is None:
             continue
@@ -212,8 +267,9 @@ def _first_error_messages(acc: Accumulator, source: Source, sides: dict[str, Sid
                     first[error.rule.label] = (row.number, error.message)
 
 
-def _execute_with_progress(con: Any, query: str, params: dict[str, Any],
-                           progress: Progress | None, rows: int) -> None:
+def _execute_with_progress(
+    con: Any, query: str, params: dict[str, Any], progress: Progress | None, rows: int
+) -> None:
     """Run the query; meanwhile say that it runs and for how long. (DuckDB's own estimate of
     its progress, `query_progress()`, stalls near 10 % on this query, so it is not shown.)"""
     if progress is None:
@@ -236,8 +292,11 @@ def _execute_with_progress(con: Any, query: str, params: dict[str, Any],
         raise failure[0]
 
 
-def _parquet_rows(history: Path, rows: Iterable[int], columns: dict[str, Any],
-                  ) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
+def _parquet_rows(
+    history: Path,
+    rows: Iterable[int],
+    columns: dict[str, Any],
+) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
     """The raw records of some rows (0-based, ascending), as the Python reader gives them:
     each row group that holds one is read once, so a few rows of a large file cost little."""
     import pyarrow as pa

@@ -82,8 +82,9 @@ def or_(*parts: exp.Expression) -> exp.Expression:
     return _combine(parts, is_false, is_true, exp.Or)
 
 
-def _combine(parts: tuple[exp.Expression, ...], neutral: Any, absorbing: Any,
-             make: type[exp.Connector]) -> exp.Expression:
+def _combine(
+    parts: tuple[exp.Expression, ...], neutral: Any, absorbing: Any, make: type[exp.Connector]
+) -> exp.Expression:
     """A chain of AND or OR, folded where a part is a constant (so rules over fields that are
     always present do not carry `TRUE AND …` into the query)."""
     kept = [p for p in parts if not neutral(p)]
@@ -136,8 +137,9 @@ def _paren(node: exp.Expression) -> exp.Expression:
     return exp.Paren(this=node)
 
 
-def case(branches: list[tuple[exp.Expression, exp.Expression]],
-         default: exp.Expression | None = None) -> exp.Expression:
+def case(
+    branches: list[tuple[exp.Expression, exp.Expression]], default: exp.Expression | None = None
+) -> exp.Expression:
     """CASE WHEN … THEN … ELSE … END, dropping branches that can never be taken."""
     node = exp.Case()
     taken = False

@@ -34,8 +34,14 @@ _PRINTABLE_ASCII = "^[ -~]*$"
 _CANONICAL_INT = "^(0|-?[1-9][0-9]{0,17})$"  # fits BIGINT
 _INTEGER_TYPES = INTEGER_TYPES
 # Money fields whose bare amounts ("12.50", 12) are in the order's currency (Case._currencies).
-_BARE = ("order.total", "request.refund_amount", "request.return_shipping_fee", "request.items_value",
-         "dropship.item_cost", "outcome.refunded")
+_BARE = (
+    "order.total",
+    "request.refund_amount",
+    "request.return_shipping_fee",
+    "request.items_value",
+    "dropship.item_cost",
+    "outcome.refunded",
+)
 _TIMESTAMP_TYPES = {"TIMESTAMP WITH TIME ZONE", "TIMESTAMP"}
 # What the case model enforces and defaults, read from it (ttrules.schema.case).
 _BOUNDS = case_model.load_bounds()
@@ -43,8 +49,11 @@ _REQUIRED = case_model.required_paths()
 _DEFAULTS = case_model.load_defaults()
 # The model's type of each built-in field of the namespaces, as far as loading is concerned.
 _MODEL_TYPES: dict[str, t.Type] = {
-    "outcome.decision": t.STR, "outcome.refunded": t.MONEY, "outcome.abuse": t.BOOL,
-    "outcome.handling_minutes": t.NUMBER, "order.currency": t.STR,
+    "outcome.decision": t.STR,
+    "outcome.refunded": t.MONEY,
+    "outcome.abuse": t.BOOL,
+    "outcome.handling_minutes": t.NUMBER,
+    "order.currency": t.STR,
 }
 
 
@@ -96,8 +105,11 @@ class Staging:
         used = {s if isinstance(s, str) else s.column for s in self.mapping.values()}
         for name, kind in self.file_columns.items():
             # Unmapped columns that name a case field pass through (Mapper.apply).
-            if name not in used and name not in self._cells and ("." in name or name in
-                                                                 case_model.NAMESPACES):
+            if (
+                name not in used
+                and name not in self._cells
+                and ("." in name or name in case_model.NAMESPACES)
+            ):
                 self._cells[name] = Cell(col(name), kind)
 
     # ---- raw cells ------------------------------------------------------------------------
@@ -171,8 +183,13 @@ class Staging:
         loaded, _ = self._load(path, spec.type if spec else _MODEL_TYPES[path])
         return sql.not_null(loaded.value) if loaded.value is not sql.NULL else sql.FALSE
 
-    def _convert(self, cell: exp.Expression, kind: str, type_: t.Type, path: str,
-                 ) -> tuple[exp.Expression, exp.Expression | None, exp.Expression]:
+    def _convert(
+        self,
+        cell: exp.Expression,
+        kind: str,
+        type_: t.Type,
+        path: str,
+    ) -> tuple[exp.Expression, exp.Expression | None, exp.Expression]:
         p = self.params
         if type_.kind in ("str",) and kind == "VARCHAR":
             return cell, None, sql.TRUE
@@ -184,8 +201,11 @@ class Staging:
         if type_.kind == "bool" and kind == "VARCHAR" and _built_in(path):
             # The case model reads "true" and "false" (and more spellings, left to it); an
             # extension's bool must be a JSON boolean, so a text cell always goes to Python.
-            return exp.EQ(this=cell, expression=p.text("true")), None, \
-                sql.member(cell, [p.text("true"), p.text("false")])
+            return (
+                exp.EQ(this=cell, expression=p.text("true")),
+                None,
+                sql.member(cell, [p.text("true"), p.text("false")]),
+            )
         if type_.kind == "int" and (kind in _INTEGER_TYPES or kind == "VARCHAR"):
             if kind == "VARCHAR":  # a CSV cell: the canonical form only, which both loaders read
                 value = sql.try_cast(cell, "BIGINT")
@@ -211,16 +231,26 @@ class Staging:
         if type_.kind == "timestamp" and kind == "VARCHAR":
             value = func("epoch_us", sql.try_cast(cell, "TIMESTAMPTZ"))
             return value, None, and_(func("regexp_matches", cell, p.text(_ISO)), sql.not_null(value))
-        if type_.kind == "set" and kind == "VARCHAR[]" and type_.element is not None \
-                and type_.element.kind == "enum":
+        if (
+            type_.kind == "set"
+            and kind == "VARCHAR[]"
+            and type_.element is not None
+            and type_.element.kind == "enum"
+        ):
             members = exp.Array(expressions=[p.text(m) for m in ENUMS[type_.element.enum]])
-            exact = and_(func("list_has_all", members, cell),
-                         exp.EQ(this=func("list_count", cell), expression=func("len", cell)))
+            exact = and_(
+                func("list_has_all", members, cell),
+                exp.EQ(this=func("list_count", cell), expression=func("len", cell)),
+            )
             return cell, None, exact
         return sql.NULL, sql.NULL if type_.kind == "money" else None, sql.FALSE
 
-    def _amount(self, cell: exp.Expression, kind: str, path: str,
-                ) -> tuple[exp.Expression, exp.Expression | None, exp.Expression]:
+    def _amount(
+        self,
+        cell: exp.Expression,
+        kind: str,
+        path: str,
+    ) -> tuple[exp.Expression, exp.Expression | None, exp.Expression]:
         """(amount, its currency, exact) of a money cell: "12.50 MYR"; an amount in the currency
         of a `currency:` mapping; or a bare amount, whose currency (NULL here) is the order's."""
         p = self.params
@@ -233,14 +263,18 @@ class Staging:
                 return sql.try_cast(cell, AMOUNT), currency, bare
             # Canonical: "12.50 MYR", one space; the amount is all but the last four characters.
             full = func("regexp_matches", cell, p.text(_MONEY))
-            amount = sql.try_cast(func("left", cell, exp.Sub(this=func("length", cell),
-                                                             expression=sql.lit(4))), AMOUNT)
+            amount = sql.try_cast(
+                func("left", cell, exp.Sub(this=func("length", cell), expression=sql.lit(4))), AMOUNT
+            )
             if not number:
                 # A cell of that form always casts (20 + 6 digits fit the type): the form is
                 # the whole check, and the cast is done only where it holds (the CASE of `_load`).
                 return amount, func("right", cell, sql.lit(3)), full
-            return (case([(full, amount)], sql.try_cast(cell, AMOUNT)),
-                    case([(full, func("right", cell, sql.lit(3)))], sql.NULL), or_(full, bare))
+            return (
+                case([(full, amount)], sql.try_cast(cell, AMOUNT)),
+                case([(full, func("right", cell, sql.lit(3)))], sql.NULL),
+                or_(full, bare),
+            )
         if number and (kind in _INTEGER_TYPES or kind.startswith("DECIMAL")):
             value = sql.try_cast(cell, AMOUNT)
             return value, currency, exp.EQ(this=value, expression=cell)
@@ -303,15 +337,22 @@ class Staging:
             return FieldColumns(self._loaded("order.total").currency or sql.NULL)
         if path == "request.refund_amount":
             asked, total = self._loaded(path), self._loaded("order.total")
-            return FieldColumns(coalesce(this=asked.value, expressions=[total.value]),
-                                coalesce(this=asked.currency, expressions=[total.currency]))
+            return FieldColumns(
+                coalesce(this=asked.value, expressions=[total.value]),
+                coalesce(this=asked.currency, expressions=[total.currency]),
+            )
         if path == "case.now":
-            return FieldColumns(coalesce(this=self._loaded("case.now").value,
-                                         expressions=[self._loaded("request.created_at").value]))
+            return FieldColumns(
+                coalesce(
+                    this=self._loaded("case.now").value,
+                    expressions=[self._loaded("request.created_at").value],
+                )
+            )
         if path == "case.id":
             ids = [self._loaded(p, t.STR).value for p in ("case.id", "request.id", "order.id")]
-            nonempty = [(and_(sql.not_null(v), exp.NEQ(this=v, expression=self.params.text(""))), v)
-                        for v in ids[:2]]
+            nonempty = [
+                (and_(sql.not_null(v), exp.NEQ(this=v, expression=self.params.text(""))), v) for v in ids[:2]
+            ]
             return FieldColumns(case(nonempty, coalesce(this=ids[2], expressions=[self.params.text("")])))
         if path == "request.reason":
             return FieldColumns(self._reason())
@@ -319,22 +360,19 @@ class Staging:
             given = self._loaded(path).value
             reason = self._reason()
             quality = sql.member(reason, [self.params.text(r) for r in sorted(QUALITY_REASONS)])
-            return FieldColumns(case([(sql.not_null(given), given), (sql.not_null(reason), quality)],
-                                     sql.NULL))
+            return FieldColumns(
+                case([(sql.not_null(given), given), (sql.not_null(reason), quality)], sql.NULL)
+            )
         if path == "logistics.days_since_last_scan":
             scan = self._loaded("logistics.last_scan_at").value
-            return FieldColumns(case([(sql.not_null(scan), self._days(self._now(), scan))],
-                                     sql.NULL))
+            return FieldColumns(case([(sql.not_null(scan), self._days(self._now(), scan))], sql.NULL))
         if path == "logistics.days_late":
             expected = self._loaded("order.expected_delivery_at").value
-            reference = coalesce(this=self._loaded("order.delivered_at").value,
-                                 expressions=[self._now()])
-            return FieldColumns(case([(sql.not_null(expected), self._days(reference, expected))],
-                                     sql.NULL))
+            reference = coalesce(this=self._loaded("order.delivered_at").value, expressions=[self._now()])
+            return FieldColumns(case([(sql.not_null(expected), self._days(reference, expected))], sql.NULL))
         if path == "logistics.late_by":  # microseconds, as every duration in SQL
             expected = self._loaded("order.expected_delivery_at").value
-            reference = coalesce(this=self._loaded("order.delivered_at").value,
-                                 expressions=[self._now()])
+            reference = coalesce(this=self._loaded("order.delivered_at").value, expressions=[self._now()])
             late = func("greatest", sql.lit(0), exp.Sub(this=reference, expression=expected))
             return FieldColumns(case([(sql.not_null(expected), late)], sql.NULL))
         return None
@@ -349,8 +387,11 @@ class Staging:
         # max(0, floor(seconds / 86400)): a negative difference is 0 either way, and for a
         # non-negative one integer division is the floor.
         difference = exp.Sub(this=later, expression=earlier)
-        return func("greatest", sql.lit(0), exp.IntDiv(this=exp.Paren(this=difference),
-                                                        expression=sql.lit(MICROS_PER_DAY)))
+        return func(
+            "greatest",
+            sql.lit(0),
+            exp.IntDiv(this=exp.Paren(this=difference), expression=sql.lit(MICROS_PER_DAY)),
+        )
 
     def outcome_abuse(self) -> exp.Expression:
         return self._loaded("outcome.abuse").value
@@ -361,19 +402,23 @@ class Staging:
     def _reason(self) -> exp.Expression:
         given = self._loaded("request.reason").value
         code = self._loaded("request.reason_code", t.STR).value
-        looked_up = exp.Coalesce(this=exp.column("category", table="r1"),
-                                 expressions=[exp.column("category", table="r2"),
-                                              self.params.text("OTHER")])
+        looked_up = exp.Coalesce(
+            this=exp.column("category", table="r1"),
+            expressions=[exp.column("category", table="r2"), self.params.text("OTHER")],
+        )
         return case([(sql.not_null(given), given), (sql.not_null(code), looked_up)], sql.NULL)
 
     def reason_joins(self) -> list[tuple[str, exp.Expression]]:
         """The two lookups of `category_of`: the code as written, then stripped and lower-cased."""
         code = self._loaded("request.reason_code", t.STR).value
         # Normalised only where the code as written is not in the table: most codes are.
-        stripped = case([(sql.is_null(exp.column("category", table="r1")),
-                          func("lower", exp.Trim(this=code)))], sql.NULL)
-        return [("r1", exp.EQ(this=exp.column("code", table="r1"), expression=code)),
-                ("r2", exp.EQ(this=exp.column("code", table="r2"), expression=stripped))]
+        stripped = case(
+            [(sql.is_null(exp.column("category", table="r1")), func("lower", exp.Trim(this=code)))], sql.NULL
+        )
+        return [
+            ("r1", exp.EQ(this=exp.column("code", table="r1"), expression=code)),
+            ("r2", exp.EQ(this=exp.column("code", table="r2"), expression=stripped)),
+        ]
 
     # ---- rows SQL does not load ---------------------------------------------------------
 
@@ -391,14 +436,24 @@ class Staging:
         currency_cell = self._raw("order.currency")
         if currency_cell is not None:
             stated = exp.Upper(this=currency_cell[0])
-            reasons.append(and_(self.has("order.currency"), or_(
-                not_(func("regexp_matches", currency_cell[0], self.params.text(_PRINTABLE_ASCII))),
-                sql.nonnull(exp.NEQ(this=stated, expression=total.currency)))))
+            reasons.append(
+                and_(
+                    self.has("order.currency"),
+                    or_(
+                        not_(func("regexp_matches", currency_cell[0], self.params.text(_PRINTABLE_ASCII))),
+                        sql.nonnull(exp.NEQ(this=stated, expression=total.currency)),
+                    ),
+                )
+            )
         code = self._raw("request.reason_code")
         if code is not None:  # not in the table as written: strip() and lower() must agree
-            reasons.append(and_(self.has("request.reason_code"),
-                                sql.is_null(exp.column("category", table="r1")),
-                                not_(func("regexp_matches", code[0], self.params.text(_PRINTABLE_ASCII)))))
+            reasons.append(
+                and_(
+                    self.has("request.reason_code"),
+                    sql.is_null(exp.column("category", table="r1")),
+                    not_(func("regexp_matches", code[0], self.params.text(_PRINTABLE_ASCII))),
+                )
+            )
         return or_(*reasons)
 
     def _escapes(self, path: str, type_: t.Type) -> exp.Expression:

@@ -62,9 +62,18 @@ class Term:
 
 
 _NUMERIC = ("int", "number", "percent")
-_SCALAR_KIND = {"int": "int", "number": "number", "percent": "percent", "money": "money",
-                "duration": "duration", "timestamp": "timestamp", "str": "str", "enum": "str",
-                "bool": "bool", "set": "set"}
+_SCALAR_KIND = {
+    "int": "int",
+    "number": "number",
+    "percent": "percent",
+    "money": "money",
+    "duration": "duration",
+    "timestamp": "timestamp",
+    "str": "str",
+    "enum": "str",
+    "bool": "bool",
+    "set": "set",
+}
 
 
 def _kind(type_: t.Type) -> str:
@@ -74,12 +83,16 @@ def _kind(type_: t.Type) -> str:
 class Terms:
     """Compiles expressions of one stack against a field source and its settings."""
 
-    def __init__(self, field: Callable[[str], FieldColumns], kinds: Mapping[str, t.Type],
-                 params: Params, fx: Mapping[str, Decimal],
-                 setting: Callable[[str, ast.Node], Term] | None = None,
-                 always_present: frozenset[str] = frozenset(),
-                 once: Callable[[exp.Expression, exp.Expression], exp.Expression] | None = None,
-                 ) -> None:
+    def __init__(
+        self,
+        field: Callable[[str], FieldColumns],
+        kinds: Mapping[str, t.Type],
+        params: Params,
+        fx: Mapping[str, Decimal],
+        setting: Callable[[str, ast.Node], Term] | None = None,
+        always_present: frozenset[str] = frozenset(),
+        once: Callable[[exp.Expression, exp.Expression], exp.Expression] | None = None,
+    ) -> None:
         self.field_columns = field
         # Where a field currency's rate is computed once per row instead of at every use.
         self.once = once or (lambda currency, rate: rate)
@@ -100,9 +113,19 @@ class Terms:
         if isinstance(code, str):
             rate = self.fx.get(code)
             return sql.cast(sql.NULL, sql_type) if rate is None else self.params.bind(str(rate), sql_type)
-        return self.once(currency, case([(exp.EQ(this=currency, expression=self.params.text(code)),
-                                          self.params.bind(str(rate), sql_type))
-                                         for code, rate in sorted(self.fx.items())], sql.NULL))
+        return self.once(
+            currency,
+            case(
+                [
+                    (
+                        exp.EQ(this=currency, expression=self.params.text(code)),
+                        self.params.bind(str(rate), sql_type),
+                    )
+                    for code, rate in sorted(self.fx.items())
+                ],
+                sql.NULL,
+            ),
+        )
 
     def rated(self, currency: exp.Expression) -> exp.Expression:
         """The currency has an FX rate (decided here for a rule's own currency)."""
@@ -114,8 +137,10 @@ class Terms:
     def converts(self, a: Term, b: Term) -> exp.Expression:
         """Converting between the two money values succeeds (equal currencies, or both rated)."""
         assert a.currency is not None and b.currency is not None
-        return or_(sql.nonnull(exp.EQ(this=a.currency, expression=b.currency)),
-                   and_(self.rated(a.currency), self.rated(b.currency)))
+        return or_(
+            sql.nonnull(exp.EQ(this=a.currency, expression=b.currency)),
+            and_(self.rated(a.currency), self.rated(b.currency)),
+        )
 
     def in_report(self, amount: exp.Expression, currency: exp.Expression) -> exp.Expression:
         number, code = self.params.constant(amount), self.params.constant(currency)
@@ -137,8 +162,7 @@ class Terms:
             case ast.PercentLit(value=v):
                 return Term("percent", self.params.decimal(v / 100), scale=scale_of(v / 100))
             case ast.MoneyLit(amount=a, currency=c):
-                return Term("money", self.params.decimal(a), currency=self.params.text(c),
-                            scale=scale_of(a))
+                return Term("money", self.params.decimal(a), currency=self.params.text(c), scale=scale_of(a))
             case ast.DurationLit(seconds=s):
                 return Term("duration", self.params.bind(s * MICROS, "BIGINT"))
             case ast.StringLit(value=v) | ast.EnumLit(name=v):
@@ -156,8 +180,9 @@ class Terms:
                 element = next(iter(kinds), "str")
                 if not members:
                     value = sql.cast(value, "VARCHAR[]")
-                return Term("set", value, ok, missing, element=element,
-                            escape=or_(*[m.escape for m in members]))
+                return Term(
+                    "set", value, ok, missing, element=element, escape=or_(*[m.escape for m in members])
+                )
             case ast.FieldRef(path=p):
                 return self.field(p, expr)
             case ast.SettingRef(name=n):
@@ -193,8 +218,10 @@ class Terms:
     def field(self, path: str, node: ast.Node) -> Term:
         type_ = self.kinds.get(path)
         kind = _kind(type_) if type_ is not None else ""
-        if not kind or (kind == "set" and (type_ is None or type_.element is None
-                                           or type_.element.kind not in ("enum", "str"))):
+        if not kind or (
+            kind == "set"
+            and (type_ is None or type_.element is None or type_.element.kind not in ("enum", "str"))
+        ):
             raise Unsupported(f"field `{path}` of type {type_.display() if type_ else '?'}{where(node)}")
         columns = self.field_columns(path)
         present = columns.present
@@ -202,9 +229,15 @@ class Terms:
             present = FALSE
         elif path in self.always_present:
             present = TRUE  # rows where SQL could not load it escape to the Python engine
-        return Term(kind, columns.value, present, TRUE, columns.currency,
-                    element="str" if kind == "set" else "",
-                    scale=AMOUNT_SCALE if kind in ("money", "number") else 0)
+        return Term(
+            kind,
+            columns.value,
+            present,
+            TRUE,
+            columns.currency,
+            element="str" if kind == "set" else "",
+            scale=AMOUNT_SCALE if kind in ("money", "number") else 0,
+        )
 
     def sequence(self, parts: list[Term], conjunction: bool) -> Term:
         ok, reached = TRUE, TRUE
@@ -215,8 +248,7 @@ class Terms:
             holds = part.value if conjunction else not_(part.value)
             reached = and_(reached, part.ok, holds)
         value = reached if conjunction else not_(reached)
-        return Term("bool", value, ok, case(missing_branches, FALSE),
-                    escape=or_(*[p.escape for p in parts]))
+        return Term("bool", value, ok, case(missing_branches, FALSE), escape=or_(*[p.escape for p in parts]))
 
     # ---- comparisons --------------------------------------------------------------------
 
@@ -231,8 +263,13 @@ class Terms:
         ok = and_(a.ok, b.ok, own_ok)
         return Term("bool", value, ok, a.failed_first(b), escape=or_(a.escape, b.escape))
 
-    def _compare_values(self, op: str, a: Term, b: Term, node: ast.Node,
-                        ) -> tuple[exp.Expression, exp.Expression]:
+    def _compare_values(
+        self,
+        op: str,
+        a: Term,
+        b: Term,
+        node: ast.Node,
+    ) -> tuple[exp.Expression, exp.Expression]:
         """(a op b, the comparison itself succeeds) for two values that evaluated."""
         if a.kind == "money" and b.kind == "money":
             assert a.currency is not None and b.currency is not None
@@ -252,8 +289,13 @@ class Terms:
             return FALSE, FALSE  # the reference: `<` does not order true/false
         return _op(op, a.value, b.value), TRUE
 
-    def _days_comparison(self, op: str, left: ast.Expr, right: ast.Expr, node: ast.Node,
-                         ) -> Term | None:
+    def _days_comparison(
+        self,
+        op: str,
+        left: ast.Expr,
+        right: ast.Expr,
+        node: ast.Node,
+    ) -> Term | None:
         """`days(d) < 7` as `d < 7 days` in microseconds: exact where the division is not."""
         if isinstance(left, ast.Call) and left.name == "days" and isinstance(right, ast.NumberLit):
             duration = self.term(left.args[0])
@@ -269,10 +311,15 @@ class Terms:
         first_ok = and_(v.ok, low.ok, above_ok)
         reached = and_(first_ok, above)
         ok = and_(first_ok, or_(not_(reached), and_(high.ok, below_ok)))
-        missing = case([(not_(v.ok), v.missing), (not_(low.ok), low.missing),
-                        (and_(reached, not_(high.ok)), high.missing)], FALSE)
-        return Term("bool", and_(reached, below), ok, missing,
-                    escape=or_(v.escape, low.escape, high.escape))
+        missing = case(
+            [
+                (not_(v.ok), v.missing),
+                (not_(low.ok), low.missing),
+                (and_(reached, not_(high.ok)), high.missing),
+            ],
+            FALSE,
+        )
+        return Term("bool", and_(reached, below), ok, missing, escape=or_(v.escape, low.escape, high.escape))
 
     def membership(self, node: ast.In) -> Term:
         item, collection = self.term(node.item), self.term(node.collection)
@@ -281,13 +328,21 @@ class Terms:
         if item.kind in ("money", "set", "percent"):
             raise Unsupported(f"`in` with {item.kind} values{where(node)}")
         if isinstance(collection.value, exp.Array):
-            found: exp.Expression = sql.member(item.value, collection.value.expressions) \
-                if collection.value.expressions else FALSE
+            found: exp.Expression = (
+                sql.member(item.value, collection.value.expressions)
+                if collection.value.expressions
+                else FALSE
+            )
         else:
             found = func("list_contains", collection.value, item.value)
         value = not_(found) if node.negated else found
-        return Term("bool", value, and_(item.ok, collection.ok), item.failed_first(collection),
-                    escape=or_(item.escape, collection.escape))
+        return Term(
+            "bool",
+            value,
+            and_(item.ok, collection.ok),
+            item.failed_first(collection),
+            escape=or_(item.escape, collection.escape),
+        )
 
     def coalesce(self, value: Term, default: Term, node: ast.Node) -> Term:
         kinds = {value.kind, default.kind}
@@ -302,8 +357,16 @@ class Terms:
         ok = or_(value.ok, and_(value.missing, default.ok))
         missing = case([(value.ok, FALSE), (value.missing, default.missing)], FALSE)
         kind = value.kind if value.kind == default.kind else "number"
-        return Term(kind, result, ok, missing, currency, value.element or default.element,
-                    or_(value.escape, default.escape), scale)
+        return Term(
+            kind,
+            result,
+            ok,
+            missing,
+            currency,
+            value.element or default.element,
+            or_(value.escape, default.escape),
+            scale,
+        )
 
     # ---- arithmetic ---------------------------------------------------------------------
 
@@ -320,35 +383,69 @@ class Terms:
                 # Another currency converts through a division by a rate: the Python engine.
                 escape = or_(escape, and_(a.ok, b.ok, not_(same), self.converts(a, b)))
                 value = make(this=a.value, expression=b.value)
-                return Term("money", value, and_(ok, self.converts(a, b)), missing, a.currency,
-                            escape=escape, scale=max(a.scale, b.scale))
+                return Term(
+                    "money",
+                    value,
+                    and_(ok, self.converts(a, b)),
+                    missing,
+                    a.currency,
+                    escape=escape,
+                    scale=max(a.scale, b.scale),
+                )
             kinds = (a.kind, b.kind)
             if kinds == ("timestamp", "timestamp") and op == "-":
                 return Term("duration", make(this=a.value, expression=b.value), ok, missing, escape=escape)
-            if kinds in (("timestamp", "duration"), ("duration", "timestamp"), ("duration", "duration")) \
-                    and not (kinds == ("duration", "timestamp") and op == "-"):
+            if kinds in (
+                ("timestamp", "duration"),
+                ("duration", "timestamp"),
+                ("duration", "duration"),
+            ) and not (kinds == ("duration", "timestamp") and op == "-"):
                 kind = "timestamp" if "timestamp" in kinds else "duration"
                 return Term(kind, make(this=a.value, expression=b.value), ok, missing, escape=escape)
             if a.kind in _NUMERIC and b.kind in _NUMERIC:
-                kind = "percent" if kinds == ("percent", "percent") else \
-                    "int" if kinds == ("int", "int") else "number"
-                return Term(kind, make(this=a.value, expression=b.value), ok, missing, escape=escape,
-                            scale=max(a.scale, b.scale))
+                kind = (
+                    "percent"
+                    if kinds == ("percent", "percent")
+                    else "int"
+                    if kinds == ("int", "int")
+                    else "number"
+                )
+                return Term(
+                    kind,
+                    make(this=a.value, expression=b.value),
+                    ok,
+                    missing,
+                    escape=escape,
+                    scale=max(a.scale, b.scale),
+                )
             raise Unsupported(f"{a.kind} {op} {b.kind}{where(node)}")
         if op == "*":
             if b.kind in ("money", "duration") and a.kind not in ("money", "duration"):
                 a, b = b, a
             if a.kind == "money" and b.kind in _NUMERIC:
-                return Term("money", exp.Mul(this=a.value, expression=b.value), ok, missing,
-                            a.currency, escape=escape, scale=a.scale + b.scale)
+                return Term(
+                    "money",
+                    exp.Mul(this=a.value, expression=b.value),
+                    ok,
+                    missing,
+                    a.currency,
+                    escape=escape,
+                    scale=a.scale + b.scale,
+                )
             if a.kind == "duration" and b.kind in _NUMERIC:
                 scaled = exp.Mul(this=a.value, expression=b.value)
                 value = sql.cast(func("trunc", scaled), "BIGINT") if b.kind != "int" else scaled
                 return Term("duration", value, ok, missing, escape=escape)
             if a.kind in _NUMERIC and b.kind in _NUMERIC:
                 kind = "int" if (a.kind, b.kind) == ("int", "int") else "number"
-                return Term(kind, exp.Mul(this=a.value, expression=b.value), ok, missing, escape=escape,
-                            scale=a.scale + b.scale)
+                return Term(
+                    kind,
+                    exp.Mul(this=a.value, expression=b.value),
+                    ok,
+                    missing,
+                    escape=escape,
+                    scale=a.scale + b.scale,
+                )
         raise Unsupported(f"{a.kind} {op} {b.kind}{where(node)}")
 
     def call(self, name: str, args: tuple[ast.Expr, ...], node: ast.Node) -> Term:
@@ -363,21 +460,29 @@ class Terms:
             for other in terms[1:]:
                 better, compared = self._compare_values("<" if name == "min" else ">", other, best, node)
                 ok = and_(ok, compared)
-                currency = case([(better, other.currency)], best.currency) \
-                    if best.currency is not None and other.currency is not None else best.currency
+                currency = (
+                    case([(better, other.currency)], best.currency)
+                    if best.currency is not None and other.currency is not None
+                    else best.currency
+                )
                 kind = best.kind if best.kind == other.kind else "number"
-                best = Term(kind, case([(better, other.value)], best.value), currency=currency,
-                            scale=scale)
+                best = Term(kind, case([(better, other.value)], best.value), currency=currency, scale=scale)
             return Term(best.kind, best.value, ok, missing, best.currency, escape=escape, scale=scale)
         if name == "abs" and len(terms) == 1:
             return replace(terms[0], value=func("abs", terms[0].value))
         if name == "lower" and len(terms) == 1 and terms[0].kind == "str":
             text = terms[0].value
             non_ascii = not_(func("regexp_matches", text, self.params.text("^[\\x00-\\x7f]*$")))
-            return Term("str", exp.Lower(this=text), ok, missing,
-                        escape=or_(escape, and_(terms[0].ok, sql.nonnull(non_ascii))))
-        raise Unsupported(f"`{name}(…)`{where(node)}" + (" outside a comparison with a number"
-                                                          if name == "days" else ""))
+            return Term(
+                "str",
+                exp.Lower(this=text),
+                ok,
+                missing,
+                escape=or_(escape, and_(terms[0].ok, sql.nonnull(non_ascii))),
+            )
+        raise Unsupported(
+            f"`{name}(…)`{where(node)}" + (" outside a comparison with a number" if name == "days" else "")
+        )
 
 
 def scale_of(value: Decimal) -> int:

@@ -59,8 +59,14 @@ class Copy:
     escaped: int = 0  # rows marked for the Python engine
 
 
-def copy_history(history: Path, fmt: str, columns: Mapping[str, str | ColumnSpec], scratch: Path,
-                 limit: int | None = None, waiting: Callable[[str], None] | None = None) -> Copy:
+def copy_history(
+    history: Path,
+    fmt: str,
+    columns: Mapping[str, str | ColumnSpec],
+    scratch: Path,
+    limit: int | None = None,
+    waiting: Callable[[str], None] | None = None,
+) -> Copy:
     """Copy the first `limit` rows (all by default) of a JSON Lines or CSV history into Parquet
     files under `scratch`. Raises HistoryError (the file as a whole is unreadable) or CopyError."""
     mapper = Mapper(columns)
@@ -219,8 +225,9 @@ class _Shapes:
             if key not in self.wanted and "." not in key:
                 continue
             if key in (ESCAPE, ROW_NUMBER):
-                raise CopyError(f"the history has a column named `{key}`, which the duckdb "
-                                "engine uses itself")
+                raise CopyError(
+                    f"the history has a column named `{key}`, which the duckdb engine uses itself"
+                )
             if key in cells or not self._fits(key, value):
                 return None
             cells[key] = value
@@ -232,9 +239,15 @@ class _Shapes:
         a name with a dot, not one that is a cell already or a mapped column."""
         for name, value in values.items():
             dotted = f"{namespace}.{name}"
-            if value is None or (type(value) is str and not value.strip()) or not name \
-                    or "." in name or dotted in cells or dotted in self.used \
-                    or not self._fits(dotted, value):
+            if (
+                value is None
+                or (type(value) is str and not value.strip())
+                or not name
+                or "." in name
+                or dotted in cells
+                or dotted in self.used
+                or not self._fits(dotted, value)
+            ):
                 return False
             cells[dotted] = value
         return True
@@ -269,8 +282,9 @@ def _write(batch: _Batch, copy: Copy, scratch: Path) -> None:
     copy.files.append(path)
 
 
-def original_rows(history: Path, fmt: str, columns: Mapping[str, str | ColumnSpec],
-                  numbers: Iterator[int]) -> Iterator[HistoryRow]:
+def original_rows(
+    history: Path, fmt: str, columns: Mapping[str, str | ColumnSpec], numbers: Iterator[int]
+) -> Iterator[HistoryRow]:
     """The rows numbered `numbers` (0-based, ascending) of the original file, as the python
     engine reads them; the file is read only as far as the last one."""
     wanted = next(numbers, None)

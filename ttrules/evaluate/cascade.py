@@ -59,8 +59,9 @@ def _applies(owner: RulesetEntry, env: Env, cache: dict[int, bool | str]) -> boo
     return cache[owner.index]
 
 
-def _guard(stmt: ast.SetStmt | ast.LimitStmt, owner: RulesetEntry, env: Env,
-           cache: dict[int, bool | str]) -> bool:
+def _guard(
+    stmt: ast.SetStmt | ast.LimitStmt, owner: RulesetEntry, env: Env, cache: dict[int, bool | str]
+) -> bool:
     applies = _applies(owner, env, cache)
     if isinstance(applies, str):
         raise EvalError(applies)
@@ -69,9 +70,11 @@ def _guard(stmt: ast.SetStmt | ast.LimitStmt, owner: RulesetEntry, env: Env,
     return stmt.when is None or truth(safely(stmt.when, env))
 
 
-def compute_settings(prepared: PreparedStack, env: Env, cache: dict[int, bool | str],
-                     ) -> tuple[dict[str, Any], dict[str, tuple[str, SettingSource]],
-                                dict[str, SettingTrace]]:
+def compute_settings(
+    prepared: PreparedStack,
+    env: Env,
+    cache: dict[int, bool | str],
+) -> tuple[dict[str, Any], dict[str, tuple[str, SettingSource]], dict[str, SettingTrace]]:
     """Effective settings: the strongest layer's first matching `set`, clamped by the limits
     of that layer and every stronger one. Errors name the `set` or `limit` that failed."""
     values: dict[str, Any] = {}
@@ -154,8 +157,13 @@ def _failed(conjunct: ast.Expr, env: Env) -> FailedCondition:
     needed = ""
     observed = _observed(conjunct, env)
     if isinstance(conjunct, ast.Compare | ast.Between | ast.In):
-        left = conjunct.left if isinstance(conjunct, ast.Compare) else \
-            conjunct.value if isinstance(conjunct, ast.Between) else conjunct.item
+        left = (
+            conjunct.left
+            if isinstance(conjunct, ast.Compare)
+            else conjunct.value
+            if isinstance(conjunct, ast.Between)
+            else conjunct.item
+        )
         if not isinstance(left, ast.FieldRef | ast.SettingRef) and ast.children(left):
             with contextlib.suppress(EvalError):
                 observed = ((format_expr(left), render_value(safely(left, env))), *observed)
@@ -167,8 +175,9 @@ def _failed(conjunct: ast.Expr, env: Env) -> FailedCondition:
     return FailedCondition(format_expr(conjunct), observed, needed)
 
 
-def match_condition(when: ast.Expr | None, owner: RulesetEntry, env: Env,
-                    cache: dict[int, bool | str], detail: bool) -> Match:
+def match_condition(
+    when: ast.Expr | None, owner: RulesetEntry, env: Env, cache: dict[int, bool | str], detail: bool
+) -> Match:
     applies = _applies(owner, env, cache)
     if isinstance(applies, str):
         return Match("errored", error=applies)
@@ -228,8 +237,9 @@ def decide(prepared: PreparedStack, values: Mapping[str, Any], *, explain: bool 
     env = Env(values, settings, prepared.fx, {k: m for k, (m, _) in setting_errors.items()})
 
     matches = {id(e): match_rule(e, env, cache, explain) for e in prepared.rules}
-    forbid_matches = {id(f): match_condition(f.forbid.when, f.owner, env, cache, explain)
-                      for f in prepared.forbids}
+    forbid_matches = {
+        id(f): match_condition(f.forbid.when, f.owner, env, cache, explain) for f in prepared.forbids
+    }
 
     # Vetoes: a matching forbid sets aside every matching rule of a weaker layer that would
     # take one of its actions. In a fail-closed layer an errored forbid still vetoes.
@@ -238,9 +248,12 @@ def decide(prepared: PreparedStack, values: Mapping[str, Any], *, explain: bool 
         fm = forbid_matches[id(forbid)]
         if fm.status == "matched" or (fm.status == "errored" and forbid.fail_closed):
             for entry in prepared.rules:
-                if entry.layer_index > forbid.owner.layer_index and id(entry) not in vetoed \
-                        and matches[id(entry)].status == "matched" \
-                        and entry.action_names & forbid.actions:
+                if (
+                    entry.layer_index > forbid.owner.layer_index
+                    and id(entry) not in vetoed
+                    and matches[id(entry)].status == "matched"
+                    and entry.action_names & forbid.actions
+                ):
                     vetoed[id(entry)] = forbid
 
     def live(entry: RuleEntry) -> bool:
@@ -258,9 +271,11 @@ def decide(prepared: PreparedStack, values: Mapping[str, Any], *, explain: bool 
                 winners[slot] = entry
                 if slot == "fulfillment":
                     # The fulfillment slot holds the winning rule's plan: its steps in order.
-                    slot_values[slot] = [_value(entry, a, matches[id(entry)])
-                                         for a in entry.rule.actions
-                                         if ACTIONS[a.name].slot == "fulfillment"]
+                    slot_values[slot] = [
+                        _value(entry, a, matches[id(entry)])
+                        for a in entry.rule.actions
+                        if ACTIONS[a.name].slot == "fulfillment"
+                    ]
                 else:
                     slot_values[slot] = _value(entry, entry.slots[slot], matches[id(entry)])
                 break
@@ -285,23 +300,38 @@ def decide(prepared: PreparedStack, values: Mapping[str, Any], *, explain: bool 
                 if all((v.action, v.args) != (value.action, value.args) for v in bucket):
                     bucket.append(value)
 
-    errors = [RuleError(e.ref, matches[id(e)].error, e.fail_closed)
-              for e in prepared.rules if matches[id(e)].status == "errored"]
-    errors += [RuleError(f.ref, forbid_matches[id(f)].error, f.fail_closed)
-               for f in prepared.forbids if forbid_matches[id(f)].status == "errored"]
+    errors = [
+        RuleError(e.ref, matches[id(e)].error, e.fail_closed)
+        for e in prepared.rules
+        if matches[id(e)].status == "errored"
+    ]
+    errors += [
+        RuleError(f.ref, forbid_matches[id(f)].error, f.fail_closed)
+        for f in prepared.forbids
+        if forbid_matches[id(f)].status == "errored"
+    ]
     # A setting that cannot be computed is unavailable: the rules reading it are errored in
     # their own right (and fail closed where their layer does); the setting forces nothing.
     errors += [RuleError(source.ref, message, False) for message, source in setting_errors.values()]
 
-    overridden = [e.ref for e in prepared.rules if live(e) and any(
-        winners.get(slot) is not None and winners[slot].layer_index < e.layer_index
-        for slot in e.slots)]
+    overridden = [
+        e.ref
+        for e in prepared.rules
+        if live(e)
+        and any(
+            winners.get(slot) is not None and winners[slot].layer_index < e.layer_index for slot in e.slots
+        )
+    ]
     decision = Decision(
         case_id=str(values.get("case.id", "")),
         resolution=resolution,
         fulfillment=slot_values.get("fulfillment") or [],
         route=slot_values.get("route"),
-        tags=tags, notify=notify, settings=setting_traces, errors=errors, held=held,
+        tags=tags,
+        notify=notify,
+        settings=setting_traces,
+        errors=errors,
+        held=held,
         matched=[e.ref for e in prepared.rules if matches[id(e)].status == "matched"],
         vetoed=[(e.ref, vetoed[id(e)].ref) for e in prepared.rules if id(e) in vetoed],
         overridden=overridden,
@@ -310,8 +340,13 @@ def decide(prepared: PreparedStack, values: Mapping[str, Any], *, explain: bool 
     return decision
 
 
-def _trace(prepared: PreparedStack, matches: dict[int, Match], forbid_matches: dict[int, Match],
-           vetoed: dict[int, ForbidEntry], winners: dict[str, RuleEntry]) -> list[RuleTrace]:
+def _trace(
+    prepared: PreparedStack,
+    matches: dict[int, Match],
+    forbid_matches: dict[int, Match],
+    vetoed: dict[int, ForbidEntry],
+    winners: dict[str, RuleEntry],
+) -> list[RuleTrace]:
     traces: list[RuleTrace] = []
     vetoes: dict[int, list[RuleRef]] = {}
     for entry_id, forbid in vetoed.items():
@@ -319,8 +354,7 @@ def _trace(prepared: PreparedStack, matches: dict[int, Match], forbid_matches: d
         vetoes.setdefault(id(forbid), []).append(entry.ref)
     for entry in sorted(prepared.rules, key=lambda e: e.source_index):
         m = matches[id(entry)]
-        trace = RuleTrace(entry.ref, "rule", m.status, entry.rule.priority, failed=m.failed,
-                          error=m.error)
+        trace = RuleTrace(entry.ref, "rule", m.status, entry.rule.priority, failed=m.failed, error=m.error)
         if id(entry) in vetoed:
             trace.status, trace.vetoed_by = "vetoed", vetoed[id(entry)].ref
         elif m.status == "matched":
@@ -329,9 +363,14 @@ def _trace(prepared: PreparedStack, matches: dict[int, Match], forbid_matches: d
                 if winner is entry:
                     trace.won.append(slot)
                 elif winner is not None:
-                    trace.lost.append((slot, _why_lost(entry, winner)
-                                       if matches[id(winner)].status == "matched" else
-                                       f"held by errored {winner.ref.label} (fail closed)"))
+                    trace.lost.append(
+                        (
+                            slot,
+                            _why_lost(entry, winner)
+                            if matches[id(winner)].status == "matched"
+                            else f"held by errored {winner.ref.label} (fail closed)",
+                        )
+                    )
             if entry.many:
                 trace.won += sorted({ACTIONS[a.name].slot for a in entry.many})
             trace.status = "won" if trace.won else "lost"
@@ -340,6 +379,14 @@ def _trace(prepared: PreparedStack, matches: dict[int, Match], forbid_matches: d
         traces.append(trace)
     for forbid in prepared.forbids:
         fm = forbid_matches[id(forbid)]
-        traces.append(RuleTrace(forbid.ref, "forbid", fm.status, failed=fm.failed, error=fm.error,
-                                vetoes=vetoes.get(id(forbid), [])))
+        traces.append(
+            RuleTrace(
+                forbid.ref,
+                "forbid",
+                fm.status,
+                failed=fm.failed,
+                error=fm.error,
+                vetoes=vetoes.get(id(forbid), []),
+            )
+        )
     return traces

@@ -176,8 +176,9 @@ class ClassMemo:
         prepared = compiled.prepared
         schema = prepared.stack.schema
         self._width = len(compiled.rules) + len(compiled.forbids)
-        setting_fields = dict(zip((name for name, _, _ in compiled.settings),
-                                  compiled.setting_reads, strict=True))
+        setting_fields = dict(
+            zip((name for name, _, _ in compiled.settings), compiled.setting_reads, strict=True)
+        )
         atoms: list[_Atom] = []
         found: dict[Any, int] = {}  # equal conjuncts are one atom
         reads: list[tuple[str, ...]] = []
@@ -193,18 +194,21 @@ class ClassMemo:
                 reads.append(tuple(sorted(read)))
             return found[key]
 
-        holders = [(r.owner, _conjuncts(e.rule.when), r.conjuncts)
-                   for r, e in zip(compiled.rules, prepared.rules, strict=True)]
-        holders += [(f.owner, _conjuncts(e.forbid.when), f.conjuncts)
-                    for f, e in zip(compiled.forbids, prepared.forbids, strict=True)]
+        holders = [
+            (r.owner, _conjuncts(e.rule.when), r.conjuncts)
+            for r, e in zip(compiled.rules, prepared.rules, strict=True)
+        ]
+        holders += [
+            (f.owner, _conjuncts(e.forbid.when), f.conjuncts)
+            for f, e in zip(compiled.forbids, prepared.forbids, strict=True)
+        ]
         for owner, exprs, fns in holders:
             order = []
             applies = compiled.applies[owner]
             if applies is not None:
                 expr = prepared.rulesets[owner].ruleset.applies
                 order.append(atom(("applies", owner), applies, owner, expr))
-            order += [atom(("when", expr), fn, None, expr)
-                      for expr, fn in zip(exprs, fns, strict=True)]
+            order += [atom(("when", expr), fn, None, expr) for expr, fn in zip(exprs, fns, strict=True)]
             orders.append(tuple(order))
         self._atoms = tuple(atoms)
         self._orders = tuple(orders)
@@ -220,30 +224,50 @@ class ClassMemo:
         members: dict[tuple[str, ...], list[int]] = {}
         for index, read in enumerate(reads):
             members.setdefault(read, []).append(index)
-        settings = [(name, compiled.setting_reads[i], compiled.setting_strict[i])
-                    for i, (name, _, _) in enumerate(compiled.settings) if compiled.setting_reads[i]]
+        settings = [
+            (name, compiled.setting_reads[i], compiled.setting_strict[i])
+            for i, (name, _, _) in enumerate(compiled.settings)
+            if compiled.setting_reads[i]
+        ]
         groups = []
         self._place: dict[int, tuple[int, int]] = {}  # atom -> (group, place in it)
         for paths, atom_list in members.items():
             slot = {a: k for k, a in enumerate(atom_list)}
-            in_group = tuple((h, tuple((slot[a], at) for at, a in enumerate(order) if a in slot))
-                             for h, order in enumerate(orders) if any(a in slot for a in order))
+            in_group = tuple(
+                (h, tuple((slot[a], at) for at, a in enumerate(order) if a in slot))
+                for h, order in enumerate(orders)
+                if any(a in slot for a in order)
+            )
             self._place.update((a, (len(groups), k)) for a, k in slot.items())
             money = len(paths) == 1 and _is_money(schema.get(paths[0]))
             key = _money_keyer(paths[0]) if money else _keyer(paths, schema)
             # Per rule or forbid, the bit of its atom just before its first one here.
             starts = [(h, places[0][1]) for h, places in in_group]
             repeating = all(_repeats(schema.get(p.lstrip("?"))) for p in paths)
-            groups.append(_Group(len(groups), paths, tuple(atom_list), key, in_group, money=money,
-                                 repeating=repeating,
-                                 always=any(start == 0 for _, start in starts),
-                                 decided=sum(1 << (h * depth + start - 1) for h, start in starts
-                                             if start)))
+            groups.append(
+                _Group(
+                    len(groups),
+                    paths,
+                    tuple(atom_list),
+                    key,
+                    in_group,
+                    money=money,
+                    repeating=repeating,
+                    always=any(start == 0 for _, start in starts),
+                    decided=sum(1 << (h * depth + start - 1) for h, start in starts if start),
+                )
+            )
         self._groups = tuple(groups)
         self._settings = tuple(
-            _Setting(names, paths, strict, _strict_getter(paths) if strict else _keyer(paths, schema),
-                     self._settings_at + 64 * k)
-            for k, ((paths, strict), names) in enumerate(_by_reads(settings).items()))
+            _Setting(
+                names,
+                paths,
+                strict,
+                _strict_getter(paths) if strict else _keyer(paths, schema),
+                self._settings_at + 64 * k,
+            )
+            for k, ((paths, strict), names) in enumerate(_by_reads(settings).items())
+        )
         self._setting_outcomes: dict[str, int] = {}
         self._setting_numbers = count()
         self._merged: _Merged | None = None
@@ -257,13 +281,19 @@ class ClassMemo:
         self._merge_tried = False  # see `_classify`
         self._arrange()
         self._argument_rules = tuple(
-            i for i, (rule, entry) in enumerate(zip(compiled.rules, prepared.rules, strict=True))
-            if rule.has_args and any(ast.fields_read(a) or ast.settings_read(a)
-                                     for action in entry.rule.actions
-                                     for a in (*action.args, *(v for _, v in action.kwargs))))
+            i
+            for i, (rule, entry) in enumerate(zip(compiled.rules, prepared.rules, strict=True))
+            if rule.has_args
+            and any(
+                ast.fields_read(a) or ast.settings_read(a)
+                for action in entry.rule.actions
+                for a in (*action.args, *(v for _, v in action.kwargs))
+            )
+        )
         # The last bits of those rules: a case in which one is not set matched it.
-        self._unmatched_argument_rules = sum(1 << (i * self._depth + self._depth - 1)
-                                             for i in self._argument_rules)
+        self._unmatched_argument_rules = sum(
+            1 << (i * self._depth + self._depth - 1) for i in self._argument_rules
+        )
         self._decisions: dict[Any, Decision] = {}
         self._by_bits: dict[int, Decision] = {}  # the bits of a case -> its class's decision
 
@@ -276,25 +306,34 @@ class ClassMemo:
         merged = {*(table.members if table is not None else ()), *self._presences.members}
         alone = [g for g in self._groups if g.memoised and g not in merged]
         keyed: list[tuple[_Get, _Key, _Group | _Merged]] = [
-            (t.bits.get, t.values, t) for t in (table, self._presences)
-            if t is not None and t.members]
-        singles = [(g.bits.get, itemgetter(g.paths[0]), g) for g in alone
-                   if g.always and _single(g) and not g.optional]
+            (t.bits.get, t.values, t) for t in (table, self._presences) if t is not None and t.members
+        ]
+        singles = [
+            (g.bits.get, itemgetter(g.paths[0]), g)
+            for g in alone
+            if g.always and _single(g) and not g.optional
+        ]
         keyed += [(g.bits.get, g.key, g) for g in alone if g.always and not _single(g)]
         eager = tuple((get, key) for get, key, _ in (*singles, *keyed))
         careful = tuple(table for _, _, table in (*singles, *keyed))
         # -1: no bits can tell a case does not need it.
-        lazy = (*((-1, g.bits.get, g.key, g) for g in alone if g.always and g.optional),
-                *((g.decided, g.bits.get, itemgetter(g.paths[0]) if _single(g) and not g.optional
-                   else g.key, g) for g in alone if not g.always))
-        unmemoised = tuple((-1 if g.always else g.decided, g) for g in self._groups
-                           if not g.memoised)
-        settings = tuple((s.ids.get, s.key, s) for s in self._settings
-                         if table is None or s not in table.settings)
+        lazy = (
+            *((-1, g.bits.get, g.key, g) for g in alone if g.always and g.optional),
+            *(
+                (g.decided, g.bits.get, itemgetter(g.paths[0]) if _single(g) and not g.optional else g.key, g)
+                for g in alone
+                if not g.always
+            ),
+        )
+        unmemoised = tuple((-1 if g.always else g.decided, g) for g in self._groups if not g.memoised)
+        settings = tuple(
+            (s.ids.get, s.key, s) for s in self._settings if table is None or s not in table.settings
+        )
         # One assignment: a thread deciding meanwhile sees the old tables or the new, never
         # half of each (which could leave a group out of its look-ups).
-        self._tables = _Tables(eager, careful,
-                               bool(lazy or unmemoised or settings), lazy, unmemoised, settings)
+        self._tables = _Tables(
+            eager, careful, bool(lazy or unmemoised or settings), lazy, unmemoised, settings
+        )
 
     def _merge(self) -> None:
         """Groups whose values are few (a request kind, a market, a flag) are looked up as one
@@ -304,11 +343,19 @@ class ClassMemo:
         # without a default (a case without one takes the careful way). And only fields of
         # kinds whose values repeat: a group of timestamps may have few values so far only
         # because few cases needed it, where the merged look-up needs it for all.
-        few = sorted((g for g in self._groups if g.memoised and g.paths and len(g.bits) <= _FEW
-                      and g.repeating
-                      and not any(p[0] == "?" for p in g.paths)
-                      and not any(k is _ABSENT or (type(k) is tuple and _ABSENT in k)
-                                  for k in g.bits)), key=lambda g: len(g.bits))
+        few = sorted(
+            (
+                g
+                for g in self._groups
+                if g.memoised
+                and g.paths
+                and len(g.bits) <= _FEW
+                and g.repeating
+                and not any(p[0] == "?" for p in g.paths)
+                and not any(k is _ABSENT or (type(k) is tuple and _ABSENT in k) for k in g.bits)
+            ),
+            key=lambda g: len(g.bits),
+        )
         chosen: list[_Group] = []
         product = 1
         for group in few:
@@ -319,8 +366,7 @@ class ClassMemo:
         if len(chosen) > 1:
             paths = tuple(sorted({p for g in chosen for p in g.paths}))
             # A strict setting tells apart values the merged key does not (`10.0`, `10.00`).
-            settings = tuple(s for s in self._settings
-                             if not s.strict and set(s.paths) <= set(paths))
+            settings = tuple(s for s in self._settings if not s.strict and set(s.paths) <= set(paths))
             self._merged = _Merged(tuple(chosen), _getter(paths), itemgetter(*paths), settings=settings)
         self._arrange()
 
@@ -357,12 +403,12 @@ class ClassMemo:
         """The bits of the groups every case needs, for a case the fast path could not read."""
         bits = 0
         for table in tables.careful:
-            bits |= self._lookup(table, case) if type(table) is _Group \
-                else self._lookup_merged(table, case)  # type: ignore[arg-type]
+            bits |= self._lookup(table, case) if type(table) is _Group else self._lookup_merged(table, case)  # type: ignore[arg-type]
         return bits
 
-    def _more_bits(self, tables: _Tables, values: Mapping[str, Any], bits: int,
-                   case: _Case | None) -> tuple[int, _Case | None]:
+    def _more_bits(
+        self, tables: _Tables, values: Mapping[str, Any], bits: int, case: _Case | None
+    ) -> tuple[int, _Case | None]:
         """The bits of the groups a case may not need (and of those it needs that some case
         has been without), and of the settings; and the case's slow-path state if it took one."""
         # A group only where needed: not when each of its rules and forbids has an atom
@@ -453,8 +499,11 @@ class ClassMemo:
             holder = ((errored & -errored).bit_length() - 1) // depth
             statuses.append(self._status(holder, case))
             errored &= ~(((1 << depth) - 1) << holder * depth)
-        arguments = tuple(self._arguments(i, case.context) for i in self._argument_rules
-                          if not not_true >> (i * depth + depth - 1) & 1)
+        arguments = tuple(
+            self._arguments(i, case.context)
+            for i in self._argument_rules
+            if not not_true >> (i * depth + depth - 1) & 1
+        )
         return not_true, bits >> self._settings_at, tuple(statuses), arguments
 
     def _status(self, holder: int, case: _Case) -> tuple[int, str | None]:
@@ -479,8 +528,12 @@ class ClassMemo:
         _, errors, traces = case.context.settings()
         # An error is told apart by the statement that raised it too: two limits can fail
         # with one message, and the decision names the one that failed.
-        outcome = repr([(traces[name], (errors[name][0], errors[name][1].ref)
-                         if name in errors else None) for name in setting.names])
+        outcome = repr(
+            [
+                (traces[name], (errors[name][0], errors[name][1].ref) if name in errors else None)
+                for name in setting.names
+            ]
+        )
         # `next` on a count is one step, so threads never hand two outcomes the same number.
         found = self._setting_outcomes.setdefault(outcome, next(self._setting_numbers)) << setting.at
         with contextlib.suppress(TypeError):  # an unhashable value is not memoised
@@ -492,8 +545,10 @@ class ClassMemo:
     def _arguments(self, rule: int, context: CaseContext) -> tuple[int, str]:
         env = context.env()
         try:
-            args = [{name: _safe(fn, env) for name, fn in arguments}
-                    for _, _, arguments in self.compiled.rules[rule].actions]
+            args = [
+                {name: _safe(fn, env) for name, fn in arguments}
+                for _, _, arguments in self.compiled.rules[rule].actions
+            ]
         except EvalError as error:
             return rule, f"error: {error}"
         return rule, repr(args)
@@ -557,8 +612,7 @@ class ClassMemo:
         reusable = True
         for index in group.atoms:
             atom = self._atoms[index]
-            env = context.env() if atom.reads_settings and atom.owner is None \
-                else context.settings_env
+            env = context.env() if atom.reads_settings and atom.owner is None else context.settings_env
             try:
                 outcome: Any = _truth(atom.fn, env)
             except EvalError as error:
@@ -605,8 +659,9 @@ def _thermometer(holder: int, at: int, depth: int) -> int:
     return ((1 << (depth - at)) - 1) << (holder * depth + at)
 
 
-def _by_reads(settings: list[tuple[str, tuple[str, ...], bool]],
-              ) -> dict[tuple[tuple[str, ...], bool], tuple[str, ...]]:
+def _by_reads(
+    settings: list[tuple[str, tuple[str, ...], bool]],
+) -> dict[tuple[tuple[str, ...], bool], tuple[str, ...]]:
     grouped: dict[tuple[tuple[str, ...], bool], tuple[str, ...]] = {}
     for name, paths, strict in settings:
         grouped[paths, strict] = (*grouped.get((paths, strict), ()), name)
@@ -634,6 +689,7 @@ def _money_keyer(path: str) -> Callable[[Mapping[str, Any]], Any]:
         # Absent, or a value of another type from a caller's own mapping: never equal to the
         # key of an amount.
         return money if money is _ABSENT else (_ABSENT, money)
+
     return key
 
 
@@ -673,8 +729,10 @@ def _read(values: Mapping[str, Any], paths: tuple[str, ...]) -> tuple[Any, ...]:
     return tuple(values.get(p, _ABSENT) if p[0] != "?" else p[1:] in values for p in paths)
 
 
-def _getter(paths: tuple[str, ...], present_in_most: bool = True,
-            ) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+def _getter(
+    paths: tuple[str, ...],
+    present_in_most: bool = True,
+) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
     """The values of some fields of a case, as a tuple (as `_read` gives them). Read at once
     where they are `present_in_most` cases (a missing one costs an exception then)."""
     if len(paths) == 1 and paths[0][0] != "?":
@@ -692,6 +750,7 @@ def _getter(paths: tuple[str, ...], present_in_most: bool = True,
             return present(values)  # type: ignore[no-any-return]
         except KeyError:
             return tuple(map(values.get, paths, repeat(_ABSENT)))
+
     return values_read
 
 

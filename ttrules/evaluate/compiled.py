@@ -28,8 +28,14 @@ from ttrules.evaluate.prepare import PreparedStack
 from ttrules.values import Money, Percent, render_value
 
 Fn = Callable[[Env], Any]
-_OPS = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
-        ">": operator.gt, ">=": operator.ge}
+_OPS = {
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
 _PYTHON_ERRORS = (ArithmeticError, TypeError, ValueError, KeyError, AttributeError, RecursionError)
 # Statuses, as small ints on the hot path.
 MATCHED, NO_MATCH, ERRORED, NOT_APPLICABLE = range(4)
@@ -64,6 +70,7 @@ def compile_expr(expr: ast.Expr) -> Fn:
                     return env.values[path]
                 except KeyError:
                     raise MissingValue(message) from None
+
             return field
         case ast.Has(target=ast.FieldRef(path=path)):
             return lambda env: path in env.values
@@ -82,6 +89,7 @@ def compile_expr(expr: ast.Expr) -> Fn:
                     if value is not True:
                         ref.truth(value)
                 return True
+
             return all_of
         case ast.Or(items=items):
             parts = [compile_expr(i) for i in items]
@@ -94,19 +102,23 @@ def compile_expr(expr: ast.Expr) -> Fn:
                     if value is not False:
                         ref.truth(value)
                 return False
+
             return any_of
         case ast.Not(operand=operand):
             inner = compile_expr(operand)
             return lambda env: not ref.truth(inner(env))
         case ast.SettingRef(name=name):
+
             def setting(env: Env) -> Any:
                 if name in env.setting_errors:
-                    raise MissingSetting(f"setting `{name}` could not be computed: "
-                                         f"{env.setting_errors[name]}")
+                    raise MissingSetting(
+                        f"setting `{name}` could not be computed: {env.setting_errors[name]}"
+                    )
                 try:
                     return env.settings[name]
                 except KeyError:
                     raise MissingSetting(f"setting `{name}` has no value for this case") from None
+
             return setting
         case ast.Coalesce(value=v, default=d):
             value_fn, default_fn = compile_expr(v), compile_expr(d)
@@ -116,6 +128,7 @@ def compile_expr(expr: ast.Expr) -> Fn:
                     return value_fn(env)
                 except MissingValue:
                     return default_fn(env)
+
             return coalesce
         case ast.Arith(op=op, left=left, right=right):
             lf, rf = compile_expr(left), compile_expr(right)
@@ -126,6 +139,7 @@ def compile_expr(expr: ast.Expr) -> Fn:
             def between(env: Env) -> bool:
                 value = vf(env)
                 return ref.compare(">=", value, lof(env), env) and ref.compare("<=", value, hif(env), env)
+
             return between
         case ast.Neg(operand=operand):
             inner = compile_expr(operand)
@@ -150,18 +164,22 @@ def _compare(op: str, left: ast.Expr, right: ast.Expr) -> Fn:
     fixed, literal = _literal(right)
     python_op = _OPS[op]
     if fixed and isinstance(literal, str):
+
         def with_text(env: Env) -> bool:
             value = lf(env)
             if type(value) is str:
                 return bool(python_op(value, literal))
             return ref.compare(op, value, literal, env)
+
         return with_text
     if fixed and type(literal) in (int, Decimal):
+
         def with_number(env: Env) -> bool:
             value = lf(env)
             if type(value) in (int, Decimal):
                 return bool(python_op(value, literal))
             return ref.compare(op, value, literal, env)
+
         return with_number
     if fixed and isinstance(literal, Money):
         # The literal in each currency it is compared in, converted as `ref.compare` does,
@@ -184,6 +202,7 @@ def _compare(op: str, left: ast.Expr, right: ast.Expr) -> Fn:
                 if bound is not None:
                     return bool(python_op(value.amount, bound))
             return ref.compare(op, value, literal, env)
+
         return with_money
     rf = compile_expr(right)
     return lambda env: ref.compare(op, lf(env), rf(env), env)
@@ -193,18 +212,21 @@ def _membership(item: ast.Expr, collection: ast.Expr, negated: bool) -> Fn:
     item_fn = compile_expr(item)
     fixed, members = _literal(collection)
     if fixed and all(type(m) is str for m in members):
+
         def in_texts(env: Env) -> bool:
             value = item_fn(env)
             if type(value) is str:
                 return (value in members) != negated
             found = ref._member(value, members, env)
             return not found if negated else found
+
         return in_texts
     coll_fn = compile_expr(collection)
 
     def member(env: Env) -> bool:
         found = ref._member(item_fn(env), coll_fn(env), env)
         return not found if negated else found
+
     return member
 
 
@@ -294,8 +316,9 @@ class CompiledStack:
 
 
 def compile_stack(prepared: PreparedStack) -> CompiledStack:
-    applies = tuple(compile_expr(e.ruleset.applies) if e.ruleset.applies is not None else None
-                    for e in prepared.rulesets)
+    applies = tuple(
+        compile_expr(e.ruleset.applies) if e.ruleset.applies is not None else None for e in prepared.rulesets
+    )
     owner_of = {id(e.ruleset): e.index for e in prepared.rulesets}
     rules = []
     for entry in prepared.rules:
@@ -307,29 +330,61 @@ def compile_stack(prepared: PreparedStack) -> CompiledStack:
             args = tuple((p.name, compile_expr(a)) for p, a in pairs)
             args += tuple((name, compile_expr(v)) for name, v in action.kwargs)
             actions.append((action.name, spec.slot, args))
-        rules.append(_Rule(entry.ref, owner_of[id(entry.owner.ruleset)], entry.layer_index,
-                           entry.rule.priority, tuple(compile_expr(c) for c in conjuncts),
-                           _index_of(conjuncts[0]) if conjuncts else None, tuple(actions),
-                           tuple(s for s in ONE_VALUED_SLOTS if s in entry.slots),
-                           entry.action_names, entry.fail_closed,
-                           any(args for _, _, args in actions),
-                           any(slot not in ONE_VALUED_SLOTS for _, slot, _ in actions)))
-    forbids = tuple(_Forbid(f.ref, owner_of[id(f.owner.ruleset)], f.owner.layer_index,
-                            tuple(compile_expr(c) for c in _conjuncts(f.forbid.when)), f.actions,
-                            f.fail_closed) for f in prepared.forbids)
+        rules.append(
+            _Rule(
+                entry.ref,
+                owner_of[id(entry.owner.ruleset)],
+                entry.layer_index,
+                entry.rule.priority,
+                tuple(compile_expr(c) for c in conjuncts),
+                _index_of(conjuncts[0]) if conjuncts else None,
+                tuple(actions),
+                tuple(s for s in ONE_VALUED_SLOTS if s in entry.slots),
+                entry.action_names,
+                entry.fail_closed,
+                any(args for _, _, args in actions),
+                any(slot not in ONE_VALUED_SLOTS for _, slot, _ in actions),
+            )
+        )
+    forbids = tuple(
+        _Forbid(
+            f.ref,
+            owner_of[id(f.owner.ruleset)],
+            f.owner.layer_index,
+            tuple(compile_expr(c) for c in _conjuncts(f.forbid.when)),
+            f.actions,
+            f.fail_closed,
+        )
+        for f in prepared.forbids
+    )
     settings = []
     for name, sources in prepared.sets.items():
-        sets = tuple((s, owner_of[id(s.owner.ruleset)], s.owner.layer_index,
-                      compile_expr(s.stmt.when) if s.stmt.when is not None else None,
-                      compile_expr(s.stmt.value)) for s in sources)  # type: ignore[union-attr]
-        limits = tuple((s, owner_of[id(s.owner.ruleset)], s.owner.layer_index,
-                        compile_expr(s.stmt.when) if s.stmt.when is not None else None,
-                        compile_expr(s.stmt.bound)) for s in prepared.limits.get(name, ()))  # type: ignore[union-attr]
+        sets = tuple(
+            (
+                s,
+                owner_of[id(s.owner.ruleset)],
+                s.owner.layer_index,
+                compile_expr(s.stmt.when) if s.stmt.when is not None else None,
+                compile_expr(s.stmt.value),
+            )
+            for s in sources
+        )  # type: ignore[union-attr]
+        limits = tuple(
+            (
+                s,
+                owner_of[id(s.owner.ruleset)],
+                s.owner.layer_index,
+                compile_expr(s.stmt.when) if s.stmt.when is not None else None,
+                compile_expr(s.stmt.bound),
+            )
+            for s in prepared.limits.get(name, ())
+        )  # type: ignore[union-attr]
         settings.append((name, sets, limits))
     reads = tuple(_setting_reads(prepared, name) for name, _, _ in settings)
     strict = tuple(_setting_keeps_read_values(prepared, name) for name, _, _ in settings)
-    return CompiledStack(prepared, applies, tuple(rules), forbids, tuple(settings), reads,
-                         strict, _dispatch(rules))
+    return CompiledStack(
+        prepared, applies, tuple(rules), forbids, tuple(settings), reads, strict, _dispatch(rules)
+    )
 
 
 def _setting_reads(prepared: PreparedStack, name: str) -> tuple[str, ...]:
@@ -343,8 +398,9 @@ def _setting_reads(prepared: PreparedStack, name: str) -> tuple[str, ...]:
 
 def _setting_keeps_read_values(prepared: PreparedStack, name: str) -> bool:
     sources = (*prepared.sets.get(name, ()), *prepared.limits.get(name, ()))
-    return any(ast.fields_read(s.stmt.value if isinstance(s.stmt, ast.SetStmt) else s.stmt.bound)
-               for s in sources)
+    return any(
+        ast.fields_read(s.stmt.value if isinstance(s.stmt, ast.SetStmt) else s.stmt.bound) for s in sources
+    )
 
 
 def _dispatch(rules: list[_Rule]) -> tuple[str, dict[str, tuple[int, ...]], tuple[int, ...]] | None:
@@ -357,8 +413,9 @@ def _dispatch(rules: list[_Rule]) -> tuple[str, dict[str, tuple[int, ...]], tupl
     others = tuple(i for i, r in enumerate(rules) if r.index is None or r.index[0] != path)
     table: dict[str, tuple[int, ...]] = {}
     for value in {v for r in rules if r.index is not None and r.index[0] == path for v in r.index[1]}:
-        table[value] = tuple(i for i, r in enumerate(rules) if r.index is None or r.index[0] != path
-                             or value in r.index[1])
+        table[value] = tuple(
+            i for i, r in enumerate(rules) if r.index is None or r.index[0] != path or value in r.index[1]
+        )
     return path, table, others
 
 
@@ -372,10 +429,12 @@ class CaseContext:
         self.settings_env = Env(values, {}, compiled.prepared.fx, {})
         # True/False, an error message, or None (not computed yet); rulesets without
         # `applies` start as True.
-        self.applies_cache: list[bool | str | None] = [None if fn is not None else True
-                                                       for fn in compiled.applies]
-        self._settings: tuple[dict[str, Any], dict[str, tuple[str, Any]],
-                              dict[str, SettingTrace]] | None = None
+        self.applies_cache: list[bool | str | None] = [
+            None if fn is not None else True for fn in compiled.applies
+        ]
+        self._settings: tuple[dict[str, Any], dict[str, tuple[str, Any]], dict[str, SettingTrace]] | None = (
+            None
+        )
         self._env: Env | None = None
 
     def applies(self, owner: int) -> bool | str:
@@ -407,8 +466,10 @@ class CaseContext:
         traces: dict[str, SettingTrace] = {}
         memo = compiled.memo
         for position, (name, sets, limits) in enumerate(compiled.settings):
-            key = (position, read_key(values, compiled.setting_reads[position],
-                                      compiled.setting_strict[position]))
+            key = (
+                position,
+                read_key(values, compiled.setting_reads[position], compiled.setting_strict[position]),
+            )
             try:
                 outcome = memo.get(key)
             except TypeError:  # an unhashable value: compute without the memo
@@ -432,8 +493,12 @@ class CaseContext:
         """The environment conditions and action arguments are evaluated in."""
         if self._env is None:
             setting_values, setting_errors, _ = self.settings()
-            self._env = Env(self.values, setting_values, self.compiled.prepared.fx,
-                            {k: m for k, (m, _) in setting_errors.items()})
+            self._env = Env(
+                self.values,
+                setting_values,
+                self.compiled.prepared.fx,
+                {k: m for k, (m, _) in setting_errors.items()},
+            )
         return self._env
 
 
@@ -485,9 +550,11 @@ def decide_compiled(compiled: CompiledStack, values: Mapping[str, Any]) -> Decis
                         break
                 else:
                     status[i] = MATCHED
-                    args_of[i] = ([{name: _safe(fn, env) for name, fn in args}
-                                   for _, _, args in rule.actions] if rule.has_args
-                                  else _NO_ARGS[len(rule.actions)])
+                    args_of[i] = (
+                        [{name: _safe(fn, env) for name, fn in args} for _, _, args in rule.actions]
+                        if rule.has_args
+                        else _NO_ARGS[len(rule.actions)]
+                    )
             except _PYTHON_ERRORS as error:
                 raise EvalError(f"evaluation failed: {error}") from None
         except EvalError as error:
@@ -521,8 +588,12 @@ def decide_compiled(compiled: CompiledStack, values: Mapping[str, Any]) -> Decis
         if forbid_status[j] == MATCHED or (forbid_status[j] == ERRORED and forbid.fail_closed):
             for i in touched:
                 rule = rules[i]
-                if rule.layer > forbid.layer and i not in vetoed and status[i] == MATCHED \
-                        and rule.names & forbid.names:
+                if (
+                    rule.layer > forbid.layer
+                    and i not in vetoed
+                    and status[i] == MATCHED
+                    and rule.names & forbid.names
+                ):
                     vetoed[i] = forbid
 
     winners: dict[str, int] = {}
@@ -541,8 +612,11 @@ def decide_compiled(compiled: CompiledStack, values: Mapping[str, Any]) -> Decis
                 winners[slot] = i
                 actions = rule.actions
                 if slot == "fulfillment":
-                    slot_values[slot] = [ActionValue(name, args_of[i][k], rule.ref)
-                                         for k, (name, s, _) in enumerate(actions) if s == slot]
+                    slot_values[slot] = [
+                        ActionValue(name, args_of[i][k], rule.ref)
+                        for k, (name, s, _) in enumerate(actions)
+                        if s == slot
+                    ]
                 else:
                     k = next(k for k, (_, s, _) in enumerate(actions) if s == slot)
                     slot_values[slot] = ActionValue(actions[k][0], args_of[i][k], rule.ref)
@@ -570,29 +644,41 @@ def decide_compiled(compiled: CompiledStack, values: Mapping[str, Any]) -> Decis
                 if all((v.action, v.args) != (value.action, value.args) for v in bucket):
                     bucket.append(value)
 
-    errors = [RuleError(rules[i].ref, errors_of[i], rules[i].fail_closed)
-              for i in touched if status[i] == ERRORED]
-    errors += [RuleError(f.ref, forbid_errors[j], f.fail_closed)
-               for j, f in enumerate(compiled.forbids) if forbid_status[j] == ERRORED]
+    errors = [
+        RuleError(rules[i].ref, errors_of[i], rules[i].fail_closed) for i in touched if status[i] == ERRORED
+    ]
+    errors += [
+        RuleError(f.ref, forbid_errors[j], f.fail_closed)
+        for j, f in enumerate(compiled.forbids)
+        if forbid_status[j] == ERRORED
+    ]
     errors += [RuleError(source.ref, message, False) for message, source in setting_errors.values()]
-    overridden = [rules[i].ref for i in touched
-                  if status[i] == MATCHED and i not in vetoed and any(
-                      slot in winners and rules[winners[slot]].layer < rules[i].layer
-                      for slot in rules[i].slots)]
+    overridden = [
+        rules[i].ref
+        for i in touched
+        if status[i] == MATCHED
+        and i not in vetoed
+        and any(slot in winners and rules[winners[slot]].layer < rules[i].layer for slot in rules[i].slots)
+    ]
     return Decision(
         case_id=str(values.get("case.id", "")),
         resolution=slot_values.get("resolution") or ActionValue(prepared.default),
         fulfillment=slot_values.get("fulfillment") or [],
         route=slot_values.get("route"),
-        tags=tags, notify=notify, settings=traces, errors=errors, held=held,
+        tags=tags,
+        notify=notify,
+        settings=traces,
+        errors=errors,
+        held=held,
         matched=[rules[i].ref for i in touched if status[i] == MATCHED],
         vetoed=[(rules[i].ref, vetoed[i].ref) for i in touched if i in vetoed],
         overridden=overridden,
     )
 
 
-def _candidates(compiled: CompiledStack, values: Mapping[str, Any],
-                applies: Callable[[int], bool | str]) -> Iterable[int]:
+def _candidates(
+    compiled: CompiledStack, values: Mapping[str, Any], applies: Callable[[int], bool | str]
+) -> Iterable[int]:
     """Positions of the rules to visit, in cascade order. The rules left out are those whose
     first conjunct (`field == "X"` / `field in {...}`) is false for this case: the loop would
     find them not matching at once. When a ruleset's `applies` errors, every rule of it is
@@ -604,15 +690,18 @@ def _candidates(compiled: CompiledStack, values: Mapping[str, Any],
     value = values.get(path, _ABSENT)
     if type(value) is not str:
         return everything
-    if any(isinstance(applies(owner), str) for owner, fn in enumerate(compiled.applies)
-           if fn is not None):
+    if any(isinstance(applies(owner), str) for owner, fn in enumerate(compiled.applies) if fn is not None):
         return everything
     return table.get(value, others)
 
 
-def _setting(name: str, sets: tuple[Any, ...], limits: tuple[Any, ...],
-             guard: Callable[[int, Fn | None, Env], bool], settings_env: Env,
-             ) -> tuple[Any, tuple[str, Any] | None, SettingTrace]:
+def _setting(
+    name: str,
+    sets: tuple[Any, ...],
+    limits: tuple[Any, ...],
+    guard: Callable[[int, Fn | None, Env], bool],
+    settings_env: Env,
+) -> tuple[Any, tuple[str, Any] | None, SettingTrace]:
     """(value or _ABSENT, (error, source) or None, trace) of one setting for one case."""
     chosen = None
     current = sets[0][0]
@@ -641,8 +730,7 @@ def _setting(name: str, sets: tuple[Any, ...], limits: tuple[Any, ...],
                 clamps.append(Clamp(source.ref, f"{source.stmt.op} {render_value(bound)}", value, new))
                 value = new
     except EvalError as error:
-        return _ABSENT, (str(error), current), SettingTrace(name, None, chosen.ref, tuple(clamps),
-                                                            str(error))
+        return _ABSENT, (str(error), current), SettingTrace(name, None, chosen.ref, tuple(clamps), str(error))
     return value, None, SettingTrace(name, value, chosen.ref, tuple(clamps))
 
 

@@ -12,24 +12,24 @@ from ttrules.values import json_value, render_value
 def _ref_json(ref: RuleRef | None) -> dict[str, Any] | None:
     if ref is None:
         return None
-    return {"layer": ref.layer, "ruleset": ref.ruleset, "rule": ref.name, "path": ref.path,
-            "line": ref.line}
+    return {"layer": ref.layer, "ruleset": ref.ruleset, "rule": ref.name, "path": ref.path, "line": ref.line}
 
 
 def _action_json(value: ActionValue | None) -> dict[str, Any] | None:
     if value is None:
         return None
-    result: dict[str, Any] = {"action": value.action,
-                              "args": {k: json_value(v) for k, v in value.args.items()},
-                              "by": _ref_json(value.rule)}
+    result: dict[str, Any] = {
+        "action": value.action,
+        "args": {k: json_value(v) for k, v in value.args.items()},
+        "by": _ref_json(value.rule),
+    }
     if value.fail_closed:
         result["fail_closed"] = True
     return result
 
 
 def _trace_json(trace: RuleTrace) -> dict[str, Any]:
-    result: dict[str, Any] = {"rule": _ref_json(trace.rule), "kind": trace.kind,
-                              "status": trace.status}
+    result: dict[str, Any] = {"rule": _ref_json(trace.rule), "kind": trace.kind, "status": trace.status}
     if trace.won:
         result["won"] = trace.won
     if trace.lost:
@@ -39,8 +39,7 @@ def _trace_json(trace: RuleTrace) -> dict[str, Any]:
     if trace.vetoes:
         result["vetoes"] = [r.label for r in trace.vetoes]
     if trace.failed:
-        result["failed"] = {"condition": trace.failed.text,
-                            "observed": dict(trace.failed.observed)}
+        result["failed"] = {"condition": trace.failed.text, "observed": dict(trace.failed.observed)}
         if trace.failed.needed:
             result["failed"]["needed"] = trace.failed.needed
     if trace.error:
@@ -56,21 +55,36 @@ def decision_json(decision: Decision) -> dict[str, Any]:
         "route": _action_json(decision.route),
         "tags": [_action_json(v) for v in decision.tags],
         "notify": [_action_json(v) for v in decision.notify],
-        "settings": {name: json_value(s.value) for name, s in decision.settings.items()
-                     if s.value is not None},
-        "errors": [{"rule": _ref_json(e.rule), "message": e.message, "fail_closed": e.fail_closed}
-                   for e in decision.errors],
+        "settings": {
+            name: json_value(s.value) for name, s in decision.settings.items() if s.value is not None
+        },
+        "errors": [
+            {"rule": _ref_json(e.rule), "message": e.message, "fail_closed": e.fail_closed}
+            for e in decision.errors
+        ],
     }
     if decision.held:
         result["held"] = {slot: ref.label for slot, ref in decision.held.items()}
     if decision.trace is not None:
         result["explanation"] = [_trace_json(t) for t in decision.trace]
         result["settings_explained"] = [
-            {"name": s.name, "value": json_value(s.value), "set_by": _ref_json(s.set_by),
-             "clamps": [{"by": c.limit.label, "limit": c.text, "before": json_value(c.before),
-                         "after": json_value(c.after)} for c in s.clamps],
-             **({"error": s.error} if s.error else {})}
-            for s in decision.settings.values()]
+            {
+                "name": s.name,
+                "value": json_value(s.value),
+                "set_by": _ref_json(s.set_by),
+                "clamps": [
+                    {
+                        "by": c.limit.label,
+                        "limit": c.text,
+                        "before": json_value(c.before),
+                        "after": json_value(c.after),
+                    }
+                    for c in s.clamps
+                ],
+                **({"error": s.error} if s.error else {}),
+            }
+            for s in decision.settings.values()
+        ]
     return result
 
 
@@ -85,9 +99,15 @@ def _action_text(value: ActionValue | None) -> str:
     return f"{text}  by {value.rule.label} ({value.rule.location}){suffix}"
 
 
-_STATUS_WORDS = {"no_match": "did not match", "not_applicable": "ruleset does not apply",
-                 "errored": "ERRORED", "vetoed": "vetoed", "won": "won", "lost": "lost",
-                 "matched": "matched"}
+_STATUS_WORDS = {
+    "no_match": "did not match",
+    "not_applicable": "ruleset does not apply",
+    "errored": "ERRORED",
+    "vetoed": "vetoed",
+    "won": "won",
+    "lost": "lost",
+    "matched": "matched",
+}
 
 
 def render_decision(decision: Decision, focus: Callable[[RuleTrace], bool] | None = None) -> str:
@@ -133,8 +153,10 @@ def render_decision(decision: Decision, focus: Callable[[RuleTrace], bool] | Non
         for trace in shown:
             lines.extend(_trace_lines(trace))
         if len(shown) < len(decision.trace):
-            lines.append(f"  ({len(decision.trace) - len(shown)} other rules did not match or do not "
-                         "apply; `ttrules explain` shows them all)")
+            lines.append(
+                f"  ({len(decision.trace) - len(shown)} other rules did not match or do not "
+                "apply; `ttrules explain` shows them all)"
+            )
     return "\n".join(lines)
 
 
@@ -147,8 +169,9 @@ def _trace_lines(trace: RuleTrace) -> list[str]:
     for slot, why in trace.lost:
         lines.append(f"      lost {slot}: {why}")
     if trace.vetoed_by:
-        lines.append(f"      vetoed by {trace.vetoed_by.layer}/{trace.vetoed_by.name} "
-                     f"({trace.vetoed_by.location})")
+        lines.append(
+            f"      vetoed by {trace.vetoed_by.layer}/{trace.vetoed_by.name} ({trace.vetoed_by.location})"
+        )
     if trace.vetoes:
         lines.append(f"      vetoes {', '.join(r.label for r in trace.vetoes)}")
     if trace.failed:

@@ -18,8 +18,9 @@ from typing import Any
 from ttrules import ast
 from ttrules.values import Money, Percent
 
-_CONTEXT = decimal.Context(prec=34, traps=[decimal.InvalidOperation, decimal.DivisionByZero,
-                                           decimal.Overflow])
+_CONTEXT = decimal.Context(
+    prec=34, traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow]
+)
 
 
 class EvalError(Exception):
@@ -64,9 +65,15 @@ def _number(value: Any) -> Decimal | int:
 
 
 def _kind(value: Any) -> str:
-    return {Money: "money", Percent: "a percentage", timedelta: "a duration",
-            datetime: "a timestamp", str: "a string", bool: "true/false",
-            frozenset: "a set"}.get(type(value), type(value).__name__)
+    return {
+        Money: "money",
+        Percent: "a percentage",
+        timedelta: "a duration",
+        datetime: "a timestamp",
+        str: "a string",
+        bool: "true/false",
+        frozenset: "a set",
+    }.get(type(value), type(value).__name__)
 
 
 def _comparable_pair(left: Any, right: Any, env: Env) -> tuple[Any, Any]:
@@ -74,8 +81,12 @@ def _comparable_pair(left: Any, right: Any, env: Env) -> tuple[Any, Any]:
     if isinstance(left, Money) and isinstance(right, Money):
         right = convert(right, left.currency, env.fx)
         return left.amount, right.amount
-    if isinstance(left, int | Decimal | Percent) and not isinstance(left, bool) and \
-            isinstance(right, int | Decimal | Percent) and not isinstance(right, bool):
+    if (
+        isinstance(left, int | Decimal | Percent)
+        and not isinstance(left, bool)
+        and isinstance(right, int | Decimal | Percent)
+        and not isinstance(right, bool)
+    ):
         return _number(left), _number(right)
     if type(left) is not type(right) and not (isinstance(left, str) and isinstance(right, str)):
         raise EvalError(f"cannot compare {_kind(left)} with {_kind(right)}")
@@ -103,8 +114,7 @@ def _member(item: Any, collection: Any, env: Env) -> bool:
     if not isinstance(collection, frozenset):
         raise EvalError(f"`in` needs a set, got {_kind(collection)}")
     if isinstance(item, Money | int | Decimal | Percent) and not isinstance(item, bool):
-        return any(compare("==", item, member, env) for member in collection
-                   if not isinstance(member, bool))
+        return any(compare("==", item, member, env) for member in collection if not isinstance(member, bool))
     return item in collection
 
 
@@ -160,8 +170,9 @@ def _arith(op: str, a: Any, b: Any, env: Env) -> Any:
         if isinstance(a, timedelta) and isinstance(b, timedelta):
             if not b:
                 raise EvalError("division by zero")
-            return _CONTEXT.divide(Decimal(a // timedelta(microseconds=1)),
-                                   Decimal(b // timedelta(microseconds=1)))
+            return _CONTEXT.divide(
+                Decimal(a // timedelta(microseconds=1)), Decimal(b // timedelta(microseconds=1))
+            )
         if isinstance(a, Money):
             return Money(_CONTEXT.divide(a.amount, Decimal(_number(b))), a.currency)
         if isinstance(a, timedelta):
@@ -187,8 +198,9 @@ def _call(name: str, args: list[Any], env: Env) -> Any:
     if name in ("min", "max"):
         best = args[0]
         for candidate in args[1:]:
-            better = compare("<", candidate, best, env) if name == "min" else \
-                compare(">", candidate, best, env)
+            better = (
+                compare("<", candidate, best, env) if name == "min" else compare(">", candidate, best, env)
+            )
             if better:
                 best = candidate
         return best
@@ -259,8 +271,9 @@ def evaluate(expr: ast.Expr, env: Env) -> Any:
             return not found if neg else found
         case ast.Between(value=v, low=lo, high=hi):
             value = evaluate(v, env)
-            return compare(">=", value, evaluate(lo, env), env) and \
-                compare("<=", value, evaluate(hi, env), env)
+            return compare(">=", value, evaluate(lo, env), env) and compare(
+                "<=", value, evaluate(hi, env), env
+            )
         case ast.Has(target=ast.FieldRef(path=p)):
             return p in env.values
         case ast.Has():

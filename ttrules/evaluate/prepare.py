@@ -79,8 +79,7 @@ def _ref(owner: ast.Ruleset, node: ast.Node, name: str) -> RuleRef:
 
 def prepare(stack: Stack) -> PreparedStack:
     fail_closed = set(stack.config.fail_closed)
-    rulesets = tuple(RulesetEntry(r, stack.layer_index(r.layer), i)
-                     for i, r in enumerate(stack.rulesets))
+    rulesets = tuple(RulesetEntry(r, stack.layer_index(r.layer), i) for i, r in enumerate(stack.rulesets))
     rules: list[RuleEntry] = []
     forbids: list[ForbidEntry] = []
     sets: dict[str, list[SettingSource]] = {}
@@ -90,25 +89,42 @@ def prepare(stack: Stack) -> PreparedStack:
         rs = owner.ruleset
         closed = rs.layer in fail_closed
         for rule in rs.rules:
-            slots = {ACTIONS[a.name].slot: a for a in rule.actions
-                     if a.name in ACTIONS and ACTIONS[a.name].slot in ONE_VALUED_SLOTS}
-            many = tuple(a for a in rule.actions
-                         if a.name in ACTIONS and ACTIONS[a.name].slot not in ONE_VALUED_SLOTS)
-            rules.append(RuleEntry(rule, owner, source_index, _ref(rs, rule, rule.name), slots,
-                                   many, closed))
+            slots = {
+                ACTIONS[a.name].slot: a
+                for a in rule.actions
+                if a.name in ACTIONS and ACTIONS[a.name].slot in ONE_VALUED_SLOTS
+            }
+            many = tuple(
+                a for a in rule.actions if a.name in ACTIONS and ACTIONS[a.name].slot not in ONE_VALUED_SLOTS
+            )
+            rules.append(RuleEntry(rule, owner, source_index, _ref(rs, rule, rule.name), slots, many, closed))
             source_index += 1
         for forbid in rs.forbids:
-            forbids.append(ForbidEntry(forbid, owner, _ref(rs, forbid, forbid.name),
-                                       frozenset(a.name for a in forbid.actions), closed))
+            forbids.append(
+                ForbidEntry(
+                    forbid,
+                    owner,
+                    _ref(rs, forbid, forbid.name),
+                    frozenset(a.name for a in forbid.actions),
+                    closed,
+                )
+            )
         for stmt in rs.settings:
             sets.setdefault(stmt.name, []).append(
-                SettingSource(stmt, owner, _ref(rs, stmt, f"set {stmt.name}")))
+                SettingSource(stmt, owner, _ref(rs, stmt, f"set {stmt.name}"))
+            )
         for limit in rs.limits:
             limits.setdefault(limit.name, []).append(
-                SettingSource(limit, owner, _ref(rs, limit, f"limit {limit.name}")))
+                SettingSource(limit, owner, _ref(rs, limit, f"limit {limit.name}"))
+            )
     rules.sort(key=lambda e: (e.layer_index, -e.rule.priority, e.source_index))
     return PreparedStack(
-        stack, rulesets, tuple(rules), tuple(forbids),
-        {k: tuple(v) for k, v in sets.items()}, {k: tuple(v) for k, v in limits.items()},
-        stack.config.fx_rates(), stack.config.default,
+        stack,
+        rulesets,
+        tuple(rules),
+        tuple(forbids),
+        {k: tuple(v) for k, v in sets.items()},
+        {k: tuple(v) for k, v in limits.items()},
+        stack.config.fx_rates(),
+        stack.config.default,
     )

@@ -57,8 +57,10 @@ def _documents(path: Path, problems: Problems) -> Iterator[tuple[str, Any]]:
     except json.JSONDecodeError as whole_error:
         lines = [line for line in text.splitlines() if line.strip()]
         if len(lines) <= 1 or not all(line.lstrip().startswith(("{", "[")) for line in lines):
-            problems.add(f"{path}:{whole_error.lineno}:{whole_error.colno}: invalid JSON "
-                         f"({whole_error.msg}); is the file truncated?")
+            problems.add(
+                f"{path}:{whole_error.lineno}:{whole_error.colno}: invalid JSON "
+                f"({whole_error.msg}); is the file truncated?"
+            )
             return
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -81,8 +83,10 @@ def data_objects(paths: list[Path], problems: Problems) -> Iterator[tuple[str, d
                     continue
                 if "code" in page and ("data" in page or "message" in page):
                     if page.get("code") not in (0, "0"):
-                        problems.add(f"{where}: an API error response was saved (code "
-                                     f"{page.get('code')}: {page.get('message', '')}); skipped")
+                        problems.add(
+                            f"{where}: an API error response was saved (code "
+                            f"{page.get('code')}: {page.get('message', '')}); skipped"
+                        )
                         continue
                     page = page.get("data") or {}
                     if not isinstance(page, dict):

@@ -22,30 +22,52 @@ from ttrules.schema.enums import ENUMS, normalise_enum
 from ttrules.schema.reasons import category_of
 
 # Request statuses, canonical spelling after normalisation (see `request_status`).
-APPROVED = {"CANCELLATION_REQUEST_SUCCESS", "CANCELLATION_REQUEST_COMPLETE",
-            "RETURN_OR_REFUND_REQUEST_SUCCESS", "RETURN_OR_REFUND_REQUEST_COMPLETE",
-            "AWAITING_BUYER_SHIP", "BUYER_SHIPPED_ITEM", "REPLACEMENT_REQUEST_REFUND_SUCCESS"}
+APPROVED = {
+    "CANCELLATION_REQUEST_SUCCESS",
+    "CANCELLATION_REQUEST_COMPLETE",
+    "RETURN_OR_REFUND_REQUEST_SUCCESS",
+    "RETURN_OR_REFUND_REQUEST_COMPLETE",
+    "AWAITING_BUYER_SHIP",
+    "BUYER_SHIPPED_ITEM",
+    "REPLACEMENT_REQUEST_REFUND_SUCCESS",
+}
 REPLACED = {"REPLACEMENT_REQUEST_COMPLETE"}
 REJECTED = {"RETURN_OR_REFUND_REQUEST_REJECT", "REPLACEMENT_REQUEST_REJECT", "REJECT_RECEIVE_PACKAGE"}
-WITHDRAWN = {"CANCELLATION_REQUEST_CANCEL", "RETURN_OR_REFUND_REQUEST_CANCEL",
-             "REPLACEMENT_REQUEST_CANCEL"}
-PENDING = {"CANCELLATION_REQUEST_PENDING", "RETURN_OR_REFUND_REQUEST_PENDING",
-           "REPLACEMENT_REQUEST_PENDING", "AWAITING_BUYER_RESPONSE"}
+WITHDRAWN = {"CANCELLATION_REQUEST_CANCEL", "RETURN_OR_REFUND_REQUEST_CANCEL", "REPLACEMENT_REQUEST_CANCEL"}
+PENDING = {
+    "CANCELLATION_REQUEST_PENDING",
+    "RETURN_OR_REFUND_REQUEST_PENDING",
+    "REPLACEMENT_REQUEST_PENDING",
+    "AWAITING_BUYER_RESPONSE",
+}
 KNOWN_REQUEST_STATUSES = APPROVED | REPLACED | REJECTED | WITHDRAWN | PENDING
 KNOWN_CANCEL_TYPES = {"CANCEL", "BUYER_CANCEL", "REQUEST_CANCEL_REFUND"}
 # A market for orders without recipient_address.region_code (and no --market): by currency.
-CURRENCY_MARKETS = {"MYR": "MY", "THB": "TH", "IDR": "ID", "PHP": "PH", "VND": "VN", "SGD": "SG",
-                    "GBP": "GB", "USD": "US", "MXN": "MX", "JPY": "JP"}
+CURRENCY_MARKETS = {
+    "MYR": "MY",
+    "THB": "TH",
+    "IDR": "ID",
+    "PHP": "PH",
+    "VND": "VN",
+    "SGD": "SG",
+    "GBP": "GB",
+    "USD": "US",
+    "MXN": "MX",
+    "JPY": "JP",
+}
 NOW_CHOICES = ("updated", "deadline", "request")
 # Fields the bundled rules read that an export may lack, and what fills them.
 WATCHED_FIELDS = {
     "order.category": "--products (a catalog: product or SKU -> category)",
     "case.market": "--market (the shop's region), when orders lack recipient_address.region_code",
-    "buyer.credit_score": "--buyers", "buyer.orders_90d": "--buyers", "buyer.refunds_90d": "--buyers",
+    "buyer.credit_score": "--buyers",
+    "buyer.orders_90d": "--buyers",
+    "buyer.refunds_90d": "--buyers",
     "buyer.account_age_days": "--buyers",
     "logistics.last_scan_at": "--tracking (Get Tracking responses)",
     "request.evidence": "--records (Get Return Records responses; returns only)",
-    "order.paid_at": "the orders' paid_time", "order.expected_delivery_at": "the orders' delivery_sla_time",
+    "order.paid_at": "the orders' paid_time",
+    "order.expected_delivery_at": "the orders' delivery_sla_time",
     "request.reason_code": "the requests' cancel_reason / return_reason",
 }
 _UNBOXING = ("unbox", "开箱")  # a buyer's video the record calls an unboxing video
@@ -70,10 +92,12 @@ def request_status(raw: str) -> str:
         status = status[: -len("ED")]
     if status.endswith("_CANCELLED"):
         status = status[: -len("LED")]
-    aliases = {"REQUEST_SUCCESS": "RETURN_OR_REFUND_REQUEST_SUCCESS",
-               "REQUEST_REJECT": "RETURN_OR_REFUND_REQUEST_REJECT",
-               "REFUND_OR_RETURN_REQUEST_REJECT": "RETURN_OR_REFUND_REQUEST_REJECT",
-               "RETURN_OR_REFUND_CANCEL": "RETURN_OR_REFUND_REQUEST_CANCEL"}
+    aliases = {
+        "REQUEST_SUCCESS": "RETURN_OR_REFUND_REQUEST_SUCCESS",
+        "REQUEST_REJECT": "RETURN_OR_REFUND_REQUEST_REJECT",
+        "REFUND_OR_RETURN_REQUEST_REJECT": "RETURN_OR_REFUND_REQUEST_REJECT",
+        "RETURN_OR_REFUND_CANCEL": "RETURN_OR_REFUND_REQUEST_CANCEL",
+    }
     return aliases.get(status, status)
 
 
@@ -118,21 +142,28 @@ class ImportReport:
     def as_dict(self) -> dict[str, Any]:
         return {
             "records_written": self.written,
-            "orders_read": self.orders, "cancellations_read": self.cancellations,
+            "orders_read": self.orders,
+            "cancellations_read": self.cancellations,
             "returns_read": self.returns,
             "requests_without_order": sorted(self.without_order),
             "duplicate_requests": sorted(self.duplicates),
-            "unknown_values": [{"field": f, "value": v, "count": n}
-                               for (f, v), n in sorted(self.unknown_values.items())],
+            "unknown_values": [
+                {"field": f, "value": v, "count": n} for (f, v), n in sorted(self.unknown_values.items())
+            ],
             "unknown_reason_codes": dict(sorted(self.unknown_reason_codes.items())),
             "record_currencies": dict(sorted(self.currencies.items())),
             "catalog_entries": self.products,
             "markets_from_currency": self.markets_guessed,
             "missing_fields": [
-                {"field": name, "records": self.missing[name],
-                 "share": f"{self.missing[name] / self.written:.4f}" if self.written else "0",
-                 "filled_by": WATCHED_FIELDS[name]}
-                for name in WATCHED_FIELDS if self.missing[name]],
+                {
+                    "field": name,
+                    "records": self.missing[name],
+                    "share": f"{self.missing[name] / self.written:.4f}" if self.written else "0",
+                    "filled_by": WATCHED_FIELDS[name],
+                }
+                for name in WATCHED_FIELDS
+                if self.missing[name]
+            ],
             "skipped": self.problems.items,
         }
 
@@ -146,8 +177,11 @@ def _enum(report: ImportReport, field_name: str, enum: str, raw: Any) -> str | N
     return value
 
 
-def _by_id(objects: list[tuple[str, dict[str, Any]]], key: str, id_field: str,
-           ) -> dict[str, list[Any]]:
+def _by_id(
+    objects: list[tuple[str, dict[str, Any]]],
+    key: str,
+    id_field: str,
+) -> dict[str, list[Any]]:
     """Per-id lists from responses saved either with the id inside (`{"order_id": …,
     "tracking": […]}`) or keyed by id (`{"5770…": {"data": {"tracking": […]}}}`)."""
     found: dict[str, list[Any]] = {}
@@ -173,8 +207,9 @@ def _read_buyers(path: Path | None, report: ImportReport) -> dict[str, dict[str,
             with path.open(encoding="utf-8-sig", newline="") as handle:
                 rows = list(csv.DictReader(handle))
         else:
-            rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
-                    if line.strip()]
+            rows = [
+                json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+            ]
     except (OSError, json.JSONDecodeError, UnicodeDecodeError, csv.Error) as error:
         report.problems.add(f"{path}: cannot read the buyers file: {error}")
         return {}
@@ -195,8 +230,9 @@ def _flag(value: Any) -> bool | None:
     return str(value).strip().lower() in ("1", "true", "yes", "y")
 
 
-def _market(order: dict[str, Any], currency: str | None, options: ImportOptions,
-            report: ImportReport) -> str | None:
+def _market(
+    order: dict[str, Any], currency: str | None, options: ImportOptions, report: ImportReport
+) -> str | None:
     """The recipient's region; else the shop's (--market); else the one its currency names."""
     region = (order.get("recipient_address") or {}).get("region_code")
     if region:
@@ -224,8 +260,9 @@ def _order_fields(order: dict[str, Any], options: ImportOptions, report: ImportR
         "order.shipped_at": timestamp(order.get("rts_time")),
         "order.collected_at": timestamp(order.get("collection_time")),
         "order.delivered_at": timestamp(order.get("delivery_time")),
-        "order.expected_delivery_at": timestamp(order.get("delivery_sla_time")
-                                                or order.get("delivery_option_required_delivery_time")),
+        "order.expected_delivery_at": timestamp(
+            order.get("delivery_sla_time") or order.get("delivery_option_required_delivery_time")
+        ),
         "order.shipping_due_at": timestamp(order.get("shipping_due_time")),
         "order.collection_due_at": timestamp(order.get("collection_due_time")),
         "order.is_cod": bool(order.get("is_cod", False)),
@@ -236,8 +273,9 @@ def _order_fields(order: dict[str, Any], options: ImportOptions, report: ImportR
     }
 
 
-def _line_items(order: dict[str, Any], requested: list[dict[str, Any]],
-                catalog: dict[str, str]) -> dict[str, Any]:
+def _line_items(
+    order: dict[str, Any], requested: list[dict[str, Any]], catalog: dict[str, str]
+) -> dict[str, Any]:
     """SKU, quantity and category of what the request covers (a partial request covers some
     lines); the category is the catalog's for the first line it knows (by SKU id, product id,
     then seller SKU)."""
@@ -245,18 +283,30 @@ def _line_items(order: dict[str, Any], requested: list[dict[str, Any]],
     wanted = [lines.get(str(item.get("order_line_item_id"))) or item for item in requested]
     chosen = [item for item in wanted if item] or list(lines.values())
     sku = next((item.get("seller_sku") for item in chosen if item.get("seller_sku")), None)
-    category = next((catalog[str(item[key])] for item in chosen
-                     for key in ("sku_id", "product_id", "seller_sku")
-                     if item.get(key) not in (None, "") and str(item[key]) in catalog), None)
-    return {"order.sku": sku, "order.quantity": max(1, len(chosen)), "order.category": category,
-            "request.items_value": _items_value(chosen, order)}
+    category = next(
+        (
+            catalog[str(item[key])]
+            for item in chosen
+            for key in ("sku_id", "product_id", "seller_sku")
+            if item.get(key) not in (None, "") and str(item[key]) in catalog
+        ),
+        None,
+    )
+    return {
+        "order.sku": sku,
+        "order.quantity": max(1, len(chosen)),
+        "order.category": category,
+        "request.items_value": _items_value(chosen, order),
+    }
 
 
 def _items_value(lines: list[dict[str, Any]], order: dict[str, Any]) -> str | None:
     """The sale price of the lines, in their currency (the order's when a line names none);
     unknown when a line has no sale price."""
-    prices = [(line.get("sale_price"), line.get("currency") or (order.get("payment") or {}).get("currency"))
-              for line in lines]
+    prices = [
+        (line.get("sale_price"), line.get("currency") or (order.get("payment") or {}).get("currency"))
+        for line in lines
+    ]
     if not prices or any(p in (None, "") or not c for p, c in prices) or len({c for _, c in prices}) > 1:
         return None
     try:
@@ -266,16 +316,20 @@ def _items_value(lines: list[dict[str, Any]], order: dict[str, Any]) -> str | No
     return money(total, prices[0][1])
 
 
-def _request_fields(kind: str, item: dict[str, Any], id_key: str, reason_key: str,
-                    report: ImportReport) -> dict[str, Any]:
+def _request_fields(
+    kind: str, item: dict[str, Any], id_key: str, reason_key: str, report: ImportReport
+) -> dict[str, Any]:
     refund = item.get("refund_amount") or {}
     role = item.get("role")
     initiator = _enum(report, "request.initiator", "Initiator", str(role).upper() if role else None)
     reason_code = item.get(reason_key)
     if reason_code and category_of(str(reason_code)) is None:
         report.unknown_reason_codes[str(reason_code)] += 1
-    deadlines = [step.get("deadline") for step in item.get("seller_next_action_response") or []
-                 if isinstance(step, dict) and step.get("deadline")]
+    deadlines = [
+        step.get("deadline")
+        for step in item.get("seller_next_action_response") or []
+        if isinstance(step, dict) and step.get("deadline")
+    ]
     keeps = item.get("can_buyer_keep_item")
     return {
         "request.id": str(item.get(id_key, "")),
@@ -287,23 +341,32 @@ def _request_fields(kind: str, item: dict[str, Any], id_key: str, reason_key: st
         "request.updated_at": timestamp(item.get("update_time")),
         "request.respond_by": timestamp(min(int(d) for d in deadlines)) if deadlines else None,
         "request.buyer_keeps_item": keeps if isinstance(keeps, bool) else _flag(keeps),
-        "request.arbitration_status": _enum(report, "request.arbitration_status", "ArbitrationStatus",
-                                            item.get("arbitration_status")),
+        "request.arbitration_status": _enum(
+            report, "request.arbitration_status", "ArbitrationStatus", item.get("arbitration_status")
+        ),
     }
 
 
 def _outcome(status: str, kind: str, item: dict[str, Any]) -> dict[str, Any]:
     refund = item.get("refund_amount") or {}
     partial = item.get("partial_refund") or {}
-    if status in APPROVED and item.get("seller_proposed_return_type") == "PARTIAL_REFUND" \
-            and not item.get("buyer_rejected_partial_refund"):
-        return {"outcome.decision": "partial_refund",
-                "outcome.refunded": money(partial.get("amount"), partial.get("currency"))}
+    if (
+        status in APPROVED
+        and item.get("seller_proposed_return_type") == "PARTIAL_REFUND"
+        and not item.get("buyer_rejected_partial_refund")
+    ):
+        return {
+            "outcome.decision": "partial_refund",
+            "outcome.refunded": money(partial.get("amount"), partial.get("currency")),
+        }
     if status in APPROVED:
         decision = "replace" if kind == "REPLACEMENT" else "approve"
-        return {"outcome.decision": decision,
-                "outcome.refunded": money(refund.get("refund_total"), refund.get("currency"))
-                if decision == "approve" else None}
+        return {
+            "outcome.decision": decision,
+            "outcome.refunded": money(refund.get("refund_total"), refund.get("currency"))
+            if decision == "approve"
+            else None,
+        }
     if status in REPLACED:
         return {"outcome.decision": "replace"}
     if status in REJECTED:
@@ -316,9 +379,14 @@ def _outcome(status: str, kind: str, item: dict[str, Any]) -> dict[str, Any]:
 def _return_postage(item: dict[str, Any]) -> str | None:
     fees = item.get("shipping_fee_amount") or []
     fee = fees[0] if isinstance(fees, list) and fees else fees if isinstance(fees, dict) else {}
-    parts = [fee.get(k) for k in ("seller_paid_return_shipping_fee",
-                                  "platform_paid_return_shipping_fee",
-                                  "buyer_paid_return_shipping_fee")]
+    parts = [
+        fee.get(k)
+        for k in (
+            "seller_paid_return_shipping_fee",
+            "platform_paid_return_shipping_fee",
+            "buyer_paid_return_shipping_fee",
+        )
+    ]
     values = [Decimal(str(p)) for p in parts if p not in (None, "")]
     return money(sum(values, Decimal(0)), fee.get("currency")) if values else None
 
@@ -333,8 +401,9 @@ def _evidence(records: list[dict[str, Any]]) -> list[str]:
         if record.get("images"):
             kinds.add("PHOTO")
         if record.get("videos"):
-            text = " ".join(str(record.get(k) or "") for k in ("description", "note", "reason_text",
-                                                               "event")).lower()
+            text = " ".join(
+                str(record.get(k) or "") for k in ("description", "note", "reason_text", "event")
+            ).lower()
             kinds.add("UNBOXING_VIDEO" if any(word in text for word in _UNBOXING) else "VIDEO")
     return sorted(kinds)
 
@@ -390,19 +459,25 @@ def _catalog_csv(path: Path, catalog: dict[str, str], report: ImportReport) -> N
         return
     for number, row in enumerate(rows, start=2):
         category = (row.get("category") or "").strip()
-        keys = [str(row[k]).strip() for k in ("sku_id", "product_id", "seller_sku")
-                if (row.get(k) or "").strip()]
+        keys = [
+            str(row[k]).strip() for k in ("sku_id", "product_id", "seller_sku") if (row.get(k) or "").strip()
+        ]
         if not category or not keys:
-            report.problems.add(f"{path}:{number}: a catalog row needs `category` and one of "
-                                "sku_id, product_id, seller_sku; skipped")
+            report.problems.add(
+                f"{path}:{number}: a catalog row needs `category` and one of "
+                "sku_id, product_id, seller_sku; skipped"
+            )
             continue
         for key in keys:
             catalog[key] = category
         report.products += 1
 
 
-def _latest(items: list[tuple[str, dict[str, Any]]], id_key: str, report: ImportReport,
-            ) -> dict[str, tuple[str, dict[str, Any]]]:
+def _latest(
+    items: list[tuple[str, dict[str, Any]]],
+    id_key: str,
+    report: ImportReport,
+) -> dict[str, tuple[str, dict[str, Any]]]:
     """One entry per request id: the one updated last wins, and the report says so."""
     chosen: dict[str, tuple[str, dict[str, Any]]] = {}
     for where, item in items:
@@ -418,9 +493,15 @@ def _latest(items: list[tuple[str, dict[str, Any]]], id_key: str, report: Import
     return chosen
 
 
-def import_tiktok(orders: list[Path], cancellations: list[Path], returns: list[Path],
-                  tracking: list[Path], records: list[Path], buyers: Path | None,
-                  options: ImportOptions | None = None) -> tuple[list[dict[str, Any]], ImportReport]:
+def import_tiktok(
+    orders: list[Path],
+    cancellations: list[Path],
+    returns: list[Path],
+    tracking: list[Path],
+    records: list[Path],
+    buyers: Path | None,
+    options: ImportOptions | None = None,
+) -> tuple[list[dict[str, Any]], ImportReport]:
     options = options or ImportOptions()
     report = ImportReport()
     problems = report.problems
@@ -430,20 +511,24 @@ def import_tiktok(orders: list[Path], cancellations: list[Path], returns: list[P
         for order in data.get("orders") or ([data] if "id" in data and "status" in data else []):
             order_index[str(order.get("id"))] = order
             report.orders += 1
-    cancel_items = [(w, c) for w, d in data_objects(cancellations, problems)
-                    for c in d.get("cancellations") or []]
-    return_items = [(w, r) for w, d in data_objects(returns, problems)
-                    for r in d.get("return_orders") or []]
+    cancel_items = [
+        (w, c) for w, d in data_objects(cancellations, problems) for c in d.get("cancellations") or []
+    ]
+    return_items = [(w, r) for w, d in data_objects(returns, problems) for r in d.get("return_orders") or []]
     report.cancellations, report.returns = len(cancel_items), len(return_items)
     scans = _by_id(list(data_objects(tracking, problems)), "tracking", "order_id")
     return_records = _by_id(list(data_objects(records, problems)), "records", "return_id")
     buyer_rows = _read_buyers(buyers, report)
 
     out: list[dict[str, Any]] = []
-    requests = [("CANCEL", where, item, "cancel_id", "cancel_reason", "cancel_status", "cancel_line_items")
-                for where, item in _latest(cancel_items, "cancel_id", report).values()]
-    requests += [(None, where, item, "return_id", "return_reason", "return_status", "return_line_items")
-                 for where, item in _latest(return_items, "return_id", report).values()]
+    requests = [
+        ("CANCEL", where, item, "cancel_id", "cancel_reason", "cancel_status", "cancel_line_items")
+        for where, item in _latest(cancel_items, "cancel_id", report).values()
+    ]
+    requests += [
+        (None, where, item, "return_id", "return_reason", "return_status", "return_line_items")
+        for where, item in _latest(return_items, "return_id", report).values()
+    ]
     for kind, where, item, id_key, reason_key, status_key, lines_key in requests:
         if kind is None:
             kind = _enum(report, "request.kind", "RequestKind", item.get("return_type")) or "REFUND"
@@ -460,16 +545,20 @@ def import_tiktok(orders: list[Path], cancellations: list[Path], returns: list[P
         status = request_status(raw_status) if raw_status else ""
         if raw_status and status not in KNOWN_REQUEST_STATUSES:
             report.unknown_values[(status_key, raw_status)] += 1
-        record = {"case.id": f"{kind}-{request_id}", **_order_fields(order, options, report),
-                  **_line_items(order, item.get(lines_key) or [], catalog),
-                  **_request_fields(kind, item, id_key, reason_key, report),
-                  **_outcome(status, kind, item)}
+        record = {
+            "case.id": f"{kind}-{request_id}",
+            **_order_fields(order, options, report),
+            **_line_items(order, item.get(lines_key) or [], catalog),
+            **_request_fields(kind, item, id_key, reason_key, report),
+            **_outcome(status, kind, item),
+        }
         record["case.now"] = _now(record, options.now)
         if kind != "CANCEL":
             record["request.return_shipping_fee"] = _return_postage(item)
             record["request.evidence"] = _evidence(return_records.get(request_id, []))
-        order_scans = [e.get("update_time_millis") or e.get("update_time")
-                       for e in scans.get(str(order.get("id")), [])]
+        order_scans = [
+            e.get("update_time_millis") or e.get("update_time") for e in scans.get(str(order.get("id")), [])
+        ]
         order_scans = [s for s in order_scans if s]
         if order_scans:
             record["logistics.last_scan_at"] = timestamp(max(int(s) for s in order_scans))
@@ -482,11 +571,14 @@ def import_tiktok(orders: list[Path], cancellations: list[Path], returns: list[P
                 record["buyer.blacklisted"] = _flag(buyer.get("blacklisted"))
             if _flag(buyer.get("abuse")) is not None:
                 record["outcome.abuse"] = _flag(buyer.get("abuse"))
-        record.update({"source.request_status": raw_status or None,
-                       "source.request_type": item.get("return_type") or item.get("cancel_type"),
-                       "source.file": where,
-                       "source.payload": json.dumps(item, ensure_ascii=False, sort_keys=True,
-                                                    default=str)})
+        record.update(
+            {
+                "source.request_status": raw_status or None,
+                "source.request_type": item.get("return_type") or item.get("cancel_type"),
+                "source.file": where,
+                "source.payload": json.dumps(item, ensure_ascii=False, sort_keys=True, default=str),
+            }
+        )
         record = {k: v for k, v in record.items() if v is not None}
         for name in WATCHED_FIELDS:
             if name == "request.evidence":

@@ -23,8 +23,18 @@ from ttrules.syntax.dsl import parse_fragment
 from ttrules.syntax.yaml_source import YNode
 from ttrules.values import render_value
 
-EXPECT_KEYS = ("resolution", "rule", "layer", "fulfillment", "route", "tags", "tags_include",
-               "notify", "errors", "settings")
+EXPECT_KEYS = (
+    "resolution",
+    "rule",
+    "layer",
+    "fulfillment",
+    "route",
+    "tags",
+    "tags_include",
+    "notify",
+    "errors",
+    "settings",
+)
 DEFAULT = "default"  # `rule: default` / `layer: default`: no rule set the resolution
 _SLOT_OF_KEY = {"resolution": "resolution", "fulfillment": "fulfillment", "route": "route"}
 _NO_ENV = Env({}, {}, {}, {})
@@ -86,8 +96,12 @@ def _pattern(action: ast.Action, slot: str, diagnostics: list[Diagnostic]) -> Ac
     assert span is not None
     spec = ACTIONS.get(action.name)
     if spec is None:
-        _error(diagnostics, f"unknown action `{action.name}`", span,
-               help=did_you_mean(action.name, ACTIONS) or "see the language reference for actions")
+        _error(
+            diagnostics,
+            f"unknown action `{action.name}`",
+            span,
+            help=did_you_mean(action.name, ACTIONS) or "see the language reference for actions",
+        )
         return None
     if spec.slot != slot:
         _error(diagnostics, f"`{action.name}` sets the {spec.slot} slot, not {slot}", span)
@@ -98,8 +112,12 @@ def _pattern(action: ast.Action, slot: str, diagnostics: list[Diagnostic]) -> Ac
     written = [(p.name, a) for p, a in zip(spec.positional, action.args, strict=False)]
     for name, value in action.kwargs:
         if name not in spec.keywords:
-            _error(diagnostics, f"`{action.name}` has no argument `{name}`", value.span or span,
-                   help=did_you_mean(name, spec.keywords) or "")
+            _error(
+                diagnostics,
+                f"`{action.name}` has no argument `{name}`",
+                value.span or span,
+                help=did_you_mean(name, spec.keywords) or "",
+            )
             return None
         written.append((name, value))
     args = []
@@ -107,8 +125,12 @@ def _pattern(action: ast.Action, slot: str, diagnostics: list[Diagnostic]) -> Ac
         try:
             args.append((name, evaluate(expr, _NO_ENV)))
         except EvalError:
-            _error(diagnostics, f"the expected `{name}` of `{action.name}` must be a literal value",
-                   expr.span or span, help='write the value itself, e.g. "out of stock", 30m, 25 USD')
+            _error(
+                diagnostics,
+                f"the expected `{name}` of `{action.name}` must be a literal value",
+                expr.span or span,
+                help='write the value itself, e.g. "out of stock", 30m, 25 USD',
+            )
             return None
     return ActionPattern(action.name, tuple(args), span.text())
 
@@ -118,11 +140,13 @@ def _actions(node: YNode, slot: str, diagnostics: list[Diagnostic]) -> list[Acti
     patterns = []
     for item in items:
         if item.kind != "scalar" or item.is_null:
-            _error(diagnostics, f"an expected {slot} action must be written as text, like "
-                   "`approve` or `reject(\"reason\")`", item.span)
+            _error(
+                diagnostics,
+                f'an expected {slot} action must be written as text, like `approve` or `reject("reason")`',
+                item.span,
+            )
             return None
-        parsed = parse_fragment(item.value, "actions_only", item.span.source, item.offset_of,
-                                diagnostics)
+        parsed = parse_fragment(item.value, "actions_only", item.span.source, item.offset_of, diagnostics)
         if parsed is None:
             return None
         for action in parsed:
@@ -223,8 +247,9 @@ def _same_rule(wanted: str, label: str) -> bool:
     return wanted == label if "/" in wanted else wanted == label.split("/", 1)[1]
 
 
-def check_expectation(expectation: Expectation, decision: Decision,
-                      fx: Mapping[str, Decimal]) -> Mismatch | None:
+def check_expectation(
+    expectation: Expectation, decision: Decision, fx: Mapping[str, Decimal]
+) -> Mismatch | None:
     key, wanted = expectation.key, expectation.value
     if key in ("resolution", "route"):
         actual = decision.resolution if key == "resolution" else decision.route
@@ -261,8 +286,11 @@ def check_expectation(expectation: Expectation, decision: Decision,
             trace = decision.settings.get(name)
             actual = trace.value if trace is not None else None
             try:
-                same = actual is None if value is None else \
-                    actual is not None and compare("==", actual, value, env)
+                same = (
+                    actual is None
+                    if value is None
+                    else actual is not None and compare("==", actual, value, env)
+                )
             except EvalError:
                 same = False
             if not same:

@@ -30,6 +30,7 @@ def _failure_text(result: CaseResult) -> str:
 
         def relevant(trace: RuleTrace) -> bool:
             return trace.status not in _QUIET or trace.rule.label in expected or trace.rule.name in expected
+
         lines += ["  why:", _indent(render_decision(result.decision, relevant))]
     return "\n".join(lines)
 
@@ -44,8 +45,9 @@ def summary_line(run: SuiteRun) -> str:
 def coverage_lines(run: SuiteRun) -> list[str]:
     rules = run.coverage.rules
     took = sum(1 for r in rules if r.took_effect)
-    lines = [f"coverage: {took} of {len(rules)} rules and forbids took effect in a test "
-             f"({run.coverage.percent}%)"]
+    lines = [
+        f"coverage: {took} of {len(rules)} rules and forbids took effect in a test ({run.coverage.percent}%)"
+    ]
     for state in ("matched only", "never matched"):
         for entry in (r for r in rules if r.state == state):
             lines.append(f"  {state:<14} {entry.ref.label}  ({entry.ref.location})")
@@ -67,10 +69,11 @@ def render_text(run: SuiteRun, verbose: bool = False) -> str:
 
 def _result_json(result: CaseResult) -> dict[str, Any]:
     return {
-        "name": result.test.name, "path": result.path, "line": result.line,
+        "name": result.test.name,
+        "path": result.path,
+        "line": result.line,
         "status": result.status,
-        "mismatches": [{"key": m.key, "expected": m.expected, "actual": m.actual}
-                       for m in result.mismatches],
+        "mismatches": [{"key": m.key, "expected": m.expected, "actual": m.actual} for m in result.mismatches],
         "problems": result.problems,
         "decision": decision_json(result.decision) if result.decision is not None else None,
     }
@@ -83,9 +86,18 @@ def render_json(run: SuiteRun) -> str:
         "tests": [_result_json(r) for r in run.results],
         "coverage": {
             "percent": str(run.coverage.percent),
-            "rules": [{"rule": r.ref.label, "kind": r.kind, "path": r.ref.path, "line": r.ref.line,
-                       "state": r.state, "took_effect": r.took_effect, "matched": r.matched}
-                      for r in run.coverage.rules],
+            "rules": [
+                {
+                    "rule": r.ref.label,
+                    "kind": r.kind,
+                    "path": r.ref.path,
+                    "line": r.ref.line,
+                    "state": r.state,
+                    "took_effect": r.took_effect,
+                    "matched": r.matched,
+                }
+                for r in run.coverage.rules
+            ],
         },
         "diagnostics": [to_json_dict(d) for d in run.diagnostics],
     }
@@ -97,19 +109,34 @@ def render_junit(run: SuiteRun) -> str:
     by_path: dict[str, list[CaseResult]] = {}
     for result in run.results:
         by_path.setdefault(result.path, []).append(result)
-    suites = ET.Element("testsuites", name="ttrules", tests=str(len(run.results)),
-                        failures=str(run.count("failed")), errors=str(run.count("invalid")))
+    suites = ET.Element(
+        "testsuites",
+        name="ttrules",
+        tests=str(len(run.results)),
+        failures=str(run.count("failed")),
+        errors=str(run.count("invalid")),
+    )
     for path, results in by_path.items():
-        suite = ET.SubElement(suites, "testsuite", name=path, tests=str(len(results)),
-                              failures=str(sum(r.status == "failed" for r in results)),
-                              errors=str(sum(r.status == "invalid" for r in results)))
+        suite = ET.SubElement(
+            suites,
+            "testsuite",
+            name=path,
+            tests=str(len(results)),
+            failures=str(sum(r.status == "failed" for r in results)),
+            errors=str(sum(r.status == "invalid" for r in results)),
+        )
         for result in results:
-            case = ET.SubElement(suite, "testcase", classname=path, name=result.test.name,
-                                 file=path, line=str(result.line))
+            case = ET.SubElement(
+                suite, "testcase", classname=path, name=result.test.name, file=path, line=str(result.line)
+            )
             if result.status == "failed":
                 first = result.mismatches[0]
-                failure = ET.SubElement(case, "failure", type="TTR401",
-                                        message=f"{first.key}: expected {first.expected}, got {first.actual}")
+                failure = ET.SubElement(
+                    case,
+                    "failure",
+                    type="TTR401",
+                    message=f"{first.key}: expected {first.expected}, got {first.actual}",
+                )
                 failure.text = _failure_text(result)
             elif result.status == "invalid":
                 error = ET.SubElement(case, "error", type="TTR402", message=result.problems[0])

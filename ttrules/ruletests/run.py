@@ -86,18 +86,32 @@ def _unknown_names(test: RuleTest, labels: list[str], path: str) -> list[Diagnos
         for wanted in expectation.names_rules:
             known = wanted in labels if "/" in wanted else wanted in names
             if not known:
-                found.append(Diagnostic(
-                    "TTR403", f"`{wanted}` is not a rule of the stack", expectation.span,
-                    label="in this expectation", path=path,
-                    help=did_you_mean(wanted, labels if "/" in wanted else names)
-                    or "write `layer/name` as `ttrules explain` prints it"))
+                found.append(
+                    Diagnostic(
+                        "TTR403",
+                        f"`{wanted}` is not a rule of the stack",
+                        expectation.span,
+                        label="in this expectation",
+                        path=path,
+                        help=did_you_mean(wanted, labels if "/" in wanted else names)
+                        or "write `layer/name` as `ttrules explain` prints it",
+                    )
+                )
     return found
 
 
 def _unknown_layers(test: RuleTest, layers: tuple[str, ...], path: str) -> list[Diagnostic]:
-    return [Diagnostic("TTR403", f"`{e.value}` is not a layer of the stack", e.span, path=path,
-                       help=did_you_mean(e.value, layers) or f"layers: {', '.join(layers)}, default")
-            for e in test.expectations if e.key == "layer" and e.value not in (*layers, "default")]
+    return [
+        Diagnostic(
+            "TTR403",
+            f"`{e.value}` is not a layer of the stack",
+            e.span,
+            path=path,
+            help=did_you_mean(e.value, layers) or f"layers: {', '.join(layers)}, default",
+        )
+        for e in test.expectations
+        if e.key == "layer" and e.value not in (*layers, "default")
+    ]
 
 
 def run_tests(engine: Engine, files: list[RuleTestFile], name_filter: str | None = None) -> SuiteRun:
@@ -115,28 +129,37 @@ def run_tests(engine: Engine, files: list[RuleTestFile], name_filter: str | None
         for test in test_file.tests:
             if name_filter and name_filter.lower() not in test.name.lower():
                 continue
-            problems = _unknown_names(test, labels, test_file.path) + \
-                _unknown_layers(test, engine.stack.layers, test_file.path)
+            problems = _unknown_names(test, labels, test_file.path) + _unknown_layers(
+                test, engine.stack.layers, test_file.path
+            )
             if problems:
                 diagnostics += problems
-                results.append(CaseResult(test, test_file.path, "invalid",
-                                          problems=[d.message for d in problems]))
+                results.append(
+                    CaseResult(test, test_file.path, "invalid", problems=[d.message for d in problems])
+                )
                 continue
             try:
                 values = engine.values(test.record)
             except CaseError as error:
                 messages = [f"{p}: {m}" if p else m for p, m in error.problems]
-                diagnostics.append(Diagnostic(
-                    "TTR402", f"the case of `{test.name}` is not a valid case", test.span,
-                    path=test_file.path, notes=tuple(messages),
-                    help="fix the fields named above; `ttrules schema` lists every field"))
+                diagnostics.append(
+                    Diagnostic(
+                        "TTR402",
+                        f"the case of `{test.name}` is not a valid case",
+                        test.span,
+                        path=test_file.path,
+                        notes=tuple(messages),
+                        help="fix the fields named above; `ttrules schema` lists every field",
+                    )
+                )
                 results.append(CaseResult(test, test_file.path, "invalid", problems=messages))
                 continue
             decision = engine.decide_values(values, explain=True)
             _count(coverage, decision)
             mismatches = [m for e in test.expectations if (m := check_expectation(e, decision, fx))]
-            results.append(CaseResult(test, test_file.path, "failed" if mismatches else "passed",
-                                      mismatches, decision))
+            results.append(
+                CaseResult(test, test_file.path, "failed" if mismatches else "passed", mismatches, decision)
+            )
     return SuiteRun(results, Coverage(list(coverage.values())), diagnostics, unread)
 
 
@@ -161,11 +184,17 @@ def failure_diagnostics(run: SuiteRun) -> list[Diagnostic]:
         if result.status != "failed":
             continue
         first = result.mismatches[0]
-        found.append(Diagnostic(
-            "TTR401", f"rule test `{result.test.name}` failed: {first.key} is {first.actual}, "
-                      f"expected {first.expected}", result.test.span, path=result.path,
-            notes=tuple(f"{m.key}: expected {m.expected}, got {m.actual}" for m in result.mismatches[1:]),
-            help="run `ttrules test -k` with the test's name to see why the winner won"))
+        found.append(
+            Diagnostic(
+                "TTR401",
+                f"rule test `{result.test.name}` failed: {first.key} is {first.actual}, "
+                f"expected {first.expected}",
+                result.test.span,
+                path=result.path,
+                notes=tuple(f"{m.key}: expected {m.expected}, got {m.actual}" for m in result.mismatches[1:]),
+                help="run `ttrules test -k` with the test's name to see why the winner won",
+            )
+        )
     return found
 
 
@@ -174,8 +203,14 @@ def coverage_diagnostic(run: SuiteRun, minimum: Decimal, where: str) -> Diagnost
     if percent >= minimum:
         return None
     missing = [r.ref.label for r in run.coverage.rules if not r.took_effect]
-    return Diagnostic("TTR404", f"rule coverage is {percent}%, below the required {minimum}%",
-                      None, path=where, severity=Severity.ERROR,
-                      notes=(f"never took effect in a test: {', '.join(missing[:20])}"
-                             + (" …" if len(missing) > 20 else ""),),
-                      help="add tests whose cases these rules decide")
+    return Diagnostic(
+        "TTR404",
+        f"rule coverage is {percent}%, below the required {minimum}%",
+        None,
+        path=where,
+        severity=Severity.ERROR,
+        notes=(
+            f"never took effect in a test: {', '.join(missing[:20])}" + (" …" if len(missing) > 20 else ""),
+        ),
+        help="add tests whose cases these rules decide",
+    )

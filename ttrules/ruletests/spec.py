@@ -92,9 +92,13 @@ class _Reader:
             return None
         odd = _non_string_key(node)
         if odd is not None:
-            self.error("TTR012", f"{what} has the key `{odd.value}`, which is not a field name", odd.span,
-                       help="field names are text such as `order.total`; quote a key YAML reads as "
-                            "a number or a boolean")
+            self.error(
+                "TTR012",
+                f"{what} has the key `{odd.value}`, which is not a field name",
+                odd.span,
+                help="field names are text such as `order.total`; quote a key YAML reads as "
+                "a number or a boolean",
+            )
             return None
         return _nested(plain_value(node))
 
@@ -104,8 +108,12 @@ class _Reader:
         ok = True
         for key, value, key_span in pairs:
             if key not in EXPECT_KEYS:
-                self.error("TTR013", f"unknown expectation `{key}` in {what}", key_span,
-                           help=did_you_mean(key, EXPECT_KEYS) or "expectations: " + ", ".join(EXPECT_KEYS))
+                self.error(
+                    "TTR013",
+                    f"unknown expectation `{key}` in {what}",
+                    key_span,
+                    help=did_you_mean(key, EXPECT_KEYS) or "expectations: " + ", ".join(EXPECT_KEYS),
+                )
                 ok = False
                 continue
             expectation = parse_expectation(key, value, self.file.diagnostics)
@@ -131,8 +139,12 @@ class _Reader:
         if "table" in entries:
             return self.table(entries["table"], name, template, entries.get("expect"))
         if "expect" not in entries:
-            self.error("TTR402", f"test `{name}` has no `expect`", node.span,
-                       help="add `expect: {resolution: ...}` or a `table:` of rows")
+            self.error(
+                "TTR402",
+                f"test `{name}` has no `expect`",
+                node.span,
+                help="add `expect: {resolution: ...}` or a `table:` of rows",
+            )
             return []
         expect = self.expect_pairs(entries["expect"], name)
         if expect is None:
@@ -141,20 +153,30 @@ class _Reader:
         if expectations is None:
             return []
         if not expectations:
-            self.error("TTR402", f"test `{name}` expects nothing", entries["expect"].span,
-                       help="say at least what the resolution must be")
+            self.error(
+                "TTR402",
+                f"test `{name}` expects nothing",
+                entries["expect"].span,
+                help="say at least what the resolution must be",
+            )
             return []
         return [RuleTest(name, node.span, _with_id(template, name), tuple(expectations))]
 
     def expect_pairs(self, node: YNode, name: str) -> list[tuple[str, YNode, Span]] | None:
         if node.kind != "map":
-            self.error("TTR012", f"the `expect` of `{name}` must be a mapping, not {node.describe()}",
-                       node.span)
+            self.error(
+                "TTR012", f"the `expect` of `{name}` must be a mapping, not {node.describe()}", node.span
+            )
             return None
         return [(k.value, v, k.span) for k, v in node.pairs]
 
-    def table(self, node: YNode, name: str, template: dict[str, Any], shared: YNode | None,
-              ) -> list[RuleTest]:
+    def table(
+        self,
+        node: YNode,
+        name: str,
+        template: dict[str, Any],
+        shared: YNode | None,
+    ) -> list[RuleTest]:
         entries = self.mapping(node, f"the `table` of `{name}`", TABLE_KEYS)
         if entries is None:
             return []
@@ -163,16 +185,21 @@ class _Reader:
             return []
         columns_node = entries["columns"]
         if columns_node.kind != "seq" or not all(c.kind == "scalar" for c in columns_node.items):
-            self.error("TTR012", "`columns` must be a list of field paths and `expect.KEY` names",
-                       columns_node.span)
+            self.error(
+                "TTR012", "`columns` must be a list of field paths and `expect.KEY` names", columns_node.span
+            )
             return []
         columns = [c.value for c in columns_node.items]
         shared_pairs = self.expect_pairs(shared, name) if shared is not None else []
         if shared_pairs is None:
             return []
         if not any(c.startswith("expect.") for c in columns) and not shared_pairs:
-            self.error("TTR402", f"the table of `{name}` expects nothing", columns_node.span,
-                       help="add a column such as `expect.resolution`")
+            self.error(
+                "TTR402",
+                f"the table of `{name}` expects nothing",
+                columns_node.span,
+                help="add a column such as `expect.resolution`",
+            )
             return []
         rows_node = entries["rows"]
         if rows_node.kind != "seq":
@@ -193,8 +220,11 @@ class _Reader:
             expectations = self.expectations(expect, f"row {number} of `{name}`")
             if expectations is None:
                 continue
-            shown = ", ".join(f"{c}={plain_value(cell)}" for c, (cell, _) in zip(columns, cells, strict=True)
-                              if not c.startswith("expect."))
+            shown = ", ".join(
+                f"{c}={plain_value(cell)}"
+                for c, (cell, _) in zip(columns, cells, strict=True)
+                if not c.startswith("expect.")
+            )
             row_name = f"{name} [row {number}: {shown}]" if shown else f"{name} [row {number}]"
             record = merge_case(template, _nested(case))
             tests.append(RuleTest(row_name, row.span, _with_id(record, row_name), tuple(expectations)))
@@ -203,16 +233,21 @@ class _Reader:
     def row_cells(self, row: YNode, columns: list[str], number: int) -> list[tuple[YNode, Span]] | None:
         if row.kind == "seq":
             if len(row.items) != len(columns):
-                self.error("TTR012", f"row {number} has {len(row.items)} cells for "
-                           f"{len(columns)} columns", row.span)
+                self.error(
+                    "TTR012", f"row {number} has {len(row.items)} cells for {len(columns)} columns", row.span
+                )
                 return None
             return [(cell, cell.span) for cell in row.items]
         if row.kind == "map":
             by_name = {k.value: (v, k.span) for k, v in row.pairs}
             unknown = [k for k in by_name if k not in columns]
             if unknown:
-                self.error("TTR013", f"row {number} has `{unknown[0]}`, which is not a column",
-                           by_name[unknown[0]][1], help="columns: " + ", ".join(columns))
+                self.error(
+                    "TTR013",
+                    f"row {number} has `{unknown[0]}`, which is not a column",
+                    by_name[unknown[0]][1],
+                    help="columns: " + ", ".join(columns),
+                )
                 return None
             missing = [c for c in columns if c not in by_name]
             if missing:
@@ -253,8 +288,12 @@ def read_test_file(path: Path) -> RuleTestFile:
     if entries is None:
         return reader.file
     if "tests" not in entries:
-        reader.error("TTR012", "a test file needs a `tests:` list", root.span,
-                     help="see docs/testing.md for the format")
+        reader.error(
+            "TTR012",
+            "a test file needs a `tests:` list",
+            root.span,
+            help="see docs/testing.md for the format",
+        )
         return reader.file
     base = DEFAULT_CASE
     if "defaults" in entries:
@@ -287,5 +326,10 @@ def read_ruleset_tests(path: Path) -> RuleTestFile | None:
 def find_test_files(path: Path) -> list[Path]:
     if path.is_file():
         return [path]
-    return sorted(p for p in path.rglob("*") if p.is_file() and p.name.endswith(YAML_SUFFIXES)
-                  and not any(part.startswith(".") for part in p.relative_to(path).parts))
+    return sorted(
+        p
+        for p in path.rglob("*")
+        if p.is_file()
+        and p.name.endswith(YAML_SUFFIXES)
+        and not any(part.startswith(".") for part in p.relative_to(path).parts)
+    )

@@ -37,9 +37,11 @@ from ttrules.values import Money, to_utc
 _MONEY_SCHEMA = {
     "anyOf": [
         {"type": "string", "pattern": r"^-?\d+(\.\d+)?\s*[A-Z]{3}$", "examples": ["12.50 USD"]},
-        {"type": "object", "properties": {"amount": {"type": ["string", "number"]},
-                                          "currency": {"type": "string"}},
-         "required": ["amount", "currency"]},
+        {
+            "type": "object",
+            "properties": {"amount": {"type": ["string", "number"]}, "currency": {"type": "string"}},
+            "required": ["amount", "currency"],
+        },
         {"type": ["number", "string"], "description": "amount in order.currency"},
     ]
 }
@@ -194,15 +196,23 @@ class Case(BaseModel):
         currency = self.order.total.currency or (self.order.currency or "").upper()
         if not currency:
             raise ValueError('order.total needs a currency: write "12.50 USD" or give order.currency')
-        if self.order.currency and self.order.total.currency and \
-                self.order.currency.upper() != self.order.total.currency:
-            raise ValueError(f"order.currency {self.order.currency} differs from order.total's "
-                             f"{self.order.total.currency}")
+        if (
+            self.order.currency
+            and self.order.total.currency
+            and self.order.currency.upper() != self.order.total.currency
+        ):
+            raise ValueError(
+                f"order.currency {self.order.currency} differs from order.total's {self.order.total.currency}"
+            )
         self.order.total = _with_currency(self.order.total, currency)
         self.order.currency = currency
-        for owner, name in ((self.request, "refund_amount"), (self.request, "return_shipping_fee"),
-                            (self.request, "items_value"),
-                            (self.dropship, "item_cost"), (self.outcome, "refunded")):
+        for owner, name in (
+            (self.request, "refund_amount"),
+            (self.request, "return_shipping_fee"),
+            (self.request, "items_value"),
+            (self.dropship, "item_cost"),
+            (self.outcome, "refunded"),
+        ):
             value = getattr(owner, name, None) if owner is not None else None
             if value is not None:
                 setattr(owner, name, _with_currency(value, currency))
@@ -245,8 +255,10 @@ def validation_problems(error: ValidationError) -> list[tuple[str, str]]:
         if item["type"] == "missing":
             message = "required field is missing"
         elif item["type"] == "extra_forbidden":
-            message = "unknown namespace (expected case, order, request, buyer, logistics, " \
-                      "dropship, outcome, source)"
+            message = (
+                "unknown namespace (expected case, order, request, buyer, logistics, "
+                "dropship, outcome, source)"
+            )
         problems.append((path, message))
     return problems
 
@@ -290,7 +302,8 @@ def case_values(case: Case, schema: Schema) -> dict[str, Any]:
     if reason is not None:
         values["request.reason"] = reason
         values["request.is_quality_issue"] = (
-            r.is_quality_issue if r.is_quality_issue is not None else reason in QUALITY_REASONS)
+            r.is_quality_issue if r.is_quality_issue is not None else reason in QUALITY_REASONS
+        )
     elif r.is_quality_issue is not None:
         values["request.is_quality_issue"] = r.is_quality_issue
     if case.logistics.last_scan_at is not None:
@@ -331,8 +344,11 @@ def convert_extension(raw: Any, type_: t.Type) -> Any:
             raise ValueError(f"expected true or false, got {raw!r}")
         return raw
     if kind == "int":
-        if isinstance(raw, bool) or not isinstance(raw, int | str | Decimal) \
-                or _decimal(raw) != int(_decimal(raw)):
+        if (
+            isinstance(raw, bool)
+            or not isinstance(raw, int | str | Decimal)
+            or _decimal(raw) != int(_decimal(raw))
+        ):
             raise ValueError(f"expected a whole number, got {raw!r}")
         return int(_decimal(raw))
     if kind == "number":
@@ -362,8 +378,14 @@ def convert_extension(raw: Any, type_: t.Type) -> Any:
 # ---- what loading enforces, for other loaders (the SQL one) and the analysis -----------
 
 NAMESPACE_MODELS: dict[str, type[BaseModel]] = {
-    "case": CaseInfo, "order": OrderInfo, "request": RequestInfo, "buyer": BuyerInfo,
-    "logistics": LogisticsInfo, "dropship": DropshipInfo, "outcome": Outcome}
+    "case": CaseInfo,
+    "order": OrderInfo,
+    "request": RequestInfo,
+    "buyer": BuyerInfo,
+    "logistics": LogisticsInfo,
+    "dropship": DropshipInfo,
+    "outcome": Outcome,
+}
 NAMESPACES = frozenset({*NAMESPACE_MODELS, "source"})  # the keys a case record may have
 
 
@@ -396,5 +418,8 @@ def load_defaults() -> dict[str, Any]:
 
 def required_paths() -> tuple[str, ...]:
     """Fields a case cannot be loaded without."""
-    return tuple(path for namespace, path, info in _fields()
-                 if info.is_required() and Case.model_fields[namespace].is_required())
+    return tuple(
+        path
+        for namespace, path, info in _fields()
+        if info.is_required() and Case.model_fields[namespace].is_required()
+    )

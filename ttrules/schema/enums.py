@@ -4,25 +4,64 @@ from __future__ import annotations
 
 ENUMS: dict[str, tuple[str, ...]] = {
     "Platform": ("TIKTOK", "SHOPEE", "LAZADA", "AMAZON", "ALIEXPRESS"),
-    "OrderStatus": ("UNPAID", "ON_HOLD", "AWAITING_SHIPMENT", "PARTIALLY_SHIPPING",
-                    "AWAITING_COLLECTION", "IN_TRANSIT", "DELIVERED", "COMPLETED", "CANCELLED"),
+    "OrderStatus": (
+        "UNPAID",
+        "ON_HOLD",
+        "AWAITING_SHIPMENT",
+        "PARTIALLY_SHIPPING",
+        "AWAITING_COLLECTION",
+        "IN_TRANSIT",
+        "DELIVERED",
+        "COMPLETED",
+        "CANCELLED",
+    ),
     "RequestKind": ("CANCEL", "REFUND", "RETURN_AND_REFUND", "REPLACEMENT"),
     "Initiator": ("BUYER", "SELLER", "SYSTEM", "OPERATOR"),
-    "ReasonCategory": ("CHANGED_MIND", "WRONG_ADDRESS", "PAYMENT_ISSUE", "SELLER_LATE",
-                       "LATE_DELIVERY", "NOT_RECEIVED", "DAMAGED", "DEFECTIVE", "WRONG_ITEM",
-                       "MISSING_PARTS", "NOT_AS_DESCRIBED", "COUNTERFEIT", "SIZE_FIT",
-                       "OUT_OF_STOCK", "PRICING_ERROR", "PACKAGE_LOST", "DELIVERY_FAILED",
-                       "COLLECTION_TIMEOUT", "OTHER"),
+    "ReasonCategory": (
+        "CHANGED_MIND",
+        "WRONG_ADDRESS",
+        "PAYMENT_ISSUE",
+        "SELLER_LATE",
+        "LATE_DELIVERY",
+        "NOT_RECEIVED",
+        "DAMAGED",
+        "DEFECTIVE",
+        "WRONG_ITEM",
+        "MISSING_PARTS",
+        "NOT_AS_DESCRIBED",
+        "COUNTERFEIT",
+        "SIZE_FIT",
+        "OUT_OF_STOCK",
+        "PRICING_ERROR",
+        "PACKAGE_LOST",
+        "DELIVERY_FAILED",
+        "COLLECTION_TIMEOUT",
+        "OTHER",
+    ),
     "EvidenceKind": ("PHOTO", "VIDEO", "UNBOXING_VIDEO"),
-    "LogisticsException": ("NONE", "DELAYED", "STALLED", "DAMAGED", "LOST", "DELIVERY_FAILED",
-                           "NOT_COLLECTED"),
+    "LogisticsException": (
+        "NONE",
+        "DELAYED",
+        "STALLED",
+        "DAMAGED",
+        "LOST",
+        "DELIVERY_FAILED",
+        "NOT_COLLECTED",
+    ),
     "ArbitrationStatus": ("IN_PROGRESS", "SUPPORT_BUYER", "SUPPORT_SELLER", "CLOSED"),
-    "DropshipStage": ("NONE", "SUPPLIER_NOT_SHIPPED", "SUPPLIER_SHIPPED",
-                      "IN_TRANSIT_TO_FORWARDER", "AT_FORWARDER", "FORWARDER_SHIPPED"),
+    "DropshipStage": (
+        "NONE",
+        "SUPPLIER_NOT_SHIPPED",
+        "SUPPLIER_SHIPPED",
+        "IN_TRANSIT_TO_FORWARDER",
+        "AT_FORWARDER",
+        "FORWARDER_SHIPPED",
+    ),
 }
 
-QUALITY_REASONS = frozenset({"DAMAGED", "DEFECTIVE", "WRONG_ITEM", "MISSING_PARTS",
-                             "NOT_AS_DESCRIBED", "COUNTERFEIT"})
+QUALITY_REASONS = frozenset(
+    {"DAMAGED", "DEFECTIVE", "WRONG_ITEM", "MISSING_PARTS", "NOT_AS_DESCRIBED", "COUNTERFEIT"}
+)
 
 # Spellings that drift between TikTok API pages and SDKs, read as the canonical value.
 ALIASES: dict[str, dict[str, str]] = {

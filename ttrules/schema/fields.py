@@ -57,36 +57,77 @@ BUILTIN_FIELDS: tuple[FieldSpec, ...] = (
     _f("order.collected_at", t.TIMESTAMP, "optional", "carrier pick-up time"),
     _f("order.delivered_at", t.TIMESTAMP, "optional", "delivery time"),
     _f("order.expected_delivery_at", t.TIMESTAMP, "optional", "promised delivery time"),
-    _f("order.shipping_due_at", t.TIMESTAMP, "optional",
-       "the platform cancels the order if it is not AWAITING_COLLECTION by then"),
-    _f("order.collection_due_at", t.TIMESTAMP, "optional",
-       "the platform cancels the order if it is not IN_TRANSIT by then"),
+    _f(
+        "order.shipping_due_at",
+        t.TIMESTAMP,
+        "optional",
+        "the platform cancels the order if it is not AWAITING_COLLECTION by then",
+    ),
+    _f(
+        "order.collection_due_at",
+        t.TIMESTAMP,
+        "optional",
+        "the platform cancels the order if it is not IN_TRANSIT by then",
+    ),
     _f("order.is_cod", t.BOOL, "default", "cash on delivery", "false"),
     _f("order.is_replacement", t.BOOL, "default", "the order replaces an earlier one", "false"),
     _f("request.id", t.STR, "default", "after-sales request identifier", '""'),
     _f("request.kind", t.enum("RequestKind"), "required", "what the buyer asks for"),
     _f("request.initiator", t.enum("Initiator"), "default", "who opened the request", "BUYER"),
-    _f("request.reason_code", t.STR, "expected", "TikTok reason name, e.g. "
-       "ecom_order_to_ship_canceled_reason_no_longer_needed"),
-    _f("request.reason", t.enum("ReasonCategory"), "derived",
-       "reason category; derived from reason_code by the shipped table (OTHER for unknown codes) "
-       "when not given"),
-    _f("request.is_quality_issue", t.BOOL, "derived",
-       "true for DAMAGED, DEFECTIVE, WRONG_ITEM, MISSING_PARTS, NOT_AS_DESCRIBED, COUNTERFEIT"),
+    _f(
+        "request.reason_code",
+        t.STR,
+        "expected",
+        "TikTok reason name, e.g. ecom_order_to_ship_canceled_reason_no_longer_needed",
+    ),
+    _f(
+        "request.reason",
+        t.enum("ReasonCategory"),
+        "derived",
+        "reason category; derived from reason_code by the shipped table (OTHER for unknown codes) "
+        "when not given",
+    ),
+    _f(
+        "request.is_quality_issue",
+        t.BOOL,
+        "derived",
+        "true for DAMAGED, DEFECTIVE, WRONG_ITEM, MISSING_PARTS, NOT_AS_DESCRIBED, COUNTERFEIT",
+    ),
     _f("request.refund_amount", t.MONEY, "default", "amount the buyer asks back", "order.total"),
     _f("request.return_shipping_fee", t.MONEY, "optional", "postage of a return"),
-    _f("request.items_value", t.MONEY, "optional",
-       "sale price of the order lines the request covers (of all lines when it names none)"),
-    _f("request.evidence", t.set_of(t.enum("EvidenceKind")), "default",
-       "evidence the buyer supplied", "{} (none)"),
+    _f(
+        "request.items_value",
+        t.MONEY,
+        "optional",
+        "sale price of the order lines the request covers (of all lines when it names none)",
+    ),
+    _f(
+        "request.evidence",
+        t.set_of(t.enum("EvidenceKind")),
+        "default",
+        "evidence the buyer supplied",
+        "{} (none)",
+    ),
     _f("request.created_at", t.TIMESTAMP, "required", "request creation time"),
     _f("request.updated_at", t.TIMESTAMP, "optional", "last change of the request's status"),
-    _f("request.respond_by", t.TIMESTAMP, "optional",
-       "the seller's deadline for the next action (after it the platform decides)"),
-    _f("request.buyer_keeps_item", t.BOOL, "optional",
-       "the buyer may keep the item(s) in a return or replacement"),
-    _f("request.arbitration_status", t.enum("ArbitrationStatus"), "optional",
-       "the platform's arbitration of a dispute"),
+    _f(
+        "request.respond_by",
+        t.TIMESTAMP,
+        "optional",
+        "the seller's deadline for the next action (after it the platform decides)",
+    ),
+    _f(
+        "request.buyer_keeps_item",
+        t.BOOL,
+        "optional",
+        "the buyer may keep the item(s) in a return or replacement",
+    ),
+    _f(
+        "request.arbitration_status",
+        t.enum("ArbitrationStatus"),
+        "optional",
+        "the platform's arbitration of a dispute",
+    ),
     _f("buyer.id", t.STR, "default", "buyer identifier", '""'),
     _f("buyer.credit_score", t.INT, "expected", "buyer credit score, 0–100"),
     _f("buyer.orders_90d", t.INT, "expected", "orders in the last 90 days"),
@@ -95,23 +136,38 @@ BUILTIN_FIELDS: tuple[FieldSpec, ...] = (
     _f("buyer.account_age_days", t.INT, "expected", "age of the buyer's account in days"),
     _f("logistics.carrier", t.STR, "optional", "carrier name"),
     _f("logistics.last_scan_at", t.TIMESTAMP, "optional", "last tracking event"),
-    _f("logistics.days_since_last_scan", t.INT, "derived",
-       "whole days from logistics.last_scan_at to case.now; missing without a scan"),
-    _f("logistics.days_late", t.INT, "derived",
-       "whole days from order.expected_delivery_at to order.delivered_at (or case.now if not "
-       "delivered), rounded down (7 days 23 hours late is 7), 0 when on time; missing without "
-       "an expected delivery time; for exact comparisons use logistics.late_by"),
-    _f("logistics.late_by", t.DURATION, "derived",
-       "how late, exactly: order.delivered_at (or case.now if not delivered) minus "
-       "order.expected_delivery_at, 0 when on time; missing without an expected delivery time"),
-    _f("logistics.exception", t.enum("LogisticsException"), "default", "logistics exception",
-       "NONE"),
-    _f("dropship.stage", t.enum("DropshipStage"), "default", "where a dropshipped item is",
-       "NONE"),
+    _f(
+        "logistics.days_since_last_scan",
+        t.INT,
+        "derived",
+        "whole days from logistics.last_scan_at to case.now; missing without a scan",
+    ),
+    _f(
+        "logistics.days_late",
+        t.INT,
+        "derived",
+        "whole days from order.expected_delivery_at to order.delivered_at (or case.now if not "
+        "delivered), rounded down (7 days 23 hours late is 7), 0 when on time; missing without "
+        "an expected delivery time; for exact comparisons use logistics.late_by",
+    ),
+    _f(
+        "logistics.late_by",
+        t.DURATION,
+        "derived",
+        "how late, exactly: order.delivered_at (or case.now if not delivered) minus "
+        "order.expected_delivery_at, 0 when on time; missing without an expected delivery time",
+    ),
+    _f("logistics.exception", t.enum("LogisticsException"), "default", "logistics exception", "NONE"),
+    _f("dropship.stage", t.enum("DropshipStage"), "default", "where a dropshipped item is", "NONE"),
     _f("dropship.supplier", t.STR, "optional", "supplier name"),
     _f("dropship.item_cost", t.MONEY, "optional", "what the item cost from the supplier"),
-    _f("dropship.stranded_match", t.BOOL, "default",
-       "a stranded item of the same SKU waits in the forwarder's warehouse", "false"),
+    _f(
+        "dropship.stranded_match",
+        t.BOOL,
+        "default",
+        "a stranded item of the same SKU waits in the forwarder's warehouse",
+        "false",
+    ),
 )
 
 NAMESPACES = ("case", "order", "request", "buyer", "logistics", "dropship")
@@ -145,8 +201,13 @@ def extend_schema(base: Schema, declared: dict[str, str]) -> tuple[Schema, list[
     for path, type_text in declared.items():
         parts = path.split(".")
         if len(parts) != 2 or parts[0] not in NAMESPACES or not parts[1].isidentifier():
-            problems.append((path, f"extension field `{path}` must be NAMESPACE.name with a "
-                                   f"namespace of {', '.join(NAMESPACES)}"))
+            problems.append(
+                (
+                    path,
+                    f"extension field `{path}` must be NAMESPACE.name with a "
+                    f"namespace of {', '.join(NAMESPACES)}",
+                )
+            )
             continue
         if path in fields:
             problems.append((path, f"`{path}` is a built-in field and cannot be redeclared"))
@@ -156,6 +217,7 @@ def extend_schema(base: Schema, declared: dict[str, str]) -> tuple[Schema, list[
             problems.append((path, f"unknown type `{type_text}` for `{path}`"))
             continue
         type_, optional = parsed
-        fields[path] = FieldSpec(path, type_, "optional" if optional else "expected",
-                                 "extension field declared in ttrules.yaml")
+        fields[path] = FieldSpec(
+            path, type_, "optional" if optional else "expected", "extension field declared in ttrules.yaml"
+        )
     return Schema(fields, base.enums), problems

@@ -47,8 +47,14 @@ def set_of(element: Type) -> Type:
 
 
 SIMPLE_TYPES = {
-    "bool": BOOL, "int": INT, "number": NUMBER, "money": MONEY, "duration": DURATION,
-    "timestamp": TIMESTAMP, "str": STR, "percent": PERCENT,
+    "bool": BOOL,
+    "int": INT,
+    "number": NUMBER,
+    "money": MONEY,
+    "duration": DURATION,
+    "timestamp": TIMESTAMP,
+    "str": STR,
+    "percent": PERCENT,
 }
 
 

@@ -52,13 +52,16 @@ class Coverage:
     def gaps(self, warn: dict[str, float] | None = None) -> list[str]:
         """Fields the rules read that records lack, worst first; with `warn`, only those missing
         from more than (for a share of 1.0: all of) the records their presence kind allows."""
+
         def worth(path: str) -> bool:
             if warn is None:
                 return True
             limit = warn[self.presence[path]]
             return self.share(path) >= 1.0 if limit >= 1.0 else self.share(path) > limit
-        return sorted((p for p in self.readers if self.missing[p] and worth(p)),
-                      key=lambda p: (-self.missing[p], p))
+
+        return sorted(
+            (p for p in self.readers if self.missing[p] and worth(p)), key=lambda p: (-self.missing[p], p)
+        )
 
 
 def readers(stack: Stack) -> dict[str, list[Reader]]:
@@ -76,10 +79,16 @@ def readers(stack: Stack) -> dict[str, list[Reader]]:
         for limit in ruleset.limits:
             note("limit", limit.name, limit.span, limit.bound, limit.when)
         for statement in (*ruleset.rules, *ruleset.forbids):
-            arguments = [a for action in statement.actions
-                         for a in (*action.args, *(v for _, v in action.kwargs))]
-            note("forbid" if isinstance(statement, ast.Forbid) else "rule",
-                 f"{ruleset.layer}/{statement.name}", statement.span, statement.when, *arguments)
+            arguments = [
+                a for action in statement.actions for a in (*action.args, *(v for _, v in action.kwargs))
+            ]
+            note(
+                "forbid" if isinstance(statement, ast.Forbid) else "rule",
+                f"{ruleset.layer}/{statement.name}",
+                statement.span,
+                statement.when,
+                *arguments,
+            )
     return found
 
 
@@ -112,13 +121,22 @@ def coverage(stack: Stack, rows: Iterable[HistoryRow], limit: int | None = PREFL
 def describe(result: Coverage, path: str) -> str:
     """`order.category` is missing in 100.0 % of 2,000 records: 4 rules and 3 settings read it"""
     kinds = Counter(r.kind for r in result.readers[path])
-    names = {"rule": "rule", "forbid": "forbid", "setting": "setting", "limit": "limit",
-             "applies": "ruleset's applies"}
-    parts = [f"{n} {names[k]}{'s' if n != 1 and k != 'applies' else ''}"
-             for k, n in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))]
+    names = {
+        "rule": "rule",
+        "forbid": "forbid",
+        "setting": "setting",
+        "limit": "limit",
+        "applies": "ruleset's applies",
+    }
+    parts = [
+        f"{n} {names[k]}{'s' if n != 1 and k != 'applies' else ''}"
+        for k, n in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
     who = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
-    return (f"`{path}` is missing in {result.share(path) * 100:.1f} % of {result.records:,} "
-            f"records: {who} read it")
+    return (
+        f"`{path}` is missing in {result.share(path) * 100:.1f} % of {result.records:,} "
+        f"records: {who} read it"
+    )
 
 
 def history_diagnostics(result: Coverage, history: str) -> list[Diagnostic]:
@@ -127,10 +145,16 @@ def history_diagnostics(result: Coverage, history: str) -> list[Diagnostic]:
     for path in result.gaps(WARN_SHARE):
         first = result.readers[path][0]
         others = list(dict.fromkeys(f"{r.kind} {r.label}" for r in result.readers[path][1:]))[:5]
-        out.append(Diagnostic(
-            "TTR124", f"{describe(result, path)} (history {history})", first.span,
-            severity=Severity.WARNING, label=f"reads `{path}`",
-            help="fill the field in the export or its column mapping (ttrules.yaml "
-                 "`history.columns`), or rules reading it error on those records",
-            notes=tuple(["also read by " + ", ".join(others)] if others else [])))
+        out.append(
+            Diagnostic(
+                "TTR124",
+                f"{describe(result, path)} (history {history})",
+                first.span,
+                severity=Severity.WARNING,
+                label=f"reads `{path}`",
+                help="fill the field in the export or its column mapping (ttrules.yaml "
+                "`history.columns`), or rules reading it error on those records",
+                notes=tuple(["also read by " + ", ".join(others)] if others else []),
+            )
+        )
     return out

@@ -52,9 +52,22 @@ def raise_small_cancel_limit(text: str, amount: str = "100 USD") -> str:
 
 
 def _git(workspace: Path, *args: str) -> None:
-    subprocess.run(["git", "-c", "user.name=ttrules demo", "-c", "user.email=demo@ttrules.invalid",
-                    "-c", "commit.gpgsign=false", *args], cwd=workspace, check=True,
-                   capture_output=True, timeout=60)
+    subprocess.run(
+        [
+            "git",
+            "-c",
+            "user.name=ttrules demo",
+            "-c",
+            "user.email=demo@ttrules.invalid",
+            "-c",
+            "commit.gpgsign=false",
+            *args,
+        ],
+        cwd=workspace,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
 
 
 def create_workspace(workspace: Path, records: int, seed: int) -> Path:

@@ -63,8 +63,9 @@ def figure_values(report: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str
         for side in SIDES:
             values[f"{metric}.{side}"] = Money(Decimal(total[side]), currency)
             if total["left_out"]:
-                unavailable[f"{metric}.{side}"] = (f"amounts in {', '.join(total['left_out'])} have "
-                                                   f"no FX rate to {currency}")
+                unavailable[f"{metric}.{side}"] = (
+                    f"amounts in {', '.join(total['left_out'])} have no FX rate to {currency}"
+                )
     review = report["review"]
     for side in SIDES:
         values[f"review.count.{side}"] = review[side]["count"]
@@ -74,13 +75,20 @@ def figure_values(report: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str
             unavailable[f"review.cost.{side}"] = review["cost_unavailable"]
         else:
             values[f"review.cost.{side}"] = Money(Decimal(review[side]["cost"]), currency)
-    pairs = {"errors": (report["errors"], "records"),
-             "overridden": (report["platform"], "overridden_records"),
-             "vetoed": (report["platform"], "vetoed_records")}
+    pairs = {
+        "errors": (report["errors"], "records"),
+        "overridden": (report["platform"], "overridden_records"),
+        "vetoed": (report["platform"], "vetoed_records"),
+    }
     for name, (block, key) in pairs.items():
         before, after = block["baseline"][key], block["candidate"][key]
-        values.update({f"{name}.records.baseline": before, f"{name}.records.candidate": after,
-                       f"{name}.records.delta": after - before})
+        values.update(
+            {
+                f"{name}.records.baseline": before,
+                f"{name}.records.candidate": after,
+                f"{name}.records.delta": after - before,
+            }
+        )
     return values, unavailable
 
 
@@ -91,8 +99,12 @@ class Gate:
 
 
 def parse_gates(texts: list[str], currency: str, fx: frozenset[str]) -> tuple[list[Gate], list[Diagnostic]]:
-    schema = Schema({path: FieldSpec(path, type_, "required", meaning)
-                     for path, (type_, meaning) in figure_types().items()})
+    schema = Schema(
+        {
+            path: FieldSpec(path, type_, "required", meaning)
+            for path, (type_, meaning) in figure_types().items()
+        }
+    )
     gates, diagnostics = [], []
     for number, text in enumerate(texts, start=1):
         source = SourceFile(f"--fail-if #{number}", text)
@@ -118,16 +130,21 @@ def tripped(gates: list[Gate], report: dict[str, Any], fx: dict[str, Decimal]) -
     env = Env(values, {}, fx, {})
     messages = []
     for gate in gates:
-        missing = [f"{node.path} is not available ({unavailable[node.path]})"
-                   for node in ast.walk(gate.expr)
-                   if isinstance(node, ast.FieldRef) and node.path in unavailable]
+        missing = [
+            f"{node.path} is not available ({unavailable[node.path]})"
+            for node in ast.walk(gate.expr)
+            if isinstance(node, ast.FieldRef) and node.path in unavailable
+        ]
         if missing:
             messages.append(f"gate could not be evaluated: {gate.text}: {'; '.join(missing)}")
             continue
         try:
             if truth(safely(gate.expr, env)):
-                shown = ", ".join(f"{node.path} = {_shown(node.path, values[node.path])}"
-                                  for node in ast.walk(gate.expr) if isinstance(node, ast.FieldRef))
+                shown = ", ".join(
+                    f"{node.path} = {_shown(node.path, values[node.path])}"
+                    for node in ast.walk(gate.expr)
+                    if isinstance(node, ast.FieldRef)
+                )
                 messages.append(f"gate tripped: {gate.text}  ({shown})")
         except EvalError as error:
             messages.append(f"gate could not be evaluated: {gate.text}: {error}")

@@ -25,23 +25,58 @@ from typing import Any
 from ttrules.schema.reasons import reason_rows
 
 # market -> (currency, units of currency per USD, share of orders)
-MARKETS = {"MY": ("MYR", 4.5, 0.28), "TH": ("THB", 36.0, 0.22), "ID": ("IDR", 15900.0, 0.18),
-           "PH": ("PHP", 56.0, 0.14), "VN": ("VND", 25600.0, 0.10), "SG": ("SGD", 1.35, 0.08)}
+MARKETS = {
+    "MY": ("MYR", 4.5, 0.28),
+    "TH": ("THB", 36.0, 0.22),
+    "ID": ("IDR", 15900.0, 0.18),
+    "PH": ("PHP", 56.0, 0.14),
+    "VN": ("VND", 25600.0, 0.10),
+    "SG": ("SGD", 1.35, 0.08),
+}
 # category -> (median price USD, spread sigma, share)
-CATEGORIES = {"apparel": (18.0, 0.6, 0.34), "beauty": (14.0, 0.5, 0.18), "home": (26.0, 0.7, 0.18),
-              "electronics": (45.0, 0.8, 0.18), "jewelry": (32.0, 0.9, 0.12)}
+CATEGORIES = {
+    "apparel": (18.0, 0.6, 0.34),
+    "beauty": (14.0, 0.5, 0.18),
+    "home": (26.0, 0.7, 0.18),
+    "electronics": (45.0, 0.8, 0.18),
+    "jewelry": (32.0, 0.9, 0.12),
+}
 KINDS = {"CANCEL": 0.46, "REFUND": 0.24, "RETURN_AND_REFUND": 0.25, "REPLACEMENT": 0.05}
 REASON_MIX = {
-    "CANCEL": {"CHANGED_MIND": 0.55, "WRONG_ADDRESS": 0.12, "PAYMENT_ISSUE": 0.12,
-               "SELLER_LATE": 0.10, "OUT_OF_STOCK": 0.05, "OTHER": 0.06},
-    "REFUND": {"NOT_RECEIVED": 0.32, "LATE_DELIVERY": 0.22, "DAMAGED": 0.16, "MISSING_PARTS": 0.10,
-               "WRONG_ITEM": 0.08, "PACKAGE_LOST": 0.06, "OTHER": 0.06},
-    "RETURN_AND_REFUND": {"SIZE_FIT": 0.24, "NOT_AS_DESCRIBED": 0.22, "DEFECTIVE": 0.18,
-                          "CHANGED_MIND": 0.16, "DAMAGED": 0.10, "WRONG_ITEM": 0.06, "OTHER": 0.04},
+    "CANCEL": {
+        "CHANGED_MIND": 0.55,
+        "WRONG_ADDRESS": 0.12,
+        "PAYMENT_ISSUE": 0.12,
+        "SELLER_LATE": 0.10,
+        "OUT_OF_STOCK": 0.05,
+        "OTHER": 0.06,
+    },
+    "REFUND": {
+        "NOT_RECEIVED": 0.32,
+        "LATE_DELIVERY": 0.22,
+        "DAMAGED": 0.16,
+        "MISSING_PARTS": 0.10,
+        "WRONG_ITEM": 0.08,
+        "PACKAGE_LOST": 0.06,
+        "OTHER": 0.06,
+    },
+    "RETURN_AND_REFUND": {
+        "SIZE_FIT": 0.24,
+        "NOT_AS_DESCRIBED": 0.22,
+        "DEFECTIVE": 0.18,
+        "CHANGED_MIND": 0.16,
+        "DAMAGED": 0.10,
+        "WRONG_ITEM": 0.06,
+        "OTHER": 0.04,
+    },
     "REPLACEMENT": {"DEFECTIVE": 0.45, "DAMAGED": 0.35, "WRONG_ITEM": 0.20},
 }
-DOC_OF_KIND = {"CANCEL": "cancel-reasons", "REFUND": "refund-reasons",
-               "RETURN_AND_REFUND": "return-reasons", "REPLACEMENT": "return-reasons"}
+DOC_OF_KIND = {
+    "CANCEL": "cancel-reasons",
+    "REFUND": "refund-reasons",
+    "RETURN_AND_REFUND": "return-reasons",
+    "REPLACEMENT": "return-reasons",
+}
 ABUSE_THRESHOLDS_USD = (30.0, 50.0, 100.0)
 START = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -74,9 +109,16 @@ PICK_MARKET = _Choice({m: v[2] for m, v in MARKETS.items()})
 PICK_CATEGORY = _Choice({c: v[2] for c, v in CATEGORIES.items()})
 PICK_KIND = _Choice(KINDS)
 PICK_REASON = {kind: _Choice(mix) for kind, mix in REASON_MIX.items()}
-PICK_DROPSHIP = _Choice({"NONE": 0.7, "SUPPLIER_NOT_SHIPPED": 0.08, "SUPPLIER_SHIPPED": 0.06,
-                         "IN_TRANSIT_TO_FORWARDER": 0.07, "AT_FORWARDER": 0.07,
-                         "FORWARDER_SHIPPED": 0.02})
+PICK_DROPSHIP = _Choice(
+    {
+        "NONE": 0.7,
+        "SUPPLIER_NOT_SHIPPED": 0.08,
+        "SUPPLIER_SHIPPED": 0.06,
+        "IN_TRANSIT_TO_FORWARDER": 0.07,
+        "AT_FORWARDER": 0.07,
+        "FORWARDER_SHIPPED": 0.02,
+    }
+)
 
 
 def _reason_codes() -> dict[tuple[str, str, str], list[str]]:
@@ -142,34 +184,54 @@ class Generator:
         if kind != "CANCEL" and rng.random() < (0.35 if abuse else 0.55):
             evidence = rng.sample(["PHOTO", "VIDEO", "UNBOXING_VIDEO"], _int(rng, 1, 2))
         record: dict[str, Any] = {
-            "case.id": f"{market}-{index:07d}", "case.platform": "TIKTOK", "case.market": market,
-            "order.id": f"57{index:09d}", "order.status": status, "order.total": amount,
-            "order.category": category, "order.sku": f"{category[:3].upper()}-{_int(rng, 1, 400):03d}",
+            "case.id": f"{market}-{index:07d}",
+            "case.platform": "TIKTOK",
+            "case.market": market,
+            "order.id": f"57{index:09d}",
+            "order.status": status,
+            "order.total": amount,
+            "order.category": category,
+            "order.sku": f"{category[:3].upper()}-{_int(rng, 1, 400):03d}",
             "order.quantity": 1 if rng.random() < 0.85 else _int(rng, 2, 4),
-            "order.created_at": created, "order.paid_at": paid, "order.collected_at": collected,
-            "order.delivered_at": delivered, "order.expected_delivery_at": expected,
+            "order.created_at": created,
+            "order.paid_at": paid,
+            "order.collected_at": collected,
+            "order.delivered_at": delivered,
+            "order.expected_delivery_at": expected,
             "order.is_cod": market in ("ID", "PH", "VN") and rng.random() < 0.3,
-            "request.id": f"R{index:08d}", "request.kind": kind,
+            "request.id": f"R{index:08d}",
+            "request.kind": kind,
             "request.initiator": "BUYER" if rng.random() < 0.93 else "SELLER",
-            "request.reason_code": code, "request.reason": None if code else reason,
-            "request.refund_amount": amount, "request.return_shipping_fee": postage,
-            "request.evidence": evidence, "request.created_at": request_at,
-            "buyer.id": f"B{_int(rng, 1, 400_000):06d}", "buyer.credit_score": credit,
-            "buyer.orders_90d": _int(rng, 0, 25), "buyer.refunds_90d": _int(rng, 0, 6 if abuse else 2),
+            "request.reason_code": code,
+            "request.reason": None if code else reason,
+            "request.refund_amount": amount,
+            "request.return_shipping_fee": postage,
+            "request.evidence": evidence,
+            "request.created_at": request_at,
+            "buyer.id": f"B{_int(rng, 1, 400_000):06d}",
+            "buyer.credit_score": credit,
+            "buyer.orders_90d": _int(rng, 0, 25),
+            "buyer.refunds_90d": _int(rng, 0, 6 if abuse else 2),
             "buyer.blacklisted": abuse and rng.random() < 0.08,
             "buyer.account_age_days": _int(rng, 3, 2500),
-            "logistics.last_scan_at": last_scan, "logistics.exception": exception,
+            "logistics.last_scan_at": last_scan,
+            "logistics.exception": exception,
             "dropship.stage": dropship,
             "dropship.item_cost": _money(usd * per_usd * 0.45, per_usd, currency)
-            if dropship != "NONE" else None,
+            if dropship != "NONE"
+            else None,
             "dropship.stranded_match": dropship == "AT_FORWARDER" and rng.random() < 0.3,
             "outcome.abuse": abuse,
             "outcome.handling_minutes": _int(rng, 2, 15),
         }
         return record
 
-    def _timeline(self, kind: str, paid: datetime, delivered_days: int,
-                  ) -> tuple[str, datetime | None, datetime | None, datetime]:
+    def _timeline(
+        self,
+        kind: str,
+        paid: datetime,
+        delivered_days: int,
+    ) -> tuple[str, datetime | None, datetime | None, datetime]:
         rng = self.rng
         if kind == "CANCEL":
             hours = rng.choice((0.3, 0.6, 2, 5, 20, 50, 80, 100))
@@ -191,8 +253,13 @@ def _arrow_schema() -> Any:
 
     sample = Generator(0).record(0)
     timestamp = pa.timestamp("us", tz="UTC")
-    types = {datetime: timestamp, bool: pa.bool_(), int: pa.int64(), str: pa.string(),
-             list: pa.list_(pa.string())}
+    types = {
+        datetime: timestamp,
+        bool: pa.bool_(),
+        int: pa.int64(),
+        str: pa.string(),
+        list: pa.list_(pa.string()),
+    }
     fields = []
     for name, value in sample.items():
         kind = types.get(type(value), pa.string())

@@ -23,8 +23,7 @@ from ttrules.config import ColumnSpec
 from ttrules.diagnostics import did_you_mean
 from ttrules.schema.case import NAMESPACES
 
-FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet",
-           ".pq": "parquet"}
+FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 _SET_SEPARATOR = "|"  # sets in CSV cells: "PHOTO|VIDEO"
 _SET_FIELDS = {"request.evidence"}
 
@@ -58,8 +57,7 @@ def detect_format(path: Path, explicit: str | None = None) -> str:
     for suffix, fmt in FORMATS.items():
         if path.name.endswith(suffix) or path.name.endswith(suffix + ".gz"):
             return fmt
-    raise HistoryError(f"{path}: cannot tell the format from the name; use --format "
-                       "jsonl, csv or parquet")
+    raise HistoryError(f"{path}: cannot tell the format from the name; use --format jsonl, csv or parquet")
 
 
 @contextlib.contextmanager
@@ -115,15 +113,15 @@ class Mapper:
                 f"{path}: mapped column{'s' if len(missing) > 1 else ''} "
                 f"{', '.join(f'`{c}`' for c in missing)} not in the file (its columns: "
                 f"{', '.join(available[:20])}{', …' if len(available) > 20 else ''})"
-                + (f"; {hint}" if hint else ""))
+                + (f"; {hint}" if hint else "")
+            )
 
     def apply(self, raw: Mapping[str, Any]) -> dict[str, Any]:
         """Mapped fields, plus unmapped columns that name case fields (`order.total`, or a
         namespace object in JSON); other columns of an export (descriptions, notes) are ignored."""
         out: dict[str, Any] = {}
         for key, value in raw.items():
-            if key not in self.used and _present(value) and (
-                    "." in key or key in NAMESPACES):
+            if key not in self.used and _present(value) and ("." in key or key in NAMESPACES):
                 out[key] = value
         for path, spec in self.specs.items():
             value = spec.value if spec.column is None else raw.get(spec.column)
@@ -145,7 +143,8 @@ class Mapper:
                 raise ValueError(
                     f"{path}: `{key}` is not among the `values` mapped for column `{spec.column}` "
                     f"({', '.join(known[:8])}{', …' if len(known) > 8 else ''}); add it there, "
-                    "or give a `default`")
+                    "or give a `default`"
+                )
         if spec.format and isinstance(value, str):
             try:
                 parsed = datetime.strptime(value.strip(), spec.format)
@@ -163,8 +162,9 @@ def _present(value: Any) -> bool:
 
 def _csv_cells(row: dict[str, str | None]) -> dict[str, Any]:
     # Blank is what str.strip() empties: nothing, or only characters str.isspace() accepts.
-    cells: dict[str, Any] = {key: value for key, value in row.items()
-                             if value and key is not None and not value.isspace()}
+    cells: dict[str, Any] = {
+        key: value for key, value in row.items() if value and key is not None and not value.isspace()
+    }
     for key in _SET_FIELDS.intersection(cells):
         cells[key] = [v.strip() for v in cells[key].split(_SET_SEPARATOR) if v.strip()]
     return cells
@@ -191,8 +191,10 @@ def _read_jsonl(path: Path, position: Position) -> Iterator[HistoryRow]:
 
 def _read_csv(path: Path, mapper: Mapper, position: Position) -> Iterator[HistoryRow]:
     position.total = path.stat().st_size
-    with _open_bytes(path) as (stream, raw), \
-            io.TextIOWrapper(stream, encoding="utf-8-sig", newline="") as handle:
+    with (
+        _open_bytes(path) as (stream, raw),
+        io.TextIOWrapper(stream, encoding="utf-8-sig", newline="") as handle,
+    ):
         reader = csv.DictReader(handle)
         try:
             header = reader.fieldnames or []
@@ -215,8 +217,12 @@ def _read_csv(path: Path, mapper: Mapper, position: Position) -> Iterator[Histor
             number += 1
             position.done = raw.tell()
             if None in row:  # more cells than header columns
-                yield HistoryRow(number, f"{path.name}:{line}", None,
-                                 f"{len(header) + len(row[None])} cells for {len(header)} columns")
+                yield HistoryRow(
+                    number,
+                    f"{path.name}:{line}",
+                    None,
+                    f"{len(header) + len(row[None])} cells for {len(header)} columns",
+                )
                 continue
             yield HistoryRow(number, f"{path.name}:{line}", _csv_cells(row))
 
@@ -235,8 +241,9 @@ def _read_parquet(path: Path, mapper: Mapper, position: Position) -> Iterator[Hi
         for record in batch.to_pylist():
             number += 1
             position.done = number
-            yield HistoryRow(number, f"{path.name} row {number}",
-                             {k: v for k, v in record.items() if v is not None})
+            yield HistoryRow(
+                number, f"{path.name} row {number}", {k: v for k, v in record.items() if v is not None}
+            )
 
 
 def check_history_file(path: Path, fmt: str | None = None) -> str:
@@ -248,15 +255,20 @@ def check_history_file(path: Path, fmt: str | None = None) -> str:
     return fmt
 
 
-def read_history(path: Path, columns: Mapping[str, str | ColumnSpec] | None = None,
-                 fmt: str | None = None, position: Position | None = None) -> Iterator[HistoryRow]:
+def read_history(
+    path: Path,
+    columns: Mapping[str, str | ColumnSpec] | None = None,
+    fmt: str | None = None,
+    position: Position | None = None,
+) -> Iterator[HistoryRow]:
     """Rows of a history file, mapped onto case fields. Raises HistoryError up front."""
     mapper = Mapper(columns or {})
     return _mapped(read_raw(path, mapper, fmt, position), mapper)
 
 
-def read_raw(path: Path, mapper: Mapper, fmt: str | None = None,
-             position: Position | None = None) -> Iterator[HistoryRow]:
+def read_raw(
+    path: Path, mapper: Mapper, fmt: str | None = None, position: Position | None = None
+) -> Iterator[HistoryRow]:
     """Rows of a history file as its cells are, before `mapper` applies (which `read_history`
     does; the duckdb engine copies these cells). Raises HistoryError up front."""
     position = position if position is not None else Position()
@@ -278,5 +290,3 @@ def read_raw(path: Path, mapper: Mapper, fmt: str | None = None,
 def _chain(first: HistoryRow, rest: Iterator[HistoryRow]) -> Iterator[HistoryRow]:
     yield first
     yield from rest
-
-

@@ -36,8 +36,10 @@ def _delta_class(value: Decimal) -> str:
 
 def _svg(width: int, height: int, body: list[str]) -> str:
     # Scale down on narrow screens, never up: text stays the size it was drawn at.
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="100%" viewBox="0 0 {width} {height}" '
-            f'style="max-width:{width}px" role="img">{"".join(body)}</svg>')
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="100%" viewBox="0 0 {width} {height}" '
+        f'style="max-width:{width}px" role="img">{"".join(body)}</svg>'
+    )
 
 
 def heat_map(transitions: list[dict[str, Any]]) -> str:
@@ -46,27 +48,43 @@ def heat_map(transitions: list[dict[str, Any]]) -> str:
     peak = max(counts.values(), default=1)
     cell, left, top = 64, 150, 110
     width, height = left + cell * len(names) + 10, top + cell * len(names) + 10
-    body = ['<text x="0" y="14" font-size="12" fill="#52606d">rows: baseline, columns: '
-            'candidate; red: changed</text>']
+    body = [
+        '<text x="0" y="14" font-size="12" fill="#52606d">rows: baseline, columns: '
+        "candidate; red: changed</text>"
+    ]
     for j, name in enumerate(names):
         x = left + j * cell + cell / 2
-        body.append(f'<text transform="translate({x},{top - 8}) rotate(-40)" font-size="11">'
-                    f'{escape(name)}</text>')
+        body.append(
+            f'<text transform="translate({x},{top - 8}) rotate(-40)" font-size="11">{escape(name)}</text>'
+        )
     for i, row in enumerate(names):
         y = top + i * cell
-        body.append(f'<text x="{left - 8}" y="{y + cell / 2 + 4}" font-size="11" '
-                    f'text-anchor="end">{escape(row)}</text>')
+        body.append(
+            f'<text x="{left - 8}" y="{y + cell / 2 + 4}" font-size="11" '
+            f'text-anchor="end">{escape(row)}</text>'
+        )
         for j, col in enumerate(names):
             n = counts.get((row, col), 0)
             strength = (n / peak) ** 0.5 if n else 0
-            color = (f"rgba(200,30,30,{0.15 + 0.85 * strength:.3f})" if row != col
-                     else f"rgba(51,102,204,{0.1 + 0.6 * strength:.3f})") if n else "#f5f7fa"
+            color = (
+                (
+                    f"rgba(200,30,30,{0.15 + 0.85 * strength:.3f})"
+                    if row != col
+                    else f"rgba(51,102,204,{0.1 + 0.6 * strength:.3f})"
+                )
+                if n
+                else "#f5f7fa"
+            )
             x = left + j * cell
-            body.append(f'<rect x="{x}" y="{y}" width="{cell - 2}" height="{cell - 2}" fill="{color}">'
-                        f'<title>{escape(row)} → {escape(col)}: {n:,}</title></rect>')
+            body.append(
+                f'<rect x="{x}" y="{y}" width="{cell - 2}" height="{cell - 2}" fill="{color}">'
+                f"<title>{escape(row)} → {escape(col)}: {n:,}</title></rect>"
+            )
             if n:
-                body.append(f'<text x="{x + cell / 2 - 1}" y="{y + cell / 2 + 4}" font-size="11" '
-                            f'text-anchor="middle">{n:,}</text>')
+                body.append(
+                    f'<text x="{x + cell / 2 - 1}" y="{y + cell / 2 + 4}" font-size="11" '
+                    f'text-anchor="middle">{n:,}</text>'
+                )
     return _svg(width, height, body)
 
 
@@ -80,17 +98,24 @@ def paired_bars(rows: list[tuple[str, float, float]], unit: str = "") -> str:
     body: list[str] = []
     for i, (label, base, cand) in enumerate(rows):
         y = i * (2 * bar + gap)
-        body.append(f'<text x="{left - 8}" y="{y + bar + 4}" font-size="11" text-anchor="end">'
-                    f'{escape(label)}</text>')
+        body.append(
+            f'<text x="{left - 8}" y="{y + bar + 4}" font-size="11" text-anchor="end">{escape(label)}</text>'
+        )
         for k, (value, color) in enumerate(((base, _BASE), (cand, _CAND))):
             length = span * value / peak
-            body.append(f'<rect x="{left}" y="{y + k * bar}" width="{length:.1f}" height="{bar - 1}" '
-                        f'fill="{color}"><title>{value:,.2f}{unit}</title></rect>')
-            body.append(f'<text x="{left + length + 4:.1f}" y="{y + k * bar + bar - 2}" '
-                        f'font-size="10" fill="#52606d">{value:,.0f}</text>')
+            body.append(
+                f'<rect x="{left}" y="{y + k * bar}" width="{length:.1f}" height="{bar - 1}" '
+                f'fill="{color}"><title>{value:,.2f}{unit}</title></rect>'
+            )
+            body.append(
+                f'<text x="{left + length + 4:.1f}" y="{y + k * bar + bar - 2}" '
+                f'font-size="10" fill="#52606d">{value:,.0f}</text>'
+            )
     height = len(rows) * (2 * bar + gap)
-    legend = (f'<p style="font-size:12px"><span style="color:{_BASE}">■</span> baseline '
-              f'<span style="color:{_CAND}">■</span> candidate</p>')
+    legend = (
+        f'<p style="font-size:12px"><span style="color:{_BASE}">■</span> baseline '
+        f'<span style="color:{_CAND}">■</span> candidate</p>'
+    )
     return legend + _svg(width, height, body)
 
 
@@ -99,14 +124,18 @@ def histogram(data: dict[str, Any], thresholds: list[dict[str, Any]]) -> str:
     peak = max(counts, default=0) or 1
     left, bottom, width, height = 50, 30, 820, 220
     bar = (width - left - 10) / len(counts)
-    body = [f'<line x1="{left}" y1="{height - bottom}" x2="{width - 10}" y2="{height - bottom}" '
-            'stroke="#9aa5b1"/>']
+    body = [
+        f'<line x1="{left}" y1="{height - bottom}" x2="{width - 10}" y2="{height - bottom}" '
+        'stroke="#9aa5b1"/>'
+    ]
     for i, n in enumerate(counts):
         h = (height - bottom - 20) * n / peak
         x = left + i * bar
-        body.append(f'<rect x="{x:.1f}" y="{height - bottom - h:.1f}" width="{bar - 1:.1f}" '
-                    f'height="{h:.1f}" fill="{_BASE}"><title>{bin_width * i}–{bin_width * (i + 1)} '
-                    f'{data["currency"]}: {n:,}</title></rect>')
+        body.append(
+            f'<rect x="{x:.1f}" y="{height - bottom - h:.1f}" width="{bar - 1:.1f}" '
+            f'height="{h:.1f}" fill="{_BASE}"><title>{bin_width * i}–{bin_width * (i + 1)} '
+            f"{data['currency']}: {n:,}</title></rect>"
+        )
         if i % 10 == 0:
             body.append(f'<text x="{x:.1f}" y="{height - 12}" font-size="10">{bin_width * i}</text>')
     for threshold in thresholds:
@@ -115,13 +144,19 @@ def histogram(data: dict[str, Any], thresholds: list[dict[str, Any]]) -> str:
             continue
         x = left + float(Decimal(amount) / bin_width) * bar
         color = "#c81e1e" if threshold["flagged"] else "#3366cc"
-        body.append(f'<line x1="{x:.1f}" y1="10" x2="{x:.1f}" y2="{height - bottom}" stroke="{color}" '
-                    'stroke-width="2" stroke-dasharray="4 3"/>')
-        body.append(f'<text x="{x + 4:.1f}" y="20" font-size="11" fill="{color}">'
-                    f'{escape(threshold["threshold"])}</text>')
-    caption = (f'<p class="sub">{escape(data["field"])} in {escape(data["currency"])}, '
-               f'{bin_width} per bar; {data["overflow"]:,} above the last bar. Dashed: thresholds '
-               'the candidate introduces or moves (red when the 5 % band below is lopsided).</p>')
+        body.append(
+            f'<line x1="{x:.1f}" y1="10" x2="{x:.1f}" y2="{height - bottom}" stroke="{color}" '
+            'stroke-width="2" stroke-dasharray="4 3"/>'
+        )
+        body.append(
+            f'<text x="{x + 4:.1f}" y="20" font-size="11" fill="{color}">'
+            f"{escape(threshold['threshold'])}</text>"
+        )
+    caption = (
+        f'<p class="sub">{escape(data["field"])} in {escape(data["currency"])}, '
+        f"{bin_width} per bar; {data['overflow']:,} above the last bar. Dashed: thresholds "
+        "the candidate introduces or moves (red when the 5 % band below is lopsided).</p>"
+    )
     return _svg(width, height, body) + caption
 
 
@@ -132,94 +167,150 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
 
 
 def render_html(report: dict[str, Any]) -> str:
-    inputs, changed, money, review = (report["inputs"], report["changed"], report["money"],
-                                      report["review"])
+    inputs, changed, money, review = (report["inputs"], report["changed"], report["money"], report["review"])
     currency = inputs["currency"]
     refunds = Decimal(money["auto_refunds"]["total"]["delta"])
     abuse = Decimal(money["abuse_exposure"]["total"]["delta"])
     review_delta = review["delta"]["count"]
-    review_cost = ("cost n/a" if review["delta"]["cost"] is None
-                   else f"{Decimal(review['delta']['cost']):+,.2f} {currency}")
+    review_cost = (
+        "cost n/a"
+        if review["delta"]["cost"] is None
+        else f"{Decimal(review['delta']['cost']):+,.2f} {currency}"
+    )
     cards = [
         (f"{Decimal(changed['share']) * 100:.2f} %", f"decisions change ({changed['count']:,})", ""),
         (f"{refunds:+,.2f} {currency}", "automatic refunds", _delta_class(refunds)),
         (f"{abuse:+,.2f} {currency}", "abuse exposure", _delta_class(abuse)),
-        (f"{review_delta:+,}", f"manual reviews ({review_cost})",
-         _delta_class(Decimal(-review_delta))),
+        (f"{review_delta:+,}", f"manual reviews ({review_cost})", _delta_class(Decimal(-review_delta))),
     ]
-    card_html = "".join(f'<div class="card"><b class="{cls}">{escape(v)}</b><span>{escape(t)}</span></div>'
-                        for v, t, cls in cards)
-    money_rows = [(label, float(money[m]["total"]["baseline"]), float(money[m]["total"]["candidate"]))
-                  for m, label in (("auto_refunds", "automatic refunds"),
-                                   ("goods_kept", "goods kept (refund without return)"),
-                                   ("return_postage", "return postage"),
-                                   ("abuse_exposure", "abuse exposure"))]
+    card_html = "".join(
+        f'<div class="card"><b class="{cls}">{escape(v)}</b><span>{escape(t)}</span></div>'
+        for v, t, cls in cards
+    )
+    money_rows = [
+        (label, float(money[m]["total"]["baseline"]), float(money[m]["total"]["candidate"]))
+        for m, label in (
+            ("auto_refunds", "automatic refunds"),
+            ("goods_kept", "goods kept (refund without return)"),
+            ("return_postage", "return postage"),
+            ("abuse_exposure", "abuse exposure"),
+        )
+    ]
     if review["delta"]["cost"] is not None:
-        money_rows.append(("manual review cost", float(review["baseline"]["cost"]),
-                           float(review["candidate"]["cost"])))
+        money_rows.append(
+            ("manual review cost", float(review["baseline"]["cost"]), float(review["candidate"]["cost"]))
+        )
     notes = []
     if review.get("cost_unavailable"):
         notes.append(f"Manual review cost not available: {review['cost_unavailable']}.")
     totals = report["totals"]
-    notes.append(f"Requested in the history: {_money(totals['requested']['total'])} {currency}; "
-                 f"refunded in the history: {_money(totals['refunded_in_history']['total'])} {currency}.")
+    notes.append(
+        f"Requested in the history: {_money(totals['requested']['total'])} {currency}; "
+        f"refunded in the history: {_money(totals['refunded_in_history']['total'])} {currency}."
+    )
     if report["unconverted_currencies"]:
-        notes.append("No FX rate for " + ", ".join(report["unconverted_currencies"])
-                     + ": those amounts are left out of the totals.")
+        notes.append(
+            "No FX rate for "
+            + ", ".join(report["unconverted_currencies"])
+            + ": those amounts are left out of the totals."
+        )
     money_notes = "".join(f'<p class="sub">{escape(n)}</p>' for n in notes)
     errors = report["errors"]
     errored = sorted(set(errors["baseline"]["by_rule"]) | set(errors["candidate"]["by_rule"]))
     error_rows = []
     for label in errored:
         first = errors["candidate"]["first"].get(label) or errors["baseline"]["first"].get(label)
-        error_rows.append([escape(label), f"{errors['baseline']['by_rule'].get(label, 0):,}",
-                           f"{errors['candidate']['by_rule'].get(label, 0):,}",
-                           escape(f"record {first['record']}: {first['message']}") if first else ""])
-    error_section = ("<section><h2>Rules with evaluation errors</h2>"
-                     + _table(["rule", "baseline", "candidate", "first error"], error_rows)
-                     + "</section>") if error_rows else ""
-    rules = sorted(report["rules"], key=lambda r: -max(
-        (r["baseline"] or {}).get("won", 0), (r["candidate"] or {}).get("won", 0)))[:20]
-    rule_rows = [(r["rule"], float((r["baseline"] or {}).get("won", 0)),
-                  float((r["candidate"] or {}).get("won", 0))) for r in rules]
-    gaming_rows = [[escape(f"{g['field']} {g['threshold']}"), f"{g['just_below']:,}", f"{g['just_above']:,}",
-                    escape(g["ratio"] or "—"), '<span class="flag">lopsided</span>' if g["flagged"] else ""]
-                   for g in report["threshold_gaming"]]
+        error_rows.append(
+            [
+                escape(label),
+                f"{errors['baseline']['by_rule'].get(label, 0):,}",
+                f"{errors['candidate']['by_rule'].get(label, 0):,}",
+                escape(f"record {first['record']}: {first['message']}") if first else "",
+            ]
+        )
+    error_section = (
+        (
+            "<section><h2>Rules with evaluation errors</h2>"
+            + _table(["rule", "baseline", "candidate", "first error"], error_rows)
+            + "</section>"
+        )
+        if error_rows
+        else ""
+    )
+    rules = sorted(
+        report["rules"],
+        key=lambda r: -max((r["baseline"] or {}).get("won", 0), (r["candidate"] or {}).get("won", 0)),
+    )[:20]
+    rule_rows = [
+        (r["rule"], float((r["baseline"] or {}).get("won", 0)), float((r["candidate"] or {}).get("won", 0)))
+        for r in rules
+    ]
+    gaming_rows = [
+        [
+            escape(f"{g['field']} {g['threshold']}"),
+            f"{g['just_below']:,}",
+            f"{g['just_above']:,}",
+            escape(g["ratio"] or "—"),
+            '<span class="flag">lopsided</span>' if g["flagged"] else "",
+        ]
+        for g in report["threshold_gaming"]
+    ]
     breakdowns = []
     for group, entries in report["breakdowns"].items():
-        rows = [[escape(e["key"]), f"{e['records']:,}", f"{e['changed']:,}",
-                 _money(e["baseline_auto_refunds"]), _money(e["candidate_auto_refunds"]),
-                 f"{e['candidate_review'] - e['baseline_review']:+,}"]
-                for e in sorted(entries, key=lambda e: -e["changed"])]
-        breakdowns.append(f"<details><summary>By {escape(group)}</summary>" + _table(
-            [group, "records", "changed", f"auto refunds before ({currency})",
-             f"after ({currency})", "review Δ"], rows) + "</details>")
+        rows = [
+            [
+                escape(e["key"]),
+                f"{e['records']:,}",
+                f"{e['changed']:,}",
+                _money(e["baseline_auto_refunds"]),
+                _money(e["candidate_auto_refunds"]),
+                f"{e['candidate_review'] - e['baseline_review']:+,}",
+            ]
+            for e in sorted(entries, key=lambda e: -e["changed"])
+        ]
+        breakdowns.append(
+            f"<details><summary>By {escape(group)}</summary>"
+            + _table(
+                [
+                    group,
+                    "records",
+                    "changed",
+                    f"auto refunds before ({currency})",
+                    f"after ({currency})",
+                    "review Δ",
+                ],
+                rows,
+            )
+            + "</details>"
+        )
     samples = "".join(
         f"<details><summary><code>{escape(s['case_id'])}</code>: "
         f"{escape(s['baseline']['resolution']['action'])} → "
         f"{escape(s['candidate']['resolution']['action'])}</summary>"
-        f"<pre>{escape(_short_explanation(s))}</pre></details>" for s in report["samples"])
+        f"<pre>{escape(_short_explanation(s))}</pre></details>"
+        for s in report["samples"]
+    )
     amounts = histogram(report["amount_histogram"], report["threshold_gaming"])
     never = [r["rule"] for r in report["rules"] if r["never_fires"]]
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>ttrules simulation</title>
 <meta name="viewport" content="width=device-width,initial-scale=1"><style>{_CSS}</style></head>
 <body><main>
-<h1>Simulation: candidate ({escape(inputs['candidate']['label'])}) against baseline
-({escape(inputs['baseline']['label'])})</h1>
-<div class="sub">History <code>{escape(inputs['history']['path'])}</code>:
-{report['records']['decided']:,} records decided, {report['records']['skipped']:,} skipped.
+<h1>Simulation: candidate ({escape(inputs["candidate"]["label"])}) against baseline
+({escape(inputs["baseline"]["label"])})</h1>
+<div class="sub">History <code>{escape(inputs["history"]["path"])}</code>:
+{report["records"]["decided"]:,} records decided, {report["records"]["skipped"]:,} skipped.
 Money in {escape(currency)}.</div>
 <div class="cards">{card_html}</div>
-<section><h2>Transitions of the resolution</h2>{heat_map(report['transitions'])}</section>
-<section><h2>Money</h2>{paired_bars(money_rows, ' ' + currency)}{money_notes}</section>
+<section><h2>Transitions of the resolution</h2>{heat_map(report["transitions"])}</section>
+<section><h2>Money</h2>{paired_bars(money_rows, " " + currency)}{money_notes}</section>
 <section><h2>Rule wins</h2>{paired_bars(rule_rows)}
-{'<p class="sub">Never matched: ' + escape(', '.join(never)) + '</p>' if never else ''}</section>
+{'<p class="sub">Never matched: ' + escape(", ".join(never)) + "</p>" if never else ""}</section>
 {error_section}
 <section><h2>Order amounts and thresholds</h2>{amounts}
-{_table(['threshold', 'just below', 'just above', 'ratio', ''], gaming_rows) if gaming_rows else ''}</section>
-<section><h2>Breakdowns</h2>{''.join(breakdowns)}</section>
-<section><h2>Sample changed cases</h2>{samples or '<p>No decision changes.</p>'}</section>
+{_table(["threshold", "just below", "just above", "ratio", ""], gaming_rows) if gaming_rows else ""}</section>
+<section><h2>Breakdowns</h2>{"".join(breakdowns)}</section>
+<section><h2>Sample changed cases</h2>{samples or "<p>No decision changes.</p>"}</section>
 </main></body></html>
 """
 
@@ -234,6 +325,8 @@ def _short_explanation(sample: dict[str, Any]) -> str:
         for trace in decision.get("explanation", []):
             if trace["status"] in ("won", "lost", "vetoed", "errored"):
                 extra = "; ".join(f"{x['slot']}: {x['why']}" for x in trace.get("lost", []))
-                lines.append(f"  {trace['status']:<8} {trace['rule']['layer']}/{trace['rule']['rule']}"
-                             + (f"  ({extra})" if extra else ""))
+                lines.append(
+                    f"  {trace['status']:<8} {trace['rule']['layer']}/{trace['rule']['rule']}"
+                    + (f"  ({extra})" if extra else "")
+                )
     return "\n".join(lines)

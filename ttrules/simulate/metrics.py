@@ -33,8 +33,13 @@ from ttrules.values import Money, Percent, json_value
 
 MONEY_METRICS = ("auto_refunds", "goods_kept", "return_postage", "abuse_exposure")
 REFUNDING_KINDS = frozenset({"CANCEL", "REFUND", "RETURN_AND_REFUND"})
-BREAKDOWNS = {"market": "case.market", "category": "order.category", "kind": "request.kind",
-              "reason": "request.reason", "status": "order.status"}
+BREAKDOWNS = {
+    "market": "case.market",
+    "category": "order.category",
+    "kind": "request.kind",
+    "reason": "request.reason",
+    "status": "order.status",
+}
 HISTORY_TOTALS = ("requested", "refunded_in_history")  # figures of the history, not of a stack
 CENT = Decimal("0.01")
 GAMING_BAND = Decimal("0.05")
@@ -60,7 +65,7 @@ def apportion(exact: list[Decimal], total: Decimal) -> list[Decimal]:
         return rounded
     step = CENT if missing > 0 else -CENT
     order = sorted(range(len(exact)), key=lambda i: (exact[i] == 0, -(exact[i] - rounded[i]) * step, i))
-    for i in order[:abs(missing)]:
+    for i in order[: abs(missing)]:
         rounded[i] += step
     return rounded
 
@@ -132,12 +137,17 @@ def _winner_labels(decision: Decision) -> set[str]:
 
 def _signature(decision: Decision) -> tuple[Any, ...]:
     """What a person acting on the decision would see; two decisions differ when this does."""
+
     def action(value: ActionValue | None) -> tuple[Any, ...] | None:
         if value is None:
             return None
         return value.action, tuple(sorted((k, str(json_value(v))) for k, v in value.args.items()))
-    return (action(decision.resolution), tuple(action(v) for v in decision.fulfillment),
-            action(decision.route))
+
+    return (
+        action(decision.resolution),
+        tuple(action(v) for v in decision.fulfillment),
+        action(decision.route),
+    )
 
 
 @dataclass
@@ -172,8 +182,16 @@ class Accumulator:
         if len(self.skipped_examples) < 20:
             self.skipped_examples.append((location, reason))
 
-    def add(self, record: Any, values: dict[str, Any], baseline: Decision, candidate: Decision,
-            abuse: bool, number: int = 0, refunded: Money | None = None) -> None:
+    def add(
+        self,
+        record: Any,
+        values: dict[str, Any],
+        baseline: Decision,
+        candidate: Decision,
+        abuse: bool,
+        number: int = 0,
+        refunded: Money | None = None,
+    ) -> None:
         """One decided record; `number` is its record number in the file (for the first error
         of each rule), `refunded` what the history says was refunded."""
         self.records += 1
@@ -191,10 +209,16 @@ class Accumulator:
             self.totals["refunded_in_history"].add(refunded)
         for group, path in BREAKDOWNS.items():
             key = str(values.get(path, "(none)"))
-            entry = self.groups[group].setdefault(key, {
-                "records": 0, "changed": 0,
-                **{f"{s}_{m}": Decimal(0) for s in ("baseline", "candidate") for m in ("auto_refunds",)},
-                "baseline_review": 0, "candidate_review": 0})
+            entry = self.groups[group].setdefault(
+                key,
+                {
+                    "records": 0,
+                    "changed": 0,
+                    **{f"{s}_{m}": Decimal(0) for s in ("baseline", "candidate") for m in ("auto_refunds",)},
+                    "baseline_review": 0,
+                    "candidate_review": 0,
+                },
+            )
             entry["records"] += 1
             entry["changed"] += changed
             for side in ("baseline", "candidate"):
@@ -211,8 +235,9 @@ class Accumulator:
         if changed and len(self.samples) < self.sample_size:
             self.samples.append(record)
 
-    def _add_side(self, side: Side, values: dict[str, Any], decision: Decision,
-                  abuse: bool, number: int) -> Money | None:
+    def _add_side(
+        self, side: Side, values: dict[str, Any], decision: Decision, abuse: bool, number: int
+    ) -> Money | None:
         action = decision.resolution.action
         side.resolutions[action] += 1
         side.review += action == "review"
@@ -224,8 +249,11 @@ class Accumulator:
         if action == "refund_without_return" and isinstance(values.get("order.total"), Money):
             side.money["goods_kept"].add(values["order.total"])
         postage = values.get("request.return_shipping_fee")
-        if action == "approve" and values.get("request.kind") == "RETURN_AND_REFUND" \
-                and isinstance(postage, Money):
+        if (
+            action == "approve"
+            and values.get("request.kind") == "RETURN_AND_REFUND"
+            and isinstance(postage, Money)
+        ):
             side.money["return_postage"].add(postage)
         for ref in decision.matched:
             side.matched[ref.label] += 1
@@ -256,8 +284,10 @@ class Accumulator:
         if value.currency != threshold.amount.currency:
             if value.currency not in rates or threshold.amount.currency not in rates:
                 return
-            value = Money(value.amount * rates[value.currency] / rates[threshold.amount.currency],
-                          threshold.amount.currency)
+            value = Money(
+                value.amount * rates[value.currency] / rates[threshold.amount.currency],
+                threshold.amount.currency,
+            )
         t = threshold.amount.amount
         if t * (1 - GAMING_BAND) <= value.amount < t:
             self.bands[index][0] += 1
@@ -274,22 +304,28 @@ class Accumulator:
 
     def _money_block(self, metric: str) -> dict[str, Any]:
         block: dict[str, Any] = {}
-        currencies = sorted(set(self.sides["baseline"].money[metric].by_currency)
-                            | set(self.sides["candidate"].money[metric].by_currency))
+        currencies = sorted(
+            set(self.sides["baseline"].money[metric].by_currency)
+            | set(self.sides["candidate"].money[metric].by_currency)
+        )
         for side in ("baseline", "candidate"):
             sums = self.sides[side].money[metric].by_currency
             block[side] = {c: money_text(sums.get(c, Decimal(0))) for c in currencies}
-        block["delta"] = {c: money_text(Decimal(block["candidate"][c]) - Decimal(block["baseline"][c]))
-                          for c in currencies}
+        block["delta"] = {
+            c: money_text(Decimal(block["candidate"][c]) - Decimal(block["baseline"][c])) for c in currencies
+        }
         totals, left_out = {}, set()
         for side in ("baseline", "candidate"):
             exact, missing = self._report_sum(self.sides[side].money[metric])
             totals[side] = money_text(exact)
             left_out.update(missing)
-        block["total"] = {"currency": self.config.currency,
-                          "baseline": totals["baseline"], "candidate": totals["candidate"],
-                          "delta": money_text(Decimal(totals["candidate"]) - Decimal(totals["baseline"])),
-                          "left_out": sorted(left_out)}
+        block["total"] = {
+            "currency": self.config.currency,
+            "baseline": totals["baseline"],
+            "candidate": totals["candidate"],
+            "delta": money_text(Decimal(totals["candidate"]) - Decimal(totals["baseline"])),
+            "left_out": sorted(left_out),
+        }
         return block
 
     def _totals_block(self) -> dict[str, Any]:
@@ -297,8 +333,11 @@ class Accumulator:
         for name in HISTORY_TOTALS:
             sums = self.totals[name]
             exact, left_out = self._report_sum(sums)
-            out[name] = {"by_currency": {c: money_text(v) for c, v in sorted(sums.by_currency.items())},
-                         "total": money_text(exact), "left_out": left_out}
+            out[name] = {
+                "by_currency": {c: money_text(v) for c, v in sorted(sums.by_currency.items())},
+                "total": money_text(exact),
+                "left_out": left_out,
+            }
         out["currency"] = self.config.currency
         return out
 
@@ -312,8 +351,12 @@ class Accumulator:
             count = self.sides[side].review
             hours = Decimal(count) * minutes / 60
             cost = money_text(hours * rate[0] * rates[rate[1]]) if priced and rate else None
-            out[side] = {"count": count, "share": share_text(count, self.records),
-                         "hours": money_text(hours), "cost": cost}
+            out[side] = {
+                "count": count,
+                "share": share_text(count, self.records),
+                "hours": money_text(hours),
+                "cost": cost,
+            }
         base, cand = out["baseline"], out["candidate"]
         out["delta"] = {
             "count": cand["count"] - base["count"],
@@ -326,8 +369,9 @@ class Accumulator:
         if not priced:
             out["cost_unavailable"] = (
                 f"costs.agent_hour `{self.config.costs.agent_hour}` is not an amount"
-                if rate is None else f"no FX rate from {rate[1]} (costs.agent_hour) to "
-                f"{self.config.currency}")
+                if rate is None
+                else f"no FX rate from {rate[1]} (costs.agent_hour) to {self.config.currency}"
+            )
         return out
 
     def _rules_block(self) -> list[dict[str, Any]]:
@@ -337,16 +381,23 @@ class Accumulator:
             row: dict[str, Any] = {"rule": label}
             for side, present in (("baseline", self.baseline_rules), ("candidate", self.candidate_rules)):
                 s = self.sides[side]
-                row[side] = {"matched": s.matched[label], "won": s.won[label],
-                             "errors": s.errors[label]} if label in present else None
-            row["status"] = ("added" if row["baseline"] is None else
-                             "deleted" if row["candidate"] is None else "kept")
+                row[side] = (
+                    {"matched": s.matched[label], "won": s.won[label], "errors": s.errors[label]}
+                    if label in present
+                    else None
+                )
+            row["status"] = (
+                "added" if row["baseline"] is None else "deleted" if row["candidate"] is None else "kept"
+            )
             b = row["baseline"]["won"] if row["baseline"] else 0
             c = row["candidate"]["won"] if row["candidate"] else 0
             row["won_delta"] = c - b
             # A rule that errored did not match, but it is not silent: it has its own section.
-            row["never_fires"] = bool(row["candidate"] is not None and row["candidate"]["matched"] == 0
-                                      and row["candidate"]["errors"] == 0)
+            row["never_fires"] = bool(
+                row["candidate"] is not None
+                and row["candidate"]["matched"] == 0
+                and row["candidate"]["errors"] == 0
+            )
             rows.append(row)
         return rows
 
@@ -355,11 +406,18 @@ class Accumulator:
         for threshold, (below, above) in zip(self.thresholds, self.bands, strict=True):
             ratio = (Decimal(below) / Decimal(above)).quantize(Decimal("0.01")) if above else None
             flagged = below >= GAMING_MIN_BELOW and (above == 0 or Decimal(below) / above >= GAMING_RATIO)
-            out.append({"field": threshold.field, "threshold": str(threshold.amount),
-                        "rules": list(threshold.rules), "band": "5%",
-                        "just_below": below, "just_above": above,
-                        "ratio": format_decimal(ratio) if ratio is not None else None,
-                        "flagged": flagged})
+            out.append(
+                {
+                    "field": threshold.field,
+                    "threshold": str(threshold.amount),
+                    "rules": list(threshold.rules),
+                    "band": "5%",
+                    "just_below": below,
+                    "just_above": above,
+                    "ratio": format_decimal(ratio) if ratio is not None else None,
+                    "flagged": flagged,
+                }
+            )
         return out
 
     @staticmethod
@@ -376,49 +434,72 @@ class Accumulator:
         shown = {"baseline": base, "candidate": [b + d for b, d in zip(base, delta, strict=True)]}
         rows = []
         for i, key in enumerate(keys):
-            row = {"key": key, **{k: (money_text(v) if isinstance(v, Decimal) else v)
-                                  for k, v in entries[key].items()}}
+            row = {
+                "key": key,
+                **{k: (money_text(v) if isinstance(v, Decimal) else v) for k, v in entries[key].items()},
+            }
             for side in ("baseline", "candidate"):
                 row[f"{side}_auto_refunds"] = money_text(shown[side][i])
             rows.append(row)
         return rows
 
     def report(self) -> dict[str, Any]:
-        matrix = [{"baseline": b, "candidate": c, "count": n}
-                  for (b, c), n in sorted(self.transitions.items())]
+        matrix = [
+            {"baseline": b, "candidate": c, "count": n} for (b, c), n in sorted(self.transitions.items())
+        ]
         sides = self.sides
         money = {metric: self._money_block(metric) for metric in MONEY_METRICS}
         return {
-            "records": {"decided": self.records,
-                        "skipped": sum(self.skipped.values()),
-                        "skipped_by_reason": dict(sorted(self.skipped.items())),
-                        "skipped_examples": [{"where": w, "reason": r} for w, r in self.skipped_examples]},
-            "changed": {"count": self.changed, "share": share_text(self.changed, self.records),
-                        "resolution_count": self.resolution_changed,
-                        "resolution_share": share_text(self.resolution_changed, self.records)},
-            "resolutions": {side: dict(sorted(sides[side].resolutions.items()))
-                            for side in ("baseline", "candidate")},
+            "records": {
+                "decided": self.records,
+                "skipped": sum(self.skipped.values()),
+                "skipped_by_reason": dict(sorted(self.skipped.items())),
+                "skipped_examples": [{"where": w, "reason": r} for w, r in self.skipped_examples],
+            },
+            "changed": {
+                "count": self.changed,
+                "share": share_text(self.changed, self.records),
+                "resolution_count": self.resolution_changed,
+                "resolution_share": share_text(self.resolution_changed, self.records),
+            },
+            "resolutions": {
+                side: dict(sorted(sides[side].resolutions.items())) for side in ("baseline", "candidate")
+            },
             "transitions": matrix,
             "money": money,
             "review": self._review_block(),
             "rules": self._rules_block(),
-            "platform": {side: {"overridden_records": sides[side].overridden_records,
-                                "vetoed_records": sides[side].vetoed_records,
-                                "vetoes": dict(sorted(sides[side].vetoes.items()))}
-                         for side in ("baseline", "candidate")},
-            "errors": {side: {"records": sides[side].errored_records,
-                              "by_rule": dict(sorted(sides[side].errors.items())),
-                              "first": {label: {"record": number, "message": message}
-                                        for label, (number, message)
-                                        in sorted(sides[side].first_errors.items())}}
-                       for side in ("baseline", "candidate")},
+            "platform": {
+                side: {
+                    "overridden_records": sides[side].overridden_records,
+                    "vetoed_records": sides[side].vetoed_records,
+                    "vetoes": dict(sorted(sides[side].vetoes.items())),
+                }
+                for side in ("baseline", "candidate")
+            },
+            "errors": {
+                side: {
+                    "records": sides[side].errored_records,
+                    "by_rule": dict(sorted(sides[side].errors.items())),
+                    "first": {
+                        label: {"record": number, "message": message}
+                        for label, (number, message) in sorted(sides[side].first_errors.items())
+                    },
+                }
+                for side in ("baseline", "candidate")
+            },
             "totals": self._totals_block(),
-            "breakdowns": {group: self._breakdown(entries, money["auto_refunds"]["total"])
-                           for group, entries in self.groups.items()},
+            "breakdowns": {
+                group: self._breakdown(entries, money["auto_refunds"]["total"])
+                for group, entries in self.groups.items()
+            },
             "threshold_gaming": self._gaming_block(),
-            "amount_histogram": {"field": "order.total", "currency": self.config.currency,
-                                 "bin_width": format_decimal(HISTOGRAM_BIN),
-                                 "counts": self.histogram[:HISTOGRAM_BINS],
-                                 "overflow": self.histogram[HISTOGRAM_BINS]},
+            "amount_histogram": {
+                "field": "order.total",
+                "currency": self.config.currency,
+                "bin_width": format_decimal(HISTOGRAM_BIN),
+                "counts": self.histogram[:HISTOGRAM_BINS],
+                "overflow": self.histogram[HISTOGRAM_BINS],
+            },
             "unconverted_currencies": sorted(self.unconverted),
         }

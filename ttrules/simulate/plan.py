@@ -63,7 +63,8 @@ def _statements(stack: Stack) -> dict[str, Any]:
         for name in sorted(names):
             found[f"setting {name} in {ruleset.layer}/{ruleset.name}"] = (
                 tuple(s for s in ruleset.settings if s.name == name),
-                tuple(lim for lim in ruleset.limits if lim.name == name))
+                tuple(lim for lim in ruleset.limits if lim.name == name),
+            )
     return found
 
 
@@ -83,8 +84,9 @@ def changed_rulesets(baseline: Stack, candidate: Stack) -> list[str]:
     return sorted(names)
 
 
-def build_plan(report: dict[str, Any], baseline: Stack, candidate: Stack, root: Path,
-               config_file: Path | None) -> dict[str, Any]:
+def build_plan(
+    report: dict[str, Any], baseline: Stack, candidate: Stack, root: Path, config_file: Path | None
+) -> dict[str, Any]:
     body = {
         "schema": PLAN_SCHEMA,
         "confirm_word": ", ".join(changed_rulesets(baseline, candidate)) or "(no change)",
@@ -121,8 +123,9 @@ def load_plan(path: Path) -> Plan:
     data = _read_json(path, PLAN_SCHEMA, "plan", f"{path}: no such file")
     body = {k: v for k, v in data.items() if k != "plan_digest"}
     if digest(body) != data.get("plan_digest") or digest(data.get("report")) != data.get("report_digest"):
-        raise PlanError(f"{path} was changed after `simulate --save` wrote it (digest mismatch); "
-                        "simulate again")
+        raise PlanError(
+            f"{path} was changed after `simulate --save` wrote it (digest mismatch); simulate again"
+        )
     return Plan(data)
 
 
@@ -154,7 +157,6 @@ def _user() -> str:
 
 
 def read_lock(path: Path) -> dict[str, Any]:
-    return _read_json(path, LOCK_SCHEMA, "lock",
-                      f"no {LOCK_NAME}: confirm a simulated plan first (`ttrules confirm`)")
-
-
+    return _read_json(
+        path, LOCK_SCHEMA, "lock", f"no {LOCK_NAME}: confirm a simulated plan first (`ttrules confirm`)"
+    )

@@ -8,8 +8,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-_MONEY_LABELS = {"auto_refunds": "automatic refunds", "goods_kept": "goods kept (refund without return)",
-                 "return_postage": "return postage", "abuse_exposure": "abuse exposure"}
+_MONEY_LABELS = {
+    "auto_refunds": "automatic refunds",
+    "goods_kept": "goods kept (refund without return)",
+    "return_postage": "return postage",
+    "abuse_exposure": "abuse exposure",
+}
 
 
 def _n(value: int) -> str:
@@ -30,14 +34,19 @@ def table(headers: list[str], rows: list[list[str]], markdown: bool) -> list[str
     if not rows:
         return []
     if markdown:
-        out = ["| " + " | ".join(headers) + " |",
-               "|" + "|".join("---" if i == 0 else "---:" for i in range(len(headers))) + "|"]
+        out = [
+            "| " + " | ".join(headers) + " |",
+            "|" + "|".join("---" if i == 0 else "---:" for i in range(len(headers))) + "|",
+        ]
         out += ["| " + " | ".join(cells) + " |" for cells in rows]
         return out
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+
     def line(cells: list[str]) -> str:
-        return "  " + "  ".join(c.ljust(w) if i == 0 else c.rjust(w)
-                                for i, (c, w) in enumerate(zip(cells, widths, strict=True)))
+        return "  " + "  ".join(
+            c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        )
+
     return [line(headers), *(line(r) for r in rows)]
 
 
@@ -64,66 +73,109 @@ def render(report: dict[str, Any], markdown: bool = False, top: int = 12) -> str
     inputs, records, changed = report["inputs"], report["records"], report["changed"]
     currency = inputs["currency"]
     out: list[str] = []
-    heading = (f"candidate ({inputs['candidate']['label']}) against baseline "
-               f"({inputs['baseline']['label']})")
+    heading = f"candidate ({inputs['candidate']['label']}) against baseline ({inputs['baseline']['label']})"
     out.append(f"## Simulation: {heading}" if markdown else f"Simulation: {heading}")
     out.append("")
-    out.append(f"History `{inputs['history']['path']}`: {_n(records['decided'])} records decided"
-               + (f", {_n(records['skipped'])} skipped" if records["skipped"] else "") + ".")
-    out.append(f"**{_n(changed['count'])} decisions change ({_pct(changed['share'])})**, "
-               f"{_n(changed['resolution_count'])} of them in resolution." if markdown else
-               f"{_n(changed['count'])} decisions change ({_pct(changed['share'])}), "
-               f"{_n(changed['resolution_count'])} of them in resolution.")
+    out.append(
+        f"History `{inputs['history']['path']}`: {_n(records['decided'])} records decided"
+        + (f", {_n(records['skipped'])} skipped" if records["skipped"] else "")
+        + "."
+    )
+    out.append(
+        f"**{_n(changed['count'])} decisions change ({_pct(changed['share'])})**, "
+        f"{_n(changed['resolution_count'])} of them in resolution."
+        if markdown
+        else f"{_n(changed['count'])} decisions change ({_pct(changed['share'])}), "
+        f"{_n(changed['resolution_count'])} of them in resolution."
+    )
 
     res = report["resolutions"]
     names = sorted(set(res["baseline"]) | set(res["candidate"]))
     out.append(_section("Resolutions", markdown))
-    out += table(["resolution", "baseline", "candidate", "delta"],
-                 [[n, _n(res["baseline"].get(n, 0)), _n(res["candidate"].get(n, 0)),
-                   _signed(res["candidate"].get(n, 0) - res["baseline"].get(n, 0))] for n in names],
-                 markdown)
+    out += table(
+        ["resolution", "baseline", "candidate", "delta"],
+        [
+            [
+                n,
+                _n(res["baseline"].get(n, 0)),
+                _n(res["candidate"].get(n, 0)),
+                _signed(res["candidate"].get(n, 0) - res["baseline"].get(n, 0)),
+            ]
+            for n in names
+        ],
+        markdown,
+    )
 
     moves = [t for t in report["transitions"] if t["baseline"] != t["candidate"]]
     if moves:
         out.append(_section("Changed resolutions (baseline → candidate)", markdown))
         shown, more = _top(sorted(moves, key=lambda t: -t["count"]), top)
-        out += table(["transition", "cases"],
-                     [[f"{t['baseline']} → {t['candidate']}", _n(t["count"])] for t in shown], markdown)
+        out += table(
+            ["transition", "cases"],
+            [[f"{t['baseline']} → {t['candidate']}", _n(t["count"])] for t in shown],
+            markdown,
+        )
         out += more
 
     out.append(_section(f"Money ({currency})", markdown))
     rows = []
     for metric, label in _MONEY_LABELS.items():
         total = report["money"][metric]["total"]
-        rows.append([label, f"{Decimal(total['baseline']):,.2f}", f"{Decimal(total['candidate']):,.2f}",
-                     _signed(Decimal(total["delta"]), money=True)])
+        rows.append(
+            [
+                label,
+                f"{Decimal(total['baseline']):,.2f}",
+                f"{Decimal(total['candidate']):,.2f}",
+                _signed(Decimal(total["delta"]), money=True),
+            ]
+        )
     review = report["review"]
-    rows.append(["manual review cost", _money_cell(review["baseline"]["cost"]),
-                 _money_cell(review["candidate"]["cost"]), _signed_cell(review["delta"]["cost"])])
+    rows.append(
+        [
+            "manual review cost",
+            _money_cell(review["baseline"]["cost"]),
+            _money_cell(review["candidate"]["cost"]),
+            _signed_cell(review["delta"]["cost"]),
+        ]
+    )
     out += table(["figure", "baseline", "candidate", "delta"], rows, markdown)
     out.append("")
-    out.append(f"Manual review: {_n(review['baseline']['count'])} → {_n(review['candidate']['count'])} "
-               f"cases ({_pct(review['baseline']['share'])} → {_pct(review['candidate']['share'])}), "
-               f"{review['baseline']['hours']} → {review['candidate']['hours']} hours.")
+    out.append(
+        f"Manual review: {_n(review['baseline']['count'])} → {_n(review['candidate']['count'])} "
+        f"cases ({_pct(review['baseline']['share'])} → {_pct(review['candidate']['share'])}), "
+        f"{review['baseline']['hours']} → {review['candidate']['hours']} hours."
+    )
     if review.get("cost_unavailable"):
         out.append(f"Manual review cost not available: {review['cost_unavailable']}.")
     totals = report["totals"]
-    out.append(f"Requested in the history: {_money_cell(totals['requested']['total'])} {currency}; "
-               f"refunded in the history (`outcome.refunded`): "
-               f"{_money_cell(totals['refunded_in_history']['total'])} {currency}.")
+    out.append(
+        f"Requested in the history: {_money_cell(totals['requested']['total'])} {currency}; "
+        f"refunded in the history (`outcome.refunded`): "
+        f"{_money_cell(totals['refunded_in_history']['total'])} {currency}."
+    )
     if report["unconverted_currencies"]:
-        out.append("No FX rate for " + ", ".join(report["unconverted_currencies"])
-                   + ": those amounts are left out of the totals (per-currency sums are in the JSON).")
+        out.append(
+            "No FX rate for "
+            + ", ".join(report["unconverted_currencies"])
+            + ": those amounts are left out of the totals (per-currency sums are in the JSON)."
+        )
 
     changed_rules = [r for r in report["rules"] if r["won_delta"] or r["status"] != "kept"]
     out.append(_section("Rules whose wins change", markdown))
     if changed_rules:
+
         def won(side: dict[str, Any] | None) -> str:
             return "—" if side is None else _n(side["won"])
+
         shown, more = _top(sorted(changed_rules, key=lambda r: -abs(r["won_delta"])), top)
-        out += table(["rule", "status", "baseline", "candidate", "delta"],
-                     [[r["rule"], r["status"], won(r["baseline"]), won(r["candidate"]),
-                       _signed(r["won_delta"])] for r in shown], markdown)
+        out += table(
+            ["rule", "status", "baseline", "candidate", "delta"],
+            [
+                [r["rule"], r["status"], won(r["baseline"]), won(r["candidate"]), _signed(r["won_delta"])]
+                for r in shown
+            ],
+            markdown,
+        )
         out += more
     else:
         out.append("No rule wins more or fewer cases.")
@@ -135,20 +187,34 @@ def render(report: dict[str, Any], markdown: bool = False, top: int = 12) -> str
     platform, errors = report["platform"], report["errors"]
     out.append(_section("Platform and errors", markdown))
     before, after = platform["baseline"], platform["candidate"]
-    out.append(f"Merchant rules overridden by the platform: {_n(before['overridden_records'])} → "
-               f"{_n(after['overridden_records'])} records; vetoed: "
-               f"{_n(before['vetoed_records'])} → {_n(after['vetoed_records'])}.")
-    out.append(f"Records with an evaluation error: {_n(errors['baseline']['records'])} → "
-               f"{_n(errors['candidate']['records'])}.")
+    out.append(
+        f"Merchant rules overridden by the platform: {_n(before['overridden_records'])} → "
+        f"{_n(after['overridden_records'])} records; vetoed: "
+        f"{_n(before['vetoed_records'])} → {_n(after['vetoed_records'])}."
+    )
+    out.append(
+        f"Records with an evaluation error: {_n(errors['baseline']['records'])} → "
+        f"{_n(errors['candidate']['records'])}."
+    )
     out += _errors_section(errors, markdown, top)
 
     gaming = report["threshold_gaming"]
     if gaming:
         out.append(_section("Threshold gaming (5 % bands around new or moved thresholds)", markdown))
-        out += table(["threshold", "just below", "just above", "ratio", ""],
-                     [[f"{g['field']} {g['threshold']}", _n(g["just_below"]), _n(g["just_above"]),
-                       g["ratio"] or "—", "⚠ lopsided" if g["flagged"] else ""] for g in gaming],
-                     markdown)
+        out += table(
+            ["threshold", "just below", "just above", "ratio", ""],
+            [
+                [
+                    f"{g['field']} {g['threshold']}",
+                    _n(g["just_below"]),
+                    _n(g["just_above"]),
+                    g["ratio"] or "—",
+                    "⚠ lopsided" if g["flagged"] else "",
+                ]
+                for g in gaming
+            ],
+            markdown,
+        )
 
     for group in ("market", "category", "kind", "status"):
         ordered = sorted(report["breakdowns"][group], key=lambda e: -e["changed"])
@@ -156,12 +222,26 @@ def render(report: dict[str, Any], markdown: bool = False, top: int = 12) -> str
             continue
         entries, more = _top(ordered, top)
         title = f"By {group}"
-        body = table([group, "records", "changed", f"auto refunds Δ ({currency})", "review Δ"],
-                     [[e["key"], _n(e["records"]), _n(e["changed"]),
-                       _signed(Decimal(e["candidate_auto_refunds"]) - Decimal(e["baseline_auto_refunds"]),
-                               money=True),
-                       _signed(e["candidate_review"] - e["baseline_review"])] for e in entries],
-                     markdown) + more
+        body = (
+            table(
+                [group, "records", "changed", f"auto refunds Δ ({currency})", "review Δ"],
+                [
+                    [
+                        e["key"],
+                        _n(e["records"]),
+                        _n(e["changed"]),
+                        _signed(
+                            Decimal(e["candidate_auto_refunds"]) - Decimal(e["baseline_auto_refunds"]),
+                            money=True,
+                        ),
+                        _signed(e["candidate_review"] - e["baseline_review"]),
+                    ]
+                    for e in entries
+                ],
+                markdown,
+            )
+            + more
+        )
         if markdown:
             out += ["", f"<details><summary>{title}</summary>", "", *body, "", "</details>"]
         else:
@@ -171,10 +251,15 @@ def render(report: dict[str, Any], markdown: bool = False, top: int = 12) -> str
         out.append(_section("Sample changed cases", markdown))
         shown, more = _top(report["samples"], top)
         for sample in shown:
+
             def who(d: dict[str, Any]) -> str:
                 by = d["resolution"]["by"]
-                return f"{d['resolution']['action']} ({by['layer']}/{by['rule']})" if by else \
-                    f"{d['resolution']['action']} (default)"
+                return (
+                    f"{d['resolution']['action']} ({by['layer']}/{by['rule']})"
+                    if by
+                    else f"{d['resolution']['action']} (default)"
+                )
+
             out.append(f"- `{sample['case_id']}`: {who(sample['baseline'])} → {who(sample['candidate'])}")
         out += more
     return "\n".join(out) + "\n"
@@ -182,16 +267,32 @@ def render(report: dict[str, Any], markdown: bool = False, top: int = 12) -> str
 
 def _errors_section(errors: dict[str, Any], markdown: bool, top: int) -> list[str]:
     """Rules that errored, with their counts on both sides and the first error's message."""
-    labels = sorted(set(errors["baseline"]["by_rule"]) | set(errors["candidate"]["by_rule"]),
-                    key=lambda label: (-errors["candidate"]["by_rule"].get(label, 0), label))
+    labels = sorted(
+        set(errors["baseline"]["by_rule"]) | set(errors["candidate"]["by_rule"]),
+        key=lambda label: (-errors["candidate"]["by_rule"].get(label, 0), label),
+    )
     if not labels:
         return []
+
     def first(label: str) -> str:
         found = errors["candidate"]["first"].get(label) or errors["baseline"]["first"].get(label)
         return f"record {found['record']}: {found['message']}" if found else ""
+
     shown, more = _top(labels, top)
-    return [_section("Rules with evaluation errors (they did not match on those records)", markdown),
-            *table(["rule", "baseline", "candidate", "first error"],
-                   [[label, _n(errors["baseline"]["by_rule"].get(label, 0)),
-                     _n(errors["candidate"]["by_rule"].get(label, 0)), first(label)] for label in shown],
-                   markdown), *more]
+    return [
+        _section("Rules with evaluation errors (they did not match on those records)", markdown),
+        *table(
+            ["rule", "baseline", "candidate", "first error"],
+            [
+                [
+                    label,
+                    _n(errors["baseline"]["by_rule"].get(label, 0)),
+                    _n(errors["candidate"]["by_rule"].get(label, 0)),
+                    first(label),
+                ]
+                for label in shown
+            ],
+            markdown,
+        ),
+        *more,
+    ]

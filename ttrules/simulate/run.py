@@ -57,14 +57,23 @@ def _select(rows: Iterable[HistoryRow], options: Options) -> Iterable[HistoryRow
 
 
 def new_accumulator(baseline: Side, candidate: Side, options: Options) -> Accumulator:
-    return Accumulator(candidate.engine.stack.config, _rule_labels(baseline.engine),
-                       _rule_labels(candidate.engine),
-                       new_thresholds(baseline.engine.stack, candidate.engine.stack), options.samples)
+    return Accumulator(
+        candidate.engine.stack.config,
+        _rule_labels(baseline.engine),
+        _rule_labels(candidate.engine),
+        new_thresholds(baseline.engine.stack, candidate.engine.stack),
+        options.samples,
+    )
 
 
-def replay_rows(baseline: Side, candidate: Side, rows: Iterable[HistoryRow], acc: Accumulator,
-                progress: Callable[[int], None] | None = None,
-                numbered_samples: list[tuple[int, Any]] | None = None) -> None:
+def replay_rows(
+    baseline: Side,
+    candidate: Side,
+    rows: Iterable[HistoryRow],
+    acc: Accumulator,
+    progress: Callable[[int], None] | None = None,
+    numbered_samples: list[tuple[int, Any]] | None = None,
+) -> None:
     """Decide rows with the Python engine into `acc`; with `numbered_samples`, also note the
     record number of each sample taken (the duckdb engine merges samples by number)."""
     same_schema = baseline.engine.stack.schema == candidate.engine.stack.schema
@@ -84,14 +93,26 @@ def replay_rows(baseline: Side, candidate: Side, rows: Iterable[HistoryRow], acc
         abuse = bool(case.outcome and case.outcome.abuse)
         refunded = case.outcome.refunded if case.outcome else None
         sampled = len(acc.samples)
-        acc.add(row.record, values_c, baseline.engine.decide_values(values_b),
-                candidate.engine.decide_values(values_c), abuse, row.number, refunded)
+        acc.add(
+            row.record,
+            values_c,
+            baseline.engine.decide_values(values_b),
+            candidate.engine.decide_values(values_c),
+            abuse,
+            row.number,
+            refunded,
+        )
         if numbered_samples is not None and len(acc.samples) > sampled:
             numbered_samples.append((row.number, acc.samples[-1]))
 
 
-def replay(baseline: Side, candidate: Side, rows: Iterable[HistoryRow], options: Options,
-           progress: Callable[[int], None] | None = None) -> Accumulator:
+def replay(
+    baseline: Side,
+    candidate: Side,
+    rows: Iterable[HistoryRow],
+    options: Options,
+    progress: Callable[[int], None] | None = None,
+) -> Accumulator:
     acc = new_accumulator(baseline, candidate, options)
     replay_rows(baseline, candidate, _select(rows, options), acc, progress)
     return acc
@@ -113,9 +134,15 @@ def history_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
-def build_report(acc: Accumulator, baseline: Side, candidate: Side, history: Path,
-                 history_format: str, options: Options, history_sha256: str | None = None,
-                 ) -> dict[str, Any]:
+def build_report(
+    acc: Accumulator,
+    baseline: Side,
+    candidate: Side,
+    history: Path,
+    history_format: str,
+    options: Options,
+    history_sha256: str | None = None,
+) -> dict[str, Any]:
     samples = []
     for record in acc.samples:
         case = parse_case(record)
@@ -127,8 +154,11 @@ def build_report(acc: Accumulator, baseline: Side, candidate: Side, history: Pat
     return {
         "schema": REPORT_SCHEMA,
         "inputs": {
-            "history": {"path": str(history), "format": history_format,
-                        "sha256": history_sha256 or history_digest(history)},
+            "history": {
+                "path": str(history),
+                "format": history_format,
+                "sha256": history_sha256 or history_digest(history),
+            },
             "baseline": {"label": baseline.label, "files": stack_files(baseline)},
             "candidate": {"label": candidate.label, "files": stack_files(candidate)},
             "options": {"limit": options.limit, "sample": options.sample, "seed": options.seed},
@@ -142,8 +172,11 @@ def build_report(acc: Accumulator, baseline: Side, candidate: Side, history: Pat
 class Progress:
     """A progress line on a terminal (records, rate, ETA); silent in CI or when piped."""
 
-    def __init__(self, total_hint: Callable[[], float] | None = None, enabled: bool | None = None,
-                 ) -> None:
+    def __init__(
+        self,
+        total_hint: Callable[[], float] | None = None,
+        enabled: bool | None = None,
+    ) -> None:
         import os
 
         self.enabled = sys.stderr.isatty() and not os.environ.get("CI") if enabled is None else enabled

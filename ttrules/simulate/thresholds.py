@@ -72,6 +72,9 @@ def new_thresholds(baseline: Stack, candidate: Stack) -> list[Threshold]:
     """Thresholds of the candidate that the baseline does not have (introduced or moved)."""
     before = money_thresholds(baseline)
     after = money_thresholds(candidate)
-    fresh = [Threshold(path, money, tuple(sorted(rules)))
-             for (path, money), rules in after.items() if (path, money) not in before]
+    fresh = [
+        Threshold(path, money, tuple(sorted(rules)))
+        for (path, money), rules in after.items()
+        if (path, money) not in before
+    ]
     return sorted(fresh, key=lambda th: (th.field, th.amount.currency, th.amount.amount))

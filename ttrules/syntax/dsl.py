@@ -105,8 +105,12 @@ class _Builder(lark.visitors.Transformer_NonRecursive):
         try:
             value = json.loads(str(token))
         except json.JSONDecodeError:
-            self.ctx.error("TTR004", "invalid escape in string", self.ctx.token_span(token),
-                           help='strings allow the escapes \\" \\\\ \\n \\t \\uXXXX')
+            self.ctx.error(
+                "TTR004",
+                "invalid escape in string",
+                self.ctx.token_span(token),
+                help='strings allow the escapes \\" \\\\ \\n \\t \\uXXXX',
+            )
             return str(token)[1:-1]
         return str(value)
 
@@ -191,8 +195,12 @@ class _Builder(lark.visitors.Transformer_NonRecursive):
                 kwargs.append(child)
             else:
                 if kwargs:
-                    self.ctx.error("TTR002", "positional argument after a named one",
-                                   child.span, help="put named arguments (`sla: 30m`) last")
+                    self.ctx.error(
+                        "TTR002",
+                        "positional argument after a named one",
+                        child.span,
+                        help="put named arguments (`sla: 30m`) last",
+                    )
                 args.append(child)
         return ast.Action(name, tuple(args), tuple(kwargs), span=self.ctx.meta_span(meta))
 
@@ -227,15 +235,18 @@ class _Builder(lark.visitors.Transformer_NonRecursive):
 
     def set_stmt(self, meta: Any, children: list[Any]) -> ast.SetStmt:
         name, value, when = children
-        return ast.SetStmt(str(name), value, when.value if when else None,
-                           span=self.ctx.meta_span(meta))
+        return ast.SetStmt(str(name), value, when.value if when else None, span=self.ctx.meta_span(meta))
 
     def limit_stmt(self, meta: Any, children: list[Any]) -> ast.LimitStmt | None:
         name, op, bound, when = children
         span = self.ctx.meta_span(meta)
         if str(op) not in ("<=", ">=", "in"):
-            self.ctx.error("TTR002", f"`limit` takes `<=`, `>=` or `in`, not `{op}`",
-                           self.ctx.token_span(op), help="e.g. `limit return_window <= 7d`")
+            self.ctx.error(
+                "TTR002",
+                f"`limit` takes `<=`, `>=` or `in`, not `{op}`",
+                self.ctx.token_span(op),
+                help="e.g. `limit return_window <= 7d`",
+            )
         return ast.LimitStmt(str(name), str(op), bound, when.value if when else None, span=span)
 
     def priority_clause(self, meta: Any, children: list[Any]) -> _Clause:
@@ -256,11 +267,15 @@ class _Builder(lark.visitors.Transformer_NonRecursive):
         found = self._clauses(clauses, ("priority", "when", "then", "because"))
         then = found.get("then")
         if then is None:
-            self.ctx.error("TTR007", f"rule `{self._string_value(name_token)}` has no `then`",
-                           self.ctx.token_span(name_token),
-                           help="add `then ACTION` (e.g. `then review`)")
+            self.ctx.error(
+                "TTR007",
+                f"rule `{self._string_value(name_token)}` has no `then`",
+                self.ctx.token_span(name_token),
+                help="add `then ACTION` (e.g. `then review`)",
+            )
         return ast.Rule(
-            self._string_value(name_token), then.value if then else (),
+            self._string_value(name_token),
+            then.value if then else (),
             when=found["when"].value if "when" in found else None,
             priority=found["priority"].value if "priority" in found else 0,
             because=found["because"].value if "because" in found else None,
@@ -281,10 +296,15 @@ class _Builder(lark.visitors.Transformer_NonRecursive):
         found: dict[str, _Clause] = {}
         for clause in clauses:
             if clause.kind in found:
-                self.ctx.error("TTR006", f"`{clause.kind}` is given twice", clause.span,
-                               label="second one here",
-                               help="join conditions with `and`" if clause.kind == "when"
-                               else f"keep one `{clause.kind}`")
+                self.ctx.error(
+                    "TTR006",
+                    f"`{clause.kind}` is given twice",
+                    clause.span,
+                    label="second one here",
+                    help="join conditions with `and`"
+                    if clause.kind == "when"
+                    else f"keep one `{clause.kind}`",
+                )
                 continue
             found[clause.kind] = clause
         return found
@@ -331,8 +351,19 @@ def _expected_words(expected: set[str]) -> str:
     return ", ".join(words[:-1]) + " or " + words[-1]
 
 
-_RESERVED = STATEMENT_KEYWORDS | {"priority", "when", "then", "because", "and", "or", "not",
-                                  "in", "between", "true", "false"}
+_RESERVED = STATEMENT_KEYWORDS | {
+    "priority",
+    "when",
+    "then",
+    "because",
+    "and",
+    "or",
+    "not",
+    "in",
+    "between",
+    "true",
+    "false",
+}
 
 _CHAR_HELP = {
     "&": "use `and` instead of `&&`",
@@ -349,20 +380,33 @@ def _syntax_error(error: lark.exceptions.LarkError, ctx: _Context, text: str) ->
         pos = error.pos_in_stream
         char = text[pos] if pos < len(text) else ""
         if char == '"':
-            ctx.error("TTR004", "unterminated string", ctx.span(pos, pos + 1),
-                      label="this string is never closed", help='close it with `"` on the same line')
+            ctx.error(
+                "TTR004",
+                "unterminated string",
+                ctx.span(pos, pos + 1),
+                label="this string is never closed",
+                help='close it with `"` on the same line',
+            )
             return
-        ctx.error("TTR003", f"unexpected character `{char}`", ctx.span(pos, pos + 1),
-                  label=f"expected {_expected_words(set(error.allowed or ()))}",
-                  help=_CHAR_HELP.get(char, ""))
+        ctx.error(
+            "TTR003",
+            f"unexpected character `{char}`",
+            ctx.span(pos, pos + 1),
+            label=f"expected {_expected_words(set(error.allowed or ()))}",
+            help=_CHAR_HELP.get(char, ""),
+        )
         return
     if isinstance(error, lark.UnexpectedToken):
         token = error.token
         expected = set(error.expected)
         if token.type == "$END":
             end = len(text.rstrip())
-            ctx.error("TTR002", "unexpected end of statement", ctx.span(max(0, end - 1), end),
-                      label=f"expected {_expected_words(expected)} after this")
+            ctx.error(
+                "TTR002",
+                "unexpected end of statement",
+                ctx.span(max(0, end - 1), end),
+                label=f"expected {_expected_words(expected)} after this",
+            )
             return
         help_text = ""
         if str(token) == "=" and "COMP_OP" in expected:
@@ -373,13 +417,22 @@ def _syntax_error(error: lark.exceptions.LarkError, ctx: _Context, text: str) ->
             help_text = f"`{token}` is a reserved word; choose another name"
         elif token.type == "IDENT" and "COMMA" in expected:
             help_text = "separate actions with `,`"
-        ctx.error("TTR002", f"unexpected `{_shorten(str(token))}`", ctx.token_span(token),
-                  label=f"expected {_expected_words(expected)}", help=help_text)
+        ctx.error(
+            "TTR002",
+            f"unexpected `{_shorten(str(token))}`",
+            ctx.token_span(token),
+            label=f"expected {_expected_words(expected)}",
+            help=help_text,
+        )
         return
     if isinstance(error, lark.UnexpectedEOF):
         end = len(text.rstrip())
-        ctx.error("TTR002", "unexpected end of statement", ctx.span(max(0, end - 1), end),
-                  label=f"expected {_expected_words(set(error.expected))}")
+        ctx.error(
+            "TTR002",
+            "unexpected end of statement",
+            ctx.span(max(0, end - 1), end),
+            label=f"expected {_expected_words(set(error.expected))}",
+        )
         return
     ctx.error("TTR002", f"cannot parse: {error}", ctx.span(0, len(text)))
 
@@ -391,8 +444,9 @@ def _shorten(text: str, limit: int = 40) -> str:
 # ---- entry points -------------------------------------------------------------------
 
 
-def parse_fragment(text: str, start: str, source: SourceFile, offset: OffsetMap,
-                   diagnostics: list[Diagnostic]) -> Any:
+def parse_fragment(
+    text: str, start: str, source: SourceFile, offset: OffsetMap, diagnostics: list[Diagnostic]
+) -> Any:
     """Parse `text` from grammar entry `start`; spans go through `offset` into `source`."""
     ctx = _Context(source, offset, diagnostics)
     try:
@@ -411,8 +465,12 @@ def _depth_ok(result: Any, ctx: _Context) -> bool:
     for expr in exprs:
         depth = ast.expr_depth(expr)
         if depth > MAX_EXPR_DEPTH:
-            ctx.error("TTR008", f"expression nested {depth} levels deep (at most {MAX_EXPR_DEPTH})",
-                      expr.span, help="flatten it with `and`/`or` chains or `in {...}`")
+            ctx.error(
+                "TTR008",
+                f"expression nested {depth} levels deep (at most {MAX_EXPR_DEPTH})",
+                expr.span,
+                help="flatten it with `and`/`or` chains or `in {...}`",
+            )
             return False
     return True
 
@@ -473,35 +531,47 @@ def parse_ruleset_dsl(source: SourceFile) -> tuple[ast.Ruleset | None, list[Diag
     chunks, comments = split_statements(source.text)
     items: list[Any] = []
     for start, end in chunks:
-        parsed = parse_fragment(source.text[start:end], "start", source,
-                                lambda p, s=start: p + s, diagnostics)
+        parsed = parse_fragment(
+            source.text[start:end], "start", source, lambda p, s=start: p + s, diagnostics
+        )
         if parsed:
             items.extend(i for i in parsed if i is not None)
     ruleset = _assemble(source, items, comments, diagnostics)
     return ruleset, diagnostics
 
 
-def _assemble(source: SourceFile, items: list[Any], comments: list[tuple[int, str]],
-              diagnostics: list[Diagnostic]) -> ast.Ruleset | None:
+def _assemble(
+    source: SourceFile, items: list[Any], comments: list[tuple[int, str]], diagnostics: list[Diagnostic]
+) -> ast.Ruleset | None:
     headers: dict[str, Header] = {}
     statements: list[ast.Statement] = []
     for item in items:
         if isinstance(item, Header):
             if item.kind in headers:
-                diagnostics.append(Diagnostic("TTR016", f"second `{item.kind}` statement",
-                                              item.span, label="already given above"))
+                diagnostics.append(
+                    Diagnostic(
+                        "TTR016", f"second `{item.kind}` statement", item.span, label="already given above"
+                    )
+                )
                 continue
             headers[item.kind] = item
         else:
             statements.append(item)
     statements, header_comments, trailing = attach_comments(
-        statements, list(headers.values()), comments, source)
+        statements, list(headers.values()), comments, source
+    )
     start_span = Span(source, 0, min(1, len(source.text)))
     for kind in ("ruleset", "layer"):
         if kind not in headers:
             example = 'ruleset "my-shop"' if kind == "ruleset" else "layer merchant"
-            diagnostics.append(Diagnostic("TTR005", f"missing `{kind}` statement", start_span,
-                                          help=f"start the file with `{example}`"))
+            diagnostics.append(
+                Diagnostic(
+                    "TTR005",
+                    f"missing `{kind}` statement",
+                    start_span,
+                    help=f"start the file with `{example}`",
+                )
+            )
     if "ruleset" not in headers or "layer" not in headers:
         return None
     return ast.Ruleset(
@@ -520,9 +590,12 @@ def _assemble(source: SourceFile, items: list[Any], comments: list[tuple[int, st
     )
 
 
-def attach_comments(statements: list[ast.Statement], headers: list[Header],
-                     comments: list[tuple[int, str]], source: SourceFile,
-                     ) -> tuple[list[ast.Statement], tuple[str, ...], tuple[str, ...]]:
+def attach_comments(
+    statements: list[ast.Statement],
+    headers: list[Header],
+    comments: list[tuple[int, str]],
+    source: SourceFile,
+) -> tuple[list[ast.Statement], tuple[str, ...], tuple[str, ...]]:
     """Give each comment to the statement it precedes or sits in, so that nothing is lost."""
     ordered = sorted(statements, key=lambda s: s.span.start if s.span else 0)
     leading: dict[int, list[str]] = {}
@@ -532,8 +605,9 @@ def attach_comments(statements: list[ast.Statement], headers: list[Header],
     trailing: list[str] = []
     header_end = max((h.span.end for h in headers), default=0)
     for offset, text in comments:
-        owner = next((i for i, s in enumerate(ordered)
-                      if s.span and s.span.start <= offset < s.span.end), None)
+        owner = next(
+            (i for i, s in enumerate(ordered) if s.span and s.span.start <= offset < s.span.end), None
+        )
         if owner is not None:
             stmt_span = ordered[owner].span
             assert stmt_span is not None
@@ -552,7 +626,11 @@ def attach_comments(statements: list[ast.Statement], headers: list[Header],
     result = []
     for i, stmt in enumerate(ordered):
         if i in leading or i in header or i in inner:
-            stmt = replace(stmt, comments=ast.Comments(  # type: ignore[arg-type]
-                tuple(leading.get(i, ())), header.get(i, ""), tuple(inner.get(i, ()))))
+            stmt = replace(
+                stmt,
+                comments=ast.Comments(  # type: ignore[arg-type]
+                    tuple(leading.get(i, ())), header.get(i, ""), tuple(inner.get(i, ()))
+                ),
+            )
         result.append(stmt)
     return result, tuple(header_comments), tuple(trailing)

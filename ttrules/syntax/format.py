@@ -13,10 +13,28 @@ from ttrules import ast
 from ttrules.syntax.literals import duration_seconds, format_decimal, format_duration, is_enum_name
 
 LINE_WIDTH = 88
-KEYWORDS = frozenset({
-    "ruleset", "layer", "applies", "set", "limit", "rule", "forbid", "priority", "when", "then",
-    "because", "and", "or", "not", "in", "between", "true", "false",
-})
+KEYWORDS = frozenset(
+    {
+        "ruleset",
+        "layer",
+        "applies",
+        "set",
+        "limit",
+        "rule",
+        "forbid",
+        "priority",
+        "when",
+        "then",
+        "because",
+        "and",
+        "or",
+        "not",
+        "in",
+        "between",
+        "true",
+        "false",
+    }
+)
 
 # Binding strength; an operand printed where a stronger one is required gets parentheses.
 _OR, _AND, _NOT, _CMP, _COALESCE, _SUM, _PRODUCT, _UNARY, _ATOM = range(1, 10)
@@ -76,8 +94,7 @@ def _format(expr: ast.Expr) -> str:
         case ast.FieldRef(path=p):
             return p
         case ast.SettingRef(name=n):
-            return n if n not in KEYWORDS and not is_enum_name(n) and n.isidentifier() \
-                else f"setting.{n}"
+            return n if n not in KEYWORDS and not is_enum_name(n) and n.isidentifier() else f"setting.{n}"
         case ast.Not(operand=o):
             return "not " + format_expr(o, _NOT)
         case ast.Neg(operand=o):

@@ -35,10 +35,21 @@ def parser() -> lark.Lark:
 def terminal_display() -> dict[str, str]:
     """How each terminal is named in a syntax error."""
     names = {
-        "STRING": "a string", "IDENT": "a name", "NUMBER": "a number", "MONEY": "an amount",
-        "DURATION": "a duration", "PERCENT": "a percentage", "COMP_OP": "a comparison",
-        "ADD_OP": "`+` or `-`", "MUL_OP": "`*` or `/`", "SIGNED_INT": "a whole number",
-        "IN": "`in`", "_AND": "`and`", "_OR": "`or`", "_NOT": "`not`", "$END": "the end of the file",
+        "STRING": "a string",
+        "IDENT": "a name",
+        "NUMBER": "a number",
+        "MONEY": "an amount",
+        "DURATION": "a duration",
+        "PERCENT": "a percentage",
+        "COMP_OP": "a comparison",
+        "ADD_OP": "`+` or `-`",
+        "MUL_OP": "`*` or `/`",
+        "SIGNED_INT": "a whole number",
+        "IN": "`in`",
+        "_AND": "`and`",
+        "_OR": "`or`",
+        "_NOT": "`not`",
+        "$END": "the end of the file",
     }
     for term in parser().terminals:
         if term.name not in names and term.pattern.type == "str":

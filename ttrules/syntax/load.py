@@ -27,21 +27,36 @@ def decode_text(data: bytes, path: str) -> tuple[str | None, list[Diagnostic]]:
         from ttrules.source import Span
 
         span = Span(source, len(good), len(good) + 1)
-        return None, [Diagnostic("TTR001", f"the file is not valid UTF-8 (byte 0x{data[error.start]:02x})",
-                                 span, label="cannot be decoded",
-                                 help="re-save the file as UTF-8")]
+        return None, [
+            Diagnostic(
+                "TTR001",
+                f"the file is not valid UTF-8 (byte 0x{data[error.start]:02x})",
+                span,
+                label="cannot be decoded",
+                help="re-save the file as UTF-8",
+            )
+        ]
     return text.removeprefix("\ufeff"), []
 
 
-def read_source(path: Path, max_bytes: int = MAX_RULE_FILE_BYTES, files: Files = DISK,
-                ) -> tuple[SourceFile | None, list[Diagnostic]]:
+def read_source(
+    path: Path,
+    max_bytes: int = MAX_RULE_FILE_BYTES,
+    files: Files = DISK,
+) -> tuple[SourceFile | None, list[Diagnostic]]:
     shown = files.display(path)
     try:
         size = files.size(path)
         if size > max_bytes:
-            return None, [Diagnostic("TTR009", f"the file is {size:,} bytes; rule files may be at "
-                                     f"most {max_bytes:,}", None, path=shown,
-                                     help="split the rules into several files")]
+            return None, [
+                Diagnostic(
+                    "TTR009",
+                    f"the file is {size:,} bytes; rule files may be at most {max_bytes:,}",
+                    None,
+                    path=shown,
+                    help="split the rules into several files",
+                )
+            ]
         data = files.read_bytes(path)
     except OSError as error:
         return None, [Diagnostic("TTR015", f"cannot read the file: {error.strerror}", None, path=shown)]
@@ -60,8 +75,11 @@ def parse_ruleset_text(text: str, path: str = "<string>") -> tuple[ast.Ruleset |
 
 def load_ruleset_file(path: Path, files: Files = DISK) -> tuple[ast.Ruleset | None, list[Diagnostic]]:
     if not path.name.endswith(RULE_SUFFIXES):
-        return None, [Diagnostic("TTR015", "not a rule file (expected .ttr, .yaml or .yml)", None,
-                                 path=files.display(path))]
+        return None, [
+            Diagnostic(
+                "TTR015", "not a rule file (expected .ttr, .yaml or .yml)", None, path=files.display(path)
+            )
+        ]
     source, diagnostics = read_source(path, files=files)
     if source is None:
         return None, diagnostics
@@ -74,5 +92,9 @@ def find_rule_files(path: Path, files: Files = DISK) -> list[Path]:
     """Rule files under a directory, sorted so that source order is stable across machines."""
     if files.is_file(path):
         return [path]
-    return [p for p in files.files_under(path) if p.name.endswith(RULE_SUFFIXES)
-            and not any(part.startswith(".") for part in p.relative_to(path).parts)]
+    return [
+        p
+        for p in files.files_under(path)
+        if p.name.endswith(RULE_SUFFIXES)
+        and not any(part.startswith(".") for part in p.relative_to(path).parts)
+    ]

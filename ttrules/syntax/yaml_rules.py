@@ -18,8 +18,7 @@ from ttrules.syntax.yaml_comments import yaml_comments
 from ttrules.syntax.yaml_source import YNode, mapping_entries, read_yaml
 
 # `tests:` holds rule tests beside the rules; `ttrules test` reads it, the rules reader skips it.
-TOP_KEYS = ("ruleset", "layer", "applies", "description", "settings", "limits", "rules", "forbids",
-            "tests")
+TOP_KEYS = ("ruleset", "layer", "applies", "description", "settings", "limits", "rules", "forbids", "tests")
 RULE_KEYS = ("name", "priority", "when", "then", "because")
 FORBID_KEYS = ("forbid", "when", "because")
 LIMIT_KEYS = ("limit", "when")
@@ -52,10 +51,8 @@ class _Reader:
 
     def fragment(self, node: YNode, start: str, what: str) -> Any:
         if node.kind != "scalar" or node.is_null:
-            help = "quote it: YAML reads `{...}` and `key: value` as structure" \
-                if node.kind == "map" else ""
-            self.error("TTR012", f"{what} must be a string, not {node.describe()}", node.span,
-                       help=help)
+            help = "quote it: YAML reads `{...}` and `key: value` as structure" if node.kind == "map" else ""
+            self.error("TTR012", f"{what} must be a string, not {node.describe()}", node.span, help=help)
             return None
         return parse_fragment(node.value, start, self.source, node.offset_of, self.diagnostics)
 
@@ -64,8 +61,12 @@ class _Reader:
         if node.kind == "scalar":
             return self.fragment(node, "expr_only", what)
         if node.kind == "seq":
-            self.error("TTR012", f"{what} must be an expression or one of `all:`, `any:`, `not:`, "
-                       "not a bare list", node.span, help="put the list under `all:` or `any:`")
+            self.error(
+                "TTR012",
+                f"{what} must be an expression or one of `all:`, `any:`, `not:`, not a bare list",
+                node.span,
+                help="put the list under `all:` or `any:`",
+            )
             return None
         entries = self.mapping(node, what, ("all", "any", "not"))
         if entries is None:
@@ -73,7 +74,7 @@ class _Reader:
         if len(entries) != 1:
             self.error("TTR012", f"{what} must have exactly one of `all`, `any`, `not`", node.span)
             return None
-        (kind, body), = entries.items()
+        ((kind, body),) = entries.items()
         if kind == "not":
             inner = self.condition(body, "`not`")
             return ast.Not(inner, span=node.span) if inner is not None else None
@@ -118,14 +119,19 @@ class _Reader:
         if "priority" in entries:
             p = entries["priority"]
             if p.tag != "tag:yaml.org,2002:int":
-                self.error("TTR012", f"`priority` of {what} must be a whole number, not "
-                           f"{p.describe()}", p.span)
+                self.error(
+                    "TTR012", f"`priority` of {what} must be a whole number, not {p.describe()}", p.span
+                )
             else:
                 priority = int(p.value.replace("_", ""), 0)
         when = self.condition(entries["when"], f"`when` of {what}") if "when" in entries else None
         if "then" not in entries:
-            self.error("TTR007", f"{what} has no `then`", node.span,
-                       help="add `then: [ACTION]` (e.g. `then: [review]`)")
+            self.error(
+                "TTR007",
+                f"{what} has no `then`",
+                node.span,
+                help="add `then: [ACTION]` (e.g. `then: [review]`)",
+            )
             return None
         actions = self.actions(entries["then"], f"`then` of {what}")
         because = self.optional_string(entries, "because", what)
@@ -145,13 +151,13 @@ class _Reader:
         when = self.condition(entries["when"], "`when` of a forbid") if "when" in entries else None
         if ("when" in entries and when is None) or not actions:
             return None
-        return ast.Forbid(actions, when=when, because=self.optional_string(entries, "because", "a forbid"),
-                          span=node.span)
+        return ast.Forbid(
+            actions, when=when, because=self.optional_string(entries, "because", "a forbid"), span=node.span
+        )
 
     def settings(self, node: YNode) -> list[ast.SetStmt]:
         if node.kind != "map":
-            self.error("TTR012", f"`settings` must be a mapping of names, not {node.describe()}",
-                       node.span)
+            self.error("TTR012", f"`settings` must be a mapping of names, not {node.describe()}", node.span)
             return []
         result: list[ast.SetStmt] = []
         for key, value in node.pairs:
@@ -165,12 +171,14 @@ class _Reader:
                             self.error("TTR012", f"setting `{name}` needs `value:`", variant.span)
                         continue
                     expr = self.fragment(entries["value"], "expr_only", f"setting `{name}`")
-                    when = self.condition(entries["when"], f"`when` of setting `{name}`") \
-                        if "when" in entries else None
+                    when = (
+                        self.condition(entries["when"], f"`when` of setting `{name}`")
+                        if "when" in entries
+                        else None
+                    )
                 else:
                     expr, when = self.fragment(variant, "expr_only", f"setting `{name}`"), None
-                if expr is not None and (variant.kind != "map" or "when" not in entries
-                                         or when is not None):
+                if expr is not None and (variant.kind != "map" or "when" not in entries or when is not None):
                     result.append(ast.SetStmt(name, expr, when, span=variant.span))
         return result
 
@@ -209,21 +217,31 @@ class _Reader:
                 self.error("TTR005", f"missing `{key}:`", start_span, help=f"add `{example}`")
         applies = self.condition(entries["applies"], "`applies`") if "applies" in entries else None
         settings = self.settings(entries["settings"]) if "settings" in entries else []
-        limits = [self.limit(n) for n in self.sequence(entries["limits"], "`limits`")] \
-            if "limits" in entries else []
-        rules = [self.rule(n) for n in self.sequence(entries["rules"], "`rules`")] \
-            if "rules" in entries else []
-        forbids = [self.forbid(n) for n in self.sequence(entries["forbids"], "`forbids`")] \
-            if "forbids" in entries else []
+        limits = (
+            [self.limit(n) for n in self.sequence(entries["limits"], "`limits`")]
+            if "limits" in entries
+            else []
+        )
+        rules = (
+            [self.rule(n) for n in self.sequence(entries["rules"], "`rules`")] if "rules" in entries else []
+        )
+        forbids = (
+            [self.forbid(n) for n in self.sequence(entries["forbids"], "`forbids`")]
+            if "forbids" in entries
+            else []
+        )
         if name is None or layer is None:
             return None
         return ast.Ruleset(
-            name=name, layer=layer, applies=applies,
+            name=name,
+            layer=layer,
+            applies=applies,
             settings=ast.group_settings(settings),
             limits=tuple(x for x in limits if x is not None),
             rules=tuple(x for x in rules if x is not None),
             forbids=tuple(x for x in forbids if x is not None),
-            name_span=entries["ruleset"].span, layer_span=entries["layer"].span,
+            name_span=entries["ruleset"].span,
+            layer_span=entries["layer"].span,
             span=Span(self.source, 0, len(self.source.text)),
         )
 
@@ -232,8 +250,15 @@ def parse_ruleset_yaml(source: SourceFile) -> tuple[ast.Ruleset | None, list[Dia
     root, diagnostics = read_yaml(source)
     if root is None:
         if not diagnostics:
-            diagnostics.append(Diagnostic("TTR005", "the YAML file is empty", None, path=source.path,
-                                          help="start with `ruleset: NAME` and `layer: merchant`"))
+            diagnostics.append(
+                Diagnostic(
+                    "TTR005",
+                    "the YAML file is empty",
+                    None,
+                    path=source.path,
+                    help="start with `ruleset: NAME` and `layer: merchant`",
+                )
+            )
         return None, diagnostics
     reader = _Reader(source)
     ruleset = reader.ruleset(root)
@@ -246,10 +271,12 @@ def _with_comments(ruleset: ast.Ruleset, source: SourceFile) -> ast.Ruleset:
     comments = yaml_comments(source.text)
     if not comments:
         return ruleset
-    statements: list[ast.Statement] = [*ruleset.settings, *ruleset.limits, *ruleset.rules,
-                                       *ruleset.forbids]
-    headers = [Header(kind, None, span) for kind, span in
-               (("ruleset", ruleset.name_span), ("layer", ruleset.layer_span)) if span is not None]
+    statements: list[ast.Statement] = [*ruleset.settings, *ruleset.limits, *ruleset.rules, *ruleset.forbids]
+    headers = [
+        Header(kind, None, span)
+        for kind, span in (("ruleset", ruleset.name_span), ("layer", ruleset.layer_span))
+        if span is not None
+    ]
     placed, header, trailing = attach_comments(statements, headers, comments, source)
     return replace(
         ruleset,
@@ -257,5 +284,6 @@ def _with_comments(ruleset: ast.Ruleset, source: SourceFile) -> ast.Ruleset:
         limits=tuple(s for s in placed if isinstance(s, ast.LimitStmt)),
         rules=tuple(s for s in placed if isinstance(s, ast.Rule)),
         forbids=tuple(s for s in placed if isinstance(s, ast.Forbid)),
-        header_comments=header, trailing_comments=trailing,
+        header_comments=header,
+        trailing_comments=trailing,
     )

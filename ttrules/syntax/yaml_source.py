@@ -20,9 +20,14 @@ from ttrules.source import SourceFile, Span
 
 MAX_YAML_DEPTH = 50
 _STANDARD_TAGS = {
-    "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
-    "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null", "tag:yaml.org,2002:map",
-    "tag:yaml.org,2002:seq", "tag:yaml.org,2002:timestamp",
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:map",
+    "tag:yaml.org,2002:seq",
+    "tag:yaml.org,2002:timestamp",
 }
 
 
@@ -54,8 +59,10 @@ class YNode:
         if self.kind == "seq":
             return "a list"
         return {
-            "tag:yaml.org,2002:int": "a whole number", "tag:yaml.org,2002:float": "a number",
-            "tag:yaml.org,2002:bool": "true/false", "tag:yaml.org,2002:null": "nothing (null)",
+            "tag:yaml.org,2002:int": "a whole number",
+            "tag:yaml.org,2002:float": "a number",
+            "tag:yaml.org,2002:bool": "true/false",
+            "tag:yaml.org,2002:null": "nothing (null)",
         }.get(self.tag, "a string")
 
     def offset_of(self, index: int) -> int:
@@ -110,21 +117,31 @@ class _Loader(yaml.SafeLoader):
     def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
         event = self.peek_event()
         if isinstance(event, yaml.AliasEvent):
-            raise YamlRefused("TTR011", "YAML aliases are not allowed", event.start_mark.index,
-                              help="write the value out in full")
+            raise YamlRefused(
+                "TTR011",
+                "YAML aliases are not allowed",
+                event.start_mark.index,
+                help="write the value out in full",
+            )
         anchor = getattr(event, "anchor", None)
         if anchor is not None:
-            raise YamlRefused("TTR011", f"YAML anchor `&{anchor}` is not allowed",
-                              event.start_mark.index, help="write the value out in full")
+            raise YamlRefused(
+                "TTR011",
+                f"YAML anchor `&{anchor}` is not allowed",
+                event.start_mark.index,
+                help="write the value out in full",
+            )
         tag = getattr(event, "tag", None)
         if tag not in (None, "!") and tag not in _STANDARD_TAGS:
-            raise YamlRefused("TTR011", f"YAML tag `{tag}` is not allowed",
-                              event.start_mark.index, help="remove the tag")
+            raise YamlRefused(
+                "TTR011", f"YAML tag `{tag}` is not allowed", event.start_mark.index, help="remove the tag"
+            )
         self._depth = getattr(self, "_depth", 0) + 1
         try:
             if self._depth > MAX_YAML_DEPTH:
-                raise YamlRefused("TTR010", f"YAML nested more than {MAX_YAML_DEPTH} levels deep",
-                                  event.start_mark.index)
+                raise YamlRefused(
+                    "TTR010", f"YAML nested more than {MAX_YAML_DEPTH} levels deep", event.start_mark.index
+                )
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
@@ -134,8 +151,9 @@ def _convert(node: yaml.Node, source: SourceFile) -> YNode:
     """PyYAML node to YNode; depth is already bounded by the loader, so recursion is safe."""
     span = Span(source, node.start_mark.index, node.end_mark.index)
     if isinstance(node, yaml.MappingNode):
-        return YNode("map", span, node.tag,
-                     pairs=[(_convert(k, source), _convert(v, source)) for k, v in node.value])
+        return YNode(
+            "map", span, node.tag, pairs=[(_convert(k, source), _convert(v, source)) for k, v in node.value]
+        )
     if isinstance(node, yaml.SequenceNode):
         return YNode("seq", span, node.tag, items=[_convert(i, source) for i in node.value])
     return YNode("scalar", span, node.tag, value=node.value, style=node.style)
@@ -155,9 +173,15 @@ def read_yaml(source: SourceFile) -> tuple[YNode | None, list[Diagnostic]]:
         span = Span(source, index, min(index + 1, len(source.text)))
         problem = error.problem or error.context or "malformed YAML"
         context = f" ({error.context})" if error.context and error.problem else ""
-        return None, [Diagnostic("TTR010", f"{problem}{context}", span,
-                                 help="check the indentation and quoting on this line; quote "
-                                      "expressions that contain `: ` or start with `{`")]
+        return None, [
+            Diagnostic(
+                "TTR010",
+                f"{problem}{context}",
+                span,
+                help="check the indentation and quoting on this line; quote "
+                "expressions that contain `: ` or start with `{`",
+            )
+        ]
     except yaml.YAMLError as error:
         return None, [Diagnostic("TTR010", f"malformed YAML: {error}", None, path=source.path)]
     except RecursionError:
@@ -199,8 +223,9 @@ def plain_value(node: YNode) -> Any:
 Report = Callable[..., None]  # (code, message, span, help="") -> None
 
 
-def mapping_entries(node: YNode, what: str, allowed: tuple[str, ...],
-                    report: Report) -> dict[str, YNode] | None:
+def mapping_entries(
+    node: YNode, what: str, allowed: tuple[str, ...], report: Report
+) -> dict[str, YNode] | None:
     """A mapping's entries by key; an unknown or repeated key is reported and left out, a
     value that is not a mapping is reported and gives None."""
     if node.kind != "map":
@@ -210,8 +235,12 @@ def mapping_entries(node: YNode, what: str, allowed: tuple[str, ...],
     for key, value in node.pairs:
         name = key.value if key.kind == "scalar" else ""
         if name not in allowed:
-            report("TTR013", f"unknown key `{name}` in {what}", key.span,
-                   help=did_you_mean(name, allowed) or "allowed keys: " + ", ".join(allowed))
+            report(
+                "TTR013",
+                f"unknown key `{name}` in {what}",
+                key.span,
+                help=did_you_mean(name, allowed) or "allowed keys: " + ", ".join(allowed),
+            )
         elif name in result:
             report("TTR006", f"key `{name}` is given twice in {what}", key.span)
         else:

@@ -327,3 +327,35 @@ def test_the_two_stacks_may_rate_currencies_differently(tmp_path: Path) -> None:
     fast, slow = _reports(baseline, candidate, path, Options())
     assert fast == slow
     assert fast["changed"]["count"] == 1  # 200 MYR: 44 USD before, 50 USD after
+
+
+@pytest.mark.parametrize(
+    ("condition", "matches"),
+    [
+        ("order.total - order.total >= 0 USD", 2),  # was printed `a - b * rate`: false for -4.25 MYR
+        ("0 USD <= order.total - request.refund_amount", 2),
+        ("order.total - (order.total - order.total) < 0 USD", 1),  # was printed `a - b - c`
+        ("-(order.total - order.total) >= 0 USD", 2),
+    ],
+)
+def test_sums_and_differences_keep_their_parentheses_in_sql(
+    tmp_path: Path, condition: str, matches: int
+) -> None:
+    stack = [f'ruleset "p"\nlayer platform\nrule "x"\n  when {condition}\n  then tag("t")\n']
+    records = [
+        flatten(r) for r in [_negative_case(i, total) for i, total in enumerate(["-4.25 MYR", "4.25 MYR"])]
+    ]
+    path = tmp_path / "history.parquet"
+    _write(path, records)
+    engine = engine_from_texts(stack, CONFIG)
+    fast, slow = _reports(engine_from_texts([], CONFIG), engine, path, Options(samples=0))
+    assert fast == slow
+    assert fast["rules"][0]["candidate"]["matched"] == matches
+
+
+def _negative_case(i: int, total: str) -> dict[str, Any]:
+    return {
+        "case": {"id": f"n{i}"},
+        "order": {"status": "DELIVERED", "total": total, "created_at": "2026-05-01T00:00:00Z"},
+        "request": {"kind": "REFUND", "created_at": "2026-05-02T00:00:00Z"},
+    }

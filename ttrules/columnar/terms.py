@@ -376,7 +376,13 @@ class Terms:
         if op == "/":
             raise Unsupported(f"division{where(node)} (DuckDB divides decimals in floating point)")
         if op in "+-":
-            make = exp.Add if op == "+" else exp.Sub
+            operator = exp.Add if op == "+" else exp.Sub
+
+            def make(this: exp.Expression, expression: exp.Expression) -> exp.Expression:
+                # sqlglot prints trees as built, without parentheses: `(a - b) * rate` built
+                # bare would be printed `a - b * rate`. A sum or difference is one term.
+                return exp.Paren(this=operator(this=this, expression=expression))
+
             if a.kind == "money" and b.kind == "money":
                 assert a.currency is not None and b.currency is not None
                 same = sql.nonnull(exp.EQ(this=a.currency, expression=b.currency))

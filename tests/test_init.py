@@ -15,8 +15,9 @@ from helpers import ROOT
 BIN = Path(sys.executable).parent
 
 
-def _run(command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+def _run(command: str, cwd: Path, bin_dir: Path = BIN) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env.pop("VIRTUAL_ENV", None)
     env.pop("GITHUB_BASE_REF", None)
     return subprocess.run(
         ["bash", "-euo", "pipefail", "-c", command],
@@ -57,16 +58,22 @@ def test_init_writes_a_repository_whose_ci_passes_step_by_step(tmp_path: Path) -
     steps = [s for s in workflow["jobs"]["rules"]["steps"] if "run" in s]
     names = [s["name"] for s in steps]
     assert names[0] == "Install ttrules" and len(names) == 5
-    for step in steps[1:]:  # installing from PyPI is the one step a test machine cannot take
-        result = _run(step["run"], repo)
+    # Every step as written, the install included, in a fresh environment like the runner's:
+    # the workflow installs the wheel of this ttrules that init wrote (ttrules is on no index).
+    venv = tmp_path / "runner"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True)
+    for step in steps:
+        result = _run(step["run"], repo, venv / "bin")
         assert result.returncode == 0, (step["name"], result.stdout[-2000:], result.stderr[-2000:])
+    installed = _run("python -c 'import ttrules; print(ttrules.__file__)'", repo, venv / "bin")
+    assert installed.stdout.startswith(str(venv)), installed.stdout
     assert (repo / "junit.xml").is_file() and (repo / "simulation.md").is_file()
 
     # The lock step really gates: an unconfirmed change fails it.
     rules = repo / "rulesets/merchant/my-shop.ttr"
     rules.write_text(rules.read_text(encoding="utf-8").replace("30 USD", "100 USD"), encoding="utf-8")
     locked = next(s for s in steps if "--locked" in s["run"])
-    failed = _run(locked["run"], repo)
+    failed = _run(locked["run"], repo, venv / "bin")
     assert failed.returncode == 1 and "TTR123" in failed.stdout
 
 
@@ -85,3 +92,24 @@ def test_pre_commit_hooks_name_real_commands() -> None:
         assert command[0] == "ttrules"
         helped = _run(" ".join([*command, "--help"]), ROOT)
         assert helped.returncode == 0, helped.stderr
+
+
+def test_the_vendored_wheel_is_reproducible_and_complete(tmp_path: Path) -> None:
+    import zipfile
+
+    from ttrules.selfwheel import build_wheel
+
+    first = build_wheel()
+    assert build_wheel() == first  # the same files give the same bytes
+    path = tmp_path / "ttrules.whl"
+    path.write_bytes(first)
+    names = set(zipfile.ZipFile(path).namelist())
+    for needed in (
+        "ttrules/cli.py",
+        "ttrules/grammar/ttrules.lark",
+        "ttrules/schema/data/reason_codes.csv",
+        "ttrules/rulesets/platform/tiktok-shop-sea.ttr",
+        "ttrules-0.1.0.dist-info/RECORD",
+        "ttrules-0.1.0.dist-info/entry_points.txt",
+    ):
+        assert needed in names, needed

@@ -902,17 +902,25 @@ def demo(directory: Path, records: int, seed: int) -> None:
 
 @cli.command()
 @click.argument("directory", type=click.Path(path_type=Path, file_okay=False), default=Path("."))
-def init(directory: Path) -> None:
+@click.option(
+    "--install",
+    "requirement",
+    metavar="REQUIREMENT",
+    help="What the workflow pip-installs (e.g. 'ttrules @ git+https://…@v0.1.0'); "
+    "default: a wheel of this ttrules, written into .ttrules/.",
+)
+def init(directory: Path, requirement: str | None) -> None:
     """Make a rules repository in DIRECTORY (default: here; new or empty).
 
     It gets ttrules.yaml, the pinned platform policy, an example merchant ruleset and its rule
     tests, a sample history, a GitHub Actions workflow (fmt --check, check --locked, test,
-    simulate) and the initial ttrules.lock. Its CI passes as written.
+    simulate) that installs this very ttrules (a wheel of it in .ttrules/, or --install), and
+    the initial ttrules.lock. Its CI passes as written.
     """
     from ttrules.scaffold import scaffold
 
     try:
-        written = scaffold(directory)
+        written = scaffold(directory, requirement)
     except (FileExistsError, RuntimeError, OSError) as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(USAGE)

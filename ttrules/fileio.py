@@ -7,19 +7,26 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 
 @contextlib.contextmanager
 def atomic_writer(path: Path) -> Iterator[TextIO]:
-    """Write to a temporary file beside `path` and move it into place only on success."""
+    """Write text to a temporary file beside `path` and move it into place only on success."""
+    with _atomic(path, binary=False) as handle:
+        yield handle  # type: ignore[misc]
+
+
+@contextlib.contextmanager
+def _atomic(path: Path, binary: bool) -> Iterator[Any]:
     directory = path.parent if str(path.parent) else Path(".")
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     # mkstemp makes the file private; give it the mode an ordinary write would have.
     mode = path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask()
     os.chmod(temp, mode)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+        opened = os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="\n")
+        with opened as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
@@ -39,3 +46,8 @@ def _umask() -> int:
 def write_text_atomic(path: Path, text: str) -> None:
     with atomic_writer(path) as handle:
         handle.write(text)
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    with _atomic(path, binary=True) as handle:
+        handle.write(data)

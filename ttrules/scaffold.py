@@ -19,6 +19,7 @@ from pathlib import Path
 
 from ttrules import __version__
 from ttrules.fileio import write_text_atomic
+from ttrules.selfwheel import wheel_name, write_wheel
 from ttrules.simulate.generate import write_parquet
 from ttrules.simulate.plan import LOCK_NAME, LOCK_SCHEMA, file_hashes, rule_changes
 from ttrules.stack import load_stack
@@ -125,7 +126,7 @@ jobs:
         with:
           python-version: "3.12"
       - name: Install ttrules
-        run: pip install "ttrules=={version}"
+        run: pip install "{requirement}"
       - name: Formatting
         run: ttrules fmt --check rulesets/
       - name: Check, and require the rules to be the confirmed ones
@@ -142,7 +143,9 @@ jobs:
 README = """\
 # Rules
 
-After-sales rules for the shop, checked, tested and simulated by [ttrules]({docs}).
+After-sales rules for the shop, checked, tested and simulated by ttrules (CI installs
+`{install}`, the ttrules that wrote this repository; `pip install` it to run the commands
+below locally).
 
 - `ttrules.yaml`: the stack (platform policy over the shop's rules), currency, FX, costs.
 - `rulesets/platform/`: the platform policy, pinned to a ttrules release. Do not edit it.
@@ -151,10 +154,13 @@ After-sales rules for the shop, checked, tested and simulated by [ttrules]({docs
 - `history/sample.parquet`: a generated sample history; replace it with an export of your own
   after-sales records (`ttrules import tiktok`, or a CSV with a column mapping) so that the
   simulation step shows what a change does to your cases.
+- `.ttrules/`: the wheel of the ttrules that wrote this repository, which CI installs (unless
+  `ttrules init --install` named another requirement). Upgrade by replacing it.
 - `ttrules.lock`: the confirmed rules. A change is simulated (`ttrules simulate --save
   plan.json`), confirmed (`ttrules confirm plan.json`) and committed with the new lock.
 """
 
+VENDORED = f".ttrules/{wheel_name()}"
 GITIGNORE = "junit.xml\nsimulation.md\nplan.json\n"
 
 
@@ -162,8 +168,10 @@ def _platform_text() -> str:
     return resources.files("ttrules.rulesets").joinpath("platform", PLATFORM_FILE).read_text(encoding="utf-8")
 
 
-def scaffold(target: Path) -> list[Path]:
-    """Write a new rules repository into `target` (created, or an empty directory)."""
+def scaffold(target: Path, requirement: str | None = None) -> list[Path]:
+    """Write a new rules repository into `target` (created, or an empty directory). Its CI
+    installs `requirement` (a pip requirement), or else the wheel of this ttrules that is
+    written into the repository (`.ttrules/`): ttrules is not on a package index."""
     if target.exists() and any(target.iterdir()):
         raise FileExistsError(
             f"{target} is not empty; `ttrules init` only writes into an empty or new directory"
@@ -175,8 +183,8 @@ def scaffold(target: Path) -> list[Path]:
         f"rulesets/platform/{PLATFORM_FILE}": platform,
         "rulesets/merchant/my-shop.ttr": MERCHANT,
         "tests/my-shop.yaml": TESTS,
-        ".github/workflows/ttrules.yml": WORKFLOW.format(version=__version__),
-        "README.md": README.format(docs="https://pypi.org/project/ttrules/"),
+        ".github/workflows/ttrules.yml": WORKFLOW.format(requirement=requirement or VENDORED),
+        "README.md": README.format(install=requirement or VENDORED),
         ".gitignore": GITIGNORE,
     }
     written = []
@@ -189,6 +197,8 @@ def scaffold(target: Path) -> list[Path]:
     history.parent.mkdir(parents=True, exist_ok=True)
     write_parquet(history, SAMPLE_RECORDS, seed=1)
     written.append(history)
+    if requirement is None:
+        written.append(write_wheel(target / ".ttrules"))
     written.append(initial_lock(target))
     return written
 

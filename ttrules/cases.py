@@ -78,7 +78,8 @@ def iter_jsonl(handle: IO[bytes]) -> Iterator[Row]:
     """Rows of a JSON Lines stream; a row that is not a JSON object is returned with its error."""
     for number, raw in enumerate(handle, start=1):
         try:
-            line = raw.decode("utf-8")
+            # A byte order mark some editors write before the first line is not part of it.
+            line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
         except UnicodeDecodeError as error:
             yield Row(number, None, f"not valid UTF-8 (byte {error.start})")
             continue

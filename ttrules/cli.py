@@ -30,7 +30,7 @@ from ttrules.syntax.format import format_ruleset
 from ttrules.syntax.load import DSL_SUFFIXES, YAML_SUFFIXES, find_rule_files, load_ruleset_file
 from ttrules.syntax.yaml_emit import emit_ruleset_yaml
 
-OK, FINDINGS, USAGE = 0, 1, 2
+OK, FINDINGS, USAGE, INTERNAL = 0, 1, 2, 3
 
 _paths = click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 _config = click.option(
@@ -1160,7 +1160,7 @@ def main() -> None:
             "(please report it; TTRULES_DEBUG=1 shows the traceback)",
             err=True,
         )
-        sys.exit(USAGE)
+        sys.exit(INTERNAL)  # not the user's input: a script can tell it from a usage error
 
 
 if __name__ == "__main__":

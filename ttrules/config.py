@@ -132,7 +132,7 @@ class Config(BaseModel):
     @classmethod
     def _positive_rates(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
         for code, rate in value.items():
-            if len(code) != 3 or not code.isupper():
+            if len(code) != 3 or not code.isupper() or not code.isalpha() or not code.isascii():
                 raise ValueError(f"`{code}` is not an ISO 4217 code such as MYR")
             if rate <= 0:
                 raise ValueError(f"the rate for {code} must be positive")
@@ -143,6 +143,20 @@ class Config(BaseModel):
         from ttrules.syntax.literals import parse_money
 
         problems: list[tuple[tuple[str, ...], str]] = []
+        repeated = sorted({layer for layer in self.layers if self.layers.count(layer) > 1})
+        if repeated:
+            problems.append((("layers",), f"{', '.join(f'`{r}`' for r in repeated)} listed twice"))
+        for index, layer in enumerate(self.fail_closed):
+            if layer not in self.layers:
+                # A misspelt layer here would silently switch fail-closed off for the real one.
+                hint = did_you_mean(layer, self.layers)
+                problems.append(
+                    (
+                        ("fail_closed", str(index)),
+                        f"`{layer}` is not a layer (layers: "
+                        f"{', '.join(self.layers)}){'; ' + hint if hint else ''}",
+                    )
+                )
         rate = parse_money(self.costs.agent_hour)
         if rate is None:
             problems.append(
@@ -181,6 +195,31 @@ def _node_at(root: YNode, loc: tuple[Any, ...], at_key: bool) -> YNode:
     return node
 
 
+def _duplicate_keys(root: YNode) -> list[Diagnostic]:
+    """A key given twice in one mapping: YAML keeps the last silently, which can undo a setting
+    (a second `fail_closed:`) without a word; it is an error at the second key."""
+    found, stack = [], [root]
+    while stack:
+        node = stack.pop()
+        if node.kind == "map":
+            seen: set[str] = set()
+            for key, value in node.pairs:
+                if key.value in seen:
+                    found.append(
+                        Diagnostic(
+                            "TTR119",
+                            f"`{key.value}` is given twice in this mapping",
+                            key.span,
+                            help="keep one of them",
+                        )
+                    )
+                seen.add(key.value)
+                stack.append(value)
+        elif node.kind == "seq":
+            stack.extend(node.items)
+    return found
+
+
 def load_config(path: Path, files: Files = DISK) -> tuple[Config | None, list[Diagnostic]]:
     shown = files.display(path)
     try:
@@ -200,10 +239,11 @@ def load_config(path: Path, files: Files = DISK) -> tuple[Config | None, list[Di
         return Config(), []
     if root.kind != "map":
         return None, [Diagnostic("TTR119", f"{CONFIG_NAME} must be a mapping", root.span)]
+    duplicates = _duplicate_keys(root)
     try:
         config = Config.model_validate(plain_value(root))
     except ValidationError as error:
-        result = []
+        result = list(duplicates)
         for item in error.errors(include_url=False):
             loc = tuple(item["loc"])
             node = _node_at(root, loc, at_key=item["type"] == "extra_forbidden")
@@ -215,7 +255,7 @@ def load_config(path: Path, files: Files = DISK) -> tuple[Config | None, list[Di
                 help = did_you_mean(str(loc[-1]), list(Config.model_fields) + list(Costs.model_fields))
             result.append(Diagnostic("TTR119", f"{key}: {message}", node.span, help=help))
         return None, result
-    problems = [
+    problems = duplicates + [
         Diagnostic("TTR119", f"{'.'.join(loc)}: {message}", _node_at(root, loc, False).span)
         for loc, message in config.cross_problems()
     ]

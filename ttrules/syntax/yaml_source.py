@@ -161,8 +161,10 @@ def _convert(node: yaml.Node, source: SourceFile) -> YNode:
 
 def read_yaml(source: SourceFile) -> tuple[YNode | None, list[Diagnostic]]:
     """Compose one YAML document; None (with a diagnostic) when it cannot be read safely."""
-    loader = _Loader(source.text)
+    loader = None
     try:
+        # The reader checks the characters as it is made: a non-printable one raises here.
+        loader = _Loader(source.text)
         node = loader.get_single_node()
     except YamlRefused as refused:
         span = Span(source, refused.index, min(refused.index + 1, len(source.text)))
@@ -182,12 +184,26 @@ def read_yaml(source: SourceFile) -> tuple[YNode | None, list[Diagnostic]]:
                 "expressions that contain `: ` or start with `{`",
             )
         ]
+    except yaml.reader.ReaderError as error:
+        index = min(error.position, max(len(source.text) - 1, 0))
+        span = Span(source, index, min(index + 1, len(source.text)))
+        return None, [
+            Diagnostic(
+                "TTR010",
+                f"the character U+{error.character:04X} is not allowed in YAML"
+                if isinstance(error.character, int)
+                else "a character is not allowed in YAML",
+                span,
+                help="remove it, or write it as an escape (`\\x01`) inside a double-quoted string",
+            )
+        ]
     except yaml.YAMLError as error:
         return None, [Diagnostic("TTR010", f"malformed YAML: {error}", None, path=source.path)]
     except RecursionError:
         return None, [Diagnostic("TTR010", "YAML nested too deeply", None, path=source.path)]
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if node is None:
         return None, []
     return _convert(node, source), []

@@ -1,0 +1,88 @@
+"""Regression cases for hostile or broken input (issue: Hardening): each gets a located
+diagnostic or is read as it should be, never a Python exception or a silent wrong value."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from ttrules.cli import cli
+from ttrules.config import load_config
+from ttrules.simulate.history import read_history
+
+
+def _check(tmp_path: Path, config: str, rules: str = 'ruleset "m"\nlayer merchant\n') -> tuple[int, str]:
+    (tmp_path / "rules").mkdir(exist_ok=True)
+    (tmp_path / "rules" / "m.ttr").write_text(rules)
+    (tmp_path / "ttrules.yaml").write_text(config)
+    result = CliRunner().invoke(cli, ["check", "--config", str(tmp_path / "ttrules.yaml"), "--no-analysis"])
+    return result.exit_code, result.output
+
+
+def test_a_non_printable_character_in_yaml_is_a_located_diagnostic(tmp_path: Path) -> None:
+    path = tmp_path / "r.yaml"
+    path.write_text(
+        'ruleset: x\nlayer: merchant\nrules:\n  - name: "a\x01b"\n    when: "true"\n    then: [approve]\n'
+    )
+    result = CliRunner().invoke(cli, ["check", str(path), "--no-analysis"])
+    assert result.exit_code == 1
+    assert "error[TTR010]: the character U+0001 is not allowed in YAML" in result.output
+    assert "r.yaml:4:13" in result.output
+
+
+def test_a_misspelt_fail_closed_layer_is_an_error(tmp_path: Path) -> None:
+    code, output = _check(tmp_path, "stack: [rules/]\nfail_closed: [platfrom]\n")
+    assert code == 2
+    assert (
+        "fail_closed.0: `platfrom` is not a layer (layers: platform, merchant); did you mean `platform`?"
+        in output
+    )
+
+
+def test_a_key_given_twice_in_the_config_is_an_error_at_the_second(tmp_path: Path) -> None:
+    code, output = _check(tmp_path, "stack: [rules/]\nfail_closed: [platform]\nfail_closed: []\n")
+    assert code == 2 and "`fail_closed` is given twice in this mapping" in output
+    assert "ttrules.yaml:3:1" in output
+
+
+def test_repeated_layers_and_non_iso_currencies_are_errors(tmp_path: Path) -> None:
+    config, problems = load_config(_write(tmp_path, "layers: [merchant, merchant]\nfx: {US$: 1}\n"))
+    assert config is None
+    messages = [d.message for d in problems]
+    assert "fx: `US$` is not an ISO 4217 code such as MYR" in messages
+    config, problems = load_config(_write(tmp_path, "layers: [merchant, merchant]\nfail_closed: []\n"))
+    assert config is None and [d.message for d in problems] == ["layers: `merchant` listed twice"]
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "ttrules.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_a_byte_order_mark_does_not_cost_the_first_row(tmp_path: Path) -> None:
+    path = tmp_path / "h.jsonl"
+    row = (
+        '{"order.total": "5 USD", "order.status": "DELIVERED", "order.created_at": "2026-01-01T00:00:00Z", '
+        '"request.kind": "REFUND", "request.created_at": "2026-01-01T00:00:00Z"}\n'
+    )
+    path.write_bytes(b"\xef\xbb\xbf" + (row * 2).encode())
+    rows = list(read_history(path))
+    assert [(r.number, r.error) for r in rows] == [(1, ""), (2, "")]
+    assert rows[0].record is not None and rows[0].record["order.total"] == "5 USD"
+
+
+def test_an_internal_error_has_its_own_exit_code(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import pytest
+
+    import ttrules.cli as module
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(module.cli, "main", broken)
+    monkeypatch.delenv("TTRULES_DEBUG", raising=False)
+    with pytest.raises(SystemExit) as stopped:
+        module.main()
+    assert stopped.value.code == 3

@@ -86,3 +86,36 @@ def test_an_internal_error_has_its_own_exit_code(monkeypatch) -> None:  # type: 
     with pytest.raises(SystemExit) as stopped:
         module.main()
     assert stopped.value.code == 3
+
+
+def test_literals_beyond_their_limits_are_located_ttr014(tmp_path: Path) -> None:
+    huge = "9" * 5000
+    path = tmp_path / "big.ttr"
+    path.write_text(
+        'ruleset "m"\nlayer merchant\nset w = 99999999999999999999d\nrule "a"\n  priority 99999999999\n'
+        f"  when order.total > {huge} USD and order.quantity > 1{huge}\n  then partial_refund({huge}%)\n"
+    )
+    result = CliRunner().invoke(cli, ["check", str(path), "--no-analysis"])
+    assert result.exit_code == 1, result.output
+    assert result.output.count("error[TTR014]") == 5
+    assert "the duration `99999999999999999999d` is longer than 999999999d" in result.output
+    assert "a priority is at most 1,000,000,000 either way" in result.output
+    assert "has 5000 digits; at most 30" in result.output
+    assert "big.ttr:6:" in result.output
+
+
+def test_a_yaml_priority_must_be_written_plainly(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    rules = "".join(
+        f'  - name: r{i}\n    priority: {p}\n    when: "true"\n    then: [approve]\n'
+        for i, p in enumerate(["010", "1:30", "99999999999999", "10"])
+    )
+    path.write_text(f"ruleset: m\nlayer: merchant\nrules:\n{rules}")
+    result = CliRunner().invoke(cli, ["check", str(path), "--no-analysis"])
+    assert result.exit_code == 1
+    assert (
+        "`priority` of rule `r0` must be a whole number written plainly (e.g. 10), not `010`" in result.output
+    )
+    assert "not `1:30`" in result.output
+    assert "error[TTR014]: `priority` of rule `r2`: a priority is at most 1,000,000,000" in result.output
+    assert "r3" not in result.output

@@ -138,10 +138,14 @@ _DOCS = [
     CodeDoc(
         "TTR014",
         "invalid-literal",
-        "A literal is out of range or malformed.",
-        "Numbers, money, durations and percentages must be exact values ttrules can represent.",
-        "set return_window = 0d",
-        "Write the value as the language reference shows (e.g. `7d`, `50 USD`, `30%`).",
+        "A literal is out of range: more than 30 digits, a duration longer than 999999999d, or a "
+        "priority beyond ±1,000,000,000.",
+        "Numbers, money, durations and percentages must be exact values ttrules can represent and "
+        "compute with in bounded time; a hostile rule file must not make a check or a simulation "
+        "crash or run for ever.",
+        "set return_window = 99999999999999999999d",
+        "Write the value you mean (`7d`, `50 USD`, `30%`, `priority 100`); no real window, amount "
+        "or priority comes near these limits.",
     ),
     CodeDoc(
         "TTR015",

@@ -23,7 +23,14 @@ from ttrules import ast
 from ttrules.diagnostics import Diagnostic
 from ttrules.source import SourceFile, Span
 from ttrules.syntax.grammar import parser, terminal_display
-from ttrules.syntax.literals import duration_seconds, is_enum_name, parse_money
+from ttrules.syntax.literals import (
+    MAX_DURATION_SECONDS,
+    duration_seconds,
+    is_enum_name,
+    parse_money,
+    priority_problem,
+    too_many_digits,
+)
 
 MAX_EXPR_DEPTH = 64
 STATEMENT_KEYWORDS = frozenset({"ruleset", "layer", "applies", "set", "limit", "rule", "forbid"})
@@ -77,19 +84,46 @@ class _Builder(lark.visitors.Transformer_NonRecursive):
         self.ctx = ctx
 
     # -- literals
+    def _sized(self, meta: Any, text: str) -> bool:
+        """Whether a number's text is within the literal limits (else TTR014, reported)."""
+        problem = too_many_digits(text)
+        if problem is not None:
+            self.ctx.error(
+                "TTR014",
+                f"a literal too long: {problem}",
+                self.ctx.meta_span(meta),
+                help="numbers, amounts, percentages and durations have at most 30 digits",
+            )
+        return problem is None
+
     def number(self, meta: Any, children: list[Any]) -> ast.Expr:
-        return ast.NumberLit(Decimal(str(children[0])), span=self.ctx.meta_span(meta))
+        text = str(children[0])
+        value = Decimal(text) if self._sized(meta, text) else Decimal(0)
+        return ast.NumberLit(value, span=self.ctx.meta_span(meta))
 
     def money(self, meta: Any, children: list[Any]) -> ast.Expr:
-        amount, currency = parse_money(str(children[0])) or (Decimal(0), "XXX")
+        text = str(children[0])
+        # A literal too long (reported) stands as zero in its own currency.
+        parsed = parse_money(text) if self._sized(meta, text) else (Decimal(0), text.split()[-1])
+        amount, currency = parsed or (Decimal(0), "XXX")
         return ast.MoneyLit(amount, currency, span=self.ctx.meta_span(meta))
 
     def percent(self, meta: Any, children: list[Any]) -> ast.Expr:
-        return ast.PercentLit(Decimal(str(children[0])[:-1]), span=self.ctx.meta_span(meta))
+        text = str(children[0])
+        value = Decimal(text[:-1]) if self._sized(meta, text) else Decimal(0)
+        return ast.PercentLit(value, span=self.ctx.meta_span(meta))
 
     def duration(self, meta: Any, children: list[Any]) -> ast.Expr:
-        seconds = sum(duration_seconds(str(tok)) for tok in children)
         text = " ".join(str(tok) for tok in children)
+        seconds = sum(duration_seconds(str(tok)) for tok in children) if self._sized(meta, text) else 0
+        if abs(seconds) > MAX_DURATION_SECONDS:
+            self.ctx.error(
+                "TTR014",
+                f"the duration `{text[:40]}` is longer than 999999999d",
+                self.ctx.meta_span(meta),
+                help="no real window is that long",
+            )
+            seconds = 0
         return ast.DurationLit(seconds, text=text, span=self.ctx.meta_span(meta))
 
     def string(self, meta: Any, children: list[Any]) -> ast.Expr:
@@ -250,7 +284,13 @@ class _Builder(lark.visitors.Transformer_NonRecursive):
         return ast.LimitStmt(str(name), str(op), bound, when.value if when else None, span=span)
 
     def priority_clause(self, meta: Any, children: list[Any]) -> _Clause:
-        return _Clause("priority", int(str(children[0])), self.ctx.meta_span(meta))
+        text = str(children[0])
+        value = int(text) if self._sized(meta, text) else 0
+        problem = priority_problem(value)
+        if problem is not None:
+            self.ctx.error("TTR014", problem, self.ctx.meta_span(meta), help="e.g. `priority 100`")
+            value = 0
+        return _Clause("priority", value, self.ctx.meta_span(meta))
 
     def when_clause(self, meta: Any, children: list[Any]) -> _Clause:
         return _Clause("when", children[0], self.ctx.meta_span(meta))

@@ -48,3 +48,24 @@ def format_decimal(value: Decimal) -> str:
     """A decimal as written in rules: plain notation, never an exponent."""
     text = format(value, "f")
     return text
+
+
+# Literal limits (docs/language.md): far beyond any real amount, window or priority, and small
+# enough that no literal can cost time or memory to convert, print or compare.
+MAX_DIGITS = 30
+MAX_PRIORITY = 1_000_000_000
+MAX_DURATION_SECONDS = 999_999_999 * 86_400  # the longest duration Python's timedelta holds
+
+
+def too_many_digits(text: str) -> str | None:
+    """Why a number's text is too long to be a literal, or None."""
+    digits = sum(ch.isdigit() for ch in text)
+    return (
+        f"`{text[:40]}{'…' if len(text) > 40 else ''}` has {digits} digits; at most {MAX_DIGITS}"
+        if digits > MAX_DIGITS
+        else None
+    )
+
+
+def priority_problem(value: int) -> str | None:
+    return f"a priority is at most {MAX_PRIORITY:,} either way" if abs(value) > MAX_PRIORITY else None

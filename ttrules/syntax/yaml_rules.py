@@ -6,6 +6,7 @@ their spans are mapped through the scalar's position so errors point into the YA
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -14,6 +15,7 @@ from ttrules import ast
 from ttrules.diagnostics import Diagnostic
 from ttrules.source import SourceFile, Span
 from ttrules.syntax.dsl import Header, attach_comments, parse_fragment
+from ttrules.syntax.literals import priority_problem, too_many_digits
 from ttrules.syntax.yaml_comments import yaml_comments
 from ttrules.syntax.yaml_source import YNode, mapping_entries, read_yaml
 
@@ -118,12 +120,18 @@ class _Reader:
         priority = 0
         if "priority" in entries:
             p = entries["priority"]
-            if p.tag != "tag:yaml.org,2002:int":
+            # Plain decimal only: YAML 1.1 would read `010` as octal 8 and `1:30` as 90.
+            if p.tag != "tag:yaml.org,2002:int" or not re.fullmatch(r"[-+]?(0|[1-9][0-9]*)", p.value):
                 self.error(
-                    "TTR012", f"`priority` of {what} must be a whole number, not {p.describe()}", p.span
+                    "TTR012",
+                    f"`priority` of {what} must be a whole number written plainly (e.g. 10), "
+                    f"not {f'`{p.value}`' if p.tag == 'tag:yaml.org,2002:int' else p.describe()}",
+                    p.span,
                 )
+            elif (problem := too_many_digits(p.value) or priority_problem(int(p.value))) is not None:
+                self.error("TTR014", f"`priority` of {what}: {problem}", p.span)
             else:
-                priority = int(p.value.replace("_", ""), 0)
+                priority = int(p.value)
         when = self.condition(entries["when"], f"`when` of {what}") if "when" in entries else None
         if "then" not in entries:
             self.error(

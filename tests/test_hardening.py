@@ -119,3 +119,47 @@ def test_a_yaml_priority_must_be_written_plainly(tmp_path: Path) -> None:
     assert "not `1:30`" in result.output
     assert "error[TTR014]: `priority` of rule `r2`: a priority is at most 1,000,000,000" in result.output
     assert "r3" not in result.output
+
+
+def test_every_skipped_row_can_be_listed_with_its_location(tmp_path: Path) -> None:
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "m.ttr").write_text('ruleset "m"\nlayer merchant\n')
+    (tmp_path / "ttrules.yaml").write_text("stack: [rules/]\n")
+    good = (
+        '{"order.total": "5 USD", "order.status": "DELIVERED", "order.created_at": "2026-01-01T00:00:00Z", '
+        '"request.kind": "REFUND", "request.created_at": "2026-01-01T00:00:00Z"}'
+    )
+    lines = [good if i % 2 == 0 else "not json" for i in range(60)]  # 30 bad rows: more than 20
+    (tmp_path / "h.jsonl").write_text("\n".join(lines) + "\n")
+    for engine in ("duckdb", "python"):
+        out = tmp_path / f"skipped-{engine}.jsonl"
+        result = CliRunner().invoke(
+            cli,
+            [
+                "simulate",
+                "--history",
+                str(tmp_path / "h.jsonl"),
+                "--baseline",
+                str(tmp_path),
+                "--candidate",
+                str(tmp_path),
+                "--config",
+                str(tmp_path / "ttrules.yaml"),
+                "--format",
+                "json",
+                "--out",
+                str(tmp_path / "r.json"),
+                "--allow-skipped",
+                "--skipped",
+                str(out),
+                "--engine",
+                engine,
+            ],
+        )
+        assert result.exit_code == 0, result.output
+        assert "10 more rows skipped" in result.output and "--skipped FILE lists every one" in result.output
+        import json
+
+        listed = [json.loads(line) for line in out.read_text().splitlines()]
+        assert [row["where"] for row in listed] == [f"h.jsonl:{n}" for n in range(2, 61, 2)]
+        assert listed[0]["reason"].startswith("invalid JSON")

@@ -10,6 +10,7 @@ import difflib
 import json
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -629,6 +630,12 @@ def _load_side(where: str | None, config: Path | None, role: str) -> Any:
     is_flag=True,
     help="Exit 0 even when no record was decided or more than --max-skipped were skipped.",
 )
+@click.option(
+    "--skipped",
+    "skipped_file",
+    type=click.Path(path_type=Path),
+    help="Write every skipped row (where, why) to this JSON Lines file; the report keeps the first 20.",
+)
 def simulate(
     history: Path,
     history_format: str | None,
@@ -647,6 +654,7 @@ def simulate(
     plan_file: Path | None,
     max_skipped: float,
     allow_skipped: bool,
+    skipped_file: Path | None,
 ) -> None:
     """Replay history under the current and the proposed rules and report what would change.
 
@@ -662,15 +670,19 @@ def simulate(
         _emit_diagnostics(problems)
         click.echo("error: fix the --fail-if gates (nothing was simulated)", err=True)
         sys.exit(USAGE)
-    report, base, cand = _simulate(
-        history,
-        history_format,
-        baseline,
-        candidate,
-        config,
-        Options(limit=limit, sample=sample, seed=seed, samples=sample_count),
-        engine,
-    )
+    options = Options(limit=limit, sample=sample, seed=seed, samples=sample_count)
+    if skipped_file is None:
+        report, base, cand = _simulate(history, history_format, baseline, candidate, config, options, engine)
+    else:  # every skipped row, as the run meets it; the file appears whole or not at all
+        with atomic_writer(skipped_file) as sink:
+
+            def note(where: str, why: str) -> None:
+                sink.write(json.dumps({"where": where, "reason": why}, ensure_ascii=False) + "\n")
+
+            report, base, cand = _simulate(
+                history, history_format, baseline, candidate, config, replace(options, on_skip=note), engine
+            )
+        click.echo(f"wrote {skipped_file}", err=True)
     _write_report(report, fmt, out_file)
     if html_file is not None:
         _write_report(report, "html", html_file)
@@ -812,7 +824,7 @@ def _simulate(
     if skipped > len(accumulator.skipped_examples):
         click.echo(
             f"… {skipped - len(accumulator.skipped_examples):,} more rows skipped "
-            "(counts by reason are in the report)",
+            "(counts by reason are in the report; --skipped FILE lists every one)",
             err=True,
         )
     report = build_report(

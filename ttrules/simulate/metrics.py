@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
@@ -170,12 +171,15 @@ class Accumulator:
     unconverted: set[str] = field(default_factory=set)
     totals: dict[str, MoneySum] = field(default_factory=lambda: {m: MoneySum() for m in HISTORY_TOTALS})
     histogram: list[int] = field(default_factory=lambda: [0] * (HISTOGRAM_BINS + 1))
+    on_skip: Callable[[str, str], None] | None = None  # every skipped row, for --skipped
 
     def __post_init__(self) -> None:
         self.bands = [[0, 0] for _ in self.thresholds]
         self.groups = {name: {} for name in BREAKDOWNS}
 
     def skip(self, location: str, reason: str) -> None:
+        if self.on_skip is not None:
+            self.on_skip(location, reason)
         # Group by what went wrong (a field path, "invalid JSON"), not by where in the row.
         kind = re.sub(r"\d+", "N", reason.split(":")[0] if ":" in reason else reason)
         self.skipped[kind[:80]] += 1

@@ -7,7 +7,7 @@ import random
 import sys
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,8 @@ class Options:
     sample: float | None = None  # keep each record with this probability
     seed: int = 0
     samples: int = 10  # changed cases shown with both explanations
+    # Told of every skipped row (where, why), in file order: the report keeps the first 20.
+    on_skip: Callable[[str, str], None] | None = field(default=None, compare=False)
 
 
 def _rule_labels(engine: Engine) -> list[str]:
@@ -63,6 +65,7 @@ def new_accumulator(baseline: Side, candidate: Side, options: Options) -> Accumu
         _rule_labels(candidate.engine),
         new_thresholds(baseline.engine.stack, candidate.engine.stack),
         options.samples,
+        on_skip=options.on_skip,
     )
 
 

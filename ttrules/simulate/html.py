@@ -7,6 +7,8 @@ from decimal import Decimal
 from html import escape
 from typing import Any
 
+from ttrules.simulate.render import error_rows, money_notes
+
 _CSS = """
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1f2933;
 background:#f5f7fa}
@@ -200,41 +202,15 @@ def render_html(report: dict[str, Any]) -> str:
         money_rows.append(
             ("manual review cost", float(review["baseline"]["cost"]), float(review["candidate"]["cost"]))
         )
-    notes = []
-    if review.get("cost_unavailable"):
-        notes.append(f"Manual review cost not available: {review['cost_unavailable']}.")
-    totals = report["totals"]
-    notes.append(
-        f"Requested in the history: {_money(totals['requested']['total'])} {currency}; "
-        f"refunded in the history: {_money(totals['refunded_in_history']['total'])} {currency}."
-    )
-    if report["unconverted_currencies"]:
-        notes.append(
-            "No FX rate for "
-            + ", ".join(report["unconverted_currencies"])
-            + ": those amounts are left out of the totals."
-        )
-    money_notes = "".join(f'<p class="sub">{escape(n)}</p>' for n in notes)
-    errors = report["errors"]
-    errored = sorted(set(errors["baseline"]["by_rule"]) | set(errors["candidate"]["by_rule"]))
-    error_rows = []
-    for label in errored:
-        first = errors["candidate"]["first"].get(label) or errors["baseline"]["first"].get(label)
-        error_rows.append(
-            [
-                escape(label),
-                f"{errors['baseline']['by_rule'].get(label, 0):,}",
-                f"{errors['candidate']['by_rule'].get(label, 0):,}",
-                escape(f"record {first['record']}: {first['message']}") if first else "",
-            ]
-        )
+    money_notes_html = "".join(f'<p class="sub">{escape(n)}</p>' for n in money_notes(report))
+    error_rows_html = [[escape(cell) for cell in row] for row in error_rows(report["errors"])]
     error_section = (
         (
             "<section><h2>Rules with evaluation errors</h2>"
-            + _table(["rule", "baseline", "candidate", "first error"], error_rows)
+            + _table(["rule", "baseline", "candidate", "first error"], error_rows_html)
             + "</section>"
         )
-        if error_rows
+        if error_rows_html
         else ""
     )
     rules = sorted(
@@ -303,7 +279,7 @@ def render_html(report: dict[str, Any]) -> str:
 Money in {escape(currency)}.</div>
 <div class="cards">{card_html}</div>
 <section><h2>Transitions of the resolution</h2>{heat_map(report["transitions"])}</section>
-<section><h2>Money</h2>{paired_bars(money_rows, " " + currency)}{money_notes}</section>
+<section><h2>Money</h2>{paired_bars(money_rows, " " + currency)}{money_notes_html}</section>
 <section><h2>Rule wins</h2>{paired_bars(rule_rows)}
 {'<p class="sub">Never matched: ' + escape(", ".join(never)) + "</p>" if never else ""}</section>
 {error_section}

@@ -145,20 +145,7 @@ def render(report: dict[str, Any], markdown: bool = False, top: int = 12) -> str
         f"cases ({_pct(review['baseline']['share'])} → {_pct(review['candidate']['share'])}), "
         f"{review['baseline']['hours']} → {review['candidate']['hours']} hours."
     )
-    if review.get("cost_unavailable"):
-        out.append(f"Manual review cost not available: {review['cost_unavailable']}.")
-    totals = report["totals"]
-    out.append(
-        f"Requested in the history: {_money_cell(totals['requested']['total'])} {currency}; "
-        f"refunded in the history (`outcome.refunded`): "
-        f"{_money_cell(totals['refunded_in_history']['total'])} {currency}."
-    )
-    if report["unconverted_currencies"]:
-        out.append(
-            "No FX rate for "
-            + ", ".join(report["unconverted_currencies"])
-            + ": those amounts are left out of the totals (per-currency sums are in the JSON)."
-        )
+    out += money_notes(report)
 
     changed_rules = [r for r in report["rules"] if r["won_delta"] or r["status"] != "kept"]
     out.append(_section("Rules whose wins change", markdown))
@@ -265,34 +252,53 @@ def render(report: dict[str, Any], markdown: bool = False, top: int = 12) -> str
     return "\n".join(out) + "\n"
 
 
-def _errors_section(errors: dict[str, Any], markdown: bool, top: int) -> list[str]:
-    """Rules that errored, with their counts on both sides and the first error's message."""
+def error_rows(errors: dict[str, Any]) -> list[list[str]]:
+    """Rules that errored, most candidate errors first: label, counts on both sides, first error."""
     labels = sorted(
         set(errors["baseline"]["by_rule"]) | set(errors["candidate"]["by_rule"]),
         key=lambda label: (-errors["candidate"]["by_rule"].get(label, 0), label),
     )
-    if not labels:
-        return []
-
-    def first(label: str) -> str:
+    rows = []
+    for label in labels:
         found = errors["candidate"]["first"].get(label) or errors["baseline"]["first"].get(label)
-        return f"record {found['record']}: {found['message']}" if found else ""
+        rows.append(
+            [
+                label,
+                _n(errors["baseline"]["by_rule"].get(label, 0)),
+                _n(errors["candidate"]["by_rule"].get(label, 0)),
+                f"record {found['record']}: {found['message']}" if found else "",
+            ]
+        )
+    return rows
 
-    shown, more = _top(labels, top)
+
+def money_notes(report: dict[str, Any]) -> list[str]:
+    """What the money figures leave out or cannot say, and the history's own totals."""
+    review, totals, currency = report["review"], report["totals"], report["inputs"]["currency"]
+    notes = []
+    if review.get("cost_unavailable"):
+        notes.append(f"Manual review cost not available: {review['cost_unavailable']}.")
+    notes.append(
+        f"Requested in the history: {_money_cell(totals['requested']['total'])} {currency}; "
+        f"refunded in the history (`outcome.refunded`): "
+        f"{_money_cell(totals['refunded_in_history']['total'])} {currency}."
+    )
+    if report["unconverted_currencies"]:
+        notes.append(
+            "No FX rate for "
+            + ", ".join(report["unconverted_currencies"])
+            + ": those amounts are left out of the totals (per-currency sums are in the JSON)."
+        )
+    return notes
+
+
+def _errors_section(errors: dict[str, Any], markdown: bool, top: int) -> list[str]:
+    rows = error_rows(errors)
+    if not rows:
+        return []
+    shown, more = _top(rows, top)
     return [
         _section("Rules with evaluation errors (they did not match on those records)", markdown),
-        *table(
-            ["rule", "baseline", "candidate", "first error"],
-            [
-                [
-                    label,
-                    _n(errors["baseline"]["by_rule"].get(label, 0)),
-                    _n(errors["candidate"]["by_rule"].get(label, 0)),
-                    first(label),
-                ]
-                for label in shown
-            ],
-            markdown,
-        ),
+        *table(["rule", "baseline", "candidate", "first error"], shown, markdown),
         *more,
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -61,3 +62,27 @@ def bundled_engine() -> Engine:
 
 def load_table(path: Path) -> dict[str, Any]:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def simulate_cli(
+    history: Path,
+    baseline: Path,
+    candidate: Path,
+    *args: str,
+    config: Path | None = None,
+    out: Path | None = None,
+) -> tuple[int, dict[str, Any], str]:
+    """`ttrules simulate` with a JSON report (`out`, else beside the history): (exit code, the
+    report or {} when none was written, what it printed)."""
+    from click.testing import CliRunner
+
+    from ttrules.cli import cli
+
+    out = out or history.with_name(f"{history.name}.report.json")
+    out.unlink(missing_ok=True)  # a report of an earlier run must not pass for this one's
+    command = ["simulate", "--history", str(history), "--baseline", str(baseline)]
+    command += ["--candidate", str(candidate), "--format", "json", "--out", str(out), *args]
+    if config is not None:
+        command += ["--config", str(config)]
+    result = CliRunner().invoke(cli, command, catch_exceptions=False)
+    return result.exit_code, (json.loads(out.read_text()) if out.exists() else {}), result.output

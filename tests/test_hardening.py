@@ -3,6 +3,7 @@ diagnostic or is read as it should be, never a Python exception or a silent wron
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -10,6 +11,8 @@ from click.testing import CliRunner
 from ttrules.cli import cli
 from ttrules.config import load_config
 from ttrules.simulate.history import read_history
+
+from helpers import simulate_cli
 
 
 def _check(tmp_path: Path, config: str, rules: str = 'ruleset "m"\nlayer merchant\n') -> tuple[int, str]:
@@ -133,33 +136,20 @@ def test_every_skipped_row_can_be_listed_with_its_location(tmp_path: Path) -> No
     (tmp_path / "h.jsonl").write_text("\n".join(lines) + "\n")
     for engine in ("duckdb", "python"):
         out = tmp_path / f"skipped-{engine}.jsonl"
-        result = CliRunner().invoke(
-            cli,
-            [
-                "simulate",
-                "--history",
-                str(tmp_path / "h.jsonl"),
-                "--baseline",
-                str(tmp_path),
-                "--candidate",
-                str(tmp_path),
-                "--config",
-                str(tmp_path / "ttrules.yaml"),
-                "--format",
-                "json",
-                "--out",
-                str(tmp_path / "r.json"),
-                "--allow-skipped",
-                "--skipped",
-                str(out),
-                "--engine",
-                engine,
-            ],
+        history = tmp_path / "h.jsonl"
+        code, _, output = simulate_cli(
+            history,
+            tmp_path,
+            tmp_path,
+            "--allow-skipped",
+            "--skipped",
+            str(out),
+            "--engine",
+            engine,
+            config=tmp_path / "ttrules.yaml",
         )
-        assert result.exit_code == 0, result.output
-        assert "10 more rows skipped" in result.output and "--skipped FILE lists every one" in result.output
-        import json
-
+        assert code == 0, output
+        assert "10 more rows skipped" in output and "--skipped FILE lists every one" in output
         listed = [json.loads(line) for line in out.read_text().splitlines()]
         assert [row["where"] for row in listed] == [f"h.jsonl:{n}" for n in range(2, 61, 2)]
         assert listed[0]["reason"].startswith("invalid JSON")

@@ -13,6 +13,8 @@ from ttrules.simulate.coverage import coverage, describe
 from ttrules.simulate.history import read_history
 from ttrules.stack import load_stack
 
+from helpers import simulate_cli
+
 RULES = """\
 ruleset "m"
 layer merchant
@@ -129,27 +131,10 @@ def test_check_history_warns_at_the_first_reader(tmp_path: Path) -> None:
 
 def test_simulate_warns_before_deciding(tmp_path: Path) -> None:
     root = _workspace(tmp_path, [_case(i) for i in range(1, 30)])
-    result = CliRunner().invoke(
-        cli,
-        [
-            "simulate",
-            "--history",
-            str(root / "history.jsonl"),
-            "--baseline",
-            str(root),
-            "--candidate",
-            str(root),
-            "--config",
-            str(root / "ttrules.yaml"),
-            "--format",
-            "json",
-            "--out",
-            str(root / "r.json"),
-        ],
-    )
-    assert result.exit_code == 0, result.output
+    code, _, output = simulate_cli(root / "history.jsonl", root, root, config=root / "ttrules.yaml")
+    assert code == 0, output
     assert (
         "warning[TTR124]: `order.category` is missing in 100.0 % of 29 records: 1 rule and "
         "1 setting read it (the first 30 rows)"
-    ) in result.output
-    assert result.output.index("warning[TTR124]") < result.output.index("wrote")
+    ) in output
+    assert output.index("warning[TTR124]") < output.index("wrote")

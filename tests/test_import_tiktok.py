@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from ttrules.cli import cli
 from ttrules.importers.tiktok import request_status, timestamp
 
-from helpers import ROOT
+from helpers import ROOT, simulate_cli
 
 FIXTURES = ROOT / "tests" / "fixtures" / "tiktok"
 
@@ -282,27 +282,8 @@ def test_a_catalog_and_buyer_facts_decide_with_no_missing_field_errors(tmp_path:
         "request.evidence",
     }
     assert "missing: order.category" not in output
-    result = CliRunner().invoke(
-        cli,
-        [
-            "simulate",
-            "--history",
-            str(tmp_path / "history.jsonl"),
-            "--baseline",
-            str(ROOT),
-            "--candidate",
-            str(ROOT),
-            "--config",
-            str(ROOT / "ttrules.yaml"),
-            "--format",
-            "json",
-            "--out",
-            str(tmp_path / "sim.json"),
-        ],
-        catch_exceptions=False,
-    )
-    assert result.exit_code == 0, result.output
-    sim = json.loads((tmp_path / "sim.json").read_text())
+    code, sim, output = simulate_cli(tmp_path / "history.jsonl", ROOT, ROOT, config=ROOT / "ttrules.yaml")
+    assert code == 0, output
     assert sim["records"]["skipped"] == 0
     assert sim["errors"]["baseline"] == {"records": 0, "by_rule": {}, "first": {}}
 

@@ -16,16 +16,12 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-import json
 from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from ttrules.cli import cli
-
-from helpers import ROOT
+from helpers import ROOT, simulate_cli
 
 DATA = ROOT.parent / "shared" / "data" / "uci-online-retail" / "online_retail.csv.gz"
 RATE = Decimal("1.27")
@@ -73,37 +69,16 @@ def test_uci_cancellations_against_an_independent_computation(tmp_path: Path, en
         Decimal("0.01"), rounding=ROUND_HALF_EVEN
     )
 
-    for name, limit in (("baseline", "30 USD"), ("candidate", "100 USD")):
-        (tmp_path / name / "rules").mkdir(parents=True)
-        (tmp_path / name / "ttrules.yaml").write_text(CONFIG)
-        (tmp_path / name / "rules" / "shop.ttr").write_text(RULES.replace("{limit}", limit))
+    _two_stacks(tmp_path, CONFIG, RULES.replace("{limit}", "30 USD"), RULES.replace("{limit}", "100 USD"))
     history = tmp_path / "cancellations.csv.gz"
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerows([header, *cancellations])
     history.write_bytes(gzip.compress(buffer.getvalue().encode()))
 
-    out = tmp_path / "report.json"
-    result = CliRunner().invoke(
-        cli,
-        [
-            "simulate",
-            "--history",
-            str(history),
-            "--baseline",
-            str(tmp_path / "baseline"),
-            "--candidate",
-            str(tmp_path / "candidate"),
-            "--format",
-            "json",
-            "--out",
-            str(out),
-            "--engine",
-            engine,
-        ],
-        catch_exceptions=False,
+    code, report, output = simulate_cli(
+        history, tmp_path / "baseline", tmp_path / "candidate", "--engine", engine
     )
-    assert result.exit_code == 0, result.output
-    report = json.loads(out.read_text())
+    assert code == 0, output
     # The mapping (currency, format, constants) runs in SQL: no row goes to Python.
     assert report["engine"] == (
         {"name": "duckdb", "rows_in_sql": len(cancellations), "rows_in_python": 0}
@@ -173,34 +148,22 @@ def test_olist_late_deliveries_against_an_independent_computation(tmp_path: Path
     whole_days_over_7 = sum(1 for d in late if d.days > 7)  # what rounding down counts
     assert whole_days_over_7 < more_than_7_days
 
-    for name, condition in (("baseline", "logistics.days_late > 7"), ("candidate", "logistics.late_by > 7d")):
-        (tmp_path / name / "rules").mkdir(parents=True)
-        (tmp_path / name / "ttrules.yaml").write_text(OLIST_CONFIG)
-        (tmp_path / name / "rules" / "shop.ttr").write_text(OLIST_RULES.replace("{condition}", condition))
-    out = tmp_path / "report.json"
-    result = CliRunner().invoke(
-        cli,
-        [
-            "simulate",
-            "--history",
-            str(OLIST),
-            "--baseline",
-            str(tmp_path / "baseline"),
-            "--candidate",
-            str(tmp_path / "candidate"),
-            "--config",
-            str(tmp_path / "candidate" / "ttrules.yaml"),
-            "--format",
-            "json",
-            "--out",
-            str(out),
-            "--engine",
-            engine,
-        ],
-        catch_exceptions=False,
+    _two_stacks(
+        tmp_path,
+        OLIST_CONFIG,
+        OLIST_RULES.replace("{condition}", "logistics.days_late > 7"),
+        OLIST_RULES.replace("{condition}", "logistics.late_by > 7d"),
     )
-    assert result.exit_code == 0, result.output
-    report = json.loads(out.read_text())
+    code, report, output = simulate_cli(
+        OLIST,
+        tmp_path / "baseline",
+        tmp_path / "candidate",
+        "--engine",
+        engine,
+        config=tmp_path / "candidate" / "ttrules.yaml",
+        out=tmp_path / "report.json",
+    )
+    assert code == 0, output
     assert report["records"]["decided"] == len(rows) and report["records"]["skipped"] == 0
     assert report["resolutions"]["baseline"]["approve"] == whole_days_over_7
     assert report["resolutions"]["candidate"]["approve"] == more_than_7_days
@@ -209,3 +172,10 @@ def test_olist_late_deliveries_against_an_independent_computation(tmp_path: Path
     assert statuses["DELIVERED"] == sum(1 for r in rows if r["order_status"] == "delivered")
     if engine == "duckdb":
         assert report["engine"] == {"name": "duckdb", "rows_in_sql": len(rows), "rows_in_python": 0}
+
+
+def _two_stacks(root: Path, config: str, baseline: str, candidate: str) -> None:
+    for name, rules in (("baseline", baseline), ("candidate", candidate)):
+        (root / name / "rules").mkdir(parents=True)
+        (root / name / "ttrules.yaml").write_text(config)
+        (root / name / "rules" / "shop.ttr").write_text(rules)

@@ -24,6 +24,8 @@ from ttrules.cli import cli
 from ttrules.simulate.metrics import CENT, apportion
 from ttrules.simulate.render import render
 
+from helpers import simulate_cli
+
 RULES = """\
 ruleset "m"
 layer merchant
@@ -65,31 +67,15 @@ def _workspace(
 
 
 def _simulate(root: Path, *args: str, engine: str = "duckdb") -> tuple[int, dict[str, Any], str]:
-    out = root / f"report-{engine}.json"
-    result = CliRunner().invoke(
-        cli,
-        [
-            "simulate",
-            "--history",
-            str(root / "history.jsonl"),
-            "--baseline",
-            str(root / "baseline"),
-            "--candidate",
-            str(root / "candidate"),
-            "--config",
-            str(root / "candidate" / "ttrules.yaml"),
-            "--format",
-            "json",
-            "--out",
-            str(out),
-            "--engine",
-            engine,
-            *args,
-        ],
-        catch_exceptions=False,
+    return simulate_cli(
+        root / "history.jsonl",
+        root / "baseline",
+        root / "candidate",
+        "--engine",
+        engine,
+        *args,
+        config=root / "candidate" / "ttrules.yaml",
     )
-    report = json.loads(out.read_text()) if out.exists() else {}
-    return result.exit_code, report, result.output
 
 
 # ---- rounding ------------------------------------------------------------------------------

@@ -20,8 +20,8 @@ from pathlib import Path
 
 from ttrules import __version__
 
-# Resource packages that an editable install maps in from elsewhere (pyproject package-dir).
-_MAPPED = ("ttrules.grammar", "ttrules.rulesets")
+# Resource packages that pyproject's package-dir maps in from the checkout's top level.
+_MAPPED = {"ttrules.grammar": "grammar", "ttrules.rulesets": "rulesets"}
 _SUFFIXES = (".py", ".lark", ".csv", ".ttr", ".yaml", ".typed")
 _EPOCH = (1980, 1, 1, 0, 0, 0)  # zip's earliest date: the wheel does not depend on file times
 
@@ -44,8 +44,12 @@ def package_files() -> dict[str, bytes]:
     """Archive path -> content of every file of the ttrules package, its data included."""
     out: dict[str, bytes] = {}
     _files(resources.files("ttrules"), "ttrules/", out)
-    for package in _MAPPED:
-        _files(resources.files(package), package.replace(".", "/") + "/", out)
+    for package, folder in _MAPPED.items():
+        try:
+            root: Traversable = resources.files(package)
+        except ModuleNotFoundError:  # ttrules imported from a checkout: the folder is beside it
+            root = Path(__file__).resolve().parents[1] / folder
+        _files(root, package.replace(".", "/") + "/", out)
     return out
 
 
@@ -56,7 +60,13 @@ def _record_line(path: str, data: bytes) -> str:
 
 def build_wheel() -> bytes:
     """The wheel's bytes."""
-    dist = metadata.distribution("ttrules")
+    try:
+        dist = metadata.distribution("ttrules")
+    except metadata.PackageNotFoundError:
+        raise RuntimeError(
+            "ttrules is not installed (run from a checkout), so there is no wheel to write; "
+            "install it, or give `ttrules init --install REQUIREMENT`"
+        ) from None
     info = f"ttrules-{__version__}.dist-info"
     files = package_files()
     files[f"{info}/METADATA"] = dist.metadata.as_string().encode("utf-8")  # type: ignore[attr-defined]

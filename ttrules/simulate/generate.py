@@ -223,6 +223,10 @@ class Generator:
             "dropship.stranded_match": dropship == "AT_FORWARDER" and rng.random() < 0.3,
             "outcome.abuse": abuse,
             "outcome.handling_minutes": _int(rng, 2, 15),
+            # The example stack's extension field (ttrules.yaml): when an out-of-stock item is
+            # back, known for most of them. From the index, not the random stream, so that
+            # every other field of every record is what it was before the field was added.
+            "order.restock_days": (index * 7919) % 31 if reason == "OUT_OF_STOCK" and index % 5 else None,
         }
         return record
 
@@ -248,6 +252,9 @@ class Generator:
             yield [self.record(i) for i in range(start, min(count, start + size))]
 
 
+_INT_COLUMNS = {"order.restock_days"}
+
+
 def _arrow_schema() -> Any:
     import pyarrow as pa
 
@@ -265,6 +272,8 @@ def _arrow_schema() -> Any:
         kind = types.get(type(value), pa.string())
         if name.endswith(("_at",)):
             kind = timestamp
+        if name in _INT_COLUMNS:  # often missing, so the sample record does not show the type
+            kind = pa.int64()
         fields.append(pa.field(name, kind))
     return pa.schema(fields)
 

@@ -153,3 +153,25 @@ def test_every_skipped_row_can_be_listed_with_its_location(tmp_path: Path) -> No
         listed = [json.loads(line) for line in out.read_text().splitlines()]
         assert [row["where"] for row in listed] == [f"h.jsonl:{n}" for n in range(2, 61, 2)]
         assert listed[0]["reason"].startswith("invalid JSON")
+
+
+def test_a_reorder_that_changes_decisions_is_shown_as_a_change() -> None:
+    from ttrules.simulate.plan import changed_rulesets, rule_changes
+
+    from helpers import engine_from_texts
+
+    a = 'rule "a"\n  when request.kind == CANCEL\n  then approve\n'
+    b = 'rule "b"\n  when request.kind == CANCEL\n  then reject("no")\n'
+    head = 'ruleset "m"\nlayer merchant\n'
+    before = engine_from_texts([head + a + b]).stack
+    swapped = engine_from_texts([head + b + a]).stack  # equal priority: source order decides
+    changes = rule_changes(before, swapped)
+    assert changes["reordered"] == ["rule merchant/a", "rule merchant/b"]
+    assert changes["added"] == changes["changed"] == changes["deleted"] == []
+    assert changed_rulesets(before, swapped) == ["m"]  # what confirm asks to type, not `(no change)`
+    # Two rulesets of a layer whose files now sort the other way round.
+    one, two = 'ruleset "one"\nlayer merchant\n' + a, 'ruleset "two"\nlayer merchant\n' + b
+    first, flipped = engine_from_texts([one, two]).stack, engine_from_texts([two, one]).stack
+    assert rule_changes(first, flipped)["reordered"] == ["rule merchant/a", "rule merchant/b"]
+    assert changed_rulesets(first, flipped) == ["one", "two"]
+    assert rule_changes(first, first)["reordered"] == [] and changed_rulesets(first, first) == []

@@ -392,6 +392,7 @@ def test_save_confirm_lock_and_check_locked(workspace: Path, monkeypatch: pytest
         "added": ["rule merchant/returns"],
         "changed": ["rule merchant/small"],
         "deleted": [],
+        "reordered": [],
     }
     assert runner.invoke(cli, ["check", "--locked"]).exit_code == 1  # no lock yet
 

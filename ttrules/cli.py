@@ -982,8 +982,8 @@ def confirm(plan_file: Path, config: Path | None, yes: bool, plan_digest: str | 
         sys.exit(USAGE)
     click.echo(render(plan.data["report"]))
     changes = plan.data["changes"]
-    for kind in ("added", "changed", "deleted"):
-        if changes[kind]:
+    for kind in ("added", "changed", "deleted", "reordered"):
+        if changes.get(kind):
             click.echo(f"{kind.upper()} ({len(changes[kind])}):")
             click.echo("\n".join(f"  {item}" for item in changes[kind]))
     word = plan.data["confirm_word"]

@@ -74,13 +74,55 @@ def rule_changes(baseline: Stack, candidate: Stack) -> dict[str, list[str]]:
         "added": sorted(k for k in after if k not in before),
         "changed": sorted(k for k in after if k in before and after[k] != before[k]),
         "deleted": sorted(k for k in before if k not in after),
+        "reordered": _reordered(before, after),
     }
 
 
+def _reordered(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """Statements kept on both sides whose place among the others of their layer moved: within
+    a layer, source and file order break priority ties, so a rule moved up in its file or a
+    file renamed to sort earlier can change decisions with no statement changed. Each one whose
+    predecessor among the kept statements of its layer differs is listed."""
+
+    def predecessors(statements: dict[str, Any]) -> dict[str, str | None]:
+        last: dict[str, str | None] = {}
+        out: dict[str, str | None] = {}
+        for key in statements:
+            if key not in before or key not in after:
+                continue
+            layer = _layer_of(key)
+            out[key] = last.get(layer)
+            last[layer] = key
+        return out
+
+    old, new = predecessors(before), predecessors(after)
+    return sorted(k for k in new if old.get(k) != new[k])
+
+
+def _layer_of(key: str) -> str:
+    """The layer in a statement key (`rule merchant/x`, `forbid … in merchant/set`)."""
+    path = key.split(" in ", 1)[1] if " in " in key else key.split(" ", 1)[1]
+    return path.split("/", 1)[0]
+
+
 def changed_rulesets(baseline: Stack, candidate: Stack) -> list[str]:
+    """Rulesets that differ, and those whose place in their layer moved (what must be typed to
+    confirm: a change that changes decisions is never `(no change)`)."""
     old = {r.name: r for r in baseline.rulesets}
     new = {r.name: r for r in candidate.rulesets}
     names = {n for n in new if n not in old or new[n] != old[n]} | {n for n in old if n not in new}
+
+    def order(stack: Stack) -> dict[str, list[str]]:
+        layers: dict[str, list[str]] = {}
+        for ruleset in stack.rulesets:
+            if ruleset.name in old and ruleset.name in new:
+                layers.setdefault(ruleset.layer, []).append(ruleset.name)
+        return layers
+
+    before, after = order(baseline), order(candidate)
+    for layer, names_after in after.items():
+        if before.get(layer) != names_after:
+            names.update(n for i, n in enumerate(names_after) if before.get(layer, [])[i : i + 1] != [n])
     return sorted(names)
 
 

@@ -24,6 +24,7 @@ from ttrules.diagnostics import Diagnostic
 from ttrules.source import SourceFile, Span
 from ttrules.syntax.grammar import parser, terminal_display
 from ttrules.syntax.literals import (
+    KEYWORDS,
     MAX_DURATION_SECONDS,
     duration_seconds,
     is_enum_name,
@@ -391,19 +392,7 @@ def _expected_words(expected: set[str]) -> str:
     return ", ".join(words[:-1]) + " or " + words[-1]
 
 
-_RESERVED = STATEMENT_KEYWORDS | {
-    "priority",
-    "when",
-    "then",
-    "because",
-    "and",
-    "or",
-    "not",
-    "in",
-    "between",
-    "true",
-    "false",
-}
+_RESERVED = KEYWORDS
 
 _CHAR_HELP = {
     "&": "use `and` instead of `&&`",

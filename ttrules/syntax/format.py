@@ -10,31 +10,9 @@ from __future__ import annotations
 import json
 
 from ttrules import ast
-from ttrules.syntax.literals import duration_seconds, format_decimal, format_duration, is_enum_name
+from ttrules.syntax.literals import KEYWORDS, duration_seconds, format_decimal, format_duration, is_enum_name
 
 LINE_WIDTH = 88
-KEYWORDS = frozenset(
-    {
-        "ruleset",
-        "layer",
-        "applies",
-        "set",
-        "limit",
-        "rule",
-        "forbid",
-        "priority",
-        "when",
-        "then",
-        "because",
-        "and",
-        "or",
-        "not",
-        "in",
-        "between",
-        "true",
-        "false",
-    }
-)
 
 # Binding strength; an operand printed where a stronger one is required gets parentheses.
 _OR, _AND, _NOT, _CMP, _COALESCE, _SUM, _PRODUCT, _UNARY, _ATOM = range(1, 10)

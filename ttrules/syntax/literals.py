@@ -69,3 +69,28 @@ def too_many_digits(text: str) -> str | None:
 
 def priority_problem(value: int) -> str | None:
     return f"a priority is at most {MAX_PRIORITY:,} either way" if abs(value) > MAX_PRIORITY else None
+
+
+# Words of the language a name cannot be (the parser refuses them, the formatter quotes them).
+KEYWORDS = frozenset(
+    {
+        "ruleset",
+        "layer",
+        "applies",
+        "set",
+        "limit",
+        "rule",
+        "forbid",
+        "priority",
+        "when",
+        "then",
+        "because",
+        "and",
+        "or",
+        "not",
+        "in",
+        "between",
+        "true",
+        "false",
+    }
+)

@@ -81,52 +81,27 @@ def test_missing_fields_are_counted_with_their_readers(tmp_path: Path) -> None:
     assert result.gaps() == ["order.category", "order.paid_at"]
 
 
+def _check_history(root: Path, history: str, *args: str) -> tuple[int, str]:
+    config = str(root / "ttrules.yaml")
+    command = ["check", "--config", config, "--no-analysis", "--history", str(root / history), *args]
+    result = CliRunner().invoke(cli, command)
+    return result.exit_code, result.output
+
+
 def test_check_history_warns_at_the_first_reader(tmp_path: Path) -> None:
     root = _workspace(tmp_path, [_case(1), _case(2)])
-    result = CliRunner().invoke(
-        cli,
-        [
-            "check",
-            "--config",
-            str(root / "ttrules.yaml"),
-            "--no-analysis",
-            "--history",
-            str(root / "history.jsonl"),
-        ],
-    )
-    assert result.exit_code == 0, result.output  # warnings only
+    code, output = _check_history(root, "history.jsonl")
+    assert code == 0, output  # warnings only
     assert (
         "warning[TTR124]: `order.category` is missing in 100.0 % of 2 records: 1 rule and 1 setting read it"
-    ) in result.output
-    assert "rules/m.ttr:4:1" in result.output  # the setting reads it first
-    assert "`order.paid_at` is missing in 100.0 %" in result.output  # optional, and never filled
-    as_json = CliRunner().invoke(
-        cli,
-        [
-            "check",
-            "--config",
-            str(root / "ttrules.yaml"),
-            "--no-analysis",
-            "--history",
-            str(root / "history.jsonl"),
-            "--format",
-            "json",
-        ],
-    )
-    codes = [d["code"] for d in json.loads(as_json.output)["diagnostics"]]
+    ) in output
+    assert "rules/m.ttr:4:1" in output  # the setting reads it first
+    assert "`order.paid_at` is missing in 100.0 %" in output  # optional, and never filled
+    _, as_json = _check_history(root, "history.jsonl", "--format", "json")
+    codes = [d["code"] for d in json.loads(as_json)["diagnostics"]]
     assert codes.count("TTR124") == 2
-    missing = CliRunner().invoke(
-        cli,
-        [
-            "check",
-            "--config",
-            str(root / "ttrules.yaml"),
-            "--no-analysis",
-            "--history",
-            str(root / "nope.jsonl"),
-        ],
-    )
-    assert missing.exit_code == 2 and "no such file" in missing.output
+    code, output = _check_history(root, "nope.jsonl")
+    assert code == 2 and "no such file" in output
 
 
 def test_simulate_warns_before_deciding(tmp_path: Path) -> None:

@@ -24,7 +24,8 @@ from ttrules.engine import Engine
 from ttrules.evaluate.cascade import decide
 from ttrules.evaluate.explain import decision_json, render_decision
 from ttrules.fileio import atomic_writer, write_text_atomic
-from ttrules.schema.case import CaseError, case_values, parse_case
+from ttrules.schema.case import CaseError
+from ttrules.schema.loader import load_values
 from ttrules.simulate.run import Options
 from ttrules.stack import load_stack
 from ttrules.syntax.format import format_ruleset
@@ -355,7 +356,7 @@ def explain(paths: tuple[Path, ...], config: Path | None, case_file: str, as_jso
     engine = _engine(paths, config)
     try:
         record = read_case_file(case_file, sys.stdin)
-        values = case_values(parse_case(record), engine.stack.schema)
+        values = load_values(record, engine.stack.schema)
     except CaseFileError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(USAGE)
@@ -404,7 +405,7 @@ def eval_(
                 error = row.error
                 if row.record is not None:
                     try:
-                        values = case_values(parse_case(row.record), engine.stack.schema)
+                        values = load_values(row.record, engine.stack.schema)
                     except CaseError as problem:
                         error = "; ".join(f"{p}: {m}" if p else m for p, m in problem.problems)
                     else:

@@ -18,7 +18,7 @@ from ttrules.evaluate.classes import ClassMemo
 from ttrules.evaluate.compiled import compile_stack
 from ttrules.evaluate.decision import Decision
 from ttrules.evaluate.prepare import PreparedStack, prepare
-from ttrules.schema.case import case_values, parse_case
+from ttrules.schema.loader import load_values
 from ttrules.stack import Stack, load_stack
 
 
@@ -50,7 +50,7 @@ class Engine:
 
     def values(self, record: Mapping[str, Any]) -> dict[str, Any]:
         """A raw case record to field values; raises CaseError for an invalid record."""
-        return case_values(parse_case(record), self.stack.schema)
+        return load_values(record, self.stack.schema)
 
     def decide(self, record: Mapping[str, Any], *, explain: bool = False) -> Decision:
         """Decide a raw record: the reference with its explanation, else the compiled path

@@ -29,7 +29,7 @@ from ttrules.columnar.query import CompiledQuery, build_query
 from ttrules.columnar.staging import StagingError
 from ttrules.columnar.terms import Unsupported
 from ttrules.columnar.transcode import ROW_NUMBER, Copy, CopyError, copy_history, original_rows
-from ttrules.schema.case import case_values, parse_case
+from ttrules.schema.loader import load_values
 from ttrules.schema.reasons import reason_categories
 from ttrules.simulate.history import HistoryError, HistoryRow, Mapper, check_history_file
 from ttrules.simulate.metrics import Accumulator
@@ -258,10 +258,9 @@ def _first_error_messages(acc: Accumulator, source: Source, sides: dict[str, Sid
     for row in source.rows(wanted):
         if row.record is None:
             continue
-        case = parse_case(row.record)
         for name, side in sides.items():
             first = acc.sides[name].first_errors
-            decision = side.engine.decide_values(case_values(case, side.engine.stack.schema))
+            decision = side.engine.decide_values(load_values(row.record, side.engine.stack.schema))
             for error in decision.errors:
                 if first.get(error.rule.label) == (row.number, ""):
                     first[error.rule.label] = (row.number, error.message)

@@ -86,8 +86,18 @@ def parse_money_input(value: Any) -> Money:
     raise ValueError(f'expected an amount like "12.50 USD", got {type(value).__name__}')
 
 
+class EnumNormaliser:
+    """Normalises a raw value to a member of one enumeration (the fast loader reads `.enum`)."""
+
+    def __init__(self, enum: str) -> None:
+        self.enum = enum
+
+    def __call__(self, raw: str) -> str:
+        return normalise_enum(self.enum, raw)
+
+
 def _enum(name: str) -> AfterValidator:
-    return AfterValidator(lambda raw: normalise_enum(name, raw))
+    return AfterValidator(EnumNormaliser(name))
 
 
 MoneyIn = Annotated[Money, BeforeValidator(parse_money_input), WithJsonSchema(_MONEY_SCHEMA)]
@@ -276,51 +286,68 @@ def _days(delta: timedelta) -> int:
     return math.floor(delta.total_seconds() / 86400)
 
 
+READ_NAMESPACES = ("case", "order", "request", "buyer", "logistics", "dropship")
+
+
 def case_values(case: Case, schema: Schema) -> dict[str, Any]:
     """The flat `{path: value}` map a rule reads. Missing values are absent keys."""
-    values: dict[str, Any] = {}
-    for namespace in ("case", "order", "request", "buyer", "logistics", "dropship"):
+    fields: dict[str, Any] = {}
+    extras: dict[str, dict[str, Any]] = {}
+    for namespace in READ_NAMESPACES:
         model = getattr(case, namespace)
-        for name, value in model.model_dump(exclude_none=True).items():
-            if name in type(model).model_fields:
-                values[f"{namespace}.{name}"] = value
-    o, r = case.order, case.request
-    values["order.total"] = o.total
-    values["request.evidence"] = frozenset(r.evidence)
-    values["request.refund_amount"] = r.refund_amount or o.total
-    for name in ("return_shipping_fee", "items_value"):
-        if getattr(r, name) is not None:
-            values[f"request.{name}"] = getattr(r, name)
-    if case.dropship.item_cost is not None:
-        values["dropship.item_cost"] = case.dropship.item_cost
-    now = case.case.now or r.created_at
+        # Attributes, not `model_dump`: dumping turns Money (a dataclass) into a dict.
+        for name in type(model).model_fields:
+            value = getattr(model, name)
+            if value is not None:
+                fields[f"{namespace}.{name}"] = value
+        extras[namespace] = model.model_extra or {}
+    return derive_values(fields, extras, schema)
+
+
+def outcome_fields(case: Case) -> dict[str, Any]:
+    """The outcome fields a historical case has (simulate reads them; rules never do)."""
+    if case.outcome is None:
+        return {}
+    return {n: v for n in Outcome.model_fields if (v := getattr(case.outcome, n)) is not None}
+
+
+def derive_values(
+    fields: dict[str, Any], extras: Mapping[str, Mapping[str, Any]], schema: Schema
+) -> dict[str, Any]:
+    """Loaded fields (`{path: value}`, None left out, defaults filled) with the derived
+    fields and typed extension fields added, in place: one definition for every loader."""
+    values = fields
+    values["request.evidence"] = frozenset(values["request.evidence"])
+    if "request.refund_amount" not in values:
+        values["request.refund_amount"] = values["order.total"]
+    now = values.get("case.now") or values["request.created_at"]
     values["case.now"] = now
-    values["case.id"] = case.case.id or r.id or o.id
-    reason = r.reason
-    if reason is None and r.reason_code is not None:
-        reason = category_of(r.reason_code) or "OTHER"
+    values["case.id"] = values.get("case.id") or values["request.id"] or values["order.id"]
+    reason = values.get("request.reason")
+    code = values.get("request.reason_code")
+    if reason is None and code is not None:
+        reason = category_of(code) or "OTHER"
+    quality = values.get("request.is_quality_issue")
     if reason is not None:
         values["request.reason"] = reason
-        values["request.is_quality_issue"] = (
-            r.is_quality_issue if r.is_quality_issue is not None else reason in QUALITY_REASONS
-        )
-    elif r.is_quality_issue is not None:
-        values["request.is_quality_issue"] = r.is_quality_issue
-    if case.logistics.last_scan_at is not None:
-        values["logistics.days_since_last_scan"] = max(0, _days(now - case.logistics.last_scan_at))
-    if o.expected_delivery_at is not None:
-        reference = o.delivered_at or now
-        values["logistics.days_late"] = max(0, _days(reference - o.expected_delivery_at))
-        values["logistics.late_by"] = max(timedelta(0), reference - o.expected_delivery_at)
-    _add_extensions(case, schema, values)
+        values["request.is_quality_issue"] = quality if quality is not None else reason in QUALITY_REASONS
+    last_scan = values.get("logistics.last_scan_at")
+    if last_scan is not None:
+        values["logistics.days_since_last_scan"] = max(0, _days(now - last_scan))
+    expected = values.get("order.expected_delivery_at")
+    if expected is not None:
+        reference = values.get("order.delivered_at") or now
+        values["logistics.days_late"] = max(0, _days(reference - expected))
+        values["logistics.late_by"] = max(timedelta(0), reference - expected)
+    _add_extensions(extras, schema, values)
     return values
 
 
-def _add_extensions(case: Case, schema: Schema, values: dict[str, Any]) -> None:
+def _add_extensions(extras: Mapping[str, Mapping[str, Any]], schema: Schema, values: dict[str, Any]) -> None:
     problems: list[tuple[str, str]] = []
     for spec in schema.extensions:
         namespace, name = spec.path.split(".", 1)
-        extra = getattr(case, namespace).model_extra or {}
+        extra = extras.get(namespace) or {}
         if name not in extra or extra[name] is None:
             continue
         try:
@@ -344,13 +371,15 @@ def convert_extension(raw: Any, type_: t.Type) -> Any:
             raise ValueError(f"expected true or false, got {raw!r}")
         return raw
     if kind == "int":
-        if (
-            isinstance(raw, bool)
-            or not isinstance(raw, int | str | Decimal)
-            or _decimal(raw) != int(_decimal(raw))
-        ):
+        try:
+            number = (
+                None if isinstance(raw, bool) or not isinstance(raw, int | str | Decimal) else _decimal(raw)
+            )
+        except ValueError:
+            number = None
+        if number is None or number != int(number):
             raise ValueError(f"expected a whole number, got {raw!r}")
-        return int(_decimal(raw))
+        return int(number)
     if kind == "number":
         return _decimal(raw)
     if kind == "money":

@@ -12,6 +12,7 @@ Presence:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from ttrules.schema import types as t
 from ttrules.schema.enums import ENUMS
@@ -184,10 +185,11 @@ class Schema:
     def get(self, path: str) -> FieldSpec | None:
         return self.fields.get(path)
 
-    @property
-    def extensions(self) -> list[FieldSpec]:
+    # Cached (a frozen dataclass still has an instance dict): every loaded case reads it.
+    @cached_property
+    def extensions(self) -> tuple[FieldSpec, ...]:
         builtin = {f.path for f in BUILTIN_FIELDS}
-        return [f for f in self.fields.values() if f.path not in builtin]
+        return tuple(f for f in self.fields.values() if f.path not in builtin)
 
 
 def default_schema() -> Schema:

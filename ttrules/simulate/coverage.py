@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 
 from ttrules import ast
 from ttrules.diagnostics import Diagnostic, Severity
-from ttrules.schema.case import CaseError, case_values, parse_case
+from ttrules.schema.case import CaseError
+from ttrules.schema.loader import load_values
 from ttrules.simulate.history import HistoryRow
 from ttrules.stack import Stack
 
@@ -107,7 +108,7 @@ def coverage(stack: Stack, rows: Iterable[HistoryRow], limit: int | None = PREFL
             result.invalid += 1
             continue
         try:
-            values = case_values(parse_case(row.record), stack.schema)
+            values = load_values(row.record, stack.schema)
         except CaseError:
             result.invalid += 1
             continue

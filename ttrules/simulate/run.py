@@ -14,7 +14,8 @@ from typing import Any
 from ttrules.engine import Engine
 from ttrules.evaluate.cascade import decide
 from ttrules.evaluate.explain import decision_json
-from ttrules.schema.case import CaseError, case_values, parse_case
+from ttrules.schema.case import CaseError
+from ttrules.schema.loader import load_case, load_values
 from ttrules.simulate.history import HistoryRow
 from ttrules.simulate.metrics import Accumulator
 from ttrules.simulate.thresholds import new_thresholds
@@ -87,14 +88,14 @@ def replay_rows(
             acc.skip(row.location, row.error)
             continue
         try:
-            case = parse_case(row.record)
-            values_c = case_values(case, candidate.engine.stack.schema)
-            values_b = values_c if same_schema else case_values(case, baseline.engine.stack.schema)
+            loaded = load_case(row.record, candidate.engine.stack.schema)
+            values_c = loaded.values
+            values_b = values_c if same_schema else load_values(row.record, baseline.engine.stack.schema)
         except CaseError as error:
             acc.skip(row.location, "; ".join(f"{p}: {m}" if p else m for p, m in error.problems))
             continue
-        abuse = bool(case.outcome and case.outcome.abuse)
-        refunded = case.outcome.refunded if case.outcome else None
+        abuse = bool(loaded.outcome.get("abuse"))
+        refunded = loaded.outcome.get("refunded")
         sampled = len(acc.samples)
         acc.add(
             row.record,
@@ -148,10 +149,9 @@ def build_report(
 ) -> dict[str, Any]:
     samples = []
     for record in acc.samples:
-        case = parse_case(record)
         explained = {}
         for name, side in (("baseline", baseline), ("candidate", candidate)):
-            values = case_values(case, side.engine.stack.schema)
+            values = load_values(record, side.engine.stack.schema)
             explained[name] = decision_json(decide(side.engine.prepared, values, explain=True))
         samples.append({"case_id": explained["candidate"]["case_id"], **explained})
     return {

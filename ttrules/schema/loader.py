@@ -1,0 +1,315 @@
+"""Loading a case record into the field values rules read, fast.
+
+`parse_case` (pydantic) is the definition of what a valid case is and what each error says;
+validating a nested model costs several times more than deciding the case. This loader takes
+the common shape of a record (JSON types as `json` or a history reader gives them, ISO 8601
+timestamps) in plain Python, and hands the record to `parse_case` the moment anything is
+unusual: an invalid record, a value pydantic would coerce (the string "5" for an integer, a
+Unix timestamp), a field it has not been taught. So the fast path only ever accepts what the
+definition accepts, with the same result (a hypothesis differential test holds it to that),
+and every error message is the definition's own.
+
+The per-field converters are built from the pydantic models themselves, so a field added to
+the models is loaded here without being taught twice.
+"""
+
+from __future__ import annotations
+
+import re
+import types
+import typing
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from pydantic import AfterValidator, BaseModel
+from pydantic_core import PydanticUndefined
+
+from ttrules.schema.case import (
+    NAMESPACE_MODELS,
+    NAMESPACES,
+    READ_NAMESPACES,
+    EnumNormaliser,
+    case_values,
+    derive_values,
+    outcome_fields,
+    parse_case,
+    parse_money_input,
+    unflatten,
+)
+from ttrules.schema.enums import normalise_enum
+from ttrules.schema.fields import Schema
+from ttrules.values import Money
+
+MONEY_PATHS = (
+    ("request", "refund_amount"),
+    ("request", "return_shipping_fee"),
+    ("request", "items_value"),
+    ("dropship", "item_cost"),
+    ("outcome", "refunded"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedCase:
+    values: dict[str, Any]  # what rules read (`case_values`)
+    outcome: dict[str, Any]  # the record's outcome fields that are present (simulate reads them)
+
+
+class _Unusual(Exception):
+    """This record is for the definition (`parse_case`) to load or reject."""
+
+
+_UNUSUAL = _Unusual()
+_MISSING = object()
+_EMPTY: dict[str, Any] = {}
+# The timestamp spellings taken here: what `datetime.fromisoformat` and pydantic read alike.
+# Anything else (a space for the T, a comma, seven fraction digits, Unix seconds) goes to
+# pydantic, which has its own rules for those.
+_ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d{1,6})?)?(Z|[+-]\d\d:\d\d)?")
+_INT_RANGE = 1 << 63  # pydantic's own integers beyond it are its business
+
+
+def _text(value: Any) -> Any:
+    if type(value) is not str:
+        raise _UNUSUAL
+    return value
+
+
+def _flag(value: Any) -> Any:
+    if type(value) is not bool:
+        raise _UNUSUAL
+    return value
+
+
+def _amount(value: Any) -> Any:
+    if type(value) is Decimal and value.is_finite():
+        return value
+    if type(value) is int and -_INT_RANGE < value < _INT_RANGE:
+        return Decimal(value)
+    raise _UNUSUAL
+
+
+def _money(value: Any) -> Money:
+    try:
+        return parse_money_input(value)
+    except ValueError:
+        raise _UNUSUAL from None
+
+
+def _timestamp(value: Any) -> datetime:
+    if type(value) is str and _ISO.fullmatch(value):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            raise _UNUSUAL from None
+    elif type(value) is datetime:
+        parsed = value
+    else:
+        raise _UNUSUAL
+    zone = parsed.tzinfo
+    if zone is UTC:
+        return parsed
+    if zone is None:
+        return parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def _enum(name: str) -> Callable[[Any], Any]:
+    def convert(value: Any) -> str:
+        if type(value) is not str:
+            raise _UNUSUAL
+        return normalise_enum(name, value)
+
+    return convert
+
+
+def _integer(low: int | None, high: int | None) -> Callable[[Any], Any]:
+    low = -_INT_RANGE if low is None else low
+    high = _INT_RANGE if high is None else high
+
+    def convert(value: Any) -> int:
+        if type(value) is not int or not low <= value <= high:
+            raise _UNUSUAL
+        return value
+
+    return convert
+
+
+def _list_of(element: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def convert(value: Any) -> list[Any]:
+        if type(value) is not list:
+            raise _UNUSUAL
+        return [element(item) for item in value]
+
+    return convert
+
+
+def _converter(annotation: Any, metadata: list[Any]) -> tuple[Callable[[Any], Any], bool]:
+    """How to take one declared field, and whether `null` is allowed."""
+    nullable = False
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        members = [a for a in typing.get_args(annotation) if a is not type(None)]
+        nullable = len(members) < len(typing.get_args(annotation))
+        if len(members) != 1:
+            raise TypeError(f"the fast loader cannot take {annotation}")
+        annotation = members[0]
+    if typing.get_origin(annotation) is typing.Annotated:
+        annotation, *extra = typing.get_args(annotation)
+        metadata = [*metadata, *extra]
+    enums = [
+        m.func.enum for m in metadata if isinstance(m, AfterValidator) and isinstance(m.func, EnumNormaliser)
+    ]
+    if typing.get_origin(annotation) is list:
+        (element,) = typing.get_args(annotation)
+        return _list_of(_converter(element, [])[0]), nullable
+    if enums:
+        return _enum(enums[0]), nullable
+    if annotation is Money:
+        return _money, nullable
+    if annotation is datetime:
+        return _timestamp, nullable
+    if annotation is bool:
+        return _flag, nullable
+    if annotation is int:
+        low = next((m.ge for m in metadata if getattr(m, "ge", None) is not None), None)
+        high = next((m.le for m in metadata if getattr(m, "le", None) is not None), None)
+        return _integer(low, high), nullable
+    if annotation is Decimal:
+        return _amount, nullable
+    if annotation is str:
+        return _text, nullable
+    raise TypeError(f"the fast loader cannot take {annotation}")
+
+
+class _Field(NamedTuple):  # a tuple: read once per field of every record
+    path: str
+    convert: Callable[[Any], Any]
+    nullable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Namespace:
+    fields: dict[str, _Field]  # by name
+    defaults: dict[str, Any]  # path: value of what an absent field is (None defaults left out)
+    lists: tuple[str, ...]  # paths whose default is a fresh list per record
+    required: frozenset[str]  # names
+
+
+def _namespace(namespace: str, model: type[BaseModel]) -> _Namespace:
+    fields, defaults, lists, required = {}, {}, [], set()
+    for name, info in model.model_fields.items():
+        convert, nullable = _converter(info.annotation, list(info.metadata))
+        path = f"{namespace}.{name}"
+        fields[name] = _Field(path, convert, nullable)
+        if info.default_factory is not None:
+            if info.default_factory is not list:
+                raise TypeError(f"the fast loader cannot default {path}")
+            lists.append(path)
+        elif info.default is PydanticUndefined:
+            required.add(name)
+        elif info.default is not None:
+            defaults[path] = info.default
+    return _Namespace(fields, defaults, tuple(lists), frozenset(required))
+
+
+_TABLE: dict[str, _Namespace] = {ns: _namespace(ns, m) for ns, m in NAMESPACE_MODELS.items()}
+_OPTIONAL_NAMESPACES = frozenset({"case", "buyer", "logistics", "dropship"})
+_NO_EXTRAS: dict[str, Any] = {}
+
+
+def _take(namespace: str, given: Any, out: dict[str, Any]) -> dict[str, Any]:
+    """Converts one namespace's declared fields into `out` (present values only), and
+    returns its undeclared (extension) keys."""
+    if type(given) is not dict:
+        raise _UNUSUAL
+    table = _TABLE[namespace]
+    out.update(table.defaults)
+    for path in table.lists:
+        out[path] = []
+    if not table.required <= given.keys():
+        raise _UNUSUAL
+    fields = table.fields
+    extras = _NO_EXTRAS
+    for name, raw in given.items():
+        field = fields.get(name)
+        if field is None:
+            if extras is _NO_EXTRAS:
+                extras = {}
+            extras[name] = raw
+        elif raw is not None:
+            out[field[0]] = field[1](raw)
+        elif field[2]:
+            out.pop(field[0], None)
+        else:
+            raise _UNUSUAL
+    return extras
+
+
+def _fast(record: Mapping[str, Any], schema: Schema) -> LoadedCase:
+    if type(record) is not dict:
+        raise _UNUSUAL
+    for key in record:
+        if key not in NAMESPACES:
+            if "." not in key:
+                raise _UNUSUAL
+            record = unflatten(record)
+            if not NAMESPACES.issuperset(record):
+                raise _UNUSUAL
+            break
+    fields: dict[str, Any] = {}
+    extras: dict[str, dict[str, Any]] = {}
+    for namespace in READ_NAMESPACES:
+        given = record.get(namespace, _MISSING)
+        if given is _MISSING:
+            if namespace not in _OPTIONAL_NAMESPACES:
+                raise _UNUSUAL
+            given = _EMPTY
+        extras[namespace] = _take(namespace, given, fields)
+    outcome: dict[str, Any] = {}
+    given_outcome = record.get("outcome")
+    if given_outcome is not None:
+        taken: dict[str, Any] = {}
+        _take("outcome", given_outcome, taken)
+        outcome = {path.removeprefix("outcome."): value for path, value in taken.items()}
+    source = record.get("source")
+    if source is not None and type(source) is not dict:
+        raise _UNUSUAL
+    _apply_currency(fields, outcome)
+    return LoadedCase(derive_values(fields, extras, schema), outcome)
+
+
+def _apply_currency(fields: dict[str, Any], outcome: dict[str, Any]) -> None:
+    """The order's currency is its total's; bare amounts are in it (as `Case._currencies`)."""
+    total: Money = fields["order.total"]
+    stated = fields.get("order.currency")
+    currency = total.currency or (stated or "").upper()
+    if not currency or (stated and total.currency and stated.upper() != total.currency):
+        raise _UNUSUAL
+    if not total.currency:
+        fields["order.total"] = Money(total.amount, currency)
+    fields["order.currency"] = currency
+    for namespace, name in MONEY_PATHS:
+        owner = outcome if namespace == "outcome" else fields
+        key = name if namespace == "outcome" else f"{namespace}.{name}"
+        money = owner.get(key)
+        if money is not None and not money.currency:
+            owner[key] = Money(money.amount, currency)
+
+
+def load_case(record: Mapping[str, Any], schema: Schema) -> LoadedCase:
+    """A raw case record's field values and outcome; raises CaseError for an invalid record,
+    with the definition's messages."""
+    try:
+        return _fast(record, schema)
+    except _Unusual:
+        pass
+    case = parse_case(record)
+    return LoadedCase(case_values(case, schema), outcome_fields(case))
+
+
+def load_values(record: Mapping[str, Any], schema: Schema) -> dict[str, Any]:
+    """A raw case record to the field values rules read; raises CaseError when invalid."""
+    return load_case(record, schema).values

@@ -24,6 +24,7 @@ from ttrules.engine import Engine
 from ttrules.evaluate.cascade import decide
 from ttrules.evaluate.explain import decision_json, render_decision
 from ttrules.fileio import atomic_writer, write_text_atomic
+from ttrules.pipeline import PipelineError, load_side, project_root, run_stages
 from ttrules.schema.case import CaseError
 from ttrules.schema.loader import load_values
 from ttrules.simulate.run import Options
@@ -124,35 +125,26 @@ def check(
             err=True,
         )
         sys.exit(USAGE)
-    stack, diagnostics = load_stack(list(paths) or None, config)
-    if stack is not None:
-        diagnostics += check_stack(stack)
-        if not no_analysis and not has_errors(diagnostics):
-            from ttrules.analyze import analyze
+    checked = run_stages(list(paths) or None, config, analysis=not no_analysis, locked=locked)
+    stack, diagnostics = checked.stack, checked.diagnostics
+    if checked.undecided and fmt == "text":
+        click.echo(
+            f"note: the analysis left {checked.undecided} question"
+            f"{'s' if checked.undecided != 1 else ''} undecided (solver time limit or the "
+            "analysis budget); nothing was claimed about them",
+            err=True,
+        )
+    if emit_dir is not None and checked.analyzed:
+        from ttrules.analyze.emit import write_witness_tests
 
-            analysis = analyze(Engine.from_stack(stack))
-            diagnostics += analysis.diagnostics
-            if analysis.undecided and fmt == "text":
-                click.echo(
-                    f"note: the analysis left {analysis.undecided} question"
-                    f"{'s' if analysis.undecided != 1 else ''} undecided (solver time limit or the "
-                    "analysis budget); "
-                    "nothing was claimed about them",
-                    err=True,
-                )
-            if emit_dir is not None:
-                from ttrules.analyze.emit import write_witness_tests
-
-                written = write_witness_tests(emit_dir, analysis.witnesses)
-                click.echo(
-                    f"wrote {len(analysis.witnesses)} witness test"
-                    f"{'s' if len(analysis.witnesses) != 1 else ''} to {written}",
-                    err=True,
-                )
-        if locked:
-            diagnostics += _lock_diagnostics(stack, config)
-        if history is not None and not has_errors(diagnostics):
-            diagnostics += _history_coverage(stack, history, 100_000)[1]
+        written = write_witness_tests(emit_dir, checked.witnesses)
+        click.echo(
+            f"wrote {len(checked.witnesses)} witness test"
+            f"{'s' if len(checked.witnesses) != 1 else ''} to {written}",
+            err=True,
+        )
+    if stack is not None and history is not None and not has_errors(diagnostics):
+        diagnostics += _history_coverage(stack, history, 100_000)[1]
     if stack is None or any(d.code in ("TTR015", "TTR119") for d in diagnostics):
         _emit_diagnostics(diagnostics, fmt)
         sys.exit(USAGE)
@@ -224,7 +216,7 @@ def test_(
         _emit_diagnostics(diagnostics, "text" if fmt in ("junit",) else fmt)
         click.echo("error: the rules do not pass `ttrules check`; no test was run", err=True)
         sys.exit(USAGE)
-    root, _ = _project_root(config)
+    root, _ = project_root(config)
     roots = list(test_paths) or [root / entry for entry in engine.stack.config.tests]
     files = []
     for where in roots:
@@ -477,75 +469,23 @@ def schema(config: Path | None, json_schema: bool, ruleset_json_schema: bool) ->
         click.echo(f"{name}: {', '.join(members)}")
 
 
-def _project_root(config: Path | None) -> tuple[Path, Path | None]:
-    from ttrules.stack import find_config
-
-    found = find_config(config)
-    return (found.parent if found else Path.cwd()), found
-
-
-def _lock_diagnostics(stack: Any, config: Path | None) -> list[Diagnostic]:
-    from ttrules.simulate.plan import LOCK_NAME, PlanError, file_hashes, read_lock
-
-    root, config_file = _project_root(config)
-    try:
-        lock = read_lock(root / LOCK_NAME)
-    except PlanError as error:
-        return [Diagnostic("TTR123", str(error), None, path=str(root / LOCK_NAME))]
-    current = file_hashes(stack, root, config_file)
-    return [
-        Diagnostic(
-            "TTR123",
-            "differs from the confirmed ttrules.lock"
-            if name in lock["files"] and name in current
-            else "added since ttrules.lock was confirmed"
-            if name in current
-            else "in ttrules.lock but no longer in the stack",
-            None,
-            path=name,
-            help="simulate the change and `ttrules confirm` it, then commit ttrules.lock",
-        )
-        for name in sorted(set(current) | set(lock["files"]))
-        if current.get(name) != lock["files"].get(name)
-    ]
-
-
 def _load_side(where: str | None, config: Path | None, role: str) -> Any:
     """A stack to simulate with: the working tree (None), a directory, or a git revision."""
-    from ttrules.check import check_stack
     from ttrules.simulate.run import Side
-    from ttrules.sources import DISK, GitFiles, RevisionError
 
-    files: Any = DISK
-    paths: list[Path] | None = None
-    config_path = config
-    label = "working tree"
-    if where is not None and Path(where).is_dir():
-        label = f"directory {where}"
-        if (Path(where) / "ttrules.yaml").is_file():
-            config_path = Path(where) / "ttrules.yaml"
-        else:
-            paths = [Path(where)]
-    elif where is not None:
-        try:
-            files = GitFiles(where)
-        except RevisionError as error:
-            click.echo(f"error: {role} `{where}`: {error}", err=True)
-            sys.exit(USAGE)
-        label = f"git {where}"
-        config_path = (config or Path("ttrules.yaml")).resolve()
-        if not files.is_file(config_path):
-            config_path = None
-    stack, diagnostics = load_stack(paths, config_path, files)
-    if stack is not None:
-        diagnostics += check_stack(stack)
-    if stack is None or has_errors(diagnostics):
-        _emit_diagnostics(diagnostics)
+    try:
+        side = load_side(where, config)
+    except PipelineError as error:
+        click.echo(f"error: {role} {error}", err=True)
+        sys.exit(USAGE)
+    if side.engine is None:
+        _emit_diagnostics(side.diagnostics)
         click.echo(
-            f"error: the {role} ({label}) does not pass `ttrules check`; nothing was simulated", err=True
+            f"error: the {role} ({side.label}) does not pass `ttrules check`; nothing was simulated",
+            err=True,
         )
         sys.exit(USAGE)
-    return Side(Engine.from_stack(stack), label, files)
+    return Side(side.engine, side.label, side.files)
 
 
 @cli.command()
@@ -693,7 +633,7 @@ def simulate(
         if candidate is not None:
             click.echo("error: --save needs the candidate to be the working tree", err=True)
             sys.exit(USAGE)
-        root, config_file = _project_root(config)
+        root, config_file = project_root(config)
         plan = build_plan(report, base.engine.stack, cand.engine.stack, root, config_file)
         write_text_atomic(plan_file, json.dumps(plan, ensure_ascii=False, indent=2) + "\n")
         click.echo(
@@ -972,7 +912,7 @@ def confirm(plan_file: Path, config: Path | None, yes: bool, plan_digest: str | 
     if stack is None or has_errors(diagnostics + check_stack(stack)):
         click.echo("error: the rules do not pass `ttrules check`", err=True)
         sys.exit(USAGE)
-    root, config_file = _project_root(config)
+    root, config_file = project_root(config)
     stale = stale_files(plan, file_hashes(stack, root, config_file))
     if stale:
         click.echo(

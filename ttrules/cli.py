@@ -494,11 +494,11 @@ def _load_side(where: str | None, config: Path | None, role: str) -> Any:
     "history",
     required=True,
     type=click.Path(path_type=Path),
-    help="Historical cases: .jsonl, .csv or .parquet.",
+    help="Historical cases: .jsonl, .csv, .parquet, or the decision log of `ttrules serve` (.db).",
 )
 @click.option(
     "--history-format",
-    type=click.Choice(["jsonl", "csv", "parquet"]),
+    type=click.Choice(["jsonl", "csv", "parquet", "decision-log"]),
     help="The history's format, when its name does not tell.",
 )
 @click.option("--baseline", help="Current rules: a git revision (default HEAD) or a directory.")
@@ -748,6 +748,8 @@ def _simulate(
     used: dict[str, Any] = {"name": "python"}
     try:
         history_fmt = detect_format(history, history_format)
+        if history_fmt == "decision-log":  # cases as the service read them: no export mapping
+            columns = {}
         if engine == "duckdb":
             accumulator, used = _simulate_duckdb(base, cand, history, history_fmt, columns, options)
         if accumulator is None:
@@ -1095,6 +1097,179 @@ def import_tiktok_command(
     if report_file is not None:
         write_text_atomic(report_file, json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
     sys.exit(FINDINGS if summary["skipped"] or summary["requests_without_order"] else OK)
+
+
+@cli.command()
+@_config
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8181, show_default=True)
+@click.option(
+    "--unlocked",
+    is_flag=True,
+    help="Serve the rule files as they are, not only the confirmed ttrules.lock (development only).",
+)
+@click.option(
+    "--shadow",
+    metavar="DIR|REV",
+    help="Also decide every case under these rules (a directory or git revision); the log keeps both.",
+)
+@click.option(
+    "--log",
+    "log_path",
+    type=click.Path(path_type=Path),
+    default=Path(".ttrules/decisions.db"),
+    show_default=True,
+    help="The decision log: a SQLite file, or .jsonl for JSON Lines.",
+)
+@click.option("--no-log", is_flag=True, help="Keep no decision log (and allow no --shadow).")
+@click.option("--no-log-inputs", is_flag=True, help="Log decisions without the cases they decided.")
+@click.option(
+    "--mask",
+    "mask_fields",
+    multiple=True,
+    metavar="FIELD",
+    help="Log this case field (e.g. buyer.id) as a digest instead of its value (repeatable).",
+)
+@click.option(
+    "--token-file",
+    type=click.Path(path_type=Path),
+    help="Bearer tokens, one a line, that callers must send (or TTRULES_SERVE_TOKENS=a,b).",
+)
+@click.option(
+    "--allow-anonymous",
+    is_flag=True,
+    help="Serve a non-loopback --host without tokens (behind a proxy that authenticates).",
+)
+@click.option(
+    "--watch-interval",
+    type=click.FloatRange(0),
+    default=1.0,
+    show_default=True,
+    help="Seconds between looks at ttrules.lock for a newly confirmed stack (0: only on SIGHUP).",
+)
+@click.option("--market", help="The shop's market, for TikTok orders without a region code.")
+def serve(
+    config: Path | None,
+    host: str,
+    port: int,
+    unlocked: bool,
+    shadow: str | None,
+    log_path: Path,
+    no_log: bool,
+    no_log_inputs: bool,
+    mask_fields: tuple[str, ...],
+    token_file: Path | None,
+    allow_anonymous: bool,
+    watch_interval: float,
+    market: str | None,
+) -> None:
+    """Serve decisions over HTTP (POST /v1/decide) to an ERP, with a decision log.
+
+    Only a stack that passes `ttrules check --locked` is served; a newly confirmed
+    ttrules.lock (or SIGHUP) reloads it, and a stack that fails keeps the old one serving.
+    See docs/serve.md.
+    """
+    from ttrules.serve.run import ServeConfig, ServeError
+    from ttrules.serve.run import serve as run_service
+
+    if unlocked:
+        click.echo("warning: --unlocked: serving rules that were not simulated and confirmed", err=True)
+    root, _ = project_root(config)
+    log = None if no_log else (log_path if log_path.is_absolute() else root / log_path)
+    settings = ServeConfig(
+        config=config,
+        host=host,
+        port=port,
+        locked=not unlocked,
+        shadow=shadow,
+        log=log,
+        log_inputs=not no_log_inputs,
+        mask=mask_fields,
+        token_file=token_file,
+        allow_anonymous=allow_anonymous,
+        watch_interval=watch_interval,
+        market=market,
+    )
+    try:
+        run_service(settings, lambda line: click.echo(line, err=True))
+    except ServeError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(USAGE)
+
+
+@cli.command(name="log")
+@click.option(
+    "--log",
+    "log_path",
+    type=click.Path(path_type=Path),
+    default=Path(".ttrules/decisions.db"),
+    show_default=True,
+    help="The decision log of `ttrules serve`.",
+)
+@click.option("--case", "case_id", help="Only this case id.")
+@click.option("--rule", help="Only decisions this rule won a slot of (layer/rule or the rule's name).")
+@click.option("--since", help="From this time (ISO 8601, inclusive).")
+@click.option("--until", help="Up to this time (ISO 8601, exclusive).")
+@click.option("--disagreements", is_flag=True, help="Only where the shadow's resolution differs.")
+@click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object a line, every column.")
+def log_(
+    log_path: Path,
+    case_id: str | None,
+    rule: str | None,
+    since: str | None,
+    until: str | None,
+    disagreements: bool,
+    limit: int,
+    as_json: bool,
+) -> None:
+    """Query the decision log: which rules decided which cases, when, under which lock."""
+    from ttrules.decision_log import LogError, Query, query
+
+    wanted = Query(case_id, rule, since, until, disagreements, limit)
+    try:
+        for entry in query(log_path, wanted):
+            if as_json:
+                click.echo(json.dumps(entry, ensure_ascii=False))
+                continue
+            shadow = f"  shadow: {entry['shadow_resolution']}" if entry["shadow_decision"] is not None else ""
+            click.echo(
+                f"#{entry['seq']} {entry['received_at']} {entry['case_id'] or '-'} "
+                f"{entry['resolution'] or '(none)'} by {', '.join(entry['rules']) or '(defaults)'} "
+                f"lock {(entry['lock_sha256'] or '-')[:12]} {entry['latency_us']} µs{shadow}"
+            )
+    except LogError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(USAGE)
+
+
+@cli.command(name="shadow-report")
+@click.option(
+    "--log",
+    "log_path",
+    type=click.Path(path_type=Path),
+    default=Path(".ttrules/decisions.db"),
+    show_default=True,
+    help="The decision log of a `ttrules serve --shadow` run.",
+)
+@click.option("--since", help="From this time (ISO 8601, inclusive).")
+@click.option("--until", help="Up to this time (ISO 8601, exclusive).")
+@click.option("--samples", type=click.IntRange(min=0), default=10, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="The report as JSON.")
+def shadow_report_(log_path: Path, since: str | None, until: str | None, samples: int, as_json: bool) -> None:
+    """Summarise where the shadow rules disagreed with the live ones on real traffic."""
+    from ttrules.decision_log import LogError
+    from ttrules.serve.shadow_report import render_shadow_report, shadow_report
+
+    try:
+        report = shadow_report(log_path, since, until, samples)
+    except LogError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(USAGE)
+    click.echo(
+        json.dumps(report, ensure_ascii=False, indent=2) if as_json else render_shadow_report(report),
+        nl=not as_json or True,
+    )
 
 
 def main() -> None:

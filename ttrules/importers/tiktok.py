@@ -493,6 +493,100 @@ def _latest(
     return chosen
 
 
+@dataclass
+class RequestSources:
+    """What a request is joined with: the user's options and the other exports, by id."""
+
+    options: ImportOptions
+    report: ImportReport
+    catalog: dict[str, str] = field(default_factory=dict)
+    scans: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # by order id
+    return_records: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # by return id
+    buyers: dict[str, dict[str, Any]] = field(default_factory=dict)  # by user id
+
+
+def request_record(
+    kind: str | None,
+    where: str,
+    item: dict[str, Any],
+    order: dict[str, Any] | None,
+    sources: RequestSources,
+) -> dict[str, Any] | None:
+    """One case record from a cancellation (kind CANCEL) or a return (kind None: its
+    return_type says) and its order, or None (counted in the report) without the order."""
+    options, report = sources.options, sources.report
+    keys = "cancel" if kind == "CANCEL" else "return"
+    id_key, reason_key, status_key, lines_key = (
+        f"{keys}_id",
+        f"{keys}_reason",
+        f"{keys}_status",
+        f"{keys}_line_items",
+    )
+    catalog, scans, return_records, buyer_rows = (
+        sources.catalog,
+        sources.scans,
+        sources.return_records,
+        sources.buyers,
+    )
+    if kind is None:
+        kind = _enum(report, "request.kind", "RequestKind", item.get("return_type")) or "REFUND"
+    else:
+        raw_type = item.get("cancel_type")
+        if raw_type and str(raw_type) not in KNOWN_CANCEL_TYPES:
+            report.unknown_values[("cancel_type", str(raw_type))] += 1
+    request_id = str(item.get(id_key, ""))
+    if order is None:
+        report.without_order.append(request_id)
+        return None
+    raw_status = str(item.get(status_key) or "")
+    status = request_status(raw_status) if raw_status else ""
+    if raw_status and status not in KNOWN_REQUEST_STATUSES:
+        report.unknown_values[(status_key, raw_status)] += 1
+    record = {
+        "case.id": f"{kind}-{request_id}",
+        **_order_fields(order, options, report),
+        **_line_items(order, item.get(lines_key) or [], catalog),
+        **_request_fields(kind, item, id_key, reason_key, report),
+        **_outcome(status, kind, item),
+    }
+    record["case.now"] = _now(record, options.now)
+    if kind != "CANCEL":
+        record["request.return_shipping_fee"] = _return_postage(item)
+        record["request.evidence"] = _evidence(return_records.get(request_id, []))
+    order_scans = [
+        e.get("update_time_millis") or e.get("update_time") for e in scans.get(str(order.get("id")), [])
+    ]
+    order_scans = [s for s in order_scans if s]
+    if order_scans:
+        record["logistics.last_scan_at"] = timestamp(max(int(s) for s in order_scans))
+    buyer = buyer_rows.get(str(order.get("user_id", "")))
+    if buyer:
+        for name in ("credit_score", "orders_90d", "refunds_90d", "account_age_days"):
+            if buyer.get(name) not in (None, ""):
+                record[f"buyer.{name}"] = int(buyer[name])
+        if _flag(buyer.get("blacklisted")) is not None:
+            record["buyer.blacklisted"] = _flag(buyer.get("blacklisted"))
+        if _flag(buyer.get("abuse")) is not None:
+            record["outcome.abuse"] = _flag(buyer.get("abuse"))
+    record.update(
+        {
+            "source.request_status": raw_status or None,
+            "source.request_type": item.get("return_type") or item.get("cancel_type"),
+            "source.file": where,
+            "source.payload": json.dumps(item, ensure_ascii=False, sort_keys=True, default=str),
+        }
+    )
+    record = {k: v for k, v in record.items() if v is not None}
+    for name in WATCHED_FIELDS:
+        if name == "request.evidence":
+            # Unknown only for a return whose records were not given (a cancellation has
+            # no evidence; a return with records and no media has none).
+            report.missing[name] += kind != "CANCEL" and request_id not in return_records
+        elif record.get(name) in (None, ""):
+            report.missing[name] += 1
+    return record
+
+
 def import_tiktok(
     orders: list[Path],
     cancellations: list[Path],
@@ -521,72 +615,14 @@ def import_tiktok(
     buyer_rows = _read_buyers(buyers, report)
 
     out: list[dict[str, Any]] = []
-    requests = [
-        ("CANCEL", where, item, "cancel_id", "cancel_reason", "cancel_status", "cancel_line_items")
-        for where, item in _latest(cancel_items, "cancel_id", report).values()
+    requests: list[tuple[str | None, str, dict[str, Any]]] = [
+        ("CANCEL", where, item) for where, item in _latest(cancel_items, "cancel_id", report).values()
     ]
-    requests += [
-        (None, where, item, "return_id", "return_reason", "return_status", "return_line_items")
-        for where, item in _latest(return_items, "return_id", report).values()
-    ]
-    for kind, where, item, id_key, reason_key, status_key, lines_key in requests:
-        if kind is None:
-            kind = _enum(report, "request.kind", "RequestKind", item.get("return_type")) or "REFUND"
-        else:
-            raw_type = item.get("cancel_type")
-            if raw_type and str(raw_type) not in KNOWN_CANCEL_TYPES:
-                report.unknown_values[("cancel_type", str(raw_type))] += 1
-        order = order_index.get(str(item.get("order_id", "")))
-        request_id = str(item.get(id_key, ""))
-        if order is None:
-            report.without_order.append(request_id)
-            continue
-        raw_status = str(item.get(status_key) or "")
-        status = request_status(raw_status) if raw_status else ""
-        if raw_status and status not in KNOWN_REQUEST_STATUSES:
-            report.unknown_values[(status_key, raw_status)] += 1
-        record = {
-            "case.id": f"{kind}-{request_id}",
-            **_order_fields(order, options, report),
-            **_line_items(order, item.get(lines_key) or [], catalog),
-            **_request_fields(kind, item, id_key, reason_key, report),
-            **_outcome(status, kind, item),
-        }
-        record["case.now"] = _now(record, options.now)
-        if kind != "CANCEL":
-            record["request.return_shipping_fee"] = _return_postage(item)
-            record["request.evidence"] = _evidence(return_records.get(request_id, []))
-        order_scans = [
-            e.get("update_time_millis") or e.get("update_time") for e in scans.get(str(order.get("id")), [])
-        ]
-        order_scans = [s for s in order_scans if s]
-        if order_scans:
-            record["logistics.last_scan_at"] = timestamp(max(int(s) for s in order_scans))
-        buyer = buyer_rows.get(str(order.get("user_id", "")))
-        if buyer:
-            for name in ("credit_score", "orders_90d", "refunds_90d", "account_age_days"):
-                if buyer.get(name) not in (None, ""):
-                    record[f"buyer.{name}"] = int(buyer[name])
-            if _flag(buyer.get("blacklisted")) is not None:
-                record["buyer.blacklisted"] = _flag(buyer.get("blacklisted"))
-            if _flag(buyer.get("abuse")) is not None:
-                record["outcome.abuse"] = _flag(buyer.get("abuse"))
-        record.update(
-            {
-                "source.request_status": raw_status or None,
-                "source.request_type": item.get("return_type") or item.get("cancel_type"),
-                "source.file": where,
-                "source.payload": json.dumps(item, ensure_ascii=False, sort_keys=True, default=str),
-            }
-        )
-        record = {k: v for k, v in record.items() if v is not None}
-        for name in WATCHED_FIELDS:
-            if name == "request.evidence":
-                # Unknown only for a return whose records were not given (a cancellation has
-                # no evidence; a return with records and no media has none).
-                report.missing[name] += kind != "CANCEL" and request_id not in return_records
-            elif record.get(name) in (None, ""):
-                report.missing[name] += 1
-        out.append(record)
+    requests += [(None, where, item) for where, item in _latest(return_items, "return_id", report).values()]
+    sources = RequestSources(options, report, catalog, scans, return_records, buyer_rows)
+    for kind, where, item, *_ in requests:
+        record = request_record(kind, where, item, order_index.get(str(item.get("order_id", ""))), sources)
+        if record is not None:
+            out.append(record)
     report.written = len(out)
     return out, report

@@ -18,12 +18,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ttrules.cases import iter_jsonl
+from ttrules.cases import iter_jsonl, loads
 from ttrules.config import ColumnSpec
+from ttrules.decision_log import SQLITE_MAGIC, LogError, connect, logged_inputs
 from ttrules.diagnostics import did_you_mean
 from ttrules.schema.case import NAMESPACES
 
-FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+FORMATS = {
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".csv": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".db": "decision-log",  # what `ttrules serve` logged: its inputs replay as a history
+    ".sqlite": "decision-log",
+}
 _SET_SEPARATOR = "|"  # sets in CSV cells: "PHOTO|VIDEO"
 _SET_FIELDS = {"request.evidence"}
 
@@ -57,7 +66,9 @@ def detect_format(path: Path, explicit: str | None = None) -> str:
     for suffix, fmt in FORMATS.items():
         if path.name.endswith(suffix) or path.name.endswith(suffix + ".gz"):
             return fmt
-    raise HistoryError(f"{path}: cannot tell the format from the name; use --format jsonl, csv or parquet")
+    raise HistoryError(
+        f"{path}: cannot tell the format from the name; use --format jsonl, csv, parquet or decision-log"
+    )
 
 
 @contextlib.contextmanager
@@ -79,6 +90,10 @@ def _check_content(path: Path, fmt: str) -> None:
             head = stream.read(4096)
     except (OSError, EOFError) as error:
         raise HistoryError(f"{path}: cannot read: {error}") from None
+    if fmt == "decision-log":
+        if not head.startswith(SQLITE_MAGIC):
+            raise HistoryError(f"{path}: not a decision log (not a SQLite database)")
+        return
     if fmt == "parquet":
         if head[:4] != b"PAR1":
             raise HistoryError(f"{path}: not a Parquet file (no PAR1 magic bytes)")
@@ -246,6 +261,30 @@ def _read_parquet(path: Path, mapper: Mapper, position: Position) -> Iterator[Hi
             )
 
 
+def _read_decision_log(path: Path, position: Position) -> Iterator[HistoryRow]:
+    try:
+        with contextlib.closing(connect(path)) as con:
+            position.total = con.execute("SELECT count(*) FROM decisions").fetchone()[0]
+        inputs = logged_inputs(path)
+        for number, (seq, text) in enumerate(inputs, start=1):
+            position.done = number
+            where = f"{path.name} seq {seq}"
+            if text is None:
+                yield HistoryRow(number, where, None, "the service did not log this input (--no-log-inputs)")
+                continue
+            try:
+                record = loads(text)
+            except ValueError as error:
+                yield HistoryRow(number, where, None, f"invalid JSON: {error}")
+                continue
+            if not isinstance(record, dict):
+                yield HistoryRow(number, where, None, "a case must be a JSON object")
+                continue
+            yield HistoryRow(number, where, record)
+    except LogError as error:
+        raise HistoryError(str(error)) from None
+
+
 def check_history_file(path: Path, fmt: str | None = None) -> str:
     """The file's format, once it is known to exist and to look like it; else HistoryError."""
     if not path.is_file():
@@ -262,7 +301,9 @@ def read_history(
     position: Position | None = None,
 ) -> Iterator[HistoryRow]:
     """Rows of a history file, mapped onto case fields. Raises HistoryError up front."""
-    mapper = Mapper(columns or {})
+    fmt = check_history_file(path, fmt)
+    # A decision log holds cases as the service read them: the export mapping does not apply.
+    mapper = Mapper({} if fmt == "decision-log" else columns or {})
     return _mapped(read_raw(path, mapper, fmt, position), mapper)
 
 
@@ -279,8 +320,10 @@ def read_raw(
         rows = _read_csv(path, mapper, position)
     elif fmt == "parquet":
         rows = _read_parquet(path, mapper, position)
+    elif fmt == "decision-log":
+        rows = _read_decision_log(path, position)
     else:
-        raise HistoryError(f"unknown history format `{fmt}` (jsonl, csv or parquet)")
+        raise HistoryError(f"unknown history format `{fmt}` (jsonl, csv, parquet or decision-log)")
     first = next(rows, None)  # header problems surface here, before any work
     if first is None:
         return iter(())

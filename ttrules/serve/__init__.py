@@ -1,0 +1,1 @@
+"""`ttrules serve`: the decision service (HTTP on uvicorn), its decision log and shadow rules."""

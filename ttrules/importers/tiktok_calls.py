@@ -3,7 +3,8 @@
 Paths and bodies follow the Return & Refund API 202309 pages (Approve Cancellation, Approve
 Return, Reject Return); tests/test_tiktok_calls.py holds them to the bundled API specs.
 Resolutions a person or the buyer must act on first (review, require_evidence) imply no call;
-neither does a rejected cancellation, whose API page is not among the references. Each such answer says why, so an ERP never guesses.
+neither does a rejected cancellation, whose API page is not among the references. Each such
+answer says why, so an ERP never guesses.
 """
 
 from __future__ import annotations

@@ -35,6 +35,14 @@ from ttrules.syntax.yaml_emit import emit_ruleset_yaml
 
 OK, FINDINGS, USAGE, INTERNAL = 0, 1, 2, 3
 
+DEFAULT_LOG = Path(".ttrules/log/decisions.db")  # beside ttrules.yaml; init and demo ignore it in git
+
+
+def _log_file(path: Path, config: Path | None = None) -> Path:
+    """A relative log path is the project's (beside ttrules.yaml), wherever ttrules runs."""
+    return path if path.is_absolute() else project_root(config)[0] / path
+
+
 _paths = click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 _config = click.option(
     "--config",
@@ -1117,7 +1125,7 @@ def import_tiktok_command(
     "--log",
     "log_path",
     type=click.Path(path_type=Path),
-    default=Path(".ttrules/decisions.db"),
+    default=DEFAULT_LOG,
     show_default=True,
     help="The decision log: a SQLite file, or .jsonl for JSON Lines.",
 )
@@ -1174,8 +1182,7 @@ def serve(
 
     if unlocked:
         click.echo("warning: --unlocked: serving rules that were not simulated and confirmed", err=True)
-    root, _ = project_root(config)
-    log = None if no_log else (log_path if log_path.is_absolute() else root / log_path)
+    log = None if no_log else _log_file(log_path, config)
     settings = ServeConfig(
         config=config,
         host=host,
@@ -1202,7 +1209,7 @@ def serve(
     "--log",
     "log_path",
     type=click.Path(path_type=Path),
-    default=Path(".ttrules/decisions.db"),
+    default=DEFAULT_LOG,
     show_default=True,
     help="The decision log of `ttrules serve`.",
 )
@@ -1228,7 +1235,7 @@ def log_(
 
     wanted = Query(case_id, rule, since, until, disagreements, limit)
     try:
-        for entry in query(log_path, wanted):
+        for entry in query(_log_file(log_path), wanted):
             if as_json:
                 click.echo(json.dumps(entry, ensure_ascii=False))
                 continue
@@ -1248,7 +1255,7 @@ def log_(
     "--log",
     "log_path",
     type=click.Path(path_type=Path),
-    default=Path(".ttrules/decisions.db"),
+    default=DEFAULT_LOG,
     show_default=True,
     help="The decision log of a `ttrules serve --shadow` run.",
 )
@@ -1262,7 +1269,7 @@ def shadow_report_(log_path: Path, since: str | None, until: str | None, samples
     from ttrules.serve.shadow_report import render_shadow_report, shadow_report
 
     try:
-        report = shadow_report(log_path, since, until, samples)
+        report = shadow_report(_log_file(log_path), since, until, samples)
     except LogError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(USAGE)

@@ -115,11 +115,11 @@ class Entry:
     input_sha256: str
     resolution: str | None
     rules: list[str]  # the winning rules of every slot, by label
-    decision: dict[str, Any]
+    decision: str  # its JSON text, as answered
     lock_sha256: str | None
     revision: str | None
     latency_us: int
-    shadow: Callable[[], tuple[str, str | None, dict[str, Any]]] | None = None  # decided later
+    shadow: Callable[[], tuple[str, str | None, str]] | None = None  # decided by the writer
 
 
 def iso(seconds: float) -> str:
@@ -220,8 +220,7 @@ class LogWriter:
         shadow_label = shadow_resolution = shadow_decision = None
         if entry.shadow is not None:
             try:
-                shadow_label, shadow_resolution, decided = entry.shadow()
-                shadow_decision = json.dumps(decided, ensure_ascii=False)
+                shadow_label, shadow_resolution, shadow_decision = entry.shadow()
             except Exception as error:  # a shadow never stops the live log
                 shadow_label, shadow_decision = "error", json.dumps({"error": str(error)})
         return (
@@ -232,7 +231,7 @@ class LogWriter:
             self.mask(entry.input_text),
             entry.resolution,
             json.dumps(entry.rules, ensure_ascii=False),
-            json.dumps(entry.decision, ensure_ascii=False),
+            entry.decision,
             entry.lock_sha256,
             entry.revision,
             entry.latency_us,

@@ -17,6 +17,7 @@ from ttrules.evaluate.cascade import decide
 from ttrules.evaluate.classes import ClassMemo
 from ttrules.evaluate.compiled import compile_stack
 from ttrules.evaluate.decision import Decision
+from ttrules.evaluate.explain import decision_json_tail, decision_json_text
 from ttrules.evaluate.prepare import PreparedStack, prepare
 from ttrules.schema.loader import load_values
 from ttrules.stack import Stack, load_stack
@@ -56,6 +57,12 @@ class Engine:
         """Decide a raw record: the reference with its explanation, else the compiled path
         (tested to give the same decision)."""
         return self.decide_values(self.values(record), explain=explain)
+
+    def decide_json(self, values: Mapping[str, Any]) -> tuple[Decision, str]:
+        """The decision and its compact JSON text (`decision_json`), rendered once per class
+        of case: what the service answers with."""
+        decision, tail = self.compiled.decide_rendered(values, decision_json_tail)
+        return decision, decision_json_text(decision.case_id, tail)
 
     def decide_values(self, values: Mapping[str, Any], *, explain: bool = False) -> Decision:
         if explain:

@@ -161,7 +161,7 @@ below locally).
 """
 
 VENDORED = f".ttrules/{wheel_name()}"
-GITIGNORE = "junit.xml\nsimulation.md\nplan.json\n"
+GITIGNORE = "junit.xml\nsimulation.md\nplan.json\n.ttrules/log/\n"  # the log: `ttrules serve`'s decisions
 
 
 def _platform_text() -> str:

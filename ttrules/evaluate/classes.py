@@ -296,6 +296,7 @@ class ClassMemo:
         )
         self._decisions: dict[Any, Decision] = {}
         self._by_bits: dict[int, Decision] = {}  # the bits of a case -> its class's decision
+        self._rendered: dict[int, tuple[Decision, str]] = {}  # id of a class decision -> its rendering
 
     def _arrange(self) -> None:
         """The look-up tables of the fast path: the groups still memoised, those merged into
@@ -375,6 +376,24 @@ class ClassMemo:
     def decide(self, values: Mapping[str, Any]) -> Decision:
         if self._exact_only:
             return decide_compiled(self.compiled, values)
+        return self._with_case_id(self._class_decision(values), values)
+
+    def decide_rendered(
+        self, values: Mapping[str, Any], render: Callable[[Decision], str]
+    ) -> tuple[Decision, str]:
+        """The decision, and `render` of it, which is computed once per class of case: `render`
+        must not read the decision's case_id (the caller adds it)."""
+        if self._exact_only:
+            decision = decide_compiled(self.compiled, values)
+            return decision, render(decision)
+        learned = self._class_decision(values)
+        found = self._rendered.get(id(learned))
+        if found is None or found[0] is not learned:
+            # The decision is kept beside its rendering so that its id is never reused.
+            found = self._rendered[id(learned)] = (learned, render(learned))
+        return self._with_case_id(learned, values), found[1]
+
+    def _class_decision(self, values: Mapping[str, Any]) -> Decision:
         self._seen += 1
         tables = self._tables
         bits = 0
@@ -390,6 +409,10 @@ class ClassMemo:
         decision = self._by_bits.get(bits)
         if decision is None:
             decision = self._classify(values, bits, case)
+        return decision
+
+    @staticmethod
+    def _with_case_id(decision: Decision, values: Mapping[str, Any]) -> Decision:
         case_id = values.get("case.id", "")
         if case_id == decision.case_id:
             return decision

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -45,6 +46,20 @@ def _trace_json(trace: RuleTrace) -> dict[str, Any]:
     if trace.error:
         result["error"] = trace.error
     return result
+
+
+def decision_json_tail(decision: Decision) -> str:
+    """The decision's compact JSON text after its case_id, from the `,` on: what
+    `decision_json_text` joins to any case's id (the service renders a class of cases once)."""
+    body = decision_json(decision)
+    del body["case_id"]
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    return "," + text[1:] if len(text) > 2 else "}"
+
+
+def decision_json_text(case_id: str, tail: str) -> str:
+    """Compact JSON of a decision: `json.dumps(decision_json(d), separators=(",", ":"))`."""
+    return '{"case_id":' + json.dumps(case_id, ensure_ascii=False) + tail
 
 
 def decision_json(decision: Decision) -> dict[str, Any]:

@@ -61,12 +61,12 @@ class HttpError(Exception):
         self.status, self.kind, self.extra = status, kind, extra
 
 
+def _compact(body: Any) -> str:
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+
+
 def _json(body: Any, status: int = 200) -> Response:
-    return Response(
-        json.dumps(body, ensure_ascii=False, separators=(",", ":")),
-        status_code=status,
-        media_type="application/json",
-    )
+    return Response(_compact(body), status_code=status, media_type="application/json")
 
 
 def _problems(error: CaseError) -> list[dict[str, str]]:
@@ -190,7 +190,7 @@ class Service:
         text: str,
         record: dict[str, Any],
         decision: Decision,
-        body: dict[str, Any],
+        body: str,
         started: float,
         received: float,
     ) -> None:
@@ -201,10 +201,10 @@ class Service:
         if shadow is not None:
             values_hint = record
 
-            def shadow_call() -> tuple[str, str | None, dict[str, Any]]:
+            def shadow_call() -> tuple[str, str | None, str]:
                 values = load_values(values_hint, shadow.engine.stack.schema)
-                decided = shadow.engine.decide_values(values)
-                return shadow.label, _resolution(decided), decision_json(decided)
+                decided, text = shadow.engine.decide_json(values)
+                return shadow.label, _resolution(decided), text
 
         self.writer.put(
             Entry(
@@ -232,11 +232,15 @@ class Service:
         explain: bool,
         received: float,
         started: float,
-    ) -> dict[str, Any]:
+    ) -> str:
+        """The decision's JSON text (the explanation needs the reference: not memoised)."""
         engine = served.engine
         values = load_values(record, engine.stack.schema)
-        decision = engine.decide_values(values, explain=explain)
-        body = decision_json(decision)
+        if explain:
+            decision = engine.decide_values(values, explain=True)
+            body = json.dumps(decision_json(decision), ensure_ascii=False, separators=(",", ":"))
+        else:
+            decision, body = engine.decide_json(values)
         self.metrics.decided(endpoint, decision)
         self._log(served, endpoint, text, record, decision, body, started, received)
         return body
@@ -281,54 +285,45 @@ class Service:
             body = self._decide_one(served, "decide", text, record, explain, received, started)
         except CaseError as error:
             raise HttpError(422, "invalid_case", str(error), problems=_problems(error)) from None
-        return _json(body)
+        return Response(body, media_type="application/json")
 
     async def batch(self, request: Request) -> Response:
         received = time.time()
         text = await self._body(request, self.options.limits.max_batch_body)
         explain = request.query_params.get("explain", "").lower() in ("1", "true", "yes")
         served = self.live.current
-        return _json(await run_in_threadpool(self._batch, served, text, explain, received))
+        body = await run_in_threadpool(self._batch, served, text, explain, received)
+        return Response(body, media_type="application/json")
 
-    def _batch(self, served: Served, text: str, explain: bool, received: float) -> dict[str, Any]:
-        results: list[dict[str, Any]] = []
+    def _batch(self, served: Served, text: str, explain: bool, received: float) -> str:
+        """The batch's answer as JSON text: each decision's text is spliced in as rendered."""
+        results: list[str] = []
         decided = 0
+
+        def failed(index: int, kind: str, message: str, **extra: Any) -> None:
+            results.append(_compact({"index": index, "error": kind, "message": message, **extra}))
+            self.metrics.error("batch", kind)
+
         for index, raw, parsed in iter_batch(text):
             if index >= self.options.limits.max_batch:
-                raise HttpError(
-                    413, "too_large", f"a batch holds at most {self.options.limits.max_batch:,} cases"
-                )
+                limit = self.options.limits.max_batch
+                raise HttpError(413, "too_large", f"a batch holds at most {limit:,} cases")
             started = time.perf_counter()
             if isinstance(parsed, Exception):
-                results.append({"index": index, "error": "bad_json", "message": f"invalid JSON: {parsed}"})
-                self.metrics.error("batch", "bad_json")
-                continue
-            if not isinstance(parsed, dict):
-                results.append(
-                    {
-                        "index": index,
-                        "error": "invalid_case",
-                        "message": f"a case must be a JSON object, not {type(parsed).__name__}",
-                    }
-                )
-                self.metrics.error("batch", "invalid_case")
-                continue
-            try:
-                body = self._decide_one(served, "batch", raw, parsed, explain, received, started)
-            except CaseError as error:
-                results.append(
-                    {
-                        "index": index,
-                        "error": "invalid_case",
-                        "message": str(error),
-                        "problems": _problems(error),
-                    }
-                )
-                self.metrics.error("batch", "invalid_case")
-                continue
-            results.append({"index": index, "decision": body})
-            decided += 1
-        return {"decided": decided, "failed": len(results) - decided, "results": results}
+                failed(index, "bad_json", f"invalid JSON: {parsed}")
+            elif not isinstance(parsed, dict):
+                failed(index, "invalid_case", f"a case must be a JSON object, not {type(parsed).__name__}")
+            else:
+                try:
+                    body = self._decide_one(served, "batch", raw, parsed, explain, received, started)
+                except CaseError as error:
+                    failed(index, "invalid_case", str(error), problems=_problems(error))
+                else:
+                    results.append(f'{{"index":{index},"decision":{body}}}')
+                    decided += 1
+        return (
+            f'{{"decided":{decided},"failed":{len(results) - decided},"results":[' + ",".join(results) + "]}"
+        )
 
     async def tiktok(self, request: Request) -> Response:
         received = time.time()
@@ -349,7 +344,7 @@ class Service:
             json.dumps(result.record, ensure_ascii=False, default=str),
             result.record,
             result.decision,
-            result.body["decision"],
+            _compact(result.body["decision"]),
             started,
             received,
         )

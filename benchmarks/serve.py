@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import re
 import shutil
@@ -39,6 +40,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import httpx  # noqa: E402
 from decide import make_case  # noqa: E402
+
 from serve_helpers import start  # noqa: E402
 
 LUA = """
@@ -66,7 +68,16 @@ def wrk_script(directory: Path, count: int = 1000) -> Path:
 def run_wrk(url: str, script: Path, connections: int, seconds: float) -> dict[str, float]:
     threads = min(2, connections)
     done = subprocess.run(
-        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency", "-s", str(script), url],
+        [
+            "wrk",
+            f"-t{threads}",
+            f"-c{connections}",
+            f"-d{max(1, round(seconds))}s",
+            "--latency",
+            "-s",
+            str(script),
+            url,
+        ],
         capture_output=True,
         text=True,
         check=True,
@@ -127,7 +138,7 @@ def main() -> None:
     scratch = Path(tempfile.mkdtemp(prefix="ttrules-serve-bench-"))
     script = wrk_script(scratch)
     print(
-        f"machine: {platform.machine()} python {platform.python_version()}; cpus={__import__('os').cpu_count()}; "
+        f"machine: {platform.machine()} python {platform.python_version()}; cpus={os.cpu_count()}; "
         "client (wrk, 2 threads) and server on the same cores"
     )
     print("stack: bundled example (27 rules and forbids), --unlocked; 1,000 distinct cases in turn")
@@ -159,8 +170,9 @@ def main() -> None:
     code, _ = server.stop(signal.SIGTERM)
     drained = time.perf_counter() - began
     rows = sqlite3.connect(log).execute("SELECT count(*) FROM decisions").fetchone()[0]
+    lost = "none lost" if rows >= answered else f"LOST {answered - rows:,}"
     print(
-        f"  log after SIGTERM: {answered:,} answered, {rows:,} rows ({'none lost' if rows >= answered else 'LOST ' + str(answered - rows)}); "
+        f"  log after SIGTERM: {answered:,} answered, {rows:,} rows ({lost}); "
         f"drained and stopped in {drained:.2f} s (exit {code})"
     )
 

@@ -181,10 +181,11 @@ def main() -> None:
             ROOT, "--config", config, "--unlocked", "--watch-interval", "0", "--log", str(scratch / "m.db")
         )
         batch_rate(server, rounds=1)
-        before = rss_mib(server.process.pid)
-        batch_rate(server, rounds=100)
-        after = rss_mib(server.process.pid)
-        print(f"  memory: {before:,.0f} MiB after 10k decisions, {after:,.0f} MiB after 1,010,000")
+        samples = [f"{rss_mib(server.process.pid):,.0f}"]
+        for _ in range(5):
+            batch_rate(server, rounds=20)  # 200,000 decisions
+            samples.append(f"{rss_mib(server.process.pid):,.0f}")
+        print(f"  memory (MiB) after 10k and every further 200k decisions, to 1,010,000: {' '.join(samples)}")
         server.stop()
     shutil.rmtree(scratch, ignore_errors=True)
 

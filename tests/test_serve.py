@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import signal
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -273,3 +276,32 @@ def test_every_acknowledged_decision_is_in_the_log_after_sigterm_and_replays(tmp
             ).stdout
         )
         assert report["records"]["decided"] == 500, (engine, report["records"])
+
+
+def test_the_readme_serve_quick_start_works_on_the_demo_workspace(tmp_path: Path) -> None:
+    """The README's commands, run as written (demo made small; confirm answered at its prompt)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("To serve the demo's rules", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    assert "ttrules simulate --history history.parquet --save plan.json" in block
+    assert "ttrules confirm plan.json && ../.venv/bin/ttrules serve" in block
+    assert "-d @../examples/cases/small-cancel.json" in block
+    ttrules(tmp_path, "demo", "ttrules-demo", "--records", "300")
+    workspace = tmp_path / "ttrules-demo"
+    ttrules(workspace, "simulate", "--history", "history.parquet", "--save", "plan.json")
+    confirmed = subprocess.run(
+        [sys.executable, "-m", "ttrules.cli", "confirm", "plan.json"],
+        cwd=workspace,
+        input="small-cancellations\n",
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=120,
+    )
+    assert confirmed.returncode == 0, confirmed.stderr
+    with running(workspace) as served:
+        case_file = ROOT / "examples" / "cases" / "small-cancel.json"
+        response = served.client.post("/v1/decide", content=case_file.read_bytes())
+        assert response.status_code == 200, response.text
+        assert response.json()["resolution"]["action"]
+    assert (workspace / ".ttrules" / "log" / "decisions.db").is_file()
+    assert ".ttrules/log/" in (workspace / ".gitignore").read_text()

@@ -389,6 +389,8 @@ class ClassMemo:
         learned = self._class_decision(values)
         found = self._rendered.get(id(learned))
         if found is None or found[0] is not learned:
+            if len(self._rendered) >= _DECISION_LIMIT:
+                self._rendered.clear()
             # The decision is kept beside its rendering so that its id is never reused.
             found = self._rendered[id(learned)] = (learned, render(learned))
         return self._with_case_id(learned, values), found[1]

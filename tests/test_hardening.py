@@ -175,3 +175,72 @@ def test_a_reorder_that_changes_decisions_is_shown_as_a_change() -> None:
     assert rule_changes(first, flipped)["reordered"] == ["rule merchant/a", "rule merchant/b"]
     assert changed_rulesets(first, flipped) == ["one", "two"]
     assert rule_changes(first, first)["reordered"] == [] and changed_rulesets(first, first) == []
+
+
+GOOD_ROW = {
+    "order": {"status": "DELIVERED", "total": "5.00 USD", "created_at": "2026-01-01T00:00:00Z"},
+    "request": {"kind": "REFUND", "created_at": "2026-01-02T00:00:00Z"},
+}
+CSV_HEADER = "order.status,order.total,order.created_at,request.kind,request.created_at,case.id\n"
+CSV_ROW = "DELIVERED,5 USD,2026-01-01T00:00:00Z,REFUND,2026-01-02T00:00:00Z,{}\n"
+
+
+def _skips(tmp_path: Path, name: str, content: bytes) -> list[tuple[int, list[tuple[str, str]]]]:
+    """(records decided, [(where, reason)] skipped) by each engine, for a history file."""
+    (tmp_path / "rules").mkdir(exist_ok=True)
+    (tmp_path / "rules" / "m.ttr").write_text('ruleset "m"\nlayer merchant\n')
+    (tmp_path / "ttrules.yaml").write_text("stack: [rules/]\n")
+    history = tmp_path / name
+    history.write_bytes(content)
+    found = []
+    for engine in ("python", "duckdb"):
+        code, report, output = simulate_cli(
+            history,
+            tmp_path,
+            tmp_path,
+            "--allow-skipped",
+            "--engine",
+            engine,
+            config=tmp_path / "ttrules.yaml",
+        )
+        assert code == 0, output
+        records = report["records"]
+        found.append((records["decided"], [(e["where"], e["reason"]) for e in records["skipped_examples"]]))
+    assert found[0] == found[1], found  # both engines skip exactly the same rows
+    return found
+
+
+def test_absurd_numbers_in_a_history_are_bad_rows_not_a_crash(tmp_path: Path) -> None:
+    good = json.dumps(GOOD_ROW)
+    long_number = good[:-1] + ', "buyer": {"credit_score": ' + "9" * 5000 + "}}"
+    huge_text = good.replace('"5.00 USD"', '"1e999999 USD"')
+    huge_number = good.replace('"total": "5.00 USD"', '"total": 1e999999, "currency": "USD"')
+    lines = [good, long_number, huge_text, huge_number, good]
+    ((decided, skipped), _) = _skips(tmp_path, "h.jsonl", ("\n".join(lines) + "\n").encode())
+    assert decided == 2
+    assert skipped[0] == ("h.jsonl:2", "invalid JSON at column 190: a number with more than 4,300 digits")
+    assert skipped[1][0] == "h.jsonl:3" and "1e999999 USD" in skipped[1][1]
+    assert skipped[2] == ("h.jsonl:4", "order.total: an amount of more than 32 digits before the point")
+
+
+def test_a_truncated_gzip_history_keeps_what_was_read_and_says_where_it_ends(tmp_path: Path) -> None:
+    import gzip
+
+    whole = gzip.compress(("".join(json.dumps(GOOD_ROW) + "\n" for _ in range(400))).encode())
+    ((decided, skipped), _) = _skips(tmp_path, "h.jsonl.gz", whole[: len(whole) // 2])
+    assert 0 < decided < 400
+    assert len(skipped) <= 2  # the cut row, if the cut fell inside one, and the end of the stream
+    where, reason = skipped[-1]
+    assert reason.startswith("the compressed file is damaged or cut short here")
+    assert where == f"h.jsonl.gz:{decided + len(skipped)}"
+
+
+def test_an_unterminated_csv_quote_swallows_no_good_row(tmp_path: Path) -> None:
+    rows = [CSV_ROW.format('"open'), CSV_ROW.format("b"), CSV_ROW.format('"two\nlines"'), CSV_ROW.format("c")]
+    content = (CSV_HEADER + "".join(rows)).encode() + CSV_ROW.format("\xff").encode("latin-1")
+    ((decided, skipped), _) = _skips(tmp_path, "h.csv", content)
+    assert decided == 3  # b, the quoted cell over two lines, c
+    assert skipped == [
+        ("h.csv:2", "a quoted cell opens here and does not close on this row"),
+        ("h.csv:7", "not valid UTF-8"),
+    ]

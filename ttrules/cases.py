@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -49,8 +50,22 @@ class Row:
 _DECODER = json.JSONDecoder(parse_float=Decimal)
 
 
+_LONG_NUMBER = re.compile(r"\d{4301,}")
+
+
 def loads(text: str) -> Any:
-    return _DECODER.decode(text)
+    """JSON with exact decimals; every failure is a JSONDecodeError with its position."""
+    try:
+        return _DECODER.decode(text)
+    except json.JSONDecodeError:
+        raise
+    except ValueError:
+        # Python refuses to convert an integer of more than 4,300 digits (a guard against
+        # quadratic time); no real field has one, so it is bad input like any other.
+        found = _LONG_NUMBER.search(text)
+        raise json.JSONDecodeError(
+            "a number with more than 4,300 digits", text, found.start() if found else 0
+        ) from None
 
 
 def read_case_file(path: str, stdin: IO[str]) -> dict[str, Any]:

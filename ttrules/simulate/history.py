@@ -12,6 +12,7 @@ import contextlib
 import csv
 import gzip
 import io
+import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -196,50 +197,149 @@ def _mapped(rows: Iterator[HistoryRow], mapper: Mapper) -> Iterator[HistoryRow]:
             yield HistoryRow(row.number, row.location, None, str(error))
 
 
+_DAMAGED = (EOFError, OSError, zlib.error)  # a .gz file cut short or corrupt
+
+
+def _damaged(path: Path, number: int, line: int, error: Exception) -> HistoryRow:
+    return HistoryRow(
+        number,
+        f"{path.name}:{line}",
+        None,
+        f"the compressed file is damaged or cut short here ({error}); nothing after it could be read",
+    )
+
+
 def _read_jsonl(path: Path, position: Position) -> Iterator[HistoryRow]:
     position.total = path.stat().st_size
     with _open_bytes(path) as (stream, raw):
-        for number, row in enumerate(iter_jsonl(stream), start=1):
+        rows = iter_jsonl(stream)
+        number = line = 0
+        while True:
+            try:
+                row = next(rows)
+            except StopIteration:
+                return
+            except _DAMAGED as error:
+                yield _damaged(path, number + 1, line + 1, error)
+                return
+            number, line = number + 1, row.number
             position.done = raw.tell()
             yield HistoryRow(number, f"{path.name}:{row.number}", row.record, row.error)
+
+
+class _Lines:
+    """The physical lines a CSV reader is fed, with their numbers, so that a record whose
+    quote never closes can be reported at its first line and the lines after it read again."""
+
+    def __init__(self, handle: Iterator[str]) -> None:
+        self._handle = handle
+        self._again: list[str] = []  # pushed back, last first
+        self.taken: list[str] = []  # the lines of the record being read
+        self.next_number = 1  # the number of the next line handed out
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = self._again.pop() if self._again else next(self._handle)
+        self.taken.append(line)
+        self.next_number += 1
+        return line
+
+    def read_again(self, lines: list[str]) -> None:
+        self._again.extend(reversed(lines))
+        self.next_number -= len(lines)
+
+
+def _is_utf8(line: str) -> bool:
+    """False when the line had bytes that are not UTF-8 (decoded as surrogates)."""
+    if line.isascii():
+        return True
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+_MAX_RECORD_LINES = 1000  # a quoted cell with more line breaks than this is a quote left open
+
+
+def _csv_records(path: Path, lines: _Lines) -> Iterator[tuple[int, list[str] | None, str]]:
+    """(first line number, cells or None, error) per CSV record. A quoted cell that does not
+    close (at the end of the file, or so late that the record comes out the wrong width) is
+    reported at the line where it opened, and the lines after that one are read again."""
+    reader = csv.reader(lines, strict=True)
+    width: int | None = None
+    while True:
+        lines.taken = []
+        start = lines.next_number
+        try:
+            cells = next(reader)
+            error = ""
+        except StopIteration:
+            return
+        except csv.Error as problem:
+            cells, error = None, str(problem)
+        if len(lines.taken) > 1 and (
+            cells is None
+            or (width is not None and len(cells) != width)
+            or len(lines.taken) > _MAX_RECORD_LINES
+        ):
+            # A quote left open swallowed the lines after it: they are records of their own.
+            lines.read_again(lines.taken[1:])
+            reader = csv.reader(lines, strict=True)
+            yield start, None, "a quoted cell opens here and does not close on this row"
+            continue
+        if cells is not None and width is None:
+            width = len(cells)
+        if not all(_is_utf8(line) for line in lines.taken):
+            yield start, None, "not valid UTF-8"
+            continue
+        yield start, cells, error and f"unreadable CSV row: {error}"
 
 
 def _read_csv(path: Path, mapper: Mapper, position: Position) -> Iterator[HistoryRow]:
     position.total = path.stat().st_size
     with (
         _open_bytes(path) as (stream, raw),
-        io.TextIOWrapper(stream, encoding="utf-8-sig", newline="") as handle,
+        # Undecodable bytes are kept as surrogates and reported per row, not for the file.
+        io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="") as handle,
     ):
-        reader = csv.DictReader(handle)
+        records = _csv_records(path, _Lines(handle))
         try:
-            header = reader.fieldnames or []
-        except (csv.Error, UnicodeDecodeError) as error:
+            first = next((r for r in records if r[1] != []), None)  # blank lines before it
+        except _DAMAGED as error:
             raise HistoryError(f"{path}: cannot read the CSV header: {error}") from None
-        if not header:
+        if first is None:
             raise HistoryError(f"{path}: the CSV file has no header row")
+        if first[1] is None or first[2]:
+            raise HistoryError(f"{path}: cannot read the CSV header: {first[2]}")
+        header = first[1]
         mapper.check_columns(list(header), path)
-        number = 0
+        number = line = 0
         while True:
-            line = reader.line_num + 1
             try:
-                row = next(reader)
-            except StopIteration:
+                found = next(records, None)
+            except _DAMAGED as error:
+                yield _damaged(path, number + 1, line + 1, error)
                 return
-            except (csv.Error, UnicodeDecodeError) as error:
-                number += 1
-                yield HistoryRow(number, f"{path.name}:{line}", None, f"unreadable CSV row: {error}")
+            if found is None:
+                return
+            line, cells, error = found
+            if cells == []:  # a blank line is no record
                 continue
             number += 1
             position.done = raw.tell()
-            if None in row:  # more cells than header columns
-                yield HistoryRow(
-                    number,
-                    f"{path.name}:{line}",
-                    None,
-                    f"{len(header) + len(row[None])} cells for {len(header)} columns",
-                )
-                continue
-            yield HistoryRow(number, f"{path.name}:{line}", _csv_cells(row))
+            where = f"{path.name}:{line}"
+            if cells is None or error:
+                yield HistoryRow(number, where, None, error)
+            elif len(cells) > len(header):
+                yield HistoryRow(number, where, None, f"{len(cells)} cells for {len(header)} columns")
+            else:
+                row = dict(zip(header, cells, strict=False))
+                row.update(dict.fromkeys(header[len(cells) :]))  # short rows: missing cells
+                yield HistoryRow(number, where, _csv_cells(row))
 
 
 def _read_parquet(path: Path, mapper: Mapper, position: Position) -> Iterator[HistoryRow]:

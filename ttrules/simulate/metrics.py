@@ -234,8 +234,12 @@ class Accumulator:
             self._band(i, threshold, values)
         total = values.get("order.total")
         if isinstance(total, Money) and total.currency in self.config.fx_rates():
-            index = int(self.to_report(total) // HISTOGRAM_BIN)
-            self.histogram[min(max(index, 0), HISTOGRAM_BINS)] += 1
+            amount = self.to_report(total)
+            # Compared before dividing: an absurd amount would overflow the division.
+            index = (
+                HISTOGRAM_BINS if amount >= HISTOGRAM_BIN * HISTOGRAM_BINS else int(amount // HISTOGRAM_BIN)
+            )
+            self.histogram[max(index, 0)] += 1
         if changed and len(self.samples) < self.sample_size:
             self.samples.append(record)
 

@@ -244,3 +244,36 @@ def test_an_unterminated_csv_quote_swallows_no_good_row(tmp_path: Path) -> None:
         ("h.csv:2", "a quoted cell opens here and does not close on this row"),
         ("h.csv:7", "not valid UTF-8"),
     ]
+
+
+def _rule_names(path: Path) -> list[str]:
+    from ttrules.syntax.load import load_ruleset_file
+
+    ruleset, diagnostics = load_ruleset_file(path)
+    assert ruleset is not None, diagnostics
+    return [rule.name for rule in ruleset.rules]
+
+
+def test_line_endings_are_one_definition_for_check_fmt_and_convert(tmp_path: Path) -> None:
+    """A bare CR is a line break everywhere: a comment cannot hide a rule from `check` that the
+    YAML form then holds, and a CR-only file is not one long comment."""
+    cases = {
+        "cr-only.ttr": 'ruleset "m"\rlayer merchant\r# note\rrule "a"\r'
+        "  when request.kind == CANCEL\r  then approve\r",
+        "mixed.ttr": 'ruleset "m"\nlayer merchant\n# note\rrule "hidden"\r  when true\r  then approve\n'
+        'rule "a"\n  when request.kind == CANCEL\n  then approve\n',
+        "separators.ttr": 'ruleset "m"\nlayer merchant\n# a\x85rule "x"\u2028  when true\x01\n'
+        'rule "a"\n  when request.kind == CANCEL\n  then approve\n',
+    }
+    expected = {"cr-only.ttr": ["a"], "mixed.ttr": ["hidden", "a"], "separators.ttr": ["a"]}
+    for name, text in cases.items():
+        source = tmp_path / name
+        source.write_bytes(text.encode("utf-8"))
+        assert _rule_names(source) == expected[name], name
+        converted = tmp_path / f"{source.stem}.yaml"
+        result = CliRunner().invoke(cli, ["convert", str(source), "--to", "yaml", "-o", str(converted)])
+        assert result.exit_code == 0, result.output
+        assert _rule_names(converted) == expected[name], (name, converted.read_text())
+        result = CliRunner().invoke(cli, ["fmt", str(source)])
+        assert result.exit_code == 0, result.output
+        assert _rule_names(source) == expected[name], (name, source.read_text())

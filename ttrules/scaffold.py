@@ -14,10 +14,10 @@ import hashlib
 import json
 from dataclasses import replace
 from datetime import UTC, datetime
-from importlib import resources
 from pathlib import Path
 
 from ttrules import __version__
+from ttrules.bundled import bundled
 from ttrules.fileio import write_text_atomic
 from ttrules.selfwheel import wheel_name, write_wheel
 from ttrules.simulate.generate import write_parquet
@@ -165,7 +165,7 @@ GITIGNORE = "junit.xml\nsimulation.md\nplan.json\n.ttrules/log/\n"  # the log: `
 
 
 def _platform_text() -> str:
-    return resources.files("ttrules.rulesets").joinpath("platform", PLATFORM_FILE).read_text(encoding="utf-8")
+    return bundled("ttrules.rulesets").joinpath("platform", PLATFORM_FILE).read_text(encoding="utf-8")
 
 
 def scaffold(target: Path, requirement: str | None = None) -> list[Path]:

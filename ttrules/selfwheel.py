@@ -19,9 +19,8 @@ from importlib.abc import Traversable
 from pathlib import Path
 
 from ttrules import __version__
+from ttrules.bundled import MAPPED, bundled
 
-# Resource packages that pyproject's package-dir maps in from the checkout's top level.
-_MAPPED = {"ttrules.grammar": "grammar", "ttrules.rulesets": "rulesets"}
 _SUFFIXES = (".py", ".lark", ".csv", ".ttr", ".yaml", ".typed")
 _EPOCH = (1980, 1, 1, 0, 0, 0)  # zip's earliest date: the wheel does not depend on file times
 
@@ -44,12 +43,8 @@ def package_files() -> dict[str, bytes]:
     """Archive path -> content of every file of the ttrules package, its data included."""
     out: dict[str, bytes] = {}
     _files(resources.files("ttrules"), "ttrules/", out)
-    for package, folder in _MAPPED.items():
-        try:
-            root: Traversable = resources.files(package)
-        except ModuleNotFoundError:  # ttrules imported from a checkout: the folder is beside it
-            root = Path(__file__).resolve().parents[1] / folder
-        _files(root, package.replace(".", "/") + "/", out)
+    for package in MAPPED:
+        _files(bundled(package), package.replace(".", "/") + "/", out)
     return out
 
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from importlib import resources
 from pathlib import Path
 
+from ttrules.bundled import bundled
 from ttrules.simulate.generate import write_parquet
 
 CHANGED_FILE = "rulesets/merchant/small-cancellations.ttr"
@@ -21,7 +21,7 @@ MARKER = ".ttrules-demo"  # a directory with this file was made by `ttrules demo
 
 
 def _copy_rulesets(target: Path) -> None:
-    source = resources.files("ttrules.rulesets")
+    source = bundled("ttrules.rulesets")
     for layer in ("platform", "merchant"):
         for entry in source.joinpath(layer).iterdir():
             if entry.name.endswith((".ttr", ".yaml", ".yml")):

@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import functools
-from importlib import resources
-from pathlib import Path
 
 import lark
+
+from ttrules.bundled import bundled
 
 START_SYMBOLS = ["start", "expr_only", "actions_only", "limit_only"]
 
 
 def grammar_text() -> str:
-    try:
-        return resources.files("ttrules.grammar").joinpath("ttrules.lark").read_text("utf-8")
-    except (ModuleNotFoundError, FileNotFoundError):
-        # Running from a source checkout that was not installed.
-        return (Path(__file__).resolve().parents[2] / "grammar" / "ttrules.lark").read_text("utf-8")
+    return bundled("ttrules.grammar").joinpath("ttrules.lark").read_text("utf-8")
 
 
 @functools.cache

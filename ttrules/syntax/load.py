@@ -36,7 +36,17 @@ def decode_text(data: bytes, path: str) -> tuple[str | None, list[Diagnostic]]:
                 help="re-save the file as UTF-8",
             )
         ]
-    return text.removeprefix("\ufeff"), []
+    return normalise_newlines(text.removeprefix("\ufeff")), []
+
+
+def normalise_newlines(text: str) -> str:
+    """A rule file's line breaks, defined once for the reader, the formatter and the
+    converter: `\r\n`, and a `\r` on its own, are a line break, as editors show them. (Read
+    any other way, a comment ending in a bare `\r` hides the line after it from `check` while
+    YAML, for which `\r` is a line break, reads it as a rule.)"""
+    if "\r" not in text:
+        return text
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def read_source(

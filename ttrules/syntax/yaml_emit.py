@@ -48,7 +48,24 @@ def _comments(comments: ast.Comments | tuple[str, ...], indent: str) -> list[str
         texts = [*comments.leading, *([comments.header] if comments.header else []), *comments.inner]
     else:
         texts = list(comments)
-    return [f"{indent}# {t}".rstrip() for t in texts]
+    # A comment is one YAML line whatever it holds: characters YAML takes for a line break
+    # (U+0085, U+2028, ...) end the comment line here, and characters YAML refuses are escaped.
+    return [f"{indent}# {_printable(part)}".rstrip() for t in texts for part in (t.splitlines() or [""])]
+
+
+def _printable(text: str) -> str:
+    return "".join(ch if _YAML_PRINTABLE(ch) else f"\\u{ord(ch):04x}" for ch in text)
+
+
+def _YAML_PRINTABLE(ch: str) -> bool:
+    code = ord(ch)
+    return (
+        code == 0x09
+        or 0x20 <= code <= 0x7E
+        or 0xA0 <= code <= 0xD7FF
+        or 0xE000 <= code <= 0xFFFD
+        or 0x10000 <= code <= 0x10FFFF
+    ) and code not in (0x2028, 0x2029, 0xFEFF)
 
 
 def _condition(key: str, expr: ast.Expr, indent: str) -> list[str]:

@@ -277,3 +277,28 @@ def test_line_endings_are_one_definition_for_check_fmt_and_convert(tmp_path: Pat
         result = CliRunner().invoke(cli, ["fmt", str(source)])
         assert result.exit_code == 0, result.output
         assert _rule_names(source) == expected[name], (name, source.read_text())
+
+
+def test_only_the_configured_files_may_hold_the_strongest_layer(tmp_path: Path) -> None:
+    (tmp_path / "platform").mkdir()
+    (tmp_path / "merchant").mkdir()
+    (tmp_path / "platform" / "p.ttr").write_text('ruleset "p"\nlayer platform\n')
+    (tmp_path / "merchant" / "sneaky.ttr").write_text(
+        'ruleset "sneaky"\nlayer platform\n\nrule "x"\n  when request.kind == CANCEL\n  then approve\n'
+    )
+    config = tmp_path / "ttrules.yaml"
+    for text, expected in (
+        ("stack: [platform/, merchant/]\n", "only platform/ may declare layer platform"),
+        ("stack: [platform/, merchant/]\nlayer_paths: {platform: [platform/p.ttr]}\n", "only platform/p.ttr"),
+    ):
+        config.write_text(text)
+        result = CliRunner().invoke(cli, ["check", "--config", str(config), "--no-analysis"])
+        assert result.exit_code == 1, result.output
+        assert "error[TTR125]: this file may not hold layer `platform`" in result.output
+        assert "merchant/sneaky.ttr:2:1" in result.output and expected in result.output
+    # A `..` cannot walk a file into the protected directory.
+    config.write_text("stack: [platform/, merchant/, platform/../merchant/]\n")
+    assert "TTR125" in CliRunner().invoke(cli, ["check", "--config", str(config), "--no-analysis"]).output
+    config.write_text("stack: [platform/, merchant/]\nlayer_paths: {platfrom: [merchant/]}\n")
+    result = CliRunner().invoke(cli, ["check", "--config", str(config), "--no-analysis"])
+    assert result.exit_code == 2 and "`platfrom` is not a layer" in result.output

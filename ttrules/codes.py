@@ -376,6 +376,20 @@ _DOCS = [
         "Fill the field: map a column onto it in `history.columns`, or for a TikTok import "
         "give the option the import report names (`--products` for `order.category`).",
     ),
+    CodeDoc(
+        "TTR125",
+        "layer-not-allowed-here",
+        "A ruleset declares a layer its file may not hold: the strongest layer (or one "
+        "listed in `layer_paths:`) belongs to the files the configuration names for it.",
+        "The platform wins. If any rule file could say `layer platform`, a merchant rule "
+        "could outrank the platform policy, or switch fail-closed off for itself, by one word. "
+        "Which files hold the strongest layer is fixed by `ttrules.yaml` (by default its first "
+        "`stack:` entry), so a pull request that moves rules into it shows as a change there.",
+        '# rulesets/merchant/fast-refunds.ttr\nruleset "fast-refunds"\nlayer platform',
+        "Declare the merchant layer, or move the file into the platform directory (a change the "
+        "repository's owners review). `layer_paths: {platform: [rulesets/platform/]}` says "
+        "where each layer may be.",
+    ),
     # ---- TTR2xx: layering (the analysis stage) ---------------------------------------------
     CodeDoc(
         "TTR201",

@@ -96,6 +96,9 @@ class Config(BaseModel):
     stack: list[str] = Field(default_factory=lambda: ["rulesets/"])
     tests: list[str] = Field(default_factory=lambda: ["tests/"])  # rule test files or directories
     layers: list[str] = Field(default_factory=lambda: ["platform", "merchant"])
+    # Where the rulesets of a layer may be (files or directories, relative to ttrules.yaml).
+    # Unset for the strongest layer, it is the first `stack:` entry when there are several.
+    layer_paths: dict[str, list[str]] = Field(default_factory=dict)
     fail_closed: list[str] = Field(default_factory=lambda: ["platform"])
     default: str = "review"
     currency: str = "USD"
@@ -104,6 +107,14 @@ class Config(BaseModel):
     fields: dict[str, str] = Field(default_factory=dict)
     history: HistoryConfig = Field(default_factory=HistoryConfig)
     lint: LintConfig = Field(default_factory=LintConfig)
+
+    def paths_of_layer(self, layer: str) -> list[str] | None:
+        """Where rulesets of `layer` may be, or None when anywhere in the stack."""
+        if layer in self.layer_paths:
+            return self.layer_paths[layer]
+        if self.layers and layer == self.layers[0] and len(self.stack) > 1:
+            return self.stack[:1]
+        return None
 
     @field_validator("stack", "tests", mode="before")
     @classmethod
@@ -153,6 +164,17 @@ class Config(BaseModel):
                 problems.append(
                     (
                         ("fail_closed", str(index)),
+                        f"`{layer}` is not a layer (layers: "
+                        f"{', '.join(self.layers)}){'; ' + hint if hint else ''}",
+                    )
+                )
+        for layer in self.layer_paths:
+            if layer not in self.layers:
+                # A misspelt layer here would leave the real one unprotected.
+                hint = did_you_mean(layer, self.layers)
+                problems.append(
+                    (
+                        ("layer_paths", layer),
                         f"`{layer}` is not a layer (layers: "
                         f"{', '.join(self.layers)}){'; ' + hint if hint else ''}",
                     )

@@ -35,6 +35,17 @@ def find_config(explicit: Path | None, start: Path | None = None) -> Path | None
     return candidate if candidate.is_file() else None
 
 
+def _under(path: Path, roots: list[Path]) -> bool:
+    """Whether `path` is one of `roots` or inside one of them (resolved: `..` and symlinks
+    cannot walk a file into a protected directory or out of one)."""
+    resolved = path.resolve()
+    for root in roots:
+        target = root.resolve()
+        if resolved == target or target in resolved.parents:
+            return True
+    return False
+
+
 def load_stack(
     paths: list[Path] | None = None, config_path: Path | None = None, files: Files = DISK
 ) -> tuple[Stack | None, list[Diagnostic]]:
@@ -88,6 +99,19 @@ def load_stack(
                     ruleset.layer_span,
                     label=f"the stack's layers are {', '.join(config.layers)}",
                     help=did_you_mean(ruleset.layer, config.layers) or "add it to `layers:` in ttrules.yaml",
+                )
+            )
+            continue
+        allowed = config.paths_of_layer(ruleset.layer)
+        if allowed is not None and not _under(path, [base / entry for entry in allowed]):
+            diagnostics.append(
+                Diagnostic(
+                    "TTR125",
+                    f"this file may not hold layer `{ruleset.layer}`",
+                    ruleset.layer_span,
+                    label=f"only {', '.join(allowed)} may declare layer {ruleset.layer}",
+                    help="move the ruleset to a weaker layer, or the file to "
+                    f"{allowed[0]} (see `layer_paths:` in ttrules.yaml)",
                 )
             )
             continue

@@ -7,7 +7,9 @@ Every row runs on every backend: the reference (with its explanation: the expect
 vetoes and lost slots read it), the compiled path, the class memo (cold, then warm, and the
 decision must be the reference's to the letter), and the duckdb engine of `simulate` on a
 one-row history (its report must be the python engine's, and its resolution and winners the
-row's expectation).
+row's expectation), and the analysis's encoding: pinned to the row's case, the solver must admit
+what the reference did (each rule's match or error, and each slot's winner beating every earlier
+rule that contests it) and, where a rule is encoded exactly, rule out what it did not do.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from columnar_cases import compare_engines
 from helpers import BASE_CASE, bundled_engine, engine_from_texts, load_table, merge
 
 TABLES = sorted((Path(__file__).parent / "tables").glob("*.yaml"))
-BACKENDS = ["reference", "compiled", "class-memo", "duckdb"]
+BACKENDS = ["reference", "compiled", "class-memo", "duckdb", "analysis"]
 _NOT_IN_SQL = ("division at ", "days(", "lower(", "money in ", "an action argument")
 _TRACE_KEYS = {"vetoed", "lost"}  # read the explanation, which only the reference writes
 _engines: dict[Path, Engine] = {}
@@ -125,6 +127,9 @@ def test_table_row(path: Path, row: dict[str, Any], backend: str, tmp_path: Path
     if backend == "duckdb":
         _check_in_sql(engine, case, row["expect"], tmp_path)
         return
+    if backend == "analysis":
+        _check_in_solver(engine, values)
+        return
     if backend == "compiled":
         decisions = [compile_stack(engine.prepared).decide(values)]
     else:  # a fresh memo: the first decision learns the class, the second reads it back
@@ -161,3 +166,44 @@ def _check_in_sql(engine: Engine, case: dict[str, Any], expect: dict[str, Any], 
             assert expect[key] in winners, (key, winners)
     if "errors" in expect:
         assert sorted(report["errors"]["candidate"]["by_rule"]) == sorted(expect["errors"])
+
+
+def _check_in_solver(engine: Engine, values: dict[str, Any]) -> None:
+    import z3
+
+    from ttrules.actions import ONE_VALUED_SLOTS
+    from ttrules.analyze.encode import Encoder
+    from ttrules.analyze.witness import case_constraints, solver
+
+    decision = decide(engine.prepared, values, explain=True)
+    assert decision.trace is not None
+    statuses = {t.rule.label: t.status for t in decision.trace}
+    encoder = Encoder(engine.prepared, engine.stack.schema)
+    rules = engine.prepared.rules
+    # (what, formula, the reference says it happened, encoded exactly)
+    claims: list[tuple[str, Any, bool, bool]] = []
+    for entry in rules:
+        matched, errored, exact = encoder.rule(entry)
+        status = statuses.get(entry.ref.label, "not_applicable")
+        did_match = status in ("won", "lost", "vetoed", "matched")
+        claims.append((f"{entry.ref.label} errored", errored, status == "errored", exact))
+        claims.append((f"{entry.ref.label} matched", matched, did_match, exact))
+    for slot in ONE_VALUED_SLOTS:
+        value = decision.slot(slot)
+        if value is None or value.rule is None:
+            continue
+        index = next(i for i, r in enumerate(rules) if r.ref.label == value.rule.label)
+        earlier = [r for r in rules[:index] if slot in r.slots or (r.fail_closed and slot == "resolution")]
+        beaten = z3.Or([encoder.holds(r, slot) for r in earlier]) if earlier else z3.BoolVal(False)
+        wins = z3.And(encoder.holds(rules[index], slot), z3.Not(beaten))
+        claims.append((f"{value.rule.label} wins {slot}", wins, True, False))
+    s = solver(encoder)
+    s.add(*encoder.facts, *case_constraints(encoder, values))  # formulas declare fields as they go
+    assert s.check() == z3.sat, "the encoding admits no case at all once pinned to this one"
+    for what, formula, happened, exact in claims:
+        verdict = s.check(formula if happened else z3.Not(formula))
+        assert verdict != z3.unsat, f"the solver rules out what the reference did: {what} is {happened}"
+        if exact:  # nothing approximated: the pinned case decides the formula
+            verdict = s.check(z3.Not(formula) if happened else formula)
+            wrong = f"the solver admits what the reference did not do: {what} is {not happened}"
+            assert verdict == z3.unsat, wrong

@@ -125,6 +125,58 @@ def record_from_model(encoder: Encoder, model: Any) -> dict[str, Any]:
     return record
 
 
+def case_constraints(encoder: Encoder, values: dict[str, Any]) -> list[Any]:
+    """The formulas that pin the encoder's fields to one loaded case: the inverse of
+    `record_from_model`. A currency without a rate gets its own code and an unconstrained
+    scale, as the encoding gives it, so a pinned case is one of the cases the encoding admits."""
+    pinned: list[Any] = []
+    unrated: dict[str, int] = {}
+    for path, var in list(encoder.fields.items()):
+        if path not in values:
+            if not var.spec.always_present:
+                pinned.append(z3.Not(var.present))
+            continue
+        pinned.append(var.present)
+        pinned += _value_constraints(encoder, path, var.value, var.currency, values[path], unrated)
+    for (path, item), flag in encoder.members.items():
+        if path in values:
+            pinned.append(flag == z3.BoolVal(item in values[path]))
+    return pinned
+
+
+def _value_constraints(
+    encoder: Encoder, path: str, variable: Any, currency: Any, value: Any, unrated: dict[str, int]
+) -> list[Any]:
+    kind = encoder.fields[path].spec.type.kind
+    if variable is None:  # a set: pinned member by member
+        return []
+    if kind == "bool":
+        return [variable == z3.BoolVal(bool(value))]
+    if kind in ("str", "enum"):
+        return [variable == z3.StringVal(str(value))]
+    if kind == "int":
+        return [variable == z3.IntVal(int(value))]
+    if kind == "money":
+        code = value.currency
+        if code in encoder.rates:
+            scaled = Fraction(value.amount) * Fraction(encoder.rates[code])
+            return [currency == encoder.currency_code(code), variable == _rational(scaled)]
+        number = unrated.setdefault(code, len(encoder.rates) + len(unrated))
+        return [currency == z3.IntVal(number)]
+    if kind == "timestamp":
+        seconds = Fraction((value - EPOCH) // timedelta(microseconds=1), 1_000_000)
+        return [variable == _rational(seconds)]
+    if kind == "duration":
+        return [variable == _rational(Fraction(value // timedelta(microseconds=1), 1_000_000))]
+    if kind == "percent":
+        return [variable == _rational(Fraction(value) / 100)]
+    return [variable == _rational(Fraction(value))]
+
+
+def _rational(value: Fraction) -> Any:
+    return z3.Q(value.numerator, value.denominator)
+
+
 def find_witness(
     engine: Engine, encoder: Encoder, s: Any, preferences: list[Any], check: Check, attempts: int = 3
 ) -> tuple[dict[str, Any], Decision] | None:

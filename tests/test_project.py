@@ -85,7 +85,9 @@ def test_every_code_has_its_page_with_every_section() -> None:
         assert page.is_file(), f"{code} has no page; run `python -m ttrules.docgen`"
         text = page.read_text(encoding="utf-8")
         assert text.startswith(f"# {code} {doc.name}\n")
-        for section, body in zip(SECTIONS, (doc.summary, doc.why, doc.example, doc.fix), strict=True):
+        for section, body in zip(
+            SECTIONS, (doc.summary, doc.why, doc.example.markdown(code), doc.fix), strict=True
+        ):
             assert body.strip(), f"{code} lacks `{section}`"
             assert f"## {section}\n\n" in text and body in text, f"{code}: `{section}`"
         assert f"[{code}](codes/{code}.md)" in index

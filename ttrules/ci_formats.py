@@ -57,10 +57,10 @@ def _rule(code: str, level: str) -> dict[str, Any]:
         "shortDescription": {"text": doc.summary},
         "fullDescription": {"text": doc.why},
         "help": {
-            "text": f"{doc.summary}\n\nWhy it matters: {doc.why}\n\nExample:\n{doc.example}"
+            "text": f"{doc.summary}\n\nWhy it matters: {doc.why}\n\nExample:\n{doc.example.text}"
             f"\n\nFix: {doc.fix}",
-            "markdown": f"{doc.summary}\n\n**Why it matters.** {doc.why}\n\n**Example.**\n\n```\n"
-            f"{doc.example}\n```\n\n**Fix.** {doc.fix}",
+            "markdown": f"{doc.summary}\n\n**Why it matters.** {doc.why}\n\n**Example.**\n\n"
+            f"{doc.example.markdown(doc.code)}\n\n**Fix.** {doc.fix}",
         },
         "defaultConfiguration": {"level": level},
     }

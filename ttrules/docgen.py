@@ -10,7 +10,7 @@ import sys
 from functools import partial
 from pathlib import Path
 
-from ttrules.codes import CODES
+from ttrules.codes import CODES, EXAMPLE_CONFIG
 
 _RANGES = [
     ("TTR0", "Reading and parsing (TTR0xx)"),
@@ -32,6 +32,13 @@ def render_diagnostics_page() -> str:
         "catches, why it matters, an example that triggers it and how to fix it. These pages are",
         "generated from the code registry (`ttrules/codes.py`) by `python -m ttrules.docgen`; do",
         "not edit them by hand.",
+        "",
+        "Every example is a small workspace, and a test runs the command each page shows on it and",
+        "requires exactly that page's code. An example that shows no `ttrules.yaml` has this one:",
+        "",
+        "```yaml",
+        EXAMPLE_CONFIG.rstrip("\n"),
+        "```",
         "",
     ]
     for prefix, title in _RANGES:
@@ -63,9 +70,7 @@ def render_code_page(code: str) -> str:
             "",
             f"## {SECTIONS[2]}",
             "",
-            "```",
-            doc.example,
-            "```",
+            doc.example.markdown(code),
             "",
             f"## {SECTIONS[3]}",
             "",

@@ -22,6 +22,7 @@ from __future__ import annotations
 import csv
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -454,6 +455,87 @@ def test_an_interrupted_lock_write_leaves_nothing_half_written(
         write_lock(lock, plan)
     assert lock.read_text() == '{"previous": true}\n'
     assert [p.name for p in tmp_path.iterdir()] == ["ttrules.lock"]
+
+
+def _saved_plan(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, str]:
+    repo = _git_workspace(workspace)
+    monkeypatch.chdir(repo)
+    history = str(workspace / "history.jsonl")
+    arguments = ["simulate", "--history", history, "--save", "plan.json", "--allow-skipped"]
+    saved = CliRunner().invoke(cli, arguments)
+    assert saved.exit_code == 0, saved.output
+    return repo, json.loads((repo / "plan.json").read_text())["plan_digest"]
+
+
+def _confirm_process(repo: Path, digest: str) -> subprocess.Popen[str]:
+    ttrules = str(Path(sys.executable).with_name("ttrules"))
+    command = [ttrules, "confirm", "plan.json", "--yes", "--plan-digest", digest]
+    return subprocess.Popen(command, cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def test_two_concurrent_confirms_cannot_both_write_the_lock(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two processes confirm the same plan at once: the confirm lock lets one through, and the
+    other finds a ttrules.lock the plan was not simulated against and refuses."""
+    import time
+
+    from filelock import FileLock
+
+    from ttrules.simulate.plan import CONFIRM_GUARD
+
+    repo, digest = _saved_plan(workspace, monkeypatch)
+    (repo / ".ttrules").mkdir(exist_ok=True)
+    with FileLock(repo / CONFIRM_GUARD):  # both wait at the lock, then race for it
+        processes = [_confirm_process(repo, digest) for _ in range(2)]
+        time.sleep(1.5)
+        assert all(p.poll() is None for p in processes), "confirm wrote without the lock"
+    outputs = [p.communicate(timeout=60)[0] for p in processes]
+    codes = sorted(p.returncode for p in processes)
+    assert codes == [0, 2], outputs
+    assert any("ttrules.lock changed since the plan was simulated" in o for o in outputs), outputs
+    assert json.loads((repo / "ttrules.lock").read_text())["plan_digest"] == digest
+
+
+def test_a_confirm_killed_at_any_point_leaves_the_old_lock_or_the_new(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """kill -9 at random points of a real `confirm`: ttrules.lock is always either the one that
+    was there or the complete new one, never a part of it."""
+    import random
+    import signal
+    import time
+
+    repo, _ = _saved_plan(workspace, monkeypatch)
+    old = '{"schema": "an earlier lock"}\n'
+    plan = json.loads((repo / "plan.json").read_text())
+    plan_body = {k: v for k, v in plan.items() if k != "plan_digest"}
+    seen = {"old": 0, "new": 0}
+    rng = random.Random(7)
+    for _ in range(12):
+        (repo / "ttrules.lock").write_text(old)
+        replacing = _replacing(plan_body, old)  # a plan simulated against this earlier lock
+        (repo / "plan.json").write_text(json.dumps(replacing))
+        process = _confirm_process(repo, str(replacing["plan_digest"]))
+        time.sleep(rng.uniform(0.2, 2.5))
+        process.send_signal(signal.SIGKILL)
+        process.communicate(timeout=60)
+        text = (repo / "ttrules.lock").read_text()
+        if text == old:
+            seen["old"] += 1
+        else:
+            assert json.loads(text)["plan_digest"] == replacing["plan_digest"], text
+            seen["new"] += 1
+    assert seen["old"] and seen["new"], seen  # the kills landed both before and after the write
+
+
+def _replacing(body: dict[str, object], lock_text: str) -> dict[str, object]:
+    import hashlib
+
+    from ttrules.simulate.plan import digest
+
+    new = {**body, "replaces_lock": hashlib.sha256(lock_text.encode()).hexdigest()}
+    return {**new, "plan_digest": digest(new)}
 
 
 def _as_parquet(workspace: Path, renames: dict[str, str] | None = None) -> str:

@@ -907,7 +907,16 @@ def confirm(plan_file: Path, config: Path | None, yes: bool, plan_digest: str | 
 
     Refused when the plan was edited or the rule files changed since the simulation.
     """
-    from ttrules.simulate.plan import LOCK_NAME, PlanError, file_hashes, load_plan, stale_files, write_lock
+    from ttrules.simulate.plan import (
+        LOCK_NAME,
+        PlanError,
+        confirming,
+        file_hashes,
+        load_plan,
+        replaced_lock_moved,
+        stale_files,
+        write_lock,
+    )
     from ttrules.simulate.render import render
 
     if yes and not plan_digest:
@@ -947,7 +956,19 @@ def confirm(plan_file: Path, config: Path | None, yes: bool, plan_digest: str | 
         if typed.strip() != word:
             click.echo("not confirmed; nothing was written", err=True)
             sys.exit(FINDINGS)
-    lock = write_lock(root / LOCK_NAME, plan)
+    try:
+        with confirming(root):
+            if replaced_lock_moved(plan, root / LOCK_NAME):
+                click.echo(
+                    f"error: {LOCK_NAME} changed since the plan was simulated (another change was "
+                    "confirmed); simulate again so the report compares against it",
+                    err=True,
+                )
+                sys.exit(USAGE)
+            lock = write_lock(root / LOCK_NAME, plan)
+    except PlanError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(USAGE)
     click.echo(
         f"wrote {LOCK_NAME} ({len(lock['files'])} files, confirmed by "
         f"{lock['confirmed_by']} at {lock['confirmed_at']}); commit it with the change",

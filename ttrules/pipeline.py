@@ -10,7 +10,6 @@ its own copy of this order; it is written once here and the commands only render
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -80,12 +79,12 @@ def lock_diagnostics(stack: Stack, config: Path | None) -> list[Diagnostic]:
 
 def lock_digest(config: Path | None) -> str | None:
     """The sha256 of ttrules.lock as it is on disk, or None without one."""
-    from ttrules.simulate.plan import LOCK_NAME
+    from ttrules.simulate.plan import LOCK_NAME, lock_file_digest
 
     root, _ = project_root(config)
     try:
-        return hashlib.sha256((root / LOCK_NAME).read_bytes()).hexdigest()
-    except OSError:
+        return lock_file_digest(root / LOCK_NAME)
+    except OSError:  # unreadable: what is served says "no lock", the cause is in `check --locked`
         return None
 
 

@@ -161,7 +161,8 @@ below locally).
 """
 
 VENDORED = f".ttrules/{wheel_name()}"
-GITIGNORE = "junit.xml\nsimulation.md\nplan.json\n.ttrules/log/\n"  # the log: `ttrules serve`'s decisions
+# .ttrules/log/: `ttrules serve`'s decisions; .ttrules/confirm.lock: held while `confirm` writes
+GITIGNORE = "junit.xml\nsimulation.md\nplan.json\n.ttrules/log/\n.ttrules/confirm.lock\n"
 
 
 def _platform_text() -> str:

@@ -9,13 +9,17 @@ the lock.
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import hashlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from filelock import FileLock, Timeout
 
 from ttrules.fileio import write_text_atomic
 from ttrules.stack import Stack
@@ -23,6 +27,7 @@ from ttrules.stack import Stack
 PLAN_SCHEMA = "ttrules.plan/1"
 LOCK_SCHEMA = "ttrules.lock/1"
 LOCK_NAME = "ttrules.lock"
+CONFIRM_GUARD = ".ttrules/confirm.lock"
 
 
 class PlanError(Exception):
@@ -133,6 +138,9 @@ def build_plan(
         "schema": PLAN_SCHEMA,
         "confirm_word": ", ".join(changed_rulesets(baseline, candidate)) or "(no change)",
         "files": file_hashes(candidate, root, config_file),
+        # The ttrules.lock this plan would replace: a confirm that finds another one there (a
+        # confirm of another plan landed since) refuses, so no confirmed change is overwritten.
+        "replaces_lock": lock_file_digest(root / LOCK_NAME),
         "changes": rule_changes(baseline, candidate),
         "report_digest": digest(report),
         "report": report,
@@ -175,6 +183,34 @@ def stale_files(plan: Plan, current: dict[str, str]) -> list[str]:
     """Files that differ between the plan and the working tree now."""
     saved: dict[str, str] = plan.data["files"]
     return sorted(k for k in set(saved) | set(current) if saved.get(k) != current.get(k))
+
+
+def lock_file_digest(path: Path) -> str | None:
+    """The sha256 of a ttrules.lock as it is on disk, or None when there is none."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except FileNotFoundError:
+        return None
+
+
+@contextlib.contextmanager
+def confirming(root: Path, timeout: float = 30.0) -> Iterator[None]:
+    """Hold the workspace's confirm lock: one `confirm` at a time reads and replaces
+    ttrules.lock (an advisory lock on .ttrules/confirm.lock, an empty file git ignores)."""
+    (root / ".ttrules").mkdir(exist_ok=True)
+    guard = FileLock(root / CONFIRM_GUARD, timeout=timeout)
+    try:
+        with guard:
+            yield
+    except Timeout:
+        held = f"another `ttrules confirm` has held {root / LOCK_NAME} for {timeout:.0f} s"
+        raise PlanError(held) from None
+
+
+def replaced_lock_moved(plan: Plan, lock_path: Path) -> bool:
+    """ttrules.lock is no longer the one the plan was simulated against (plans saved before
+    plans recorded it are not checked)."""
+    return "replaces_lock" in plan.data and plan.data["replaces_lock"] != lock_file_digest(lock_path)
 
 
 def write_lock(path: Path, plan: Plan) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import yaml
 from ttrules.cases import merge_case
 from ttrules.check import check_stack
 from ttrules.config import Config
-from ttrules.diagnostics import has_errors, render_text_all
+from ttrules.diagnostics import Diagnostic, has_errors, render_text_all
 from ttrules.engine import Engine
 from ttrules.schema.fields import default_schema, extend_schema
 from ttrules.stack import Stack
@@ -37,7 +37,7 @@ BASE_CASE: dict[str, Any] = {
 merge = merge_case  # deep-merge a partial case into a base case; `null` deletes a key
 
 
-def engine_from_texts(texts: list[str], config: dict[str, Any] | None = None) -> Engine:
+def _stack_from_texts(texts: list[str], config: dict[str, Any] | None = None) -> Stack:
     cfg = Config.model_validate(config or {})
     schema, problems = extend_schema(default_schema(), cfg.fields)
     assert not problems, problems
@@ -48,7 +48,16 @@ def engine_from_texts(texts: list[str], config: dict[str, Any] | None = None) ->
         assert ruleset is not None and not has_errors(diagnostics), render_text_all(diagnostics)
         rulesets.append(ruleset)
     rulesets.sort(key=lambda r: cfg.layers.index(r.layer))
-    stack = Stack(cfg, schema, tuple(rulesets))
+    return Stack(cfg, schema, tuple(rulesets))
+
+
+def check_texts(texts: list[str], config: dict[str, Any] | None = None) -> list[Diagnostic]:
+    """What `check` (without the analysis) says of rulesets that parse."""
+    return check_stack(_stack_from_texts(texts, config))
+
+
+def engine_from_texts(texts: list[str], config: dict[str, Any] | None = None) -> Engine:
+    stack = _stack_from_texts(texts, config)
     diagnostics = check_stack(stack)
     assert not has_errors(diagnostics), render_text_all(diagnostics)
     return Engine.from_stack(stack)

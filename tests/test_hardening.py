@@ -302,3 +302,101 @@ def test_only_the_configured_files_may_hold_the_strongest_layer(tmp_path: Path) 
     config.write_text("stack: [platform/, merchant/]\nlayer_paths: {platfrom: [merchant/]}\n")
     result = CliRunner().invoke(cli, ["check", "--config", str(config), "--no-analysis"])
     assert result.exit_code == 2 and "`platfrom` is not a layer" in result.output
+
+
+def test_a_partial_refund_is_more_than_nothing_and_at_most_all() -> None:
+    from helpers import check_texts
+
+    def codes(amount: str) -> list[str]:
+        rule = f'rule "r"\n  when order.total > 5 USD\n  then partial_refund({amount})\n'
+        return [d.code for d in check_texts(['ruleset "m"\nlayer merchant\n' + rule])]
+
+    for amount in ("30%", "100%", "0.5 USD"):
+        assert codes(amount) == [], amount
+    for amount in ("0%", "150%", "0 USD", "9" * 26 + "%"):
+        assert codes(amount) == ["TTR109"], amount
+
+
+def test_a_lock_without_its_files_is_refused_not_a_crash(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "m.ttr").write_text('ruleset "m"\nlayer merchant\n')
+    (tmp_path / "ttrules.yaml").write_text("stack: [rules/]\n")
+    monkeypatch.chdir(tmp_path)
+    for lock in ({"schema": "ttrules.lock/1"}, {"schema": "ttrules.lock/1", "files": ["rules/m.ttr"]}):
+        (tmp_path / "ttrules.lock").write_text(json.dumps(lock))
+        result = CliRunner().invoke(cli, ["check", "--locked", "--no-analysis"])
+        assert result.exit_code == 1, result.output
+        assert "TTR123" in result.output and "`files` must map each file's path" in result.output
+
+
+def test_the_configuration_names_no_rules_outside_its_workspace(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "o.ttr").write_text('ruleset "o"\nlayer merchant\n')
+    workspace = tmp_path / "shop"
+    workspace.mkdir()
+    for entry in ("../outside/", "/", "rules/../../outside/"):
+        (workspace / "ttrules.yaml").write_text(f"stack: [{entry}]\n")
+        result = CliRunner().invoke(
+            cli, ["check", "--config", str(workspace / "ttrules.yaml"), "--no-analysis"]
+        )
+        assert result.exit_code == 2, result.output
+        assert f"stack: `{entry}` is outside the workspace" in result.output
+    # named on the command line, a directory anywhere is read: the user asked for it
+    result = CliRunner().invoke(cli, ["check", str(outside), "--no-analysis"])
+    assert result.exit_code == 0, result.output
+
+
+def test_a_symlink_loop_and_an_unreadable_directory_are_passed_over(tmp_path: Path) -> None:
+    import os
+
+    rules = tmp_path / "rules"
+    (rules / "ok").mkdir(parents=True)
+    (rules / "ok" / "m.ttr").write_text('ruleset "m"\nlayer merchant\n')
+    os.symlink(rules, rules / "ok" / "back")  # a loop back up the tree
+    os.symlink("loop-b.ttr", rules / "loop-a.ttr")
+    os.symlink("loop-a.ttr", rules / "loop-b.ttr")
+    result = CliRunner().invoke(cli, ["check", str(rules), "--no-analysis"])
+    assert result.exit_code == 0, result.output
+    assert "checked 1 file" in result.output
+
+
+def test_a_fifo_or_a_device_as_the_configuration_is_refused_at_once(tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "fifo.yaml"
+    os.mkfifo(fifo)
+    for config in (str(fifo), "/dev/zero"):
+        result = CliRunner().invoke(cli, ["check", "--config", config, "--no-analysis"])
+        assert result.exit_code == 2, result.output
+        assert "cannot read ttrules.yaml: not a regular file" in result.output
+
+
+def test_names_that_look_alike_are_refused() -> None:
+    from helpers import check_texts
+
+    latin = 'ruleset "m"\nlayer merchant\nrule "a"\n  when order.total > 5 USD\n  then review\n'
+    cyrillic = 'rule "\u0430"\n  when order.total > 6 USD\n  then review\n'
+    found = [(d.code, d.message) for d in check_texts([latin + cyrillic])]
+    assert found == [("TTR110", "rule `\u0430` looks the same as `a` but is another name")]
+    chinese = 'rule "小额取消"\n  when order.total > 6 USD\n  then review\n'
+    assert not check_texts([latin + chinese])  # other scripts are names like any other
+    rulesets = ['ruleset "shop"\nlayer merchant\n', 'ruleset "ｓｈｏｐ"\nlayer merchant\n']
+    assert [d.code for d in check_texts(rulesets)] == ["TTR120"]
+
+
+def test_a_number_is_a_unix_time_in_seconds_whatever_its_size() -> None:
+    from ttrules.schema.case import CaseError, parse_case
+
+    from helpers import BASE_CASE, merge
+
+    later = parse_case(merge(BASE_CASE, {"request": {"created_at": 30_000_000_000}}))
+    assert later.request.created_at.year == 2920  # pydantic alone would read milliseconds: 1970
+    as_text = parse_case(merge(BASE_CASE, {"request": {"created_at": "1760000000"}}))
+    assert as_text.request.created_at.isoformat() == "2025-10-09T08:53:20+00:00"
+    try:
+        parse_case(merge(BASE_CASE, {"request": {"created_at": 1_760_000_000_000}}))
+    except CaseError as error:
+        assert "not a Unix time in seconds" in str(error) and "milliseconds" in str(error)
+    else:
+        raise AssertionError("a time in milliseconds was accepted")

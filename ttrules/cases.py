@@ -47,7 +47,22 @@ class Row:
 # Floats become Decimal: money must never pass through binary floating point. One decoder for
 # every call: `json.loads` with an option builds a new one each time (a tenth of the cost of
 # reading a history line).
-_DECODER = json.JSONDecoder(parse_float=Decimal)
+class _OutOfRange(ValueError):
+    def __init__(self, number: str) -> None:
+        super().__init__(number)
+        self.number = number
+
+
+def exact_decimal(number: str) -> Decimal:
+    """A JSON number with a fraction or exponent, exactly; `1e99999999999999999999` has an
+    exponent no Decimal holds and is bad input, not a crash."""
+    try:
+        return Decimal(number)
+    except ArithmeticError:
+        raise _OutOfRange(number) from None
+
+
+_DECODER = json.JSONDecoder(parse_float=exact_decimal)
 
 
 _LONG_NUMBER = re.compile(r"\d{4301,}")
@@ -59,13 +74,31 @@ def loads(text: str) -> Any:
         return _DECODER.decode(text)
     except json.JSONDecodeError:
         raise
-    except ValueError:
-        # Python refuses to convert an integer of more than 4,300 digits (a guard against
-        # quadratic time); no real field has one, so it is bad input like any other.
-        found = _LONG_NUMBER.search(text)
-        raise json.JSONDecodeError(
-            "a number with more than 4,300 digits", text, found.start() if found else 0
-        ) from None
+    except ValueError as error:
+        raise _unreadable_number(text, 0, error) from None
+
+
+def raw_decode(text: str, start: int) -> tuple[Any, int]:
+    """One JSON value from `start` (and where it ends), as `loads` reads it."""
+    try:
+        return _DECODER.raw_decode(text, start)
+    except json.JSONDecodeError:
+        raise
+    except ValueError as error:
+        raise _unreadable_number(text, start, error) from None
+
+
+def _unreadable_number(text: str, start: int, error: ValueError) -> json.JSONDecodeError:
+    if isinstance(error, _OutOfRange):
+        shown = error.number if len(error.number) <= 40 else error.number[:40] + "…"
+        at = max(text.find(error.number, start), 0)
+        return json.JSONDecodeError(f"the number {shown} is out of range", text, at)
+    # Python refuses to convert an integer of more than 4,300 digits (a guard against
+    # quadratic time); no real field has one, so it is bad input like any other.
+    found = _LONG_NUMBER.search(text, start)
+    return json.JSONDecodeError(
+        "a number with more than 4,300 digits", text, found.start() if found else start
+    )
 
 
 def read_case_file(path: str, stdin: IO[str]) -> dict[str, Any]:

@@ -245,7 +245,7 @@ def _duplicate_keys(root: YNode) -> list[Diagnostic]:
 def load_config(path: Path, files: Files = DISK) -> tuple[Config | None, list[Diagnostic]]:
     shown = files.display(path)
     try:
-        data = files.read_bytes(path)
+        data = files.read_bytes(path, MAX_CONFIG_BYTES)
     except OSError as error:
         return None, [Diagnostic("TTR119", f"cannot read {CONFIG_NAME}: {error.strerror}", None, path=shown)]
     if len(data) > MAX_CONFIG_BYTES:

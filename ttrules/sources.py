@@ -7,7 +7,11 @@ without touching the working tree: paths are mapped into the revision's tree and
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import functools
+import os
+import stat
 import subprocess
 from pathlib import Path
 from typing import Protocol
@@ -22,7 +26,7 @@ class Files(Protocol):
     def is_file(self, path: Path) -> bool: ...
     def files_under(self, root: Path) -> list[Path]: ...
     def size(self, path: Path) -> int: ...
-    def read_bytes(self, path: Path) -> bytes: ...
+    def read_bytes(self, path: Path, limit: int | None = None) -> bytes: ...
     def display(self, path: Path) -> str: ...
 
 
@@ -36,13 +40,40 @@ class DiskFiles:
         return path.is_file()
 
     def files_under(self, root: Path) -> list[Path]:
-        return sorted(p for p in root.rglob("*") if p.is_file())
+        """Every file below `root`. Symlinked directories are followed once each (a link loop
+        is not walked twice), and a directory that cannot be listed is passed over."""
+        found: list[Path] = []
+        seen: set[tuple[int, int]] = set()
+        for directory, subdirectories, names in os.walk(root, followlinks=True):
+            try:
+                status = os.stat(directory)
+            except OSError:
+                subdirectories.clear()
+                continue
+            if (status.st_dev, status.st_ino) in seen:
+                subdirectories.clear()
+                continue
+            seen.add((status.st_dev, status.st_ino))
+            for name in names:
+                path = Path(directory, name)
+                with contextlib.suppress(OSError):
+                    if stat.S_ISREG(path.stat().st_mode):
+                        found.append(path)
+        return sorted(found)
 
     def size(self, path: Path) -> int:
         return path.stat().st_size
 
-    def read_bytes(self, path: Path) -> bytes:
-        return path.read_bytes()
+    def read_bytes(self, path: Path, limit: int | None = None) -> bytes:
+        """The file's bytes (at most `limit` + 1 of them, so a caller can tell it is too large).
+        Only a regular file is read: a FIFO would block for ever and /dev/zero never ends; it is
+        opened without blocking and checked on the open descriptor, so nothing swapped in
+        between is read either."""
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise OSError(errno.EINVAL, "not a regular file", str(path))
+            return handle.read() if limit is None else handle.read(limit + 1)
 
     def display(self, path: Path) -> str:
         return relative_display(path)
@@ -119,7 +150,7 @@ class GitFiles:
     def size(self, path: Path) -> int:
         return self._tree[self._relative(path)]
 
-    def read_bytes(self, path: Path) -> bytes:
+    def read_bytes(self, path: Path, limit: int | None = None) -> bytes:
         rel = self._relative(path)
         if rel not in self._tree:
             raise FileNotFoundError(rel)

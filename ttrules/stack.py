@@ -64,6 +64,21 @@ def load_stack(
         config = loaded
     base = config_file.parent if config_file is not None else Path.cwd()
     roots = paths if paths else [base / entry for entry in config.stack]
+    if not paths:  # what the configuration names stays in its workspace; a command line may go anywhere
+        outside = [entry for entry in config.stack if not _under(base / entry, [base])]
+        for entry in outside:
+            diagnostics.append(
+                Diagnostic(
+                    "TTR119",
+                    f"stack: `{entry}` is outside the workspace ({files.display(base) or '.'})",
+                    None,
+                    path=files.display(config_file) if config_file else CONFIG_NAME,
+                    help="move the rules into the workspace, or name the directory on the command "
+                    "line (`ttrules check DIR`)",
+                )
+            )
+        if outside:
+            return None, diagnostics
     found: list[Path] = []
     for root in roots:
         if not files.exists(root):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ttrules import ast
 from ttrules.actions import ACTIONS, ONE_VALUED_SLOTS
 from ttrules.check.guards import present_if_true
+from ttrules.check.names import lookalike_key, unusual_letters
 from ttrules.check.typecheck import Scope, TypeChecker, comparable
 from ttrules.diagnostics import Diagnostic, did_you_mean
 from ttrules.schema import types as t
@@ -75,6 +76,8 @@ def check_actions(actions: tuple[ast.Action, ...], scope: Scope, checker: TypeCh
             )
         for param, arg in zip(positional, action.args, strict=False):
             checker.expect(arg, param.types, scope, f"`{param.name}` of `{action.name}`")
+            if action.name == "partial_refund":
+                _check_partial_refund(arg, checker)
         for param in positional[len(action.args) :]:
             if param.required:
                 checker.error(
@@ -91,6 +94,26 @@ def check_actions(actions: tuple[ast.Action, ...], scope: Scope, checker: TypeCh
                 )
                 continue
             checker.expect(value, keywords[name].types, scope, f"`{name}` of `{action.name}`")
+
+
+def _check_partial_refund(amount: ast.Expr, checker: TypeChecker) -> None:
+    """A written partial refund is a part of the refund asked: more than nothing, and a share of
+    at most all of it (an amount above the one asked is the platform's to refuse)."""
+    if isinstance(amount, ast.PercentLit) and not 0 < amount.value <= 100:
+        checker.error(
+            "TTR109",
+            f"`partial_refund({amount.value}%)`: a share of the refund asked is more than 0 % "
+            "and at most 100 %",
+            amount,
+            help="e.g. `partial_refund(30%)`; to refund all of it, `approve`",
+        )
+    elif isinstance(amount, ast.MoneyLit) and amount.amount <= 0:
+        checker.error(
+            "TTR109",
+            "`partial_refund` of nothing or less: the amount must be more than 0",
+            amount,
+            help="e.g. `partial_refund(5 USD)`; to refund nothing, `reject`",
+        )
 
 
 def _signature(name: str) -> str:
@@ -147,6 +170,28 @@ def _check_limit(limit: ast.LimitStmt, checker: TypeChecker, settings: dict[str,
 
 
 def _check_names(stack: Stack) -> list[Diagnostic]:
+    diagnostics = _duplicate_names(stack)
+    looks: dict[str, str] = {}  # look-alike key -> the name first seen with it
+    for ruleset in stack.rulesets:
+        for kind, name, span in [
+            ("ruleset", ruleset.name, ruleset.name_span),
+            *(("rule", rule.name, rule.span) for rule in ruleset.rules),
+        ]:
+            first = looks.setdefault(lookalike_key(name), name)
+            if first != name:
+                diagnostics.append(
+                    Diagnostic(
+                        "TTR120" if kind == "ruleset" else "TTR110",
+                        f"{kind} `{name}` looks the same as `{first}` but is another name",
+                        span,
+                        notes=(f"it has {unusual_letters(name, first)}",),
+                        help="write both names in one script, or give them names that differ visibly",
+                    )
+                )
+    return diagnostics
+
+
+def _duplicate_names(stack: Stack) -> list[Diagnostic]:
     diagnostics: list[Diagnostic] = []
     seen_rulesets: dict[str, ast.Ruleset] = {}
     seen_rules: dict[tuple[str, str], ast.Rule] = {}

@@ -12,9 +12,10 @@ import glob
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+from ttrules.cases import loads
 
 
 @dataclass
@@ -52,7 +53,7 @@ def _documents(path: Path, problems: Problems) -> Iterator[tuple[str, Any]]:
         problems.add(f"{path}: cannot read: {error}")
         return
     try:
-        yield str(path), json.loads(text, parse_float=Decimal)
+        yield str(path), loads(text)
         return
     except json.JSONDecodeError as whole_error:
         lines = [line for line in text.splitlines() if line.strip()]
@@ -66,7 +67,7 @@ def _documents(path: Path, problems: Problems) -> Iterator[tuple[str, Any]]:
         if not line.strip():
             continue
         try:
-            yield f"{path}:{number}", json.loads(line, parse_float=Decimal)
+            yield f"{path}:{number}", loads(line)
         except json.JSONDecodeError as error:
             problems.add(f"{path}:{number}:{error.colno}: invalid JSON ({error.msg})")
 

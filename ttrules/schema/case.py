@@ -10,8 +10,9 @@ missing value.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator, Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
@@ -107,8 +108,29 @@ def _enum(name: str) -> AfterValidator:
     return AfterValidator(EnumNormaliser(name))
 
 
+_UNIX_NUMBER = re.compile(r"-?\d{1,18}(\.\d{1,9})?")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def unix_seconds(value: Any) -> Any:
+    """A number (or a cell of digits) is a Unix time in seconds, whatever its size. Pydantic
+    would read one above 2e10 as milliseconds, so one column could mean two units depending on
+    its values; a time in milliseconds is out of range here and says so."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal | str):
+        return value
+    if isinstance(value, str):
+        if not _UNIX_NUMBER.fullmatch(value.strip()):
+            return value
+        value = Decimal(value.strip())
+    try:
+        return _EPOCH + timedelta(seconds=float(value) if not isinstance(value, int) else value)
+    except (OverflowError, ValueError):
+        hint = "; a time in milliseconds needs dividing by 1000" if abs(value) > 2e10 else ""
+        raise ValueError(f"{value} is not a Unix time in seconds (years 1 to 9999){hint}") from None
+
+
 MoneyIn = Annotated[Money, BeforeValidator(parse_money_input), WithJsonSchema(_MONEY_SCHEMA)]
-Timestamp = Annotated[datetime, AfterValidator(to_utc)]
+Timestamp = Annotated[datetime, BeforeValidator(unix_seconds), AfterValidator(to_utc)]
 
 
 class _Namespace(BaseModel):
@@ -397,7 +419,7 @@ def convert_extension(raw: Any, type_: t.Type) -> Any:
     if kind == "timestamp":
         from pydantic import TypeAdapter
 
-        return to_utc(TypeAdapter(datetime).validate_python(raw))
+        return to_utc(TypeAdapter(datetime).validate_python(unix_seconds(raw)))
     if kind == "duration":
         from ttrules.syntax.literals import duration_seconds
 

@@ -27,7 +27,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ttrules.cases import loads
+from ttrules.cases import loads, raw_decode
 from ttrules.decision_log import Entry, LogFull, LogWriter
 from ttrules.evaluate.decision import Decision
 from ttrules.evaluate.explain import decision_json
@@ -102,7 +102,6 @@ def iter_batch(text: str) -> Iterator[tuple[int, str, Any | Exception]]:
 
 def _iter_array(text: str) -> Iterator[tuple[int, str, Any | Exception]]:
     """Each element of a JSON array with its own text (the log keeps what was sent)."""
-    decoder = json.JSONDecoder(parse_float=__import__("decimal").Decimal)
     pos = text.index("[") + 1
     index = 0
     while True:
@@ -111,11 +110,13 @@ def _iter_array(text: str) -> Iterator[tuple[int, str, Any | Exception]]:
         if pos < len(text) and text[pos] == "]" and index == 0:
             return
         try:
-            record, end = decoder.raw_decode(text, pos)
+            record, end = raw_decode(text, pos)
         except json.JSONDecodeError as error:
             raise HttpError(
                 400, "bad_json", f"invalid JSON at line {error.lineno} column {error.colno}: {error.msg}"
             ) from None
+        except RecursionError:
+            raise HttpError(400, "bad_json", f"JSON nested too deeply in case {index + 1}") from None
         yield index, text[pos:end], record
         index += 1
         pos = end

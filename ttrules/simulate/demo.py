@@ -81,7 +81,8 @@ def create_workspace(workspace: Path, records: int, seed: int) -> Path:
     _copy_rulesets(workspace)
     (workspace / "ttrules.yaml").write_text(DEMO_CONFIG, encoding="utf-8")
     (workspace / ".gitignore").write_text(
-        f"history.parquet\nreport.*\n{MARKER}\nplan.json\n.ttrules/log/\n.ttrules/confirm.lock\n", encoding="utf-8"
+        f"history.parquet\nreport.*\n{MARKER}\nplan.json\n.ttrules/log/\n.ttrules/confirm.lock\n",
+        encoding="utf-8",
     )
     if shutil.which("git") is None:
         raise RuntimeError("the demo needs git to keep the baseline rules")

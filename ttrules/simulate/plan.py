@@ -235,6 +235,12 @@ def _user() -> str:
 
 
 def read_lock(path: Path) -> dict[str, Any]:
-    return _read_json(
+    lock = _read_json(
         path, LOCK_SCHEMA, "lock", f"no {LOCK_NAME}: confirm a simulated plan first (`ttrules confirm`)"
     )
+    files = lock.get("files")
+    if not isinstance(files, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in files.items()
+    ):
+        raise PlanError(f"{path}: `files` must map each file's path to its SHA-256; confirm a plan again")
+    return lock

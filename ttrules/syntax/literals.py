@@ -71,6 +71,15 @@ def priority_problem(value: int) -> str | None:
     return f"a priority is at most {MAX_PRIORITY:,} either way" if abs(value) > MAX_PRIORITY else None
 
 
+# A layer or setting name: the DSL grammar's IDENT (grammar/ttrules.lark). A keyword is a name
+# too where a name is expected (`set limit = …` is read back as `setting.limit`).
+NAME = re.compile(r"[^\W\d]\w*")
+
+
+def is_name(text: str) -> bool:
+    return NAME.fullmatch(text) is not None
+
+
 # Words of the language a name cannot be (the parser refuses them, the formatter quotes them).
 KEYWORDS = frozenset(
     {

@@ -57,19 +57,19 @@ def read_source(
     shown = files.display(path)
     try:
         size = files.size(path)
-        if size > max_bytes:
-            return None, [
-                Diagnostic(
-                    "TTR009",
-                    f"the file is {size:,} bytes; rule files may be at most {max_bytes:,}",
-                    None,
-                    path=shown,
-                    help="split the rules into several files",
-                )
-            ]
-        data = files.read_bytes(path)
+        data = files.read_bytes(path, max_bytes) if size <= max_bytes else b""
     except OSError as error:
         return None, [Diagnostic("TTR015", f"cannot read the file: {error.strerror}", None, path=shown)]
+    if size > max_bytes or len(data) > max_bytes:  # the second: it grew while being read
+        return None, [
+            Diagnostic(
+                "TTR009",
+                f"the file is {max(size, len(data)):,} bytes; rule files may be at most {max_bytes:,}",
+                None,
+                path=shown,
+                help="split the rules into several files",
+            )
+        ]
     text, diagnostics = decode_text(data, shown)
     if text is None:
         return None, diagnostics

@@ -15,7 +15,7 @@ from ttrules import ast
 from ttrules.diagnostics import Diagnostic
 from ttrules.source import SourceFile, Span
 from ttrules.syntax.dsl import Header, attach_comments, parse_fragment
-from ttrules.syntax.literals import priority_problem, too_many_digits
+from ttrules.syntax.literals import is_name, priority_problem, too_many_digits
 from ttrules.syntax.yaml_comments import yaml_comments
 from ttrules.syntax.yaml_source import YNode, mapping_entries, read_yaml
 
@@ -170,6 +170,14 @@ class _Reader:
         result: list[ast.SetStmt] = []
         for key, value in node.pairs:
             name = key.value
+            if not is_name(name):
+                self.error(
+                    "TTR012",
+                    f"a setting's name is letters, digits and `_`, not `{name}`",
+                    key.span,
+                    help="e.g. `small_cancel_limit`",
+                )
+                continue
             variants = value.items if value.kind == "seq" else [value]
             for variant in variants:
                 if variant.kind == "map":
@@ -218,6 +226,14 @@ class _Reader:
             return None
         name = self.string(entries["ruleset"], "`ruleset`") if "ruleset" in entries else None
         layer = self.string(entries["layer"], "`layer`") if "layer" in entries else None
+        if layer is not None and not is_name(layer):
+            self.error(
+                "TTR012",
+                f"`layer` must be a name (letters, digits and `_`), not `{layer}`",
+                entries["layer"].span,
+                help="e.g. `layer: merchant`",
+            )
+            layer = None
         start_span = Span(self.source, 0, min(1, len(self.source.text)))
         for key, _value in (("ruleset", name), ("layer", layer)):
             if key not in entries:

@@ -332,9 +332,9 @@ def test_the_two_stacks_may_rate_currencies_differently(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("condition", "matches"),
     [
-        ("order.total - order.total >= 0 USD", 2),  # was printed `a - b * rate`: false for -4.25 MYR
+        ("order.total - order.total <= 0 USD", 2),  # was printed `a - b * rate`: more than 0 in MYR
         ("0 USD <= order.total - request.refund_amount", 2),
-        ("order.total - (order.total - order.total) < 0 USD", 1),  # was printed `a - b - c`
+        ("order.total - (order.total - order.total) <= 0 USD", 0),  # was printed `a - b - c`: -a
         ("-(order.total - order.total) >= 0 USD", 2),
     ],
 )
@@ -343,7 +343,7 @@ def test_sums_and_differences_keep_their_parentheses_in_sql(
 ) -> None:
     stack = [f'ruleset "p"\nlayer platform\nrule "x"\n  when {condition}\n  then tag("t")\n']
     records = [
-        flatten(r) for r in [_negative_case(i, total) for i, total in enumerate(["-4.25 MYR", "4.25 MYR"])]
+        flatten(r) for r in [_case_of_total(i, total) for i, total in enumerate(["1.00 MYR", "4.25 MYR"])]
     ]
     path = tmp_path / "history.parquet"
     _write(path, records)
@@ -353,7 +353,7 @@ def test_sums_and_differences_keep_their_parentheses_in_sql(
     assert fast["rules"][0]["candidate"]["matched"] == matches
 
 
-def _negative_case(i: int, total: str) -> dict[str, Any]:
+def _case_of_total(i: int, total: str) -> dict[str, Any]:
     return {
         "case": {"id": f"n{i}"},
         "order": {"status": "DELIVERED", "total": total, "created_at": "2026-05-01T00:00:00Z"},

@@ -49,16 +49,96 @@ def test_only_the_analysis_stage_imports_z3() -> None:
             assert not any(i.startswith("ttrules.analyze") for i in _imports(path)), path
 
 
-def test_stages_import_one_way() -> None:
-    """cli -> stages -> ast/source/diagnostics; no stage imports the CLI, syntax imports no later stage."""
+# The package's layers, lowest first (docs/architecture.md draws them). A module may import from
+# its own layer and the layers below it, never from one above: the CLI sits on the pipeline,
+# the pipeline on the stages, every stage on the core. The longest prefix places a module.
+LAYERS: list[tuple[str, tuple[str, ...]]] = [
+    (
+        "primitives",
+        (
+            "ttrules",
+            "ttrules.source",
+            "ttrules.codes",
+            "ttrules.fileio",
+            "ttrules.bundled",
+            "ttrules.syntax.literals",
+            "ttrules.schema.types",
+        ),
+    ),
+    (
+        "core",
+        (
+            "ttrules.diagnostics",
+            "ttrules.values",
+            "ttrules.ast",
+            "ttrules.actions",
+            "ttrules.sources",
+            "ttrules.schema",
+        ),
+    ),
+    ("syntax", ("ttrules.syntax",)),
+    ("project", ("ttrules.config", "ttrules.stack", "ttrules.cases")),
+    ("check", ("ttrules.check",)),
+    ("evaluate", ("ttrules.evaluate", "ttrules.engine")),
+    ("rule tests", ("ttrules.ruletests",)),
+    ("analysis", ("ttrules.analyze",)),
+    ("simulation", ("ttrules.simulate", "ttrules.columnar", "ttrules.decision_log", "ttrules.importers")),
+    ("pipeline", ("ttrules.pipeline",)),
+    ("service", ("ttrules.serve",)),
+    (
+        "entry points",
+        ("ttrules.cli", "ttrules.scaffold", "ttrules.selfwheel", "ttrules.docgen", "ttrules.ci_formats"),
+    ),
+]
+
+
+def _layer(module: str) -> int | None:
+    placed = [
+        (len(prefix), index)
+        for index, (_, prefixes) in enumerate(LAYERS)
+        for prefix in prefixes
+        if module == prefix or module.startswith(prefix + ".")
+    ]
+    return max(placed)[1] if placed else None
+
+
+def _modules() -> dict[str, Path]:
+    found = {}
     for path in (ROOT / "ttrules").rglob("*.py"):
-        imports = _imports(path)
-        if path.name != "cli.py":
-            assert "ttrules.cli" not in imports, path
-        if "syntax" in path.parts:
-            assert not any(
-                i.startswith(("ttrules.check", "ttrules.evaluate", "ttrules.engine")) for i in imports
-            ), path
+        parts = list(path.relative_to(ROOT).with_suffix("").parts)
+        found[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return found
+
+
+def test_every_module_has_a_layer_and_imports_no_layer_above_its_own() -> None:
+    """Imports inside functions count too: a deferred import is still a dependency."""
+    modules = _modules()
+    unplaced = sorted(m for m in modules if _layer(m) is None)
+    assert not unplaced, f"place these modules in LAYERS: {unplaced}"
+    upward = []
+    for module, path in sorted(modules.items()):
+        mine = _layer(module)
+        assert mine is not None
+        for node in pyast.walk(pyast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, pyast.ImportFrom) and node.module and node.module.startswith("ttrules"):
+                base = node.module
+                targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in modules else base for a in node.names]
+            elif isinstance(node, pyast.Import):
+                targets = [a.name for a in node.names if a.name.startswith("ttrules")]
+            else:
+                continue
+            for target in targets:
+                theirs = _layer(target)
+                if theirs is not None and theirs > mine:
+                    where = f"{module} ({LAYERS[mine][0]}), line {node.lineno}"
+                    upward.append(f"{where} imports {target} ({LAYERS[theirs][0]})")
+    assert not upward, "\n".join(upward)
+
+
+def test_the_architecture_page_lists_the_layers_in_order() -> None:
+    page = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    positions = [page.find(f"**{name}**") for name, _ in LAYERS]
+    assert -1 not in positions and positions == sorted(positions), list(zip(LAYERS, positions, strict=True))
 
 
 def _ruff(*args: str) -> subprocess.CompletedProcess[str]:

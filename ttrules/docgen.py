@@ -11,6 +11,7 @@ from functools import partial
 from pathlib import Path
 
 from ttrules.codes import CODES, EXAMPLE_CONFIG
+from ttrules.fileio import write_text_atomic
 
 _RANGES = [
     ("TTR0", "Reading and parsing (TTR0xx)"),
@@ -131,8 +132,12 @@ def render_case_schema_page() -> str:
         "",
         '- **money**: `"12.50 USD"`, `{"amount": "12.50", "currency": "USD"}`, or a bare '
         "number in `order.currency` (which defaults to the currency of `order.total`). JSON "
-        "numbers are read as exact decimals, never binary floats.",
-        "- **timestamp**: ISO 8601 (`2026-05-01T10:00:00Z`; without a zone it is UTC) or Unix seconds.",
+        "numbers are read as exact decimals, never binary floats. An amount is never negative "
+        "(a reversal line is not a case) and has at most 32 digits before the point; a row that "
+        "breaks either is skipped with its number.",
+        "- **timestamp**: ISO 8601 (`2026-05-01T10:00:00Z`; without a zone it is UTC) or a Unix "
+        "time in seconds (a number or a cell of digits), whatever its size: `30000000000` is the "
+        "year 2920, never milliseconds; a time in milliseconds is out of range and says so.",
         "- **set** (`request.evidence`): a JSON list.",
         '- Keys may be nested (`{"order": {"total": …}}`) or dotted (`{"order.total": …}`).',
         "",
@@ -181,7 +186,7 @@ def main() -> None:
     root = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(".")
     for name, render in PAGES.items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(render(), encoding="utf-8")
+        write_text_atomic(root / name, render())
         print(f"wrote {root / name}")
 
 

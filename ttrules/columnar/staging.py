@@ -27,7 +27,10 @@ from ttrules.schema.fields import Schema
 AMOUNT_SCALE = 6
 AMOUNT = f"DECIMAL(38,{AMOUNT_SCALE})"  # amounts with up to 6 decimals load in SQL; others escape
 MICROS_PER_DAY = 86_400_000_000
-_MONEY = "^-?[0-9]{1,20}(\\.[0-9]{1,6})? [A-Z]{3}$"
+# An amount in a case is never negative (schema/case.py): a cell with a minus sign is left to
+# the Python loader, which reports the row.
+_MONEY = "^[0-9]{1,20}(\\.[0-9]{1,6})? [A-Z]{3}$"
+_AMOUNT = "^[0-9]{1,20}(\\.[0-9]{1,6})?$"
 _NUMBER = "^-?[0-9]{1,20}(\\.[0-9]{1,6})?$"
 _ISO = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,6})?(Z|[+-]00:00)?$"
 _PRINTABLE_ASCII = "^[ -~]*$"
@@ -258,7 +261,7 @@ class Staging:
         number = path in _BARE or mapped is not None  # a cell may hold just the amount
         currency: exp.Expression = p.text(mapped) if mapped is not None else sql.NULL
         if kind == "VARCHAR":
-            bare = func("regexp_matches", cell, p.text(_NUMBER))
+            bare = func("regexp_matches", cell, p.text(_AMOUNT))
             if mapped is not None:  # Mapper makes {"amount": cell, "currency": …}: a number only
                 return sql.try_cast(cell, AMOUNT), currency, bare
             # Canonical: "12.50 MYR", one space; the amount is all but the last four characters.
@@ -277,7 +280,8 @@ class Staging:
             )
         if number and (kind in _INTEGER_TYPES or kind.startswith("DECIMAL")):
             value = sql.try_cast(cell, AMOUNT)
-            return value, currency, exp.EQ(this=value, expression=cell)
+            exact = and_(exp.EQ(this=value, expression=cell), exp.GTE(this=value, expression=sql.lit(0)))
+            return value, currency, exact
         return sql.NULL, sql.NULL, sql.FALSE
 
     # ---- the fields a rule reads --------------------------------------------------------

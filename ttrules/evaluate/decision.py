@@ -18,6 +18,8 @@ class RuleRef:
     name: str
     path: str
     line: int
+    # The rule's `because`: the human part of the decision, shown wherever the rule is named.
+    because: str | None = field(default=None, compare=False)
 
     @property
     def label(self) -> str:

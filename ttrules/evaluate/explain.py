@@ -13,7 +13,14 @@ from ttrules.values import json_value, render_value
 def _ref_json(ref: RuleRef | None) -> dict[str, Any] | None:
     if ref is None:
         return None
-    return {"layer": ref.layer, "ruleset": ref.ruleset, "rule": ref.name, "path": ref.path, "line": ref.line}
+    return {
+        "layer": ref.layer,
+        "ruleset": ref.ruleset,
+        "rule": ref.name,
+        "path": ref.path,
+        "line": ref.line,
+        "because": ref.because,
+    }
 
 
 def _action_json(value: ActionValue | None) -> dict[str, Any] | None:
@@ -103,7 +110,7 @@ def decision_json(decision: Decision) -> dict[str, Any]:
     return result
 
 
-def _action_text(value: ActionValue | None) -> str:
+def _action_text(value: ActionValue | None, because: bool = True) -> str:
     if value is None:
         return "—"
     args = ", ".join(f"{k}: {render_value(v)}" for k, v in value.args.items())
@@ -111,7 +118,8 @@ def _action_text(value: ActionValue | None) -> str:
     if value.rule is None:
         return f"{text}  (stack default: no rule set it)"
     suffix = " — fail closed: the rule errored" if value.fail_closed else ""
-    return f"{text}  by {value.rule.label} ({value.rule.location}){suffix}"
+    why = f" — {value.rule.because}" if because and value.rule.because and not value.fail_closed else ""
+    return f"{text}  by {value.rule.label} ({value.rule.location}){suffix}{why}"
 
 
 _STATUS_WORDS = {
@@ -142,7 +150,7 @@ def render_decision(decision: Decision, focus: Callable[[RuleTrace], bool] | Non
         lines.append(f"  {slot:<12} {shown}")
     for slot in ("tags", "notify"):
         values = getattr(decision, slot)
-        shown = ", ".join(_action_text(v) for v in values) if values else "—"
+        shown = ", ".join(_action_text(v, because=False) for v in values) if values else "—"
         lines.append(f"  {slot:<12} {shown}")
     if decision.settings:
         lines.append("settings")
@@ -179,6 +187,8 @@ def _trace_lines(trace: RuleTrace) -> list[str]:
     name = trace.rule.label if trace.kind == "rule" else f"{trace.rule.layer}/{trace.rule.name}"
     head = f"  {_STATUS_WORDS.get(trace.status, trace.status):<14} {name}  ({trace.rule.location})"
     lines = [head]
+    if trace.rule.because and trace.status in ("won", "lost", "vetoed", "matched"):
+        lines.append(f"      because {trace.rule.because}")
     if trace.won:
         lines.append(f"      set {', '.join(trace.won)}")
     for slot, why in trace.lost:

@@ -74,7 +74,8 @@ def _ref(owner: ast.Ruleset, node: ast.Node, name: str) -> RuleRef:
     if node.span is not None:
         path = node.span.source.display_path()
         line = node.span.start_line_col()[0]
-    return RuleRef(owner.layer, owner.name, name, path, line)
+    because = node.because if isinstance(node, ast.Rule | ast.Forbid) else None
+    return RuleRef(owner.layer, owner.name, name, path, line, because)
 
 
 def prepare(stack: Stack) -> PreparedStack:

@@ -72,6 +72,15 @@ def _decimal(value: Any) -> Decimal:
 
 
 def parse_money_input(value: Any) -> Money:
+    """An amount of a case (a total, a fee, a refund asked): exact, and never negative, since
+    a negative one in an export is a reversal or a damaged row, not an order to decide."""
+    money = _money_input(value)
+    if money.amount < 0:
+        raise ValueError(f"an amount is never negative, got {money.amount}")
+    return money
+
+
+def _money_input(value: Any) -> Money:
     if isinstance(value, Money):
         return value
     if isinstance(value, Mapping):
@@ -84,7 +93,7 @@ def parse_money_input(value: Any) -> Money:
     if isinstance(value, str):
         parsed = parse_money(value.strip())
         if parsed is not None:
-            return Money(*parsed)
+            return Money(_decimal(parsed[0]), parsed[1])
         try:
             return Money(_decimal(value), "")
         except ValueError:

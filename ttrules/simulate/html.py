@@ -221,6 +221,8 @@ def render_html(report: dict[str, Any]) -> str:
         (r["rule"], float((r["baseline"] or {}).get("won", 0)), float((r["candidate"] or {}).get("won", 0)))
         for r in rules
     ]
+    reasons = [[escape(r["rule"]), escape(r["because"])] for r in rules if r.get("because")]
+    because_table = _table(["rule", "because"], reasons) if reasons else ""
     gaming_rows = [
         [
             escape(f"{g['field']} {g['threshold']}"),
@@ -280,7 +282,7 @@ Money in {escape(currency)}.</div>
 <div class="cards">{card_html}</div>
 <section><h2>Transitions of the resolution</h2>{heat_map(report["transitions"])}</section>
 <section><h2>Money</h2>{paired_bars(money_rows, " " + currency)}{money_notes_html}</section>
-<section><h2>Rule wins</h2>{paired_bars(rule_rows)}
+<section><h2>Rule wins</h2>{paired_bars(rule_rows)}{because_table}
 {'<p class="sub">Never matched: ' + escape(", ".join(never)) + "</p>" if never else ""}</section>
 {error_section}
 <section><h2>Order amounts and thresholds</h2>{amounts}

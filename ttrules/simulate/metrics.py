@@ -158,6 +158,7 @@ class Accumulator:
     candidate_rules: list[str]
     thresholds: list[Threshold]
     sample_size: int = 10
+    because: dict[str, str] = field(default_factory=dict)  # rule label -> its `because`
     records: int = 0
     changed: int = 0
     resolution_changed: int = 0
@@ -386,7 +387,7 @@ class Accumulator:
         labels = sorted(set(self.baseline_rules) | set(self.candidate_rules))
         rows = []
         for label in labels:
-            row: dict[str, Any] = {"rule": label}
+            row: dict[str, Any] = {"rule": label, "because": self.because.get(label)}
             for side, present in (("baseline", self.baseline_rules), ("candidate", self.candidate_rules)):
                 s = self.sides[side]
                 row[side] = (

@@ -156,9 +156,16 @@ def render(report: dict[str, Any], markdown: bool = False, top: int = 12) -> str
 
         shown, more = _top(sorted(changed_rules, key=lambda r: -abs(r["won_delta"])), top)
         out += table(
-            ["rule", "status", "baseline", "candidate", "delta"],
+            ["rule", "status", "baseline", "candidate", "delta", "because"],
             [
-                [r["rule"], r["status"], won(r["baseline"]), won(r["candidate"]), _signed(r["won_delta"])]
+                [
+                    r["rule"],
+                    r["status"],
+                    won(r["baseline"]),
+                    won(r["candidate"]),
+                    _signed(r["won_delta"]),
+                    _short(r.get("because") or ""),
+                ]
                 for r in shown
             ],
             markdown,
@@ -302,3 +309,12 @@ def _errors_section(errors: dict[str, Any], markdown: bool, top: int) -> list[st
         *table(["rule", "baseline", "candidate", "first error"], shown, markdown),
         *more,
     ]
+
+
+def _short(text: str, width: int = 60) -> str:
+    """A `because` in a table cell: one line, cut at a word."""
+    line = " ".join(text.split())
+    if len(line) <= width:
+        return line
+    cut = line.rfind(" ", 0, width - 1)
+    return line[: cut if cut > 0 else width - 1] + "…"

@@ -66,6 +66,12 @@ def new_accumulator(baseline: Side, candidate: Side, options: Options) -> Accumu
         _rule_labels(candidate.engine),
         new_thresholds(baseline.engine.stack, candidate.engine.stack),
         options.samples,
+        because={
+            e.ref.label: e.ref.because
+            for side in (baseline, candidate)  # the candidate's words where both have the rule
+            for e in side.engine.prepared.rules
+            if e.ref.because
+        },
         on_skip=options.on_skip,
     )
 

@@ -84,6 +84,13 @@ def _actions(key: str, actions: tuple[ast.Action, ...], indent: str) -> list[str
     return [f"{indent}{key}:"] + [f"{indent}  - {scalar(t)}" for t in texts]
 
 
+def _key(name: str) -> str:
+    """A mapping key: YAML allows a plain key of at most 1024 characters, so a longer name is
+    written as an explicit key (`? name` on its own line, the value after `: `)."""
+    text = scalar(name)
+    return text if len(text) <= 1000 else f"? {text}\n  "
+
+
 def emit_ruleset_yaml(ruleset: ast.Ruleset) -> str:
     lines = _comments(ruleset.header_comments, "")
     lines += [f"ruleset: {scalar(ruleset.name)}", f"layer: {scalar(ruleset.layer)}"]
@@ -97,10 +104,11 @@ def emit_ruleset_yaml(ruleset: ast.Ruleset) -> str:
         for name, stmts in by_name.items():
             for stmt in stmts:
                 lines += _comments(stmt.comments, "  ")
+            key = _key(name)
             if len(stmts) == 1 and stmts[0].when is None:
-                lines.append(f"  {scalar(name)}: {scalar(format_expr(stmts[0].value))}")
+                lines.append(f"  {key}: {scalar(format_expr(stmts[0].value))}")
                 continue
-            lines.append(f"  {scalar(name)}:")
+            lines.append(f"  {key}:")
             for stmt in stmts:
                 lines.append(f"    - value: {scalar(format_expr(stmt.value))}")
                 if stmt.when is not None:

@@ -61,6 +61,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "ttrules.codes",
             "ttrules.fileio",
             "ttrules.bundled",
+            "ttrules.textwidth",
             "ttrules.syntax.literals",
             "ttrules.schema.types",
         ),

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from ttrules import textwidth
 from ttrules.codes import CODES
 from ttrules.source import Span
 
@@ -97,7 +98,10 @@ def render_text(diagnostic: Diagnostic) -> str:
         gutter = " " * len(str(line))
         out.append(f"{gutter} |")
         out.append(f"{line} | {shown}")
-        caret = " " * (shown_col - 1) + "^" * shown_width
+        # Counted in terminal columns: a CJK character takes two, a combining mark none.
+        before = shown[: shown_col - 1]
+        under = shown[shown_col - 1 : shown_col - 1 + shown_width]
+        caret = " " * textwidth.width(before) + "^" * max(1, textwidth.width(under))
         out.append(f"{gutter} | {caret}" + (f" {d.label}" if d.label else ""))
     for note in d.notes:
         out.append(f"note: {note}")

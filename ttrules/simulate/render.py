@@ -8,6 +8,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from ttrules import textwidth
+
 _MONEY_LABELS = {
     "auto_refunds": "automatic refunds",
     "goods_kept": "goods kept (refund without return)",
@@ -40,14 +42,25 @@ def table(headers: list[str], rows: list[list[str]], markdown: bool) -> list[str
         ]
         out += ["| " + " | ".join(cells) + " |" for cells in rows]
         return out
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+    # In terminal columns, so Chinese rule names and categories line up.
+    widths = [max(textwidth.width(h), *(textwidth.width(r[i]) for r in rows)) for i, h in enumerate(headers)]
+    numeric = [i > 0 and all(_figure(r[i]) for r in rows) for i in range(len(headers))]
 
     def line(cells: list[str]) -> str:
-        return "  " + "  ".join(
-            c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        return (
+            "  "
+            + "  ".join(
+                " " * (w - textwidth.width(c)) + c if right else textwidth.ljust(c, w)
+                for c, w, right in zip(cells, widths, numeric, strict=True)
+            ).rstrip()
         )
 
     return [line(headers), *(line(r) for r in rows)]
+
+
+def _figure(cell: str) -> bool:
+    """A cell that is a figure (right-aligned): a count, an amount, a share, a delta or —."""
+    return not cell or cell[0] in "0123456789+-−—" or cell.endswith("%")
 
 
 def _top(rows: list[Any], top: int) -> tuple[list[Any], list[str]]:

@@ -400,3 +400,39 @@ def test_a_number_is_a_unix_time_in_seconds_whatever_its_size() -> None:
         assert "not a Unix time in seconds" in str(error) and "milliseconds" in str(error)
     else:
         raise AssertionError("a time in milliseconds was accepted")
+
+
+def test_a_killed_write_leaves_no_temporary_file_for_long(tmp_path: Path) -> None:
+    import os
+    import time
+
+    from ttrules.fileio import STALE_SECONDS, write_text_atomic
+
+    target = tmp_path / "ttrules.lock"
+    old = tmp_path / ".ttrules.lock.abc123.tmp"  # what a kill -9 during a write leaves
+    fresh = tmp_path / ".ttrules.lock.def456.tmp"  # another process writing right now
+    other = tmp_path / ".report.json.ghi789.tmp"  # another file's: not ours to remove
+    for path in (old, fresh, other):
+        path.write_text("partial")
+    long_ago = time.time() - STALE_SECONDS - 60
+    os.utime(old, (long_ago, long_ago))
+    os.utime(other, (long_ago, long_ago))
+    write_text_atomic(target, "{}\n")
+    assert target.read_text() == "{}\n"
+    assert not old.exists() and fresh.exists() and other.exists()
+
+
+def test_an_amount_with_a_million_decimal_places_is_a_bad_row() -> None:
+    from decimal import Decimal
+
+    from ttrules.schema.case import CaseError
+
+    from helpers import BASE_CASE, bundled_engine, merge
+
+    for amount in (Decimal("1e-999999"), "0." + "1" * 31 + " USD"):
+        try:
+            bundled_engine().values(merge(BASE_CASE, {"order": {"total": amount}}))
+        except CaseError as error:
+            assert "more than 30 digits after the point" in str(error)
+        else:
+            raise AssertionError(f"{amount} was accepted")

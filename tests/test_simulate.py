@@ -23,6 +23,7 @@ import csv
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -527,6 +528,44 @@ def test_a_confirm_killed_at_any_point_leaves_the_old_lock_or_the_new(
             assert json.loads(text)["plan_digest"] == replacing["plan_digest"], text
             seen["new"] += 1
     assert seen["old"] and seen["new"], seen  # the kills landed both before and after the write
+
+
+def _append(path: str, text: str) -> Callable[[Path], None]:
+    return lambda repo: (repo / path).write_text((repo / path).read_text() + text)
+
+
+# Every way a change could slip past `check --locked`, each made after a confirm.
+SLIPS: dict[str, Callable[[Path], None]] = {
+    "a merchant rule edited": lambda repo: (repo / "rules" / "m.ttr").write_text(
+        (repo / "rules" / "m.ttr").read_text().replace("100 USD", "1000 USD")
+    ),
+    "a comment added (any byte counts)": _append("rules/m.ttr", "# just a note\n"),
+    "the platform layer changed": _append(
+        "rules/p.ttr", 'rule "p-new"\n  when order.total > 900 USD\n  then review\n'
+    ),
+    "ttrules.yaml changed": _append("ttrules.yaml", "default: approve\n"),
+    "a rule file added": lambda repo: (repo / "rules" / "n.ttr").write_text(
+        'ruleset "n"\nlayer merchant\nrule "n"\n  when order.total > 5 USD\n  then approve\n'
+    ),
+    "a rule file deleted": lambda repo: (repo / "rules" / "m.ttr").unlink(),
+    "files renamed so their order flips": lambda repo: (repo / "rules" / "m.ttr").rename(
+        repo / "rules" / "a-m.ttr"
+    ),
+}
+
+
+@pytest.mark.parametrize("slip", sorted(SLIPS))
+def test_check_locked_catches_every_change_made_after_confirm(
+    slip: str, workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo, digest = _saved_plan(workspace, monkeypatch)
+    runner = CliRunner()
+    confirmed = runner.invoke(cli, ["confirm", "plan.json", "--yes", "--plan-digest", digest])
+    assert confirmed.exit_code == 0, confirmed.output
+    assert runner.invoke(cli, ["check", "--locked", "--no-analysis"]).exit_code == 0
+    SLIPS[slip](repo)
+    caught = runner.invoke(cli, ["check", "--locked", "--no-analysis"])
+    assert caught.exit_code == 1 and "TTR123" in caught.output, (slip, caught.output)
 
 
 def _replacing(body: dict[str, object], lock_text: str) -> dict[str, object]:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
@@ -17,9 +19,24 @@ def atomic_writer(path: Path) -> Iterator[TextIO]:
         yield handle  # type: ignore[misc]
 
 
+# A temporary file this old beside its target is what a killed write left: no write takes an hour.
+STALE_SECONDS = 3600
+
+
+def _remove_stale(directory: Path, name: str) -> None:
+    """Delete the temporary files a killed write of `name` left behind (kill -9 runs no
+    clean-up); a fresh one may be another process's write in progress and is kept."""
+    now = time.time()
+    for stale in directory.glob(f".{glob.escape(name)}.*.tmp"):
+        with contextlib.suppress(OSError):
+            if now - stale.stat().st_mtime > STALE_SECONDS:
+                stale.unlink()
+
+
 @contextlib.contextmanager
 def _atomic(path: Path, binary: bool) -> Iterator[Any]:
     directory = path.parent if str(path.parent) else Path(".")
+    _remove_stale(directory, path.name)
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     # mkstemp makes the file private; give it the mode an ordinary write would have.
     mode = path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask()

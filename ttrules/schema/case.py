@@ -51,6 +51,7 @@ _MONEY_SCHEMA = {
 # What the duckdb engine's DECIMAL(38, 6) holds before the point: both engines take the same
 # amounts (one beyond it, like `1e999999`, is a bad row, not an overflow in the report).
 AMOUNT_INTEGER_DIGITS = 32
+FRACTION_DIGITS = 30  # as many as a literal in a rule may have (syntax/literals.py)
 
 
 def _decimal(value: Any) -> Decimal:
@@ -68,6 +69,8 @@ def _decimal(value: Any) -> Decimal:
         raise ValueError("expected a finite amount")
     if result and result.adjusted() >= AMOUNT_INTEGER_DIGITS:
         raise ValueError(f"an amount of more than {AMOUNT_INTEGER_DIGITS} digits before the point")
+    if -result.as_tuple().exponent > FRACTION_DIGITS:  # 1e-999999 would print a million zeros
+        raise ValueError(f"an amount of more than {FRACTION_DIGITS} digits after the point")
     return result
 
 

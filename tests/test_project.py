@@ -75,6 +75,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "ttrules.actions",
             "ttrules.sources",
             "ttrules.schema",
+            "ttrules.i18n",
         ),
     ),
     ("syntax", ("ttrules.syntax",)),

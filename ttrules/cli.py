@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from ttrules import __version__
+from ttrules import __version__, i18n
 from ttrules.cases import CaseFileError, iter_jsonl, read_case_file
 from ttrules.check import check_stack
 from ttrules.diagnostics import Diagnostic, has_errors, render_json, render_text_all
@@ -78,8 +78,21 @@ def _engine(paths: tuple[Path, ...], config: Path | None) -> Engine:
     return engine
 
 
+def _choose_language(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    i18n.set_language(value)
+    return value
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="ttrules")
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "zh-CN"], case_sensitive=False),
+    callback=_choose_language,
+    expose_value=False,
+    is_eager=True,
+    help="The language of reports and messages (default: TTRULES_LANG, then the locale).",
+)
 def cli() -> None:
     """ttrules: after-sales rules for e-commerce, checked, explained and simulated."""
 
@@ -718,7 +731,7 @@ def _write_report(report: dict[str, Any], fmt: str, out_file: Path | None) -> No
         click.echo(text, nl=False)
     else:
         write_text_atomic(out_file, text)
-        click.echo(f"wrote {out_file}", err=True)
+        click.echo(i18n._("wrote {path}").format(path=out_file), err=True)
 
 
 def _simulate(
@@ -851,8 +864,10 @@ def demo(directory: Path, records: int, seed: int) -> None:
         click.echo(f"error: {error}", err=True)
         sys.exit(USAGE)
     click.echo(
-        f"demo workspace: {directory} (baseline committed; changed in the working tree: "
-        f"{CHANGED_FILE}; {records:,} history records)",
+        i18n._(
+            "demo workspace: {directory} (baseline committed; changed in the working tree: "
+            "{changed}; {records} history records)"
+        ).format(directory=directory, changed=CHANGED_FILE, records=f"{records:,}"),
         err=True,
     )
     with contextlib.chdir(directory):

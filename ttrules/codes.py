@@ -78,6 +78,14 @@ _SMALL_CANCEL = (
 )
 
 
+# A rule test of a small cancellation, its `expect:` left to each example.
+_SMALL_CANCEL_TEST = (
+    "tests:\n"
+    "  - name: small cancellation is approved\n"
+    "    case: {order: {total: 20 USD, category: home}, request: {kind: CANCEL, reason: CHANGED_MIND}}\n"
+)
+
+
 def _rule(name: str, when: str, then: str, because: str = "x") -> str:
     return f'rule "{name}"\n  when {when}\n  then {then}\n  because "{because}"\n'
 
@@ -864,14 +872,7 @@ _DOCS = [
         "it expects nothing, or an expectation is malformed (an unknown action, an action of "
         "the wrong slot, a value that is not a literal).",
         "A test that cannot run proves nothing; counting it as passed would hide a hole in the suite.",
-        _rule_test(
-            "tests:\n"
-            "  - name: small cancellation is approved\n"
-            "    case: {order: {total: 20 USD, category: home}, request: {kind: CANCEL, reason:"
-            " CHANGED_MIND}}\n"
-            "    expect:\n"
-            "      resolution: aprove\n"
-        ),
+        _rule_test(_SMALL_CANCEL_TEST + "    expect:\n      resolution: aprove\n"),
         "Write the case with the fields `ttrules schema` lists, and expectations as actions "
         'are written in rules (`reject("reason")`, `route("queue", sla: 30m)`).',
     ),
@@ -882,13 +883,7 @@ _DOCS = [
         "A renamed or deleted rule would otherwise make the test fail with a confusing "
         "mismatch; naming the unknown rule says what really happened.",
         _rule_test(
-            "tests:\n"
-            "  - name: small cancellation is approved\n"
-            "    case: {order: {total: 20 USD, category: home}, request: {kind: CANCEL, reason:"
-            " CHANGED_MIND}}\n"
-            "    expect:\n"
-            "      resolution: approve\n"
-            "      rule: merchant/small-cancel\n"
+            _SMALL_CANCEL_TEST + "    expect:\n      resolution: approve\n      rule: merchant/small-cancel\n"
         ),
         "Use the rule's name as `ttrules explain` prints it (`layer/name`, or the name alone).",
     ),

@@ -21,7 +21,7 @@ from pathlib import Path
 from ttrules import __version__
 from ttrules.bundled import MAPPED, bundled
 
-_SUFFIXES = (".py", ".lark", ".csv", ".ttr", ".yaml", ".typed")
+_SUFFIXES = (".py", ".lark", ".csv", ".ttr", ".yaml", ".typed", ".po")
 _EPOCH = (1980, 1, 1, 0, 0, 0)  # zip's earliest date: the wheel does not depend on file times
 
 

@@ -7,10 +7,13 @@ from decimal import Decimal
 from html import escape
 from typing import Any
 
-from ttrules.simulate.render import error_rows, money_notes
+from ttrules.i18n import CHINESE, N_, _, display, language
+from ttrules.simulate.render import BY, GROUP_ENUMS, GROUP_HEADINGS, MONEY_LABELS, error_rows, money_notes
 
 _CSS = """
-body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1f2933;
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"PingFang SC","Hiragino Sans GB",
+"Microsoft YaHei","Noto Sans CJK SC","Noto Sans SC","Source Han Sans SC","WenQuanYi Micro Hei",sans-serif;
+margin:0;color:#1f2933;
 background:#f5f7fa}
 main{max-width:1100px;margin:0 auto;padding:24px}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 10px}
@@ -25,6 +28,31 @@ td:first-child,th:first-child{text-align:left}th{color:#52606d;font-weight:600}
 .flag{color:#c81e1e;font-weight:600}details{margin:6px 0}summary{cursor:pointer}
 pre{background:#f5f7fa;padding:8px;overflow:auto;font-size:12px}
 """
+# Messages shown inside f-strings: marked here, where Babel can read them.
+_TEXT = {
+    "nothing_to_show": N_("Nothing to show."),
+    "baseline": N_("baseline"),
+    "candidate": N_("candidate"),
+    "rules_with_evaluation_errors": N_("Rules with evaluation errors"),
+    "lopsided": N_("lopsided"),
+    "never_matched_rules": N_("Never matched: {rules}"),
+    "no_decision_changes": N_("No decision changes."),
+    "ttrules_simulation": N_("ttrules simulation"),
+    "transitions_of_the_resolution": N_("Transitions of the resolution"),
+    "money": N_("Money"),
+    "rule_wins": N_("Rule wins"),
+    "order_amounts_and_thresholds": N_("Order amounts and thresholds"),
+    "breakdowns": N_("Breakdowns"),
+    "sample_changed_cases": N_("Sample changed cases"),
+    "because": N_("because"),
+}
+
+
+def _h(key: str) -> str:
+    """One of `_TEXT` in the chosen language, escaped for HTML."""
+    return escape(_(_TEXT[key]))
+
+
 _BASE, _CAND = "#9aa5b1", "#3366cc"
 
 
@@ -51,19 +79,21 @@ def heat_map(transitions: list[dict[str, Any]]) -> str:
     cell, left, top = 64, 150, 110
     width, height = left + cell * len(names) + 10, top + cell * len(names) + 10
     body = [
-        '<text x="0" y="14" font-size="12" fill="#52606d">rows: baseline, columns: '
-        "candidate; red: changed</text>"
+        '<text x="0" y="14" font-size="12" fill="#52606d">'
+        + escape(_("rows: baseline, columns: candidate; red: changed"))
+        + "</text>"
     ]
     for j, name in enumerate(names):
         x = left + j * cell + cell / 2
         body.append(
-            f'<text transform="translate({x},{top - 8}) rotate(-40)" font-size="11">{escape(name)}</text>'
+            f'<text transform="translate({x},{top - 8}) rotate(-40)" font-size="11">'
+            f"{escape(display('resolution', name))}</text>"
         )
     for i, row in enumerate(names):
         y = top + i * cell
         body.append(
             f'<text x="{left - 8}" y="{y + cell / 2 + 4}" font-size="11" '
-            f'text-anchor="end">{escape(row)}</text>'
+            f'text-anchor="end">{escape(display("resolution", row))}</text>'
         )
         for j, col in enumerate(names):
             n = counts.get((row, col), 0)
@@ -93,7 +123,7 @@ def heat_map(transitions: list[dict[str, Any]]) -> str:
 def paired_bars(rows: list[tuple[str, float, float]], unit: str = "") -> str:
     """Horizontal bars, baseline and candidate per label."""
     if not rows:
-        return "<p>Nothing to show.</p>"
+        return f"<p>{_h('nothing_to_show')}</p>"
     peak = max(max(b, c) for _, b, c in rows) or 1
     left, bar, gap, width = 260, 11, 10, 820
     span = width - left - 90
@@ -115,8 +145,8 @@ def paired_bars(rows: list[tuple[str, float, float]], unit: str = "") -> str:
             )
     height = len(rows) * (2 * bar + gap)
     legend = (
-        f'<p style="font-size:12px"><span style="color:{_BASE}">■</span> baseline '
-        f'<span style="color:{_CAND}">■</span> candidate</p>'
+        f'<p style="font-size:12px"><span style="color:{_BASE}">■</span> {_h("baseline")} '
+        f'<span style="color:{_CAND}">■</span> {_h("candidate")}</p>'
     )
     return legend + _svg(width, height, body)
 
@@ -154,11 +184,13 @@ def histogram(data: dict[str, Any], thresholds: list[dict[str, Any]]) -> str:
             f'<text x="{x + 4:.1f}" y="20" font-size="11" fill="{color}">'
             f"{escape(threshold['threshold'])}</text>"
         )
-    caption = (
-        f'<p class="sub">{escape(data["field"])} in {escape(data["currency"])}, '
-        f"{bin_width} per bar; {data['overflow']:,} above the last bar. Dashed: thresholds "
-        "the candidate introduces or moves (red when the 5 % band below is lopsided).</p>"
+    text = _(
+        "{field} in {currency}, {width} per bar; {overflow} above the last bar. Dashed: thresholds "
+        "the candidate introduces or moves (red when the 5 % band below is lopsided)."
+    ).format(
+        field=data["field"], currency=data["currency"], width=bin_width, overflow=f"{data['overflow']:,}"
     )
+    caption = f'<p class="sub">{escape(text)}</p>'
     return _svg(width, height, body) + caption
 
 
@@ -175,39 +207,42 @@ def render_html(report: dict[str, Any]) -> str:
     abuse = Decimal(money["abuse_exposure"]["total"]["delta"])
     review_delta = review["delta"]["count"]
     review_cost = (
-        "cost n/a"
+        _("cost n/a")
         if review["delta"]["cost"] is None
         else f"{Decimal(review['delta']['cost']):+,.2f} {currency}"
     )
     cards = [
-        (f"{Decimal(changed['share']) * 100:.2f} %", f"decisions change ({changed['count']:,})", ""),
-        (f"{refunds:+,.2f} {currency}", "automatic refunds", _delta_class(refunds)),
-        (f"{abuse:+,.2f} {currency}", "abuse exposure", _delta_class(abuse)),
-        (f"{review_delta:+,}", f"manual reviews ({review_cost})", _delta_class(Decimal(-review_delta))),
+        (
+            f"{Decimal(changed['share']) * 100:.2f} %",
+            _("decisions change ({count})").format(count=f"{changed['count']:,}"),
+            "",
+        ),
+        (f"{refunds:+,.2f} {currency}", _("automatic refunds"), _delta_class(refunds)),
+        (f"{abuse:+,.2f} {currency}", _("abuse exposure"), _delta_class(abuse)),
+        (
+            f"{review_delta:+,}",
+            _("manual reviews ({cost})").format(cost=review_cost),
+            _delta_class(Decimal(-review_delta)),
+        ),
     ]
     card_html = "".join(
         f'<div class="card"><b class="{cls}">{escape(v)}</b><span>{escape(t)}</span></div>'
         for v, t, cls in cards
     )
     money_rows = [
-        (label, float(money[m]["total"]["baseline"]), float(money[m]["total"]["candidate"]))
-        for m, label in (
-            ("auto_refunds", "automatic refunds"),
-            ("goods_kept", "goods kept (refund without return)"),
-            ("return_postage", "return postage"),
-            ("abuse_exposure", "abuse exposure"),
-        )
+        (_(label), float(money[m]["total"]["baseline"]), float(money[m]["total"]["candidate"]))
+        for m, label in MONEY_LABELS.items()
     ]
     if review["delta"]["cost"] is not None:
         money_rows.append(
-            ("manual review cost", float(review["baseline"]["cost"]), float(review["candidate"]["cost"]))
+            (_("manual review cost"), float(review["baseline"]["cost"]), float(review["candidate"]["cost"]))
         )
     money_notes_html = "".join(f'<p class="sub">{escape(n)}</p>' for n in money_notes(report))
     error_rows_html = [[escape(cell) for cell in row] for row in error_rows(report["errors"])]
     error_section = (
         (
-            "<section><h2>Rules with evaluation errors</h2>"
-            + _table(["rule", "baseline", "candidate", "first error"], error_rows_html)
+            f"<section><h2>{_h('rules_with_evaluation_errors')}</h2>"
+            + _table([_("rule"), _("baseline"), _("candidate"), _("first error")], error_rows_html)
             + "</section>"
         )
         if error_rows_html
@@ -222,14 +257,14 @@ def render_html(report: dict[str, Any]) -> str:
         for r in rules
     ]
     reasons = [[escape(r["rule"]), escape(r["because"])] for r in rules if r.get("because")]
-    because_table = _table(["rule", "because"], reasons) if reasons else ""
+    because_table = _table([_("rule"), _("because")], reasons) if reasons else ""
     gaming_rows = [
         [
             escape(f"{g['field']} {g['threshold']}"),
             f"{g['just_below']:,}",
             f"{g['just_above']:,}",
             escape(g["ratio"] or "—"),
-            '<span class="flag">lopsided</span>' if g["flagged"] else "",
+            f'<span class="flag">{_h("lopsided")}</span>' if g["flagged"] else "",
         ]
         for g in report["threshold_gaming"]
     ]
@@ -237,7 +272,7 @@ def render_html(report: dict[str, Any]) -> str:
     for group, entries in report["breakdowns"].items():
         rows = [
             [
-                escape(e["key"]),
+                escape(display(GROUP_ENUMS[group], e["key"]) if group in GROUP_ENUMS else e["key"]),
                 f"{e['records']:,}",
                 f"{e['changed']:,}",
                 _money(e["baseline_auto_refunds"]),
@@ -247,15 +282,15 @@ def render_html(report: dict[str, Any]) -> str:
             for e in sorted(entries, key=lambda e: -e["changed"])
         ]
         breakdowns.append(
-            f"<details><summary>By {escape(group)}</summary>"
+            f"<details><summary>{escape(_(BY[group]))}</summary>"
             + _table(
                 [
-                    group,
-                    "records",
-                    "changed",
-                    f"auto refunds before ({currency})",
-                    f"after ({currency})",
-                    "review Δ",
+                    _(GROUP_HEADINGS[group]),
+                    _("records"),
+                    _("changed"),
+                    _("auto refunds before ({currency})").format(currency=currency),
+                    _("after ({currency})").format(currency=currency),
+                    _("review Δ"),
                 ],
                 rows,
             )
@@ -263,32 +298,48 @@ def render_html(report: dict[str, Any]) -> str:
         )
     samples = "".join(
         f"<details><summary><code>{escape(s['case_id'])}</code>: "
-        f"{escape(s['baseline']['resolution']['action'])} → "
-        f"{escape(s['candidate']['resolution']['action'])}</summary>"
+        f"{escape(display('resolution', s['baseline']['resolution']['action']))} → "
+        f"{escape(display('resolution', s['candidate']['resolution']['action']))}</summary>"
         f"<pre>{escape(_short_explanation(s))}</pre></details>"
         for s in report["samples"]
     )
     amounts = histogram(report["amount_histogram"], report["threshold_gaming"])
     never = [r["rule"] for r in report["rules"] if r["never_fires"]]
+    lang = "zh-CN" if language() == CHINESE else "en"
+    title = _("Simulation: candidate ({candidate}) against baseline ({baseline})").format(
+        candidate=inputs["candidate"]["label"], baseline=inputs["baseline"]["label"]
+    )
+    history = _("History {path}: {decided} records decided, {skipped} skipped. Money in {currency}.").format(
+        path=f"<code>{escape(inputs['history']['path'])}</code>",
+        decided=f"{report['records']['decided']:,}",
+        skipped=f"{report['records']['skipped']:,}",
+        currency=escape(currency),
+    )
+    never_html = (
+        f'<p class="sub">{escape(_(_TEXT["never_matched_rules"]).format(rules=", ".join(never)))}</p>'
+        if never
+        else ""
+    )
+    gaming_table = (
+        _table([_("threshold"), _("just below"), _("just above"), _("ratio"), ""], gaming_rows)
+        if gaming_rows
+        else ""
+    )
+    no_changes = f"<p>{_h('no_decision_changes')}</p>"
     return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>ttrules simulation</title>
+<html lang="{lang}"><head><meta charset="utf-8"><title>{_h("ttrules_simulation")}</title>
 <meta name="viewport" content="width=device-width,initial-scale=1"><style>{_CSS}</style></head>
 <body><main>
-<h1>Simulation: candidate ({escape(inputs["candidate"]["label"])}) against baseline
-({escape(inputs["baseline"]["label"])})</h1>
-<div class="sub">History <code>{escape(inputs["history"]["path"])}</code>:
-{report["records"]["decided"]:,} records decided, {report["records"]["skipped"]:,} skipped.
-Money in {escape(currency)}.</div>
+<h1>{escape(title)}</h1>
+<div class="sub">{history}</div>
 <div class="cards">{card_html}</div>
-<section><h2>Transitions of the resolution</h2>{heat_map(report["transitions"])}</section>
-<section><h2>Money</h2>{paired_bars(money_rows, " " + currency)}{money_notes_html}</section>
-<section><h2>Rule wins</h2>{paired_bars(rule_rows)}{because_table}
-{'<p class="sub">Never matched: ' + escape(", ".join(never)) + "</p>" if never else ""}</section>
+<section><h2>{_h("transitions_of_the_resolution")}</h2>{heat_map(report["transitions"])}</section>
+<section><h2>{_h("money")}</h2>{paired_bars(money_rows, " " + currency)}{money_notes_html}</section>
+<section><h2>{_h("rule_wins")}</h2>{paired_bars(rule_rows)}{because_table}{never_html}</section>
 {error_section}
-<section><h2>Order amounts and thresholds</h2>{amounts}
-{_table(["threshold", "just below", "just above", "ratio", ""], gaming_rows) if gaming_rows else ""}</section>
-<section><h2>Breakdowns</h2>{"".join(breakdowns)}</section>
-<section><h2>Sample changed cases</h2>{samples or "<p>No decision changes.</p>"}</section>
+<section><h2>{_h("order_amounts_and_thresholds")}</h2>{amounts}{gaming_table}</section>
+<section><h2>{_h("breakdowns")}</h2>{"".join(breakdowns)}</section>
+<section><h2>{_h("sample_changed_cases")}</h2>{samples or no_changes}</section>
 </main></body></html>
 """
 
@@ -298,8 +349,11 @@ def _short_explanation(sample: dict[str, Any]) -> str:
     for side in ("baseline", "candidate"):
         decision = sample[side]
         by = decision["resolution"]["by"]
-        who = f"{by['layer']}/{by['rule']} ({by['path']}:{by['line']})" if by else "the stack default"
-        lines.append(f"{side}: {decision['resolution']['action']} by {who}")
+        who = f"{by['layer']}/{by['rule']} ({by['path']}:{by['line']})" if by else _("the stack default")
+        action = display("resolution", decision["resolution"]["action"])
+        lines.append(_("{side}: {action} by {rule}").format(side=_(side), action=action, rule=who))
+        if by and by.get("because"):
+            lines.append(f"  {_(_TEXT['because'])}: {by['because']}")
         for trace in decision.get("explanation", []):
             if trace["status"] in ("won", "lost", "vetoed", "errored"):
                 extra = "; ".join(f"{x['slot']}: {x['why']}" for x in trace.get("lost", []))

@@ -9,13 +9,32 @@ from decimal import Decimal
 from typing import Any
 
 from ttrules import textwidth
+from ttrules.i18n import N_, _, display
 
-_MONEY_LABELS = {
-    "auto_refunds": "automatic refunds",
-    "goods_kept": "goods kept (refund without return)",
-    "return_postage": "return postage",
-    "abuse_exposure": "abuse exposure",
+MONEY_LABELS = {
+    "auto_refunds": N_("automatic refunds"),
+    "goods_kept": N_("goods kept (refund without return)"),
+    "return_postage": N_("return postage"),
+    "abuse_exposure": N_("abuse exposure"),
 }
+
+
+BY = {
+    "market": N_("By market"),
+    "category": N_("By category"),
+    "kind": N_("By kind"),
+    "reason": N_("By reason"),
+    "status": N_("By status"),
+}
+GROUP_HEADINGS = {
+    "market": N_("market"),
+    "category": N_("category"),
+    "kind": N_("kind"),
+    "reason": N_("reason"),
+    "status": N_("status"),
+}
+# Breakdown keys that are enum values, shown by their display names.
+GROUP_ENUMS = {"kind": "RequestKind", "reason": "ReasonCategory", "status": "OrderStatus"}
 
 
 def _n(value: int) -> str:
@@ -67,15 +86,17 @@ def _top(rows: list[Any], top: int) -> tuple[list[Any], list[str]]:
     """The first `top` rows, and a line saying how many were left out (never silently)."""
     if len(rows) <= top:
         return rows, []
-    return rows[:top], [f"… and {_n(len(rows) - top)} more (every row is in the JSON report)"]
+    return rows[:top], [
+        _("… and {count} more (every row is in the JSON report)").format(count=_n(len(rows) - top))
+    ]
 
 
 def _money_cell(value: str | None) -> str:
-    return "n/a" if value is None else f"{Decimal(value):,.2f}"
+    return _("n/a") if value is None else f"{Decimal(value):,.2f}"
 
 
 def _signed_cell(value: str | None) -> str:
-    return "n/a" if value is None else _signed(Decimal(value), money=True)
+    return _("n/a") if value is None else _signed(Decimal(value), money=True)
 
 
 def _section(title: str, markdown: bool) -> str:
@@ -86,30 +107,35 @@ def render(report: dict[str, Any], markdown: bool = False, top: int = 12) -> str
     inputs, records, changed = report["inputs"], report["records"], report["changed"]
     currency = inputs["currency"]
     out: list[str] = []
-    heading = f"candidate ({inputs['candidate']['label']}) against baseline ({inputs['baseline']['label']})"
-    out.append(f"## Simulation: {heading}" if markdown else f"Simulation: {heading}")
+    title = _("Simulation: candidate ({candidate}) against baseline ({baseline})").format(
+        candidate=inputs["candidate"]["label"], baseline=inputs["baseline"]["label"]
+    )
+    out.append(f"## {title}" if markdown else title)
     out.append("")
+    history = {"path": inputs["history"]["path"], "decided": _n(records["decided"])}
     out.append(
-        f"History `{inputs['history']['path']}`: {_n(records['decided'])} records decided"
-        + (f", {_n(records['skipped'])} skipped" if records["skipped"] else "")
-        + "."
+        _("History `{path}`: {decided} records decided, {skipped} skipped.").format(
+            **history, skipped=_n(records["skipped"])
+        )
+        if records["skipped"]
+        else _("History `{path}`: {decided} records decided.").format(**history)
+    )
+    headline = _("{count} decisions change ({share})").format(
+        count=_n(changed["count"]), share=_pct(changed["share"])
     )
     out.append(
-        f"**{_n(changed['count'])} decisions change ({_pct(changed['share'])})**, "
-        f"{_n(changed['resolution_count'])} of them in resolution."
-        if markdown
-        else f"{_n(changed['count'])} decisions change ({_pct(changed['share'])}), "
-        f"{_n(changed['resolution_count'])} of them in resolution."
+        (f"**{headline}**" if markdown else headline)
+        + _(", {count} of them in resolution.").format(count=_n(changed["resolution_count"]))
     )
 
     res = report["resolutions"]
     names = sorted(set(res["baseline"]) | set(res["candidate"]))
-    out.append(_section("Resolutions", markdown))
+    out.append(_section(_("Resolutions"), markdown))
     out += table(
-        ["resolution", "baseline", "candidate", "delta"],
+        [_("resolution"), _("baseline"), _("candidate"), _("delta")],
         [
             [
-                n,
+                display("resolution", n),
                 _n(res["baseline"].get(n, 0)),
                 _n(res["candidate"].get(n, 0)),
                 _signed(res["candidate"].get(n, 0) - res["baseline"].get(n, 0)),
@@ -121,22 +147,28 @@ def render(report: dict[str, Any], markdown: bool = False, top: int = 12) -> str
 
     moves = [t for t in report["transitions"] if t["baseline"] != t["candidate"]]
     if moves:
-        out.append(_section("Changed resolutions (baseline → candidate)", markdown))
+        out.append(_section(_("Changed resolutions (baseline → candidate)"), markdown))
         shown, more = _top(sorted(moves, key=lambda t: -t["count"]), top)
         out += table(
-            ["transition", "cases"],
-            [[f"{t['baseline']} → {t['candidate']}", _n(t["count"])] for t in shown],
+            [_("transition"), _("cases")],
+            [
+                [
+                    f"{display('resolution', t['baseline'])} → {display('resolution', t['candidate'])}",
+                    _n(t["count"]),
+                ]
+                for t in shown
+            ],
             markdown,
         )
         out += more
 
-    out.append(_section(f"Money ({currency})", markdown))
+    out.append(_section(_("Money ({currency})").format(currency=currency), markdown))
     rows = []
-    for metric, label in _MONEY_LABELS.items():
+    for metric, label in MONEY_LABELS.items():
         total = report["money"][metric]["total"]
         rows.append(
             [
-                label,
+                _(label),
                 f"{Decimal(total['baseline']):,.2f}",
                 f"{Decimal(total['candidate']):,.2f}",
                 _signed(Decimal(total["delta"]), money=True),
@@ -145,23 +177,31 @@ def render(report: dict[str, Any], markdown: bool = False, top: int = 12) -> str
     review = report["review"]
     rows.append(
         [
-            "manual review cost",
+            _("manual review cost"),
             _money_cell(review["baseline"]["cost"]),
             _money_cell(review["candidate"]["cost"]),
             _signed_cell(review["delta"]["cost"]),
         ]
     )
-    out += table(["figure", "baseline", "candidate", "delta"], rows, markdown)
+    out += table([_("figure"), _("baseline"), _("candidate"), _("delta")], rows, markdown)
     out.append("")
     out.append(
-        f"Manual review: {_n(review['baseline']['count'])} → {_n(review['candidate']['count'])} "
-        f"cases ({_pct(review['baseline']['share'])} → {_pct(review['candidate']['share'])}), "
-        f"{review['baseline']['hours']} → {review['candidate']['hours']} hours."
+        _(
+            "Manual review: {before} → {after} cases ({share_before} → {share_after}), {hours_before}"
+            " → {hours_after} hours."
+        ).format(
+            before=_n(review["baseline"]["count"]),
+            after=_n(review["candidate"]["count"]),
+            share_before=_pct(review["baseline"]["share"]),
+            share_after=_pct(review["candidate"]["share"]),
+            hours_before=review["baseline"]["hours"],
+            hours_after=review["candidate"]["hours"],
+        )
     )
     out += money_notes(report)
 
     changed_rules = [r for r in report["rules"] if r["won_delta"] or r["status"] != "kept"]
-    out.append(_section("Rules whose wins change", markdown))
+    out.append(_section(_("Rules whose wins change"), markdown))
     if changed_rules:
 
         def won(side: dict[str, Any] | None) -> str:
@@ -169,11 +209,11 @@ def render(report: dict[str, Any], markdown: bool = False, top: int = 12) -> str
 
         shown, more = _top(sorted(changed_rules, key=lambda r: -abs(r["won_delta"])), top)
         out += table(
-            ["rule", "status", "baseline", "candidate", "delta", "because"],
+            [_("rule"), _("status"), _("baseline"), _("candidate"), _("delta"), _("because")],
             [
                 [
                     r["rule"],
-                    r["status"],
+                    display("rule status", r["status"]),
                     won(r["baseline"]),
                     won(r["candidate"]),
                     _signed(r["won_delta"]),
@@ -185,38 +225,47 @@ def render(report: dict[str, Any], markdown: bool = False, top: int = 12) -> str
         )
         out += more
     else:
-        out.append("No rule wins more or fewer cases.")
+        out.append(_("No rule wins more or fewer cases."))
     silent = [r["rule"] for r in report["rules"] if r["never_fires"]]
     if silent:
         out.append("")
-        out.append("Never matched in this history: " + ", ".join(f"`{s}`" for s in silent) + ".")
+        out.append(
+            _("Never matched in this history: {rules}.").format(rules=", ".join(f"`{s}`" for s in silent))
+        )
 
     platform, errors = report["platform"], report["errors"]
-    out.append(_section("Platform and errors", markdown))
+    out.append(_section(_("Platform and errors"), markdown))
     before, after = platform["baseline"], platform["candidate"]
     out.append(
-        f"Merchant rules overridden by the platform: {_n(before['overridden_records'])} → "
-        f"{_n(after['overridden_records'])} records; vetoed: "
-        f"{_n(before['vetoed_records'])} → {_n(after['vetoed_records'])}."
+        _(
+            "Merchant rules overridden by the platform: {before} → {after} records; vetoed:"
+            " {vetoed_before} → {vetoed_after}."
+        ).format(
+            before=_n(before["overridden_records"]),
+            after=_n(after["overridden_records"]),
+            vetoed_before=_n(before["vetoed_records"]),
+            vetoed_after=_n(after["vetoed_records"]),
+        )
     )
     out.append(
-        f"Records with an evaluation error: {_n(errors['baseline']['records'])} → "
-        f"{_n(errors['candidate']['records'])}."
+        _("Records with an evaluation error: {before} → {after}.").format(
+            before=_n(errors["baseline"]["records"]), after=_n(errors["candidate"]["records"])
+        )
     )
     out += _errors_section(errors, markdown, top)
 
     gaming = report["threshold_gaming"]
     if gaming:
-        out.append(_section("Threshold gaming (5 % bands around new or moved thresholds)", markdown))
+        out.append(_section(_("Threshold gaming (5 % bands around new or moved thresholds)"), markdown))
         out += table(
-            ["threshold", "just below", "just above", "ratio", ""],
+            [_("threshold"), _("just below"), _("just above"), _("ratio"), ""],
             [
                 [
                     f"{g['field']} {g['threshold']}",
                     _n(g["just_below"]),
                     _n(g["just_above"]),
                     g["ratio"] or "—",
-                    "⚠ lopsided" if g["flagged"] else "",
+                    _("⚠ lopsided") if g["flagged"] else "",
                 ]
                 for g in gaming
             ],
@@ -228,13 +277,19 @@ def render(report: dict[str, Any], markdown: bool = False, top: int = 12) -> str
         if not any(e["changed"] for e in ordered):
             continue
         entries, more = _top(ordered, top)
-        title = f"By {group}"
+        title = _(BY[group])
         body = (
             table(
-                [group, "records", "changed", f"auto refunds Δ ({currency})", "review Δ"],
+                [
+                    _(GROUP_HEADINGS[group]),
+                    _("records"),
+                    _("changed"),
+                    _("auto refunds Δ ({currency})").format(currency=currency),
+                    _("review Δ"),
+                ],
                 [
                     [
-                        e["key"],
+                        display(GROUP_ENUMS[group], e["key"]) if group in GROUP_ENUMS else e["key"],
                         _n(e["records"]),
                         _n(e["changed"]),
                         _signed(
@@ -255,17 +310,15 @@ def render(report: dict[str, Any], markdown: bool = False, top: int = 12) -> str
             out += [_section(title, markdown), *body]
 
     if report["samples"]:
-        out.append(_section("Sample changed cases", markdown))
+        out.append(_section(_("Sample changed cases"), markdown))
         shown, more = _top(report["samples"], top)
         for sample in shown:
 
             def who(d: dict[str, Any]) -> str:
                 by = d["resolution"]["by"]
-                return (
-                    f"{d['resolution']['action']} ({by['layer']}/{by['rule']})"
-                    if by
-                    else f"{d['resolution']['action']} (default)"
-                )
+                action = display("resolution", d["resolution"]["action"])
+                default = _("default")
+                return f"{action} ({by['layer']}/{by['rule']})" if by else f"{action} ({default})"
 
             out.append(f"- `{sample['case_id']}`: {who(sample['baseline'])} → {who(sample['candidate'])}")
         out += more
@@ -286,7 +339,9 @@ def error_rows(errors: dict[str, Any]) -> list[list[str]]:
                 label,
                 _n(errors["baseline"]["by_rule"].get(label, 0)),
                 _n(errors["candidate"]["by_rule"].get(label, 0)),
-                f"record {found['record']}: {found['message']}" if found else "",
+                _("record {number}: {message}").format(number=found["record"], message=found["message"])
+                if found
+                else "",
             ]
         )
     return rows
@@ -297,17 +352,23 @@ def money_notes(report: dict[str, Any]) -> list[str]:
     review, totals, currency = report["review"], report["totals"], report["inputs"]["currency"]
     notes = []
     if review.get("cost_unavailable"):
-        notes.append(f"Manual review cost not available: {review['cost_unavailable']}.")
+        notes.append(_("Manual review cost not available: {why}.").format(why=review["cost_unavailable"]))
     notes.append(
-        f"Requested in the history: {_money_cell(totals['requested']['total'])} {currency}; "
-        f"refunded in the history (`outcome.refunded`): "
-        f"{_money_cell(totals['refunded_in_history']['total'])} {currency}."
+        _(
+            "Requested in the history: {requested} {currency}; refunded in the history"
+            " (`outcome.refunded`): {refunded} {currency}."
+        ).format(
+            requested=_money_cell(totals["requested"]["total"]),
+            refunded=_money_cell(totals["refunded_in_history"]["total"]),
+            currency=currency,
+        )
     )
     if report["unconverted_currencies"]:
         notes.append(
-            "No FX rate for "
-            + ", ".join(report["unconverted_currencies"])
-            + ": those amounts are left out of the totals (per-currency sums are in the JSON)."
+            _(
+                "No FX rate for {currencies}: those amounts are left out of the totals (per-currency sums"
+                " are in the JSON)."
+            ).format(currencies=", ".join(report["unconverted_currencies"]))
         )
     return notes
 
@@ -318,8 +379,8 @@ def _errors_section(errors: dict[str, Any], markdown: bool, top: int) -> list[st
         return []
     shown, more = _top(rows, top)
     return [
-        _section("Rules with evaluation errors (they did not match on those records)", markdown),
-        *table(["rule", "baseline", "candidate", "first error"], shown, markdown),
+        _section(_("Rules with evaluation errors (they did not match on those records)"), markdown),
+        *table([_("rule"), _("baseline"), _("candidate"), _("first error")], shown, markdown),
         *more,
     ]
 

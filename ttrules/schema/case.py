@@ -60,16 +60,25 @@ def _decimal(value: Any) -> Decimal:
     if isinstance(value, float):
         if not math.isfinite(value):
             raise ValueError("expected a finite amount")
-        return Decimal(repr(value))
+        return _bounded(Decimal(repr(value)), exponent=True)
+    if type(value) is Decimal:  # a JSON number: its exponent may be anything
+        return _bounded(value, exponent=True)
+    text = str(value).strip()
     try:
-        result = Decimal(str(value).strip())
+        result = Decimal(text)
     except InvalidOperation:
         raise ValueError(f"expected an amount, got {value!r}") from None
+    return _bounded(result, exponent=len(text) > FRACTION_DIGITS or "e" in text or "E" in text)
+
+
+def _bounded(result: Decimal, exponent: bool) -> Decimal:
+    """`result` within what both engines hold; `exponent`: it may have more than
+    FRACTION_DIGITS digits after the point (a short plain text cannot: the check is skipped)."""
     if not result.is_finite():
         raise ValueError("expected a finite amount")
     if result and result.adjusted() >= AMOUNT_INTEGER_DIGITS:
         raise ValueError(f"an amount of more than {AMOUNT_INTEGER_DIGITS} digits before the point")
-    if -result.as_tuple().exponent > FRACTION_DIGITS:  # 1e-999999 would print a million zeros
+    if exponent and -result.as_tuple().exponent > FRACTION_DIGITS:  # 1e-999999: a million zeros
         raise ValueError(f"an amount of more than {FRACTION_DIGITS} digits after the point")
     return result
 
@@ -84,6 +93,10 @@ def parse_money_input(value: Any) -> Money:
 
 
 def _money_input(value: Any) -> Money:
+    if type(value) is str:  # the common case first: an ABC check costs more than the parse
+        parsed = parse_money(value)
+        if parsed is not None:  # plain digits: only a long text can have too many decimals
+            return Money(_bounded(parsed[0], exponent=len(value) > FRACTION_DIGITS), parsed[1])
     if isinstance(value, Money):
         return value
     if isinstance(value, Mapping):
@@ -95,8 +108,8 @@ def _money_input(value: Any) -> Money:
         return Money(_decimal(value["amount"]), currency)
     if isinstance(value, str):
         parsed = parse_money(value.strip())
-        if parsed is not None:
-            return Money(_decimal(parsed[0]), parsed[1])
+        if parsed is not None:  # plain digits: only a long text can have too many decimals
+            return Money(_bounded(parsed[0], exponent=len(value) > FRACTION_DIGITS), parsed[1])
         try:
             return Money(_decimal(value), "")
         except ValueError:

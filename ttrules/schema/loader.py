@@ -52,8 +52,7 @@ MONEY_PATHS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class LoadedCase:
+class LoadedCase(NamedTuple):  # a tuple: one is made per record, and a dataclass costs more
     values: dict[str, Any]  # what rules read (`case_values`)
     outcome: dict[str, Any]  # the record's outcome fields that are present (simulate reads them)
 

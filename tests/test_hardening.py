@@ -436,3 +436,21 @@ def test_an_amount_with_a_million_decimal_places_is_a_bad_row() -> None:
             assert "more than 30 digits after the point" in str(error)
         else:
             raise AssertionError(f"{amount} was accepted")
+
+
+def test_a_misspelt_reason_code_is_warned_with_the_right_one_and_a_known_one_is_not() -> None:
+    from helpers import check_texts
+
+    def found(condition: str) -> list[tuple[str, str]]:
+        text = f'ruleset "m"\nlayer merchant\nrule "r"\n  when {condition}\n  then review\n'
+        return [(d.code, d.help) for d in check_texts([text])]
+
+    right = "ecom_order_to_ship_canceled_reason_no_longer_needed"
+    assert found(f'request.reason_code == "{right}"') == []
+    assert found(f'request.reason_code in {{"{right}", "{right[:-1]}"}}') == [
+        ("TTR126", f"did you mean `{right}`?")
+    ]
+    assert found(f'"{right}x" != request.reason_code')[0][0] == "TTR126"
+    assert found('request.reason_code == "something_new"') == [
+        ("TTR126", "compare `request.reason` (the code's category) instead")
+    ]

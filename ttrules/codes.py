@@ -630,6 +630,27 @@ _DOCS = [
         "repository's owners review). `layer_paths: {platform: [rulesets/platform/]}` says "
         "where each layer may be.",
     ),
+    CodeDoc(
+        "TTR126",
+        "unknown-reason-code",
+        "A `request.reason_code` is compared with a code that is not in the shipped table of "
+        "TikTok Shop reason codes.",
+        "Reason codes are long, easy to misspell and never validated by the platform on your "
+        "side: a rule on a misspelt code silently never matches. The code may be new (the "
+        "platform adds codes), so this is a warning; `ttrules schema` and docs/case-schema.md "
+        "list the codes ttrules knows.",
+        Example(
+            _MERCHANT
+            + _rule(
+                "no-longer-needed",
+                'request.kind == CANCEL and order.category == "home" '
+                'and request.reason_code == "ecom_order_to_ship_canceled_reason_no_longer_neded"',
+                "approve",
+            )
+        ),
+        "Use the code `help:` suggests, or `request.reason` (the category, e.g. `CHANGED_MIND`), "
+        "which every code maps to.",
+    ),
     # ---- TTR2xx: layering (the analysis stage) ---------------------------------------------
     CodeDoc(
         "TTR201",

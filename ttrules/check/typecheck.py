@@ -17,6 +17,7 @@ from ttrules.check.guards import present_if_false, present_if_true
 from ttrules.diagnostics import Diagnostic, Severity, did_you_mean
 from ttrules.schema import types as t
 from ttrules.schema.fields import OUTCOME_FIELDS, Schema
+from ttrules.schema.reasons import category_of, reason_categories
 
 _UNIT_HINT = {
     ("money", "number"): "give the number its currency, e.g. `50 USD`",
@@ -292,6 +293,8 @@ class TypeChecker:
         lt, rt = self.infer(left, scope), self.infer(right, scope)
         if t.ERROR in (lt, rt):
             return
+        for reading, literal in ((left, right), (right, left)):
+            self._known_reason_code(reading, literal)
         if not comparable(lt, rt):
             hint = _UNIT_HINT.get((lt.kind, rt.kind)) or _UNIT_HINT.get((rt.kind, lt.kind), "")
             self.error(
@@ -310,6 +313,24 @@ class TypeChecker:
                 help="use `==` or `!=`" + (" or `in {...}`" if lt.kind == "enum" else ""),
             )
 
+    def _known_reason_code(self, reading: ast.Expr, literal: ast.Expr) -> None:
+        """TTR126: `request.reason_code` against a code the shipped table does not have."""
+        if not (
+            isinstance(reading, ast.FieldRef)
+            and reading.path == "request.reason_code"
+            and isinstance(literal, ast.StringLit)
+            and category_of(literal.value) is None
+        ):
+            return
+        self.error(
+            "TTR126",
+            f"`{literal.value}` is not a TikTok Shop reason code ttrules knows",
+            literal,
+            severity=Severity.WARNING,
+            help=did_you_mean(literal.value, reason_categories())
+            or "compare `request.reason` (the code's category) instead",
+        )
+
     def _membership(self, item: ast.Expr, coll: ast.Expr, node: ast.Node, scope: Scope) -> None:
         if isinstance(coll, ast.SetLit):
             if isinstance(item, ast.EnumLit):
@@ -318,6 +339,8 @@ class TypeChecker:
             item_type = self.infer(item, scope)
             if item_type == t.ERROR:
                 return
+            for literal in coll.items:
+                self._known_reason_code(item, literal)
             set_type = self._set_literal(coll.items, scope, item_type)
             element = set_type.element or t.ERROR
             if element != t.ERROR and item_type.kind != "enum" and not comparable(item_type, element):

@@ -454,3 +454,45 @@ def test_a_misspelt_reason_code_is_warned_with_the_right_one_and_a_known_one_is_
     assert found('request.reason_code == "something_new"') == [
         ("TTR126", "compare `request.reason` (the code's category) instead")
     ]
+
+
+def test_a_percent_extension_field_reads_80_percent_and_a_fraction_on_both_engines(tmp_path: Path) -> None:
+    from helpers import BASE_CASE, engine_from_texts, merge
+
+    config = {"fields": {"order.discount": "percent?"}}
+    rule = (
+        'rule "deep-discount"\n  when has(order.discount) and order.discount >= 50%\n'
+        '  then review\n  because "x"\n'
+    )
+    engine = engine_from_texts(['ruleset "m"\nlayer merchant\n' + rule], config)
+    decided = {
+        raw: engine.decide(merge(BASE_CASE, {"order": {"discount": raw}})).resolution.rule is not None
+        for raw in ("80%", "80 %", 0.8, "0.8", "30%", 0.3, 1)
+    }
+    assert decided == {"80%": True, "80 %": True, 0.8: True, "0.8": True, "30%": False, 0.3: False, 1: True}
+
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "m.ttr").write_text('ruleset "m"\nlayer merchant\n' + rule)
+    (tmp_path / "ttrules.yaml").write_text("stack: [rules/]\nfields:\n  order.discount: percent?\n")
+    rows = [merge(GOOD_ROW, {"order": {"discount": d}}) for d in ("80%", 0.3, "0.75", "lots")]
+    history = tmp_path / "h.jsonl"
+    history.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    reports = []
+    for engine_name in ("python", "duckdb"):
+        code, report, output = simulate_cli(
+            history,
+            tmp_path,
+            tmp_path,
+            "--allow-skipped",
+            "--engine",
+            engine_name,
+            config=tmp_path / "ttrules.yaml",
+        )
+        assert code == 0, output
+        reports.append(report)
+    for report in reports:
+        assert report["records"]["decided"] == 3
+        assert [e["where"] for e in report["records"]["skipped_examples"]] == ["h.jsonl:4"]
+        won = {r["rule"]: r["candidate"]["won"] for r in report["rules"]}
+        assert won["merchant/deep-discount"] == 2  # 80 % and 0.75
+    assert reports[0]["rules"] == reports[1]["rules"]

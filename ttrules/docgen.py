@@ -138,6 +138,8 @@ def render_case_schema_page() -> str:
         "- **timestamp**: ISO 8601 (`2026-05-01T10:00:00Z`; without a zone it is UTC) or a Unix "
         "time in seconds (a number or a cell of digits), whatever its size: `30000000000` is the "
         "year 2920, never milliseconds; a time in milliseconds is out of range and says so.",
+        '- **percent** (an extension field declared `percent`): `"80%"`, or a fraction: '
+        "`0.8` (or a cell `0.8`) is 80 %, as a percentage is a number in the rules.",
         "- **set** (`request.evidence`): a JSON list.",
         '- Keys may be nested (`{"order": {"total": …}}`) or dotted (`{"order.total": …}`).',
         "",

@@ -33,7 +33,7 @@ from ttrules.schema.enums import QUALITY_REASONS, normalise_enum
 from ttrules.schema.fields import Schema
 from ttrules.schema.reasons import category_of
 from ttrules.syntax.literals import parse_money
-from ttrules.values import Money, to_utc
+from ttrules.values import Money, Percent, to_utc
 
 _MONEY_SCHEMA = {
     "anyOf": [
@@ -436,6 +436,8 @@ def convert_extension(raw: Any, type_: t.Type) -> Any:
         return int(number)
     if kind == "number":
         return _decimal(raw)
+    if kind == "percent":
+        return _percent(raw)
     if kind == "money":
         money = parse_money_input(raw)
         if not money.currency:
@@ -456,6 +458,24 @@ def convert_extension(raw: Any, type_: t.Type) -> Any:
     if not isinstance(raw, str):
         raise ValueError(f"expected a string, got {type(raw).__name__}")
     return raw
+
+
+_PERCENT_TEXT = re.compile(r"\s*(-?\d+(?:\.\d+)?)\s*%\s*")
+
+
+def _percent(raw: Any) -> Percent:
+    """`"80%"` is 80 %; a number (or a cell of one) is a fraction, `0.8` is 80 %, as a
+    percentage is a number in the rules (`30% == 0.3`)."""
+    if isinstance(raw, str):
+        written = _PERCENT_TEXT.fullmatch(raw)
+        if written:
+            return Percent(_decimal(written.group(1)))
+    if isinstance(raw, bool) or not isinstance(raw, int | float | Decimal | str):
+        raise ValueError(f'expected a percentage like "80%" or a fraction like 0.8, got {raw!r}')
+    try:
+        return Percent(_decimal(raw) * 100)
+    except ValueError:
+        raise ValueError(f'expected a percentage like "80%" or a fraction like 0.8, got {raw!r}') from None
 
 
 # ---- what loading enforces, for other loaders (the SQL one) and the analysis -----------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from click.testing import CliRunner
 
@@ -185,14 +186,12 @@ CSV_HEADER = "order.status,order.total,order.created_at,request.kind,request.cre
 CSV_ROW = "DELIVERED,5 USD,2026-01-01T00:00:00Z,REFUND,2026-01-02T00:00:00Z,{}\n"
 
 
-def _skips(tmp_path: Path, name: str, content: bytes) -> list[tuple[int, list[tuple[str, str]]]]:
-    """(records decided, [(where, reason)] skipped) by each engine, for a history file."""
+def _both_engines(tmp_path: Path, history: Path, rules: str, config: str) -> list[dict[str, Any]]:
+    """The report of each engine (python, then duckdb) on `history` under one ruleset."""
     (tmp_path / "rules").mkdir(exist_ok=True)
-    (tmp_path / "rules" / "m.ttr").write_text('ruleset "m"\nlayer merchant\n')
-    (tmp_path / "ttrules.yaml").write_text("stack: [rules/]\n")
-    history = tmp_path / name
-    history.write_bytes(content)
-    found = []
+    (tmp_path / "rules" / "m.ttr").write_text(rules)
+    (tmp_path / "ttrules.yaml").write_text(config)
+    reports = []
     for engine in ("python", "duckdb"):
         code, report, output = simulate_cli(
             history,
@@ -204,6 +203,16 @@ def _skips(tmp_path: Path, name: str, content: bytes) -> list[tuple[int, list[tu
             config=tmp_path / "ttrules.yaml",
         )
         assert code == 0, output
+        reports.append(report)
+    return reports
+
+
+def _skips(tmp_path: Path, name: str, content: bytes) -> list[tuple[int, list[tuple[str, str]]]]:
+    """(records decided, [(where, reason)] skipped) by each engine, for a history file."""
+    history = tmp_path / name
+    history.write_bytes(content)
+    found = []
+    for report in _both_engines(tmp_path, history, 'ruleset "m"\nlayer merchant\n', "stack: [rules/]\n"):
         records = report["records"]
         found.append((records["decided"], [(e["where"], e["reason"]) for e in records["skipped_examples"]]))
     assert found[0] == found[1], found  # both engines skip exactly the same rows
@@ -471,25 +480,11 @@ def test_a_percent_extension_field_reads_80_percent_and_a_fraction_on_both_engin
     }
     assert decided == {"80%": True, "80 %": True, 0.8: True, "0.8": True, "30%": False, 0.3: False, 1: True}
 
-    (tmp_path / "rules").mkdir()
-    (tmp_path / "rules" / "m.ttr").write_text('ruleset "m"\nlayer merchant\n' + rule)
-    (tmp_path / "ttrules.yaml").write_text("stack: [rules/]\nfields:\n  order.discount: percent?\n")
     rows = [merge(GOOD_ROW, {"order": {"discount": d}}) for d in ("80%", 0.3, "0.75", "lots")]
     history = tmp_path / "h.jsonl"
     history.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    reports = []
-    for engine_name in ("python", "duckdb"):
-        code, report, output = simulate_cli(
-            history,
-            tmp_path,
-            tmp_path,
-            "--allow-skipped",
-            "--engine",
-            engine_name,
-            config=tmp_path / "ttrules.yaml",
-        )
-        assert code == 0, output
-        reports.append(report)
+    config_text = "stack: [rules/]\nfields:\n  order.discount: percent?\n"
+    reports = _both_engines(tmp_path, history, 'ruleset "m"\nlayer merchant\n' + rule, config_text)
     for report in reports:
         assert report["records"]["decided"] == 3
         assert [e["where"] for e in report["records"]["skipped_examples"]] == ["h.jsonl:4"]

@@ -94,3 +94,13 @@ def test_the_demo_speaks_the_chosen_language(
     assert '"Noto Sans CJK SC"' in html  # a CJK font stack, no web font: still offline
     if lang == "zh-CN":
         assert "人工审核" in html and "金额" in html and "Rule wins" not in html
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_check_on_a_broken_file_speaks_the_chosen_language(
+    lang: str, monkeypatch: pytest.MonkeyPatch, update_goldens: bool
+) -> None:
+    monkeypatch.chdir(ROOT / "tests" / "golden" / "errors")
+    result = CliRunner().invoke(cli, ["--lang", lang, "check", "cjk-carets.ttr", "--no-analysis"])
+    assert result.exit_code == 1
+    check_golden(GOLDEN / f"check.{lang}.txt", result.output, update_goldens)

@@ -176,10 +176,15 @@ def check(
         rules = sum(len(r.rules) + len(r.forbids) for r in stack.rulesets)
         if diagnostics:
             click.echo(render_text_all(diagnostics))
-        click.echo(
-            f"checked {files} file{'s' if files != 1 else ''}, {rules} rules: "
-            + ("errors found" if has_errors(diagnostics) else "ok")
-        )
+        verdict = i18n._("errors found") if has_errors(diagnostics) else i18n._("ok")
+        if i18n.language() == i18n.ENGLISH:
+            click.echo(f"checked {files} file{'s' if files != 1 else ''}, {rules} rules: {verdict}")
+        else:
+            click.echo(
+                i18n._("checked {files} files, {rules} rules: {verdict}").format(
+                    files=files, rules=rules, verdict=verdict
+                )
+            )
     sys.exit(FINDINGS if has_errors(diagnostics) else OK)
 
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from ttrules import textwidth
+from ttrules import i18n, textwidth
 from ttrules.codes import CODES
 from ttrules.source import Span
 
@@ -23,6 +23,14 @@ class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
     INFO = "info"
+
+
+# How the text renderer names a severity (the JSON keeps the values above).
+_SEVERITY_WORDS = {
+    Severity.ERROR: i18n.N_("error"),
+    Severity.WARNING: i18n.N_("warning"),
+    Severity.INFO: i18n.N_("info"),
+}
 
 
 @dataclass(frozen=True)
@@ -82,7 +90,7 @@ def _shown_window(line_text: str, col: int, width: int) -> tuple[str, int, int]:
 
 def render_text(diagnostic: Diagnostic) -> str:
     d = diagnostic
-    out = [f"{d.severity.value}[{d.code}]: {d.message}"]
+    out = [f"{i18n._(_SEVERITY_WORDS[d.severity])}[{d.code}]: {d.message}"]
     if d.span is None:
         if d.path:
             out.append(f"  --> {d.path}")
@@ -104,9 +112,9 @@ def render_text(diagnostic: Diagnostic) -> str:
         caret = " " * textwidth.width(before) + "^" * max(1, textwidth.width(under))
         out.append(f"{gutter} | {caret}" + (f" {d.label}" if d.label else ""))
     for note in d.notes:
-        out.append(f"note: {note}")
+        out.append(i18n._("note: {note}").format(note=note))
     if d.help:
-        out.append(f"help: {d.help}")
+        out.append(i18n._("help: {help}").format(help=d.help))
     return "\n".join(out)
 
 
@@ -115,7 +123,10 @@ def render_text_all(diagnostics: Iterable[Diagnostic]) -> str:
     blocks = [render_text(d) for d in items]
     errors = sum(1 for d in items if d.is_error)
     warnings = sum(1 for d in items if d.severity is Severity.WARNING)
-    summary = f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}"
+    if i18n.language() == i18n.ENGLISH:  # English counts its nouns
+        summary = f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+    else:
+        summary = i18n._("{errors} errors, {warnings} warnings").format(errors=errors, warnings=warnings)
     return "\n\n".join([*blocks, summary]) if blocks else summary
 
 
@@ -164,4 +175,4 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str:
         lowered = {c.lower(): c for c in pool}
         matches = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.6)
         matches = [lowered[m] for m in matches]
-    return f"did you mean `{matches[0]}`?" if matches else ""
+    return i18n._("did you mean `{name}`?").format(name=matches[0]) if matches else ""

@@ -15,6 +15,7 @@ from ttrules import ast
 from ttrules.check.functions import FUNCTIONS
 from ttrules.check.guards import present_if_false, present_if_true
 from ttrules.diagnostics import Diagnostic, Severity, did_you_mean
+from ttrules.i18n import _
 from ttrules.schema import types as t
 from ttrules.schema.fields import OUTCOME_FIELDS, Schema
 from ttrules.schema.reasons import category_of, reason_categories
@@ -174,29 +175,33 @@ class TypeChecker:
             if ref.path in OUTCOME_FIELDS or ref.path.startswith("outcome."):
                 return self.error(
                     "TTR101",
-                    f"`{ref.path}` is what happened later; rules cannot read it",
+                    _("`{path}` is what happened later; rules cannot read it").format(path=ref.path),
                     ref,
-                    help="outcome fields are for `ttrules simulate`",
+                    help=_("outcome fields are for `ttrules simulate`"),
                 )
             return self.error(
                 "TTR101",
-                f"unknown field `{ref.path}`",
+                _("unknown field `{path}`").format(path=ref.path),
                 ref,
-                label=f"not in {self.schema_name}",
+                label=_("not in the case schema")
+                if self.schema_name == "the case schema"
+                else _("not in the report figures"),
                 help=did_you_mean(ref.path, self.schema.fields)
                 or (
-                    "see `ttrules schema`, or declare it under `fields:` in ttrules.yaml"
+                    _("see `ttrules schema`, or declare it under `fields:` in ttrules.yaml")
                     if self.schema_name == "the case schema"
-                    else "see the figures in docs/simulation.md"
+                    else _("see the figures in docs/simulation.md")
                 ),
             )
         if spec.optional and not allow_optional and ref.path not in scope.present:
             self.error(
                 "TTR105",
-                f"`{ref.path}` is optional and may be missing",
+                _("`{path}` is optional and may be missing").format(path=ref.path),
                 ref,
-                label="used without a guard",
-                help=f"guard it with `has({ref.path}) and ...` or give a default: `{ref.path} ?? VALUE`",
+                label=_("used without a guard"),
+                help=_("guard it with `has({path}) and ...` or give a default: `{path} ?? VALUE`").format(
+                    path=ref.path
+                ),
             )
         return spec.type
 
@@ -211,12 +216,14 @@ class TypeChecker:
         if name not in self.settings:
             return self.error(
                 "TTR106",
-                f"unknown setting `{name}`",
+                _("unknown setting `{name}`").format(name=name),
                 node,
-                label="no ruleset sets it",
+                label=_("no ruleset sets it"),
                 help=did_you_mean(name, self.settings)
-                or f'if you meant the text, quote it: `"{name}"`; otherwise add '
-                f"`set {name} = VALUE` to a ruleset",
+                or _(
+                    'if you meant the text, quote it: `"{name}"`; otherwise add `set {name} = VALUE` to a'
+                    " ruleset"
+                ).format(name=name),
             )
         return self.settings[name]
 
@@ -237,9 +244,10 @@ class TypeChecker:
         if lit.name not in members:
             return self.error(
                 "TTR103",
-                f"`{lit.name}` is not a {expected.enum} value",
+                _("`{value}` is not a {enum} value").format(value=lit.name, enum=expected.enum),
                 lit,
-                help=did_you_mean(lit.name, members) or f"{expected.enum} is one of {', '.join(members)}",
+                help=did_you_mean(lit.name, members)
+                or _("{enum} is one of {values}").format(enum=expected.enum, values=", ".join(members)),
             )
         return expected
 
@@ -299,7 +307,7 @@ class TypeChecker:
             hint = _UNIT_HINT.get((lt.kind, rt.kind)) or _UNIT_HINT.get((rt.kind, lt.kind), "")
             self.error(
                 "TTR102",
-                f"cannot compare {lt.display()} with {rt.display()}",
+                _("cannot compare {left} with {right}").format(left=lt.display(), right=rt.display()),
                 node,
                 label=f"{lt.display()} {op} {rt.display()}",
                 help=hint,

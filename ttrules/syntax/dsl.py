@@ -21,6 +21,7 @@ from lark import v_args
 
 from ttrules import ast
 from ttrules.diagnostics import Diagnostic
+from ttrules.i18n import N_, _
 from ttrules.source import SourceFile, Span
 from ttrules.syntax.grammar import parser, terminal_display
 from ttrules.syntax.literals import (
@@ -384,23 +385,23 @@ def _expected_words(expected: set[str]) -> str:
     names = terminal_display()
     # Inside one statement, the start of the next statement is never the useful suggestion.
     useful = {n for n in expected if names.get(n, "").strip("`") not in STATEMENT_KEYWORDS}
-    words = sorted({names.get(name, name.lower()) for name in useful or expected})
+    words = sorted({_(names.get(name, name.lower())) for name in useful or expected})
     if len(words) > 8:
         words = [*words[:8], "…"]
     if len(words) == 1:
         return words[0]
-    return ", ".join(words[:-1]) + " or " + words[-1]
+    return _("{some} or {last}").format(some=", ".join(words[:-1]), last=words[-1])
 
 
 _RESERVED = KEYWORDS
 
 _CHAR_HELP = {
-    "&": "use `and` instead of `&&`",
-    "|": "use `or` instead of `||`",
-    "!": "use `not` (and `!=` for inequality)",
-    "'": 'strings use double quotes: "text"',
-    ";": "statements need no separator; start the next one on a new line",
-    "[": "sets are written with braces: `{A, B}`",
+    "&": N_("use `and` instead of `&&`"),
+    "|": N_("use `or` instead of `||`"),
+    "!": N_("use `not` (and `!=` for inequality)"),
+    "'": N_('strings use double quotes: "text"'),
+    ";": N_("statements need no separator; start the next one on a new line"),
+    "[": N_("sets are written with braces: `{A, B}`"),
 }
 
 
@@ -411,18 +412,18 @@ def _syntax_error(error: lark.exceptions.LarkError, ctx: _Context, text: str) ->
         if char == '"':
             ctx.error(
                 "TTR004",
-                "unterminated string",
+                _("unterminated string"),
                 ctx.span(pos, pos + 1),
-                label="this string is never closed",
-                help='close it with `"` on the same line',
+                label=_("this string is never closed"),
+                help=_('close it with `"` on the same line'),
             )
             return
         ctx.error(
             "TTR003",
-            f"unexpected character `{char}`",
+            _("unexpected character `{char}`").format(char=char),
             ctx.span(pos, pos + 1),
-            label=f"expected {_expected_words(set(error.allowed or ()))}",
-            help=_CHAR_HELP.get(char, ""),
+            label=_("expected {words}").format(words=_expected_words(set(error.allowed or ()))),
+            help=_(_CHAR_HELP[char]) if char in _CHAR_HELP else "",
         )
         return
     if isinstance(error, lark.UnexpectedToken):
@@ -432,25 +433,25 @@ def _syntax_error(error: lark.exceptions.LarkError, ctx: _Context, text: str) ->
             end = len(text.rstrip())
             ctx.error(
                 "TTR002",
-                "unexpected end of statement",
+                _("unexpected end of statement"),
                 ctx.span(max(0, end - 1), end),
-                label=f"expected {_expected_words(expected)} after this",
+                label=_("expected {words} after this").format(words=_expected_words(expected)),
             )
             return
         help_text = ""
         if str(token) == "=" and "COMP_OP" in expected:
-            help_text = "use `==` to compare"
+            help_text = _("use `==` to compare")
         elif str(token).upper() in {"AND", "OR", "NOT"} and str(token) != str(token).lower():
-            help_text = f"keywords are lower case: `{str(token).lower()}`"
+            help_text = _("keywords are lower case: `{word}`").format(word=str(token).lower())
         elif "IDENT" in expected and str(token) in _RESERVED:
-            help_text = f"`{token}` is a reserved word; choose another name"
+            help_text = _("`{word}` is a reserved word; choose another name").format(word=token)
         elif token.type == "IDENT" and "COMMA" in expected:
-            help_text = "separate actions with `,`"
+            help_text = _("separate actions with `,`")
         ctx.error(
             "TTR002",
-            f"unexpected `{_shorten(str(token))}`",
+            _("unexpected `{token}`").format(token=_shorten(str(token))),
             ctx.token_span(token),
-            label=f"expected {_expected_words(expected)}",
+            label=_("expected {words}").format(words=_expected_words(expected)),
             help=help_text,
         )
         return
@@ -458,9 +459,9 @@ def _syntax_error(error: lark.exceptions.LarkError, ctx: _Context, text: str) ->
         end = len(text.rstrip())
         ctx.error(
             "TTR002",
-            "unexpected end of statement",
+            _("unexpected end of statement"),
             ctx.span(max(0, end - 1), end),
-            label=f"expected {_expected_words(set(error.expected))}",
+            label=_("expected {words}").format(words=_expected_words(set(error.expected))),
         )
         return
     ctx.error("TTR002", f"cannot parse: {error}", ctx.span(0, len(text)))

@@ -7,6 +7,7 @@ import functools
 import lark
 
 from ttrules.bundled import bundled
+from ttrules.i18n import N_
 
 START_SYMBOLS = ["start", "expr_only", "actions_only", "limit_only"]
 
@@ -29,23 +30,23 @@ def parser() -> lark.Lark:
 
 @functools.cache
 def terminal_display() -> dict[str, str]:
-    """How each terminal is named in a syntax error."""
+    """How each terminal is named in a syntax error (in English: `_` translates it where shown)."""
     names = {
-        "STRING": "a string",
-        "IDENT": "a name",
-        "NUMBER": "a number",
-        "MONEY": "an amount",
-        "DURATION": "a duration",
-        "PERCENT": "a percentage",
-        "COMP_OP": "a comparison",
-        "ADD_OP": "`+` or `-`",
-        "MUL_OP": "`*` or `/`",
-        "SIGNED_INT": "a whole number",
+        "STRING": N_("a string"),
+        "IDENT": N_("a name"),
+        "NUMBER": N_("a number"),
+        "MONEY": N_("an amount"),
+        "DURATION": N_("a duration"),
+        "PERCENT": N_("a percentage"),
+        "COMP_OP": N_("a comparison"),
+        "ADD_OP": N_("`+` or `-`"),
+        "MUL_OP": N_("`*` or `/`"),
+        "SIGNED_INT": N_("a whole number"),
         "IN": "`in`",
         "_AND": "`and`",
         "_OR": "`or`",
         "_NOT": "`not`",
-        "$END": "the end of the file",
+        "$END": N_("the end of the file"),
     }
     for term in parser().terminals:
         if term.name not in names and term.pattern.type == "str":

@@ -501,8 +501,10 @@ def test_two_concurrent_confirms_cannot_both_write_the_lock(
 def test_a_confirm_killed_at_any_point_leaves_the_old_lock_or_the_new(
     workspace: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """kill -9 at random points of a real `confirm`: ttrules.lock is always either the one that
-    was there or the complete new one, never a part of it."""
+    """kill -9 at points spread over a real `confirm`'s run: ttrules.lock is always either the
+    one that was there or the complete new one, never a part of it. The points are fractions of
+    how long a confirm takes on this machine, measured first, so the earliest kills land before
+    the write and the latest after it on any machine."""
     import random
     import signal
     import time
@@ -511,14 +513,23 @@ def test_a_confirm_killed_at_any_point_leaves_the_old_lock_or_the_new(
     old = '{"schema": "an earlier lock"}\n'
     plan = json.loads((repo / "plan.json").read_text())
     plan_body = {k: v for k, v in plan.items() if k != "plan_digest"}
-    seen = {"old": 0, "new": 0}
-    rng = random.Random(7)
-    for _ in range(12):
+
+    def start() -> tuple[subprocess.Popen[str], dict[str, object]]:
         (repo / "ttrules.lock").write_text(old)
         replacing = _replacing(plan_body, old)  # a plan simulated against this earlier lock
         (repo / "plan.json").write_text(json.dumps(replacing))
-        process = _confirm_process(repo, str(replacing["plan_digest"]))
-        time.sleep(rng.uniform(0.2, 2.5))
+        return _confirm_process(repo, str(replacing["plan_digest"])), replacing
+
+    process, _ = start()
+    began = time.monotonic()
+    process.communicate(timeout=120)
+    whole = time.monotonic() - began
+    assert process.returncode == 0
+    seen = {"old": 0, "new": 0}
+    rng = random.Random(7)
+    for point in range(12):
+        process, replacing = start()
+        time.sleep(whole * (0.05 + 1.9 * point / 11) * rng.uniform(0.95, 1.05))
         process.send_signal(signal.SIGKILL)
         process.communicate(timeout=60)
         text = (repo / "ttrules.lock").read_text()

@@ -19,12 +19,15 @@ from ttrules import i18n
 
 ROOT = Path(__file__).resolve().parents[1]
 PO = ROOT / "ttrules" / "locale" / "zh_CN" / "LC_MESSAGES" / "ttrules.po"
-KEYWORDS = {"_": None, "N_": None, "pgettext": ((1, "c"), 2)}
+KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
 
 
-def source_messages() -> list[tuple[str | None, str, list[tuple[str, int]]]]:
+Message = str | tuple[str, str]  # a plural message is (singular, plural)
+
+
+def source_messages() -> list[tuple[str | None, Message, list[tuple[str, int]]]]:
     """(context, message, where) of every message the source marks, in source order."""
-    found: dict[tuple[str | None, str], list[tuple[str, int]]] = {}
+    found: dict[tuple[str | None, Message], list[tuple[str, int]]] = {}
     package = ROOT / "ttrules"
     for filename, line, message, _comments, context in extract_from_dir(
         package, method_map=[("**.py", "python")], keywords=KEYWORDS
@@ -42,11 +45,12 @@ def main() -> None:
             old = {(m.context, m.id): m.string for m in read_po(handle) if m.id}
     catalog = Catalog(locale="zh_CN", domain=i18n.DOMAIN, project="ttrules", charset="utf-8")
     for context, message, where in source_messages():
-        catalog.add(message, old.get((context, message), ""), locations=where, context=context)
+        empty = ("",) if isinstance(message, tuple) else ""  # Chinese: one plural form
+        catalog.add(message, old.get((context, message), empty), locations=where, context=context)
     PO.parent.mkdir(parents=True, exist_ok=True)
     with PO.open("wb") as handle:
         write_po(handle, catalog, width=100, omit_header=False, sort_output=False)
-    missing = sum(1 for m in catalog if m.id and not m.string)
+    missing = sum(1 for m in catalog if m.id and not (m.string[0] if isinstance(m.id, tuple) else m.string))
     print(f"wrote {PO.relative_to(ROOT)}: {len(catalog)} messages, {missing} without a translation")
 
 

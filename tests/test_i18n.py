@@ -38,10 +38,11 @@ def test_every_marked_message_has_a_zh_cn_translation_with_the_same_placeholders
     translations = i18n.catalog(i18n.CHINESE)
     missing, mismatched = [], []
     for context, message, where in _catalog_tool().source_messages():
-        translated = translations.get((context, message))
+        singular = message[0] if isinstance(message, tuple) else message
+        translated = translations.get((context, singular))
         if not translated:
             missing.append(f"{message!r} ({', '.join(f'{p}:{n}' for p, n in where) or context})")
-        elif _fields(translated) != _fields(message):
+        elif _fields(translated) != _fields(singular):
             mismatched.append(f"{message!r} -> {translated!r}")
     assert not missing, "run `python scripts/update_catalog.py` and translate:\n" + "\n".join(missing)
     assert not mismatched, "\n".join(mismatched)

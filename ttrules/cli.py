@@ -177,14 +177,12 @@ def check(
         if diagnostics:
             click.echo(render_text_all(diagnostics))
         verdict = i18n._("errors found") if has_errors(diagnostics) else i18n._("ok")
-        if i18n.language() == i18n.ENGLISH:
-            click.echo(f"checked {files} file{'s' if files != 1 else ''}, {rules} rules: {verdict}")
-        else:
-            click.echo(
-                i18n._("checked {files} files, {rules} rules: {verdict}").format(
-                    files=files, rules=rules, verdict=verdict
-                )
-            )
+        checked = i18n.ngettext(
+            "checked {files} file, {rules} rules: {verdict}",
+            "checked {files} files, {rules} rules: {verdict}",
+            files,
+        )
+        click.echo(checked.format(files=files, rules=rules, verdict=verdict))
     sys.exit(FINDINGS if has_errors(diagnostics) else OK)
 
 

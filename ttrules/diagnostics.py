@@ -123,10 +123,10 @@ def render_text_all(diagnostics: Iterable[Diagnostic]) -> str:
     blocks = [render_text(d) for d in items]
     errors = sum(1 for d in items if d.is_error)
     warnings = sum(1 for d in items if d.severity is Severity.WARNING)
-    if i18n.language() == i18n.ENGLISH:  # English counts its nouns
-        summary = f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
-    else:
-        summary = i18n._("{errors} errors, {warnings} warnings").format(errors=errors, warnings=warnings)
+    summary = i18n._("{errors}, {warnings}").format(
+        errors=i18n.ngettext("{count} error", "{count} errors", errors).format(count=errors),
+        warnings=i18n.ngettext("{count} warning", "{count} warnings", warnings).format(count=warnings),
+    )
     return "\n\n".join([*blocks, summary]) if blocks else summary
 
 

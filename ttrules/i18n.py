@@ -58,16 +58,29 @@ def catalog(lang: str) -> dict[tuple[str | None, str], str]:
     path = resources.files("ttrules").joinpath("locale", folder, "LC_MESSAGES", f"{DOMAIN}.po")
     with path.open("rb") as handle:
         messages = read_po(handle)
-    return {
-        (m.context, str(m.id)): str(m.string)
-        for m in messages
-        if m.id and m.string and not m.fuzzy and isinstance(m.id, str)
-    }
+    found: dict[tuple[str | None, str], str] = {}
+    for m in messages:
+        if not m.id or m.fuzzy:
+            continue
+        # A plural message is keyed by its singular: Chinese has one form for every count.
+        key, text = (m.id[0], m.string[0]) if isinstance(m.id, tuple) else (m.id, m.string)
+        if text:
+            found[(m.context, str(key))] = str(text)
+    return found
 
 
 def _(message: str) -> str:
     """`message` in the chosen language (the English text when it has no translation)."""
     return catalog(language()).get((None, message), message)
+
+
+def ngettext(singular: str, plural: str, count: int) -> str:
+    """The message for `count` things: English picks the singular for one; a translation (of a
+    language with one form, as Chinese) is used for every count."""
+    translated = catalog(language()).get((None, singular))
+    if translated is not None:
+        return translated
+    return singular if count == 1 else plural
 
 
 def pgettext(context: str, message: str) -> str:

@@ -230,3 +230,23 @@ def test_a_valid_record_is_loaded_without_the_definition(monkeypatch: pytest.Mon
     assert values["request.refund_amount"].amount == Decimal("20.00")
     assert values["case.now"] == datetime(2026, 5, 3, 2, tzinfo=UTC)
     assert values["request.is_quality_issue"] is True
+
+
+def test_the_generated_field_function_reads_every_declared_field() -> None:
+    """What the models become (`field_function_source`) names each declared field once."""
+    import ast as python_ast
+
+    from ttrules.schema.case import NAMESPACE_MODELS
+    from ttrules.schema.loader import field_function_source
+
+    source = field_function_source()
+    tree = python_ast.parse(source)
+    read = {
+        node.left.value
+        for node in python_ast.walk(tree)
+        if isinstance(node, python_ast.Compare)
+        and isinstance(node.left, python_ast.Constant)
+        and isinstance(node.ops[0], python_ast.In)
+    }
+    declared = {name for model in NAMESPACE_MODELS.values() for name in model.model_fields}
+    assert read == declared

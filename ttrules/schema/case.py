@@ -336,10 +336,6 @@ def parse_case(record: Mapping[str, Any]) -> Case:
         raise CaseError(validation_problems(error)) from None
 
 
-def _days(delta: timedelta) -> int:
-    return math.floor(delta.total_seconds() / 86400)
-
-
 READ_NAMESPACES = ("case", "order", "request", "buyer", "logistics", "dropship")
 
 
@@ -371,38 +367,44 @@ def derive_values(
     """Loaded fields (`{path: value}`, None left out, defaults filled) with the derived
     fields and typed extension fields added, in place: one definition for every loader."""
     values = fields
+    get = values.get
     values["request.evidence"] = frozenset(values["request.evidence"])
     if "request.refund_amount" not in values:
         values["request.refund_amount"] = values["order.total"]
-    now = values.get("case.now") or values["request.created_at"]
+    now = get("case.now") or values["request.created_at"]
     values["case.now"] = now
-    values["case.id"] = values.get("case.id") or values["request.id"] or values["order.id"]
-    reason = values.get("request.reason")
-    code = values.get("request.reason_code")
-    if reason is None and code is not None:
-        reason = category_of(code) or "OTHER"
-    quality = values.get("request.is_quality_issue")
+    values["case.id"] = get("case.id") or values["request.id"] or values["order.id"]
+    reason = get("request.reason")
+    if reason is None:
+        code = get("request.reason_code")
+        if code is not None:
+            reason = category_of(code) or "OTHER"
     if reason is not None:
         values["request.reason"] = reason
+        quality = get("request.is_quality_issue")
         values["request.is_quality_issue"] = quality if quality is not None else reason in QUALITY_REASONS
-    last_scan = values.get("logistics.last_scan_at")
+    last_scan = get("logistics.last_scan_at")
     if last_scan is not None:
-        values["logistics.days_since_last_scan"] = max(0, _days(now - last_scan))
-    expected = values.get("order.expected_delivery_at")
+        values["logistics.days_since_last_scan"] = max(0, (now - last_scan).days)
+    expected = get("order.expected_delivery_at")
     if expected is not None:
-        reference = values.get("order.delivered_at") or now
-        values["logistics.days_late"] = max(0, _days(reference - expected))
-        values["logistics.late_by"] = max(timedelta(0), reference - expected)
-    _add_extensions(extras, schema, values)
+        late_by = (get("order.delivered_at") or now) - expected
+        values["logistics.days_late"] = max(0, late_by.days)  # whole days, rounded down
+        values["logistics.late_by"] = late_by if late_by > _NO_TIME else _NO_TIME
+    if schema.extensions:
+        _add_extensions(extras, schema, values)
     return values
+
+
+_NO_TIME = timedelta(0)
 
 
 def _add_extensions(extras: Mapping[str, Mapping[str, Any]], schema: Schema, values: dict[str, Any]) -> None:
     problems: list[tuple[str, str]] = []
     for spec in schema.extensions:
         namespace, name = spec.path.split(".", 1)
-        extra = extras.get(namespace) or {}
-        if name not in extra or extra[name] is None:
+        extra = extras.get(namespace)
+        if not extra or extra.get(name) is None:
             continue
         try:
             values[spec.path] = convert_extension(extra[name], spec.type)

@@ -15,11 +15,11 @@ the models is loaded here without being taught twice.
 
 from __future__ import annotations
 
+import ast
 import re
 import types
 import typing
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -41,6 +41,20 @@ from ttrules.schema.case import (
 )
 from ttrules.schema.enums import normalise_enum
 from ttrules.schema.fields import Schema
+from ttrules.schema.loader_gen import (
+    EMPTY,
+    FROM_ISO,
+    ISO,
+    MISSING,
+    NO_EXTRAS,
+    NORMALISE,
+    UNUSUAL,
+    UTC_ZONE,
+    Conversion,
+    FieldSpec,
+    NamespaceSpec,
+    build_field_function,
+)
 from ttrules.values import Money
 
 MONEY_PATHS = (
@@ -63,7 +77,6 @@ class _Unusual(Exception):
 
 _UNUSUAL = _Unusual()
 _MISSING = object()
-_EMPTY: dict[str, Any] = {}
 # The timestamp spellings taken here: what `datetime.fromisoformat` and pydantic read alike.
 # Anything else (a space for the T, a comma, seven fraction digits, Unix seconds) goes to
 # pydantic, which has its own rules for those.
@@ -91,7 +104,17 @@ def _amount(value: Any) -> Any:
     raise _UNUSUAL
 
 
+# "12.50 USD" as exports write it: within the amount limits by its shape, so it needs none of
+# the definition's further checks (sign, digits, exponent).
+_PLAIN_MONEY = re.compile(r"(\d{1,32}(?:\.\d{1,30})?) ?([A-Z]{3})").fullmatch
+
+
 def _money(value: Any) -> Money:
+    if type(value) is str:
+        plain = _PLAIN_MONEY(value)
+        if plain is not None:
+            amount, currency = plain.groups()
+            return Money(Decimal(amount), currency)
     try:
         return parse_money_input(value)
     except ValueError:
@@ -146,7 +169,22 @@ def _list_of(element: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return convert
 
 
-def _converter(annotation: Any, metadata: list[Any]) -> tuple[Callable[[Any], Any], bool]:
+def _element(conversion: Conversion) -> Callable[[Any], Any]:
+    """A list element's converter, as a function (lists are rare; the generated code calls it)."""
+    if conversion.kind == "text":
+        return _text
+    if conversion.kind == "flag":
+        return _flag
+    if conversion.kind == "enum":
+        assert conversion.enum is not None
+        return _enum(conversion.enum)
+    if conversion.kind == "integer":
+        return _integer(conversion.low, conversion.high)
+    assert conversion.convert is not None
+    return conversion.convert
+
+
+def _conversion(annotation: Any, metadata: list[Any]) -> tuple[Conversion, bool]:
     """How to take one declared field, and whether `null` is allowed."""
     nullable = False
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):
@@ -163,88 +201,72 @@ def _converter(annotation: Any, metadata: list[Any]) -> tuple[Callable[[Any], An
     ]
     if typing.get_origin(annotation) is list:
         (element,) = typing.get_args(annotation)
-        return _list_of(_converter(element, [])[0]), nullable
+        return Conversion("list", convert=_list_of(_element(_conversion(element, [])[0]))), nullable
     if enums:
-        return _enum(enums[0]), nullable
-    if annotation is Money:
-        return _money, nullable
-    if annotation is datetime:
-        return _timestamp, nullable
-    if annotation is bool:
-        return _flag, nullable
+        return Conversion("enum", enum=enums[0]), nullable
     if annotation is int:
         low = next((m.ge for m in metadata if getattr(m, "ge", None) is not None), None)
         high = next((m.le for m in metadata if getattr(m, "le", None) is not None), None)
-        return _integer(low, high), nullable
-    if annotation is Decimal:
-        return _amount, nullable
-    if annotation is str:
-        return _text, nullable
+        low = -_INT_RANGE if low is None else low
+        high = _INT_RANGE if high is None else high
+        return Conversion("integer", low=low, high=high), nullable
+    simple = {bool: "flag", str: "text"}
+    if annotation in simple:
+        return Conversion(simple[annotation]), nullable
+    if annotation is datetime:
+        return Conversion("timestamp", convert=_timestamp), nullable
+    called = {Money: _money, Decimal: _amount}
+    if annotation in called:
+        return Conversion("called", convert=called[annotation]), nullable
     raise TypeError(f"the fast loader cannot take {annotation}")
 
 
-class _Field(NamedTuple):  # a tuple: read once per field of every record
-    path: str
-    convert: Callable[[Any], Any]
-    nullable: bool
-
-
-@dataclass(frozen=True, slots=True)
-class _Namespace:
-    fields: dict[str, _Field]  # by name
-    defaults: dict[str, Any]  # path: value of what an absent field is (None defaults left out)
-    lists: tuple[str, ...]  # paths whose default is a fresh list per record
-    required: frozenset[str]  # names
-
-
-def _namespace(namespace: str, model: type[BaseModel]) -> _Namespace:
-    fields, defaults, lists, required = {}, {}, [], set()
+def _namespace_spec(namespace: str, model: type[BaseModel]) -> NamespaceSpec:
+    specs = []
     for name, info in model.model_fields.items():
-        convert, nullable = _converter(info.annotation, list(info.metadata))
-        path = f"{namespace}.{name}"
-        fields[name] = _Field(path, convert, nullable)
-        if info.default_factory is not None:
-            if info.default_factory is not list:
-                raise TypeError(f"the fast loader cannot default {path}")
-            lists.append(path)
-        elif info.default is PydanticUndefined:
-            required.add(name)
-        elif info.default is not None:
-            defaults[path] = info.default
-    return _Namespace(fields, defaults, tuple(lists), frozenset(required))
+        conversion, nullable = _conversion(info.annotation, list(info.metadata))
+        if info.default_factory is not None and info.default_factory is not list:
+            raise TypeError(f"the fast loader cannot default {namespace}.{name}")
+        specs.append(
+            FieldSpec(
+                name,
+                conversion,
+                nullable,
+                required=info.default_factory is None and info.default is PydanticUndefined,
+                default=None if info.default is PydanticUndefined else info.default,
+                fresh_list=info.default_factory is list,
+            )
+        )
+    return NamespaceSpec(
+        namespace,
+        tuple(specs),
+        optional=namespace in _OPTIONAL_NAMESPACES,
+        into="outcome" if namespace == "outcome" else "fields",
+    )
 
 
-_TABLE: dict[str, _Namespace] = {ns: _namespace(ns, m) for ns, m in NAMESPACE_MODELS.items()}
 _OPTIONAL_NAMESPACES = frozenset({"case", "buyer", "logistics", "dropship"})
-_NO_EXTRAS: dict[str, Any] = {}
+_NAMESPACE_SPECS = tuple(
+    _namespace_spec(namespace, NAMESPACE_MODELS[namespace]) for namespace in (*READ_NAMESPACES, "outcome")
+)
+_load_fields, _FIELD_MODULE = build_field_function(
+    _NAMESPACE_SPECS,
+    {
+        UNUSUAL: _UNUSUAL,
+        MISSING: _MISSING,
+        EMPTY: {},
+        NO_EXTRAS: {},
+        NORMALISE: normalise_enum,
+        ISO: _ISO.fullmatch,
+        FROM_ISO: datetime.fromisoformat,
+        UTC_ZONE: UTC,
+    },
+)
 
 
-def _take(namespace: str, given: Any, out: dict[str, Any]) -> dict[str, Any]:
-    """Converts one namespace's declared fields into `out` (present values only), and
-    returns its undeclared (extension) keys."""
-    if type(given) is not dict:
-        raise _UNUSUAL
-    table = _TABLE[namespace]
-    out.update(table.defaults)
-    for path in table.lists:
-        out[path] = []
-    if not table.required <= given.keys():
-        raise _UNUSUAL
-    fields = table.fields
-    extras = _NO_EXTRAS
-    for name, raw in given.items():
-        field = fields.get(name)
-        if field is None:
-            if extras is _NO_EXTRAS:
-                extras = {}
-            extras[name] = raw
-        elif raw is not None:
-            out[field[0]] = field[1](raw)
-        elif field[2]:
-            out.pop(field[0], None)
-        else:
-            raise _UNUSUAL
-    return extras
+def field_function_source() -> str:
+    """The generated field function as Python text (for reading; it is never run from text)."""
+    return ast.unparse(_FIELD_MODULE)
 
 
 def _fast(record: Mapping[str, Any], schema: Schema) -> LoadedCase:
@@ -258,21 +280,7 @@ def _fast(record: Mapping[str, Any], schema: Schema) -> LoadedCase:
             if not NAMESPACES.issuperset(record):
                 raise _UNUSUAL
             break
-    fields: dict[str, Any] = {}
-    extras: dict[str, dict[str, Any]] = {}
-    for namespace in READ_NAMESPACES:
-        given = record.get(namespace, _MISSING)
-        if given is _MISSING:
-            if namespace not in _OPTIONAL_NAMESPACES:
-                raise _UNUSUAL
-            given = _EMPTY
-        extras[namespace] = _take(namespace, given, fields)
-    outcome: dict[str, Any] = {}
-    given_outcome = record.get("outcome")
-    if given_outcome is not None:
-        taken: dict[str, Any] = {}
-        _take("outcome", given_outcome, taken)
-        outcome = {path.removeprefix("outcome."): value for path, value in taken.items()}
+    fields, extras, outcome = _load_fields(record)
     source = record.get("source")
     if source is not None and type(source) is not dict:
         raise _UNUSUAL

@@ -1,7 +1,8 @@
 """Update the zh-CN catalog from the source: `python scripts/update_catalog.py`.
 
 The messages marked with `_`, `N_` or `pgettext` in ttrules/ (extracted by Babel) and the enum
-values and actions `i18n.display` shows are written to ttrules/locale/zh_CN/LC_MESSAGES/
+values and actions `i18n.display` shows and the help texts of every command and option
+(`cli_help.help_messages`) are written to ttrules/locale/zh_CN/LC_MESSAGES/
 ttrules.po; translations already there are kept, new messages get an empty one (fill it in:
 tests/test_i18n.py fails until every message has one), and messages no longer in the source
 are dropped.
@@ -16,6 +17,8 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
 from ttrules import i18n
+from ttrules.cli import cli
+from ttrules.cli_help import help_messages
 
 ROOT = Path(__file__).resolve().parents[1]
 PO = ROOT / "ttrules" / "locale" / "zh_CN" / "LC_MESSAGES" / "ttrules.po"
@@ -35,6 +38,8 @@ def source_messages() -> list[tuple[str | None, Message, list[tuple[str, int]]]]
         found.setdefault((context, message), []).append((f"ttrules/{filename}", line))
     for context, value in i18n.display_messages():
         found.setdefault((context, value), [])
+    for text, where in help_messages(cli):
+        found.setdefault((None, text), []).extend(where)
     return [(context, message, where) for (context, message), where in found.items()]
 
 

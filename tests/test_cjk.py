@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from ttrules.diagnostics import render_text_all
 from ttrules.textwidth import width
 
@@ -52,3 +55,29 @@ def test_chinese_setting_rule_and_because_texts_decide_as_documented() -> None:
         "珠宝小额取消",
         "小额取消，直接同意",
     )
+
+
+@given(
+    st.lists(
+        st.sampled_from(["退款", "仅退款", "，", "。", "（", "）", "refund", " ", "--max-skipped", "珠宝"]),
+        max_size=40,
+    ),
+    st.integers(min_value=8, max_value=60),
+)
+def test_wrapped_lines_fit_their_columns_and_keep_every_character(parts: list[str], columns: int) -> None:
+    from ttrules.textwidth import width, wrap
+
+    text = "".join(parts).strip()
+    lines = wrap(text, columns)
+    longest_token = max((width(word) for word in text.split()), default=0)
+    assert all(width(line) <= max(columns, longest_token + 1) for line in lines)
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+    assert not any(line.startswith(("，", "。", "）")) for line in lines[1:])
+
+
+def test_lines_of_chinese_are_joined_without_a_space() -> None:
+    from ttrules.textwidth import join_lines
+
+    assert join_lines(["重放历史数据", "报告变化"]) == "重放历史数据报告变化"
+    assert join_lines(["Replay the", "history"]) == "Replay the history"
+    assert join_lines(["超过 --max-skipped", "百分比"]) == "超过 --max-skipped百分比"

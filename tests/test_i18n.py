@@ -105,3 +105,33 @@ def test_check_on_a_broken_file_speaks_the_chosen_language(
     result = CliRunner().invoke(cli, ["--lang", lang, "check", "cjk-carets.ttr", "--no-analysis"])
     assert result.exit_code == 1
     check_golden(GOLDEN / f"check.{lang}.txt", result.output, update_goldens)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_help_and_usage_errors_speak_the_chosen_language(lang: str, update_goldens: bool) -> None:
+    """Command and option help (translated when shown), click's own words (Usage, Options, its
+    errors) and Chinese wrapped by terminal columns."""
+    runner = CliRunner()
+    shown = []
+    commands = (["--help"], ["check", "--help"], ["import", "tiktok", "--help"], ["explain"])
+    commands += (["fmt", "--bogus"],)
+    for args in commands:
+        result = runner.invoke(cli, ["--lang", lang, *args], terminal_width=80, prog_name="ttrules")
+        shown.append(f"$ ttrules {' '.join(args)}  (exit {result.exit_code})\n{result.output}")
+    check_golden(GOLDEN / f"help.{lang}.txt", "\n".join(shown), update_goldens)
+    if lang == "zh-CN":
+        text = "\n".join(shown)
+        for english in ("Usage:", "Show this message", "Commands", "Missing option", "No such option"):
+            assert english not in text
+        from ttrules.textwidth import width
+
+        assert max(width(line) for line in text.splitlines()) <= 80
+
+
+def test_every_command_and_option_help_is_in_the_catalog() -> None:
+    from ttrules.cli_help import help_messages
+
+    translations = i18n.catalog(i18n.CHINESE)
+    texts = [text for text, _where in help_messages(cli)]
+    assert len(texts) > 100
+    assert [text for text in texts if (None, text) not in translations] == []

@@ -89,7 +89,14 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("service", ("ttrules.serve",)),
     (
         "entry points",
-        ("ttrules.cli", "ttrules.scaffold", "ttrules.selfwheel", "ttrules.docgen", "ttrules.ci_formats"),
+        (
+            "ttrules.cli",
+            "ttrules.cli_help",
+            "ttrules.scaffold",
+            "ttrules.selfwheel",
+            "ttrules.docgen",
+            "ttrules.ci_formats",
+        ),
     ),
 ]
 

@@ -19,6 +19,7 @@ import click
 from ttrules import __version__, i18n
 from ttrules.cases import CaseFileError, iter_jsonl, read_case_file
 from ttrules.check import check_stack
+from ttrules.cli_help import TranslatedGroup
 from ttrules.diagnostics import Diagnostic, has_errors, render_json, render_text_all
 from ttrules.engine import Engine
 from ttrules.evaluate.cascade import decide
@@ -83,7 +84,7 @@ def _choose_language(ctx: click.Context, param: click.Parameter, value: str | No
     return value
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=TranslatedGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="ttrules")
 @click.option(
     "--lang",

@@ -101,7 +101,7 @@ def _check(decision: Decision, expect: dict[str, Any]) -> None:
             assert vetoed == sorted(wanted), shown
         elif key == "lost":
             assert decision.trace is not None
-            lost = {t.rule.label: dict(t.lost) for t in decision.trace if t.lost}
+            lost = {t.rule.label: {loss.slot: loss.why for loss in t.lost} for t in decision.trace if t.lost}
             for label, reasons in wanted.items():
                 assert lost.get(label) == reasons, shown
         else:

@@ -84,8 +84,9 @@ def test_platform_rule_always_wins_its_slot(texts, records):  # type: ignore[no-
             if trace.kind != "rule" or trace.rule.layer != "platform":
                 continue
             if trace.status in ("won", "lost"):
-                for slot, why in trace.lost:
-                    assert "overridden" not in why, (slot, why)
+                for loss in trace.lost:
+                    slot = loss.slot
+                    assert loss.reason != "layer", loss
                     if slot in decision.held:  # an errored platform rule holds it (fail closed)
                         assert decision.held[slot].layer == "platform"
                         continue

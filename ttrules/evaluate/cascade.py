@@ -17,6 +17,7 @@ from ttrules.evaluate.decision import (
     Clamp,
     Decision,
     FailedCondition,
+    Loss,
     RuleError,
     RuleRef,
     RuleTrace,
@@ -216,12 +217,12 @@ def match_rule(entry: RuleEntry, env: Env, cache: dict[int, bool | str], detail:
 # ---- the cascade -------------------------------------------------------------------
 
 
-def _why_lost(loser: RuleEntry, winner: RuleEntry) -> str:
+def _loss(slot: str, loser: RuleEntry, winner: RuleEntry) -> Loss:
     if winner.layer_index < loser.layer_index:
-        return f"overridden by {winner.ref.label}"
+        return Loss(slot, "layer", winner.ref)
     if winner.rule.priority > loser.rule.priority:
-        return f"lower priority than {winner.ref.label} ({loser.rule.priority} < {winner.rule.priority})"
-    return f"{winner.ref.label} comes first in source order"
+        return Loss(slot, "priority", winner.ref, (loser.rule.priority, winner.rule.priority))
+    return Loss(slot, "order", winner.ref)
 
 
 def _value(entry: RuleEntry, action: ast.Action, match: Match) -> ActionValue:
@@ -364,12 +365,9 @@ def _trace(
                     trace.won.append(slot)
                 elif winner is not None:
                     trace.lost.append(
-                        (
-                            slot,
-                            _why_lost(entry, winner)
-                            if matches[id(winner)].status == "matched"
-                            else f"held by errored {winner.ref.label} (fail closed)",
-                        )
+                        _loss(slot, entry, winner)
+                        if matches[id(winner)].status == "matched"
+                        else Loss(slot, "held", winner.ref)
                     )
             if entry.many:
                 trace.won += sorted({ACTIONS[a.name].slot for a in entry.many})

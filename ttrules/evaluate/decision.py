@@ -69,6 +69,29 @@ class SettingTrace:
     error: str = ""
 
 
+@dataclass(frozen=True)
+class Loss:
+    """Why a matching rule did not get a slot: `winner` took it, by a stronger layer, a higher
+    priority or an earlier place in the source, or holds it empty having errored."""
+
+    slot: str
+    reason: str  # "layer" | "priority" | "order" | "held"
+    winner: RuleRef
+    priorities: tuple[int, int] = (0, 0)  # (the loser's, the winner's)
+
+    @property
+    def why(self) -> str:
+        """In English: the decision JSON's `why`, which never changes with the language."""
+        if self.reason == "layer":
+            return f"overridden by {self.winner.label}"
+        if self.reason == "priority":
+            loser, winner = self.priorities
+            return f"lower priority than {self.winner.label} ({loser} < {winner})"
+        if self.reason == "held":
+            return f"held by errored {self.winner.label} (fail closed)"
+        return f"{self.winner.label} comes first in source order"
+
+
 @dataclass
 class RuleTrace:
     rule: RuleRef
@@ -76,7 +99,7 @@ class RuleTrace:
     status: str  # won | lost | vetoed | no_match | errored | not_applicable | matched
     priority: int = 0
     won: list[str] = field(default_factory=list)  # slots this rule set
-    lost: list[tuple[str, str]] = field(default_factory=list)  # (slot, why)
+    lost: list[Loss] = field(default_factory=list)
     vetoed_by: RuleRef | None = None
     vetoes: list[RuleRef] = field(default_factory=list)  # forbids: the rules they set aside
     failed: FailedCondition | None = None

@@ -6,7 +6,10 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from ttrules.evaluate.decision import ActionValue, Decision, RuleRef, RuleTrace
+from ttrules.actions import ACTIONS
+from ttrules.evaluate.decision import ActionValue, Decision, Loss, RuleRef, RuleTrace
+from ttrules.i18n import N_, _, display, ngettext
+from ttrules.textwidth import ljust, width
 from ttrules.values import json_value, render_value
 
 
@@ -41,7 +44,7 @@ def _trace_json(trace: RuleTrace) -> dict[str, Any]:
     if trace.won:
         result["won"] = trace.won
     if trace.lost:
-        result["lost"] = [{"slot": s, "why": w} for s, w in trace.lost]
+        result["lost"] = [{"slot": loss.slot, "why": loss.why} for loss in trace.lost]
     if trace.vetoed_by:
         result["vetoed_by"] = _ref_json(trace.vetoed_by)
     if trace.vetoes:
@@ -114,97 +117,140 @@ def _action_text(value: ActionValue | None, because: bool = True) -> str:
     if value is None:
         return "—"
     args = ", ".join(f"{k}: {render_value(v)}" for k, v in value.args.items())
-    text = f"{value.action}({args})" if args else value.action
+    action = value.action
+    if ACTIONS[action].slot == "resolution":
+        action = display("resolution", action)  # "人工审核 (review)"; English: the identifier
+    text = f"{action}({args})" if args else action
     if value.rule is None:
-        return f"{text}  (stack default: no rule set it)"
-    suffix = " — fail closed: the rule errored" if value.fail_closed else ""
+        return text + "  " + _("(stack default: no rule set it)")
+    suffix = _(" — fail closed: the rule errored") if value.fail_closed else ""
     why = f" — {value.rule.because}" if because and value.rule.because and not value.fail_closed else ""
-    return f"{text}  by {value.rule.label} ({value.rule.location}){suffix}{why}"
+    by = _("by {rule} ({location})").format(rule=value.rule.label, location=value.rule.location)
+    return f"{text}  {by}{suffix}{why}"
 
 
 _STATUS_WORDS = {
-    "no_match": "did not match",
-    "not_applicable": "ruleset does not apply",
-    "errored": "ERRORED",
-    "vetoed": "vetoed",
-    "won": "won",
-    "lost": "lost",
-    "matched": "matched",
+    "no_match": N_("did not match"),
+    "not_applicable": N_("ruleset does not apply"),
+    "errored": N_("ERRORED"),
+    "vetoed": N_("vetoed"),
+    "won": N_("won"),
+    "lost": N_("lost"),
+    "matched": N_("matched"),
+}
+_SLOT_NAMES = {
+    "resolution": N_("resolution"),
+    "fulfillment": N_("fulfillment"),
+    "route": N_("route"),
+    "tags": N_("tags"),
+    "notify": N_("notify"),
 }
 
 
+def _slot(name: str) -> str:
+    return _(_SLOT_NAMES.get(name, name))
+
+
+def _loss_text(loss: Loss) -> str:
+    if loss.reason == "layer":
+        return _("overridden by {rule}").format(rule=loss.winner.label)
+    if loss.reason == "priority":
+        loser, winner = loss.priorities
+        return _("lower priority than {rule} ({loser} < {winner})").format(
+            rule=loss.winner.label, loser=loser, winner=winner
+        )
+    if loss.reason == "held":
+        return _("held by errored {rule} (fail closed)").format(rule=loss.winner.label)
+    return _("{rule} comes first in source order").format(rule=loss.winner.label)
+
+
 def render_decision(decision: Decision, focus: Callable[[RuleTrace], bool] | None = None) -> str:
-    """The decision as text; with `focus`, the rules section shows only the traces it keeps
-    and counts the others."""
-    lines = [f"case {decision.case_id or '(no id)'}"]
-    lines.append(f"  resolution   {_action_text(decision.resolution)}")
+    """The decision as text in the chosen language; with `focus`, the rules section shows only
+    the traces it keeps and counts the others."""
+    lines = [_("case {id}").format(id=decision.case_id or _("(no id)"))]
+    column = max(12, *(width(_slot(slot)) + 1 for slot in _SLOT_NAMES))
+    lines.append(f"  {ljust(_slot('resolution'), column)} {_action_text(decision.resolution)}")
     for slot in ("fulfillment", "route"):
         held = decision.held.get(slot)
         if held:
-            shown = f"— held by errored {held.label} (fail closed)"
+            shown = _("— held by errored {rule} (fail closed)").format(rule=held.label)
         elif slot == "fulfillment" and decision.fulfillment:
             steps = [v.action for v in decision.fulfillment]
-            shown = " then ".join([*steps[:-1], _action_text(decision.fulfillment[-1])])
+            shown = _(" then ").join([*steps[:-1], _action_text(decision.fulfillment[-1])])
         else:
             shown = _action_text(decision.slot(slot))
-        lines.append(f"  {slot:<12} {shown}")
+        lines.append(f"  {ljust(_slot(slot), column)} {shown}")
     for slot in ("tags", "notify"):
         values = getattr(decision, slot)
         shown = ", ".join(_action_text(v, because=False) for v in values) if values else "—"
-        lines.append(f"  {slot:<12} {shown}")
+        lines.append(f"  {ljust(_slot(slot), column)} {shown}")
     if decision.settings:
-        lines.append("settings")
+        lines.append(_("settings"))
         for s in decision.settings.values():
             if s.error:
-                lines.append(f"  {s.name} = ERROR: {s.error}")
+                lines.append("  " + _("{name} = ERROR: {error}").format(name=s.name, error=s.error))
                 continue
             if s.set_by is None:
-                lines.append(f"  {s.name}: no `set` matched this case")
+                lines.append("  " + _("{name}: no `set` matched this case").format(name=s.name))
                 continue
-            line = f"  {s.name} = {render_value(s.value)}  (set by {s.set_by.ruleset} line {s.set_by.line}"
-            for clamp in s.clamps:
-                line += f"; clamped from {render_value(clamp.before)} by {clamp.limit.label} {clamp.text}"
-            lines.append(line + ")")
+            clamps = "".join(
+                _("; clamped from {before} by {limit} {text}").format(
+                    before=render_value(clamp.before), limit=clamp.limit.label, text=clamp.text
+                )
+                for clamp in s.clamps
+            )
+            set_by = _("(set by {ruleset} line {line}{clamps})").format(
+                ruleset=s.set_by.ruleset, line=s.set_by.line, clamps=clamps
+            )
+            lines.append(f"  {s.name} = {render_value(s.value)}  {set_by}")
     if decision.errors:
-        lines.append("errors")
+        lines.append(_("errors"))
         for error in decision.errors:
-            closed = " (fail closed)" if error.fail_closed else ""
+            closed = _(" (fail closed)") if error.fail_closed else ""
             lines.append(f"  {error.rule.label} ({error.rule.location}): {error.message}{closed}")
     if decision.trace is not None:
-        lines.append("rules")
+        lines.append(_("rules"))
         shown = [t for t in decision.trace if focus is None or focus(t)]
         for trace in shown:
             lines.extend(_trace_lines(trace))
         if len(shown) < len(decision.trace):
+            others = len(decision.trace) - len(shown)
             lines.append(
-                f"  ({len(decision.trace) - len(shown)} other rules did not match or do not "
-                "apply; `ttrules explain` shows them all)"
+                "  "
+                + ngettext(
+                    "({count} other rule did not match or does not apply; `ttrules explain` shows them all)",
+                    "({count} other rules did not match or do not apply; `ttrules explain` shows them all)",
+                    others,
+                ).format(count=others)
             )
     return "\n".join(lines)
 
 
 def _trace_lines(trace: RuleTrace) -> list[str]:
     name = trace.rule.label if trace.kind == "rule" else f"{trace.rule.layer}/{trace.rule.name}"
-    head = f"  {_STATUS_WORDS.get(trace.status, trace.status):<14} {name}  ({trace.rule.location})"
+    status = _(_STATUS_WORDS[trace.status]) if trace.status in _STATUS_WORDS else trace.status
+    head = f"  {ljust(status, 14)} {name}  ({trace.rule.location})"
     lines = [head]
     if trace.rule.because and trace.status in ("won", "lost", "vetoed", "matched"):
-        lines.append(f"      because {trace.rule.because}")
+        lines.append("      " + _("because {because}").format(because=trace.rule.because))
     if trace.won:
-        lines.append(f"      set {', '.join(trace.won)}")
-    for slot, why in trace.lost:
-        lines.append(f"      lost {slot}: {why}")
+        lines.append("      " + _("set {slots}").format(slots=", ".join(_slot(slot) for slot in trace.won)))
+    for loss in trace.lost:
+        lines.append("      " + _("lost {slot}: {why}").format(slot=_slot(loss.slot), why=_loss_text(loss)))
     if trace.vetoed_by:
+        by = trace.vetoed_by
         lines.append(
-            f"      vetoed by {trace.vetoed_by.layer}/{trace.vetoed_by.name} ({trace.vetoed_by.location})"
+            "      "
+            + _("vetoed by {rule} ({location})").format(rule=f"{by.layer}/{by.name}", location=by.location)
         )
     if trace.vetoes:
-        lines.append(f"      vetoes {', '.join(r.label for r in trace.vetoes)}")
+        lines.append("      " + _("vetoes {rules}").format(rules=", ".join(r.label for r in trace.vetoes)))
     if trace.failed:
         observed = ", ".join(f"{k} = {v}" for k, v in trace.failed.observed)
-        needed = f", needed {trace.failed.needed}" if trace.failed.needed else ""
-        lines.append(f"      false: {trace.failed.text}")
+        needed = _(", needed {needed}").format(needed=trace.failed.needed) if trace.failed.needed else ""
+        lines.append("      " + _("false: {condition}").format(condition=trace.failed.text))
         if observed:
             lines.append(f"        ({observed}{needed})")
     if trace.error:
-        lines.append(f"      error: {trace.error}")
+        lines.append("      " + _("error: {error}").format(error=trace.error))
     return lines

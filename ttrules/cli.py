@@ -411,7 +411,7 @@ def eval_(
     exits 1 if any row failed. The output file appears only when the run completes."""
     engine = _engine(paths, config)
     if not cases_file.exists():
-        click.echo(f"error: {cases_file}: no such file", err=True)
+        click.echo(i18n._("error: {path}: no such file").format(path=cases_file), err=True)
         sys.exit(USAGE)
     decided = failed = 0
 
@@ -431,18 +431,20 @@ def eval_(
                         decided += 1
                         continue
                 failed += 1
-                click.echo(f"{cases_file}:{row.number}: skipped: {error}", err=True)
+                skipped = i18n._("{path}:{row}: skipped: {error}")
+                click.echo(skipped.format(path=cases_file, row=row.number, error=error), err=True)
 
     if out_file == "-":
         run(sys.stdout)
     else:
         with atomic_writer(Path(out_file)) as out:
             run(out)
-    click.echo(
-        f"decided {decided} case{'s' if decided != 1 else ''}"
-        + (f", skipped {failed} malformed row{'s' if failed != 1 else ''}" if failed else ""),
-        err=True,
-    )
+    summary = i18n.ngettext("decided {count} case", "decided {count} cases", decided).format(count=decided)
+    if failed:
+        summary += i18n.ngettext(
+            ", skipped {count} malformed row", ", skipped {count} malformed rows", failed
+        ).format(count=failed)
+    click.echo(summary, err=True)
     sys.exit(FINDINGS if failed else OK)
 
 

@@ -17,6 +17,7 @@ from ttrules.analyze.witness import SOLVER_TIMEOUT_MS, Check, find_witness, pref
 from ttrules.engine import Engine
 from ttrules.evaluate.decision import Decision
 from ttrules.evaluate.prepare import ForbidEntry, RuleEntry
+from ttrules.i18n import _
 from ttrules.source import Span
 
 # The whole analysis gets this long; past it, the remaining questions are undecided and nothing
@@ -30,7 +31,8 @@ class Witness:
     decision: Decision
 
     def note(self) -> str:
-        return "for example: " + json.dumps(self.record, ensure_ascii=False, separators=(", ", ": "))
+        case = json.dumps(self.record, ensure_ascii=False, separators=(", ", ": "))
+        return _("for example: {case}").format(case=case)
 
 
 @dataclass

@@ -18,6 +18,7 @@ from ttrules.analyze.context import Context, condition_text, condition_text_of, 
 from ttrules.diagnostics import Diagnostic, Severity
 from ttrules.evaluate.decision import Decision
 from ttrules.evaluate.prepare import RuleEntry, SettingSource
+from ttrules.i18n import _
 
 
 def _contests(other: RuleEntry, slot: str) -> bool:
@@ -54,14 +55,21 @@ def overridden(ctx: Context, entry: RuleEntry) -> list[Diagnostic]:
         query = z3.And(matched, enc.forbid_active(forbid))
         if ctx.possible(query):
             notes.append(
-                f"vetoed by {forbid.ref.label} ({forbid.ref.location}) when `{condition_text(forbid)}`"
+                _("vetoed by {rule} ({location}) when `{condition}`").format(
+                    rule=forbid.ref.label, location=forbid.ref.location, condition=condition_text(forbid)
+                )
             )
     for other in stronger:
         for slot in (s for s in ONE_VALUED_SLOTS if s in entry.slots and _contests(other, s)):
             query = z3.And(enc.live(entry), enc.holds(other, slot))
             if ctx.possible(query):
                 notes.append(
-                    f"{slot} taken by {other.ref.label} ({other.ref.location}) when `{condition_text(other)}`"
+                    _("{slot} taken by {rule} ({location}) when `{condition}`").format(
+                        slot=slot,
+                        rule=other.ref.label,
+                        location=other.ref.location,
+                        condition=condition_text(other),
+                    )
                 )
     if not notes:
         return []
@@ -70,17 +78,19 @@ def overridden(ctx: Context, entry: RuleEntry) -> list[Diagnostic]:
         return [
             Diagnostic(
                 "TTR201",
-                f"`{entry.ref.label}` can never take effect: a stronger layer overrides or "
-                "vetoes it for every case it matches",
+                _(
+                    "`{rule}` can never take effect: a stronger layer overrides or vetoes it for every "
+                    "case it matches"
+                ).format(rule=entry.ref.label),
                 entry.rule.span,
                 notes=tuple(notes),
-                help="delete the rule, or narrow it to the cases the stronger layer leaves open",
+                help=_("delete the rule, or narrow it to the cases the stronger layer leaves open"),
             )
         ]
 
     # Partly: show one confirmed case where it matches and loses to the stronger layer.
     def lost_to_stronger(decision: Decision) -> bool:
-        return entry.ref in decision.overridden or any(r == entry.ref for r, _ in decision.vetoed)
+        return entry.ref in decision.overridden or any(r == entry.ref for r, _by in decision.vetoed)
 
     query = z3.And(
         matched,
@@ -94,12 +104,16 @@ def overridden(ctx: Context, entry: RuleEntry) -> list[Diagnostic]:
     return [
         Diagnostic(
             "TTR202",
-            f"`{entry.ref.label}` is overridden by a stronger layer for part of the cases it matches",
+            _("`{rule}` is overridden by a stronger layer for part of the cases it matches").format(
+                rule=entry.ref.label
+            ),
             entry.rule.span,
             severity=Severity.WARNING,
             notes=(*notes, witness.note()),
-            help="if that is intended, say so in the rule's `because`; otherwise narrow the rule so it "
-            "does not compete with the stronger layer",
+            help=_(
+                "if that is intended, say so in the rule's `because`; otherwise narrow the rule so it "
+                "does not compete with the stronger layer"
+            ),
         )
     ]
 

@@ -21,6 +21,7 @@ from ttrules.analyze.encode import conjuncts
 from ttrules.diagnostics import Diagnostic, Severity
 from ttrules.evaluate.decision import Decision
 from ttrules.evaluate.prepare import RuleEntry
+from ttrules.i18n import _
 
 AUTOMATIC_REFUNDS = frozenset({"approve", "refund_without_return", "partial_refund"})
 MONEY_FIELDS = frozenset({"order.total", "request.refund_amount"})
@@ -111,7 +112,7 @@ def overlaps(ctx: Context) -> list[Diagnostic]:
             slot = slots[0]
 
             def both_matched(decision: Decision, a: RuleEntry = first, b: RuleEntry = second) -> bool:
-                vetoed = {r for r, _ in decision.vetoed}
+                vetoed = {r for r, _by in decision.vetoed}
                 return all(r in decision.matched and r not in vetoed for r in (a.ref, b.ref))
 
             query = z3.And(enc.live(first), enc.live(second))
@@ -166,12 +167,16 @@ def uniform_thresholds(ctx: Context) -> list[Diagnostic]:
             found.append(
                 Diagnostic(
                     "TTR304",
-                    f"`{entry.ref.label}` refunds automatically under one money threshold for every category",
+                    _("`{rule}` refunds automatically under one money threshold for every category").format(
+                        rule=entry.ref.label
+                    ),
                     conjunct.span or entry.rule.span,
                     severity=Severity.WARNING,
-                    label="the same for jewelry and for socks",
-                    help="set the threshold per category (`set limit = 15 USD when order.category == "
-                    '"jewelry"`): a single amount invites orders placed just under it',
+                    label=_("the same for jewelry and for socks"),
+                    help=_(
+                        "set the threshold per category (`set limit = 15 USD when order.category == "
+                        '"jewelry"`): a single amount invites orders placed just under it'
+                    ),
                 )
             )
     return found
@@ -203,7 +208,7 @@ def unused_settings(ctx: Context) -> list[Diagnostic]:
     for entry in prepared.rules:
         read |= ast.settings_read(entry.rule.when)
         for action in entry.rule.actions:
-            for expr in (*action.args, *(v for _, v in action.kwargs)):
+            for expr in (*action.args, *(v for _name, v in action.kwargs)):
                 read |= ast.settings_read(expr)
     for forbid in prepared.forbids:
         read |= ast.settings_read(forbid.forbid.when)

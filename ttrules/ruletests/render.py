@@ -9,7 +9,9 @@ from typing import Any
 from ttrules.diagnostics import render_text_all, to_json_dict
 from ttrules.evaluate.decision import RuleTrace
 from ttrules.evaluate.explain import decision_json, render_decision
+from ttrules.i18n import N_, _
 from ttrules.ruletests.run import CaseResult, SuiteRun
+from ttrules.textwidth import ljust
 
 REPORT_VERSION = 1
 
@@ -22,8 +24,11 @@ _QUIET = ("no_match", "not_applicable")
 
 
 def _failure_text(result: CaseResult) -> str:
-    lines = [f"FAILED {result.test.name}  ({result.path}:{result.line})"]
-    lines += [f"  {m.key}: expected {m.expected}, got {m.actual}" for m in result.mismatches]
+    failed = _("FAILED {test}  ({path}:{line})")
+    lines = [failed.format(test=result.test.name, path=result.path, line=result.line)]
+    mismatch = _("{key}: expected {expected}, got {actual}")
+    for m in result.mismatches:
+        lines.append("  " + mismatch.format(key=m.key, expected=m.expected, actual=m.actual))
     if result.decision is not None:
         # The rules that took part, and the one the test expected (to say why it did not win).
         expected = {e.value for e in result.test.expectations if e.key == "rule"}
@@ -31,26 +36,34 @@ def _failure_text(result: CaseResult) -> str:
         def relevant(trace: RuleTrace) -> bool:
             return trace.status not in _QUIET or trace.rule.label in expected or trace.rule.name in expected
 
-        lines += ["  why:", _indent(render_decision(result.decision, relevant))]
+        lines += ["  " + _("why:"), _indent(render_decision(result.decision, relevant))]
     return "\n".join(lines)
 
 
 def summary_line(run: SuiteRun) -> str:
-    parts = [f"{run.count('passed')} passed", f"{run.count('failed')} failed"]
+    parts = [
+        _("{count} passed").format(count=run.count("passed")),
+        _("{count} failed").format(count=run.count("failed")),
+    ]
     if run.count("invalid"):
-        parts.append(f"{run.count('invalid')} invalid")
-    return "tests: " + ", ".join(parts)
+        parts.append(_("{count} invalid").format(count=run.count("invalid")))
+    return _("tests: {counts}").format(counts=_(", ").join(parts))
+
+
+_COVERAGE_STATES = {"matched only": N_("matched only"), "never matched": N_("never matched")}
 
 
 def coverage_lines(run: SuiteRun) -> list[str]:
     rules = run.coverage.rules
     took = sum(1 for r in rules if r.took_effect)
     lines = [
-        f"coverage: {took} of {len(rules)} rules and forbids took effect in a test ({run.coverage.percent}%)"
+        _("coverage: {took} of {total} rules and forbids took effect in a test ({percent}%)").format(
+            took=took, total=len(rules), percent=run.coverage.percent
+        )
     ]
-    for state in ("matched only", "never matched"):
+    for state, shown in _COVERAGE_STATES.items():
         for entry in (r for r in rules if r.state == state):
-            lines.append(f"  {state:<14} {entry.ref.label}  ({entry.ref.location})")
+            lines.append(f"  {ljust(_(shown), 14)} {entry.ref.label}  ({entry.ref.location})")
     return lines
 
 
@@ -62,7 +75,8 @@ def render_text(run: SuiteRun, verbose: bool = False) -> str:
         if result.status == "failed":
             blocks.append(_failure_text(result))
         elif verbose and result.status == "passed":
-            blocks.append(f"passed {result.test.name}  ({result.path}:{result.line})")
+            passed = _("passed {test}  ({path}:{line})")
+            blocks.append(passed.format(test=result.test.name, path=result.path, line=result.line))
     blocks.append("\n".join([summary_line(run), *coverage_lines(run)]))
     return "\n\n".join(blocks) + "\n"
 

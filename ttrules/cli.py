@@ -25,7 +25,14 @@ from ttrules.engine import Engine
 from ttrules.evaluate.cascade import decide
 from ttrules.evaluate.explain import decision_json, render_decision
 from ttrules.fileio import atomic_writer, write_text_atomic
-from ttrules.pipeline import PipelineError, load_side, project_root, run_stages
+from ttrules.pipeline import project_root, run_stages
+from ttrules.pipeline.simulation import (
+    Simulation,
+    SimulationError,
+    SimulationRequest,
+    history_coverage,
+    run_simulation,
+)
 from ttrules.schema.case import CaseError
 from ttrules.schema.loader import load_values
 from ttrules.simulate.run import Options
@@ -166,7 +173,11 @@ def check(
             err=True,
         )
     if stack is not None and history is not None and not has_errors(diagnostics):
-        diagnostics += _history_coverage(stack, history, 100_000)[1]
+        try:
+            diagnostics += history_coverage(stack, history, 100_000)[1]
+        except SimulationError as error:
+            click.echo(str(error), err=True)
+            sys.exit(USAGE)
     if stack is None or any(d.code in ("TTR015", "TTR119") for d in diagnostics):
         _emit_diagnostics(diagnostics, fmt)
         sys.exit(USAGE)
@@ -496,25 +507,6 @@ def schema(config: Path | None, json_schema: bool, ruleset_json_schema: bool) ->
         click.echo(f"{name}: {', '.join(members)}")
 
 
-def _load_side(where: str | None, config: Path | None, role: str) -> Any:
-    """A stack to simulate with: the working tree (None), a directory, or a git revision."""
-    from ttrules.simulate.run import Side
-
-    try:
-        side = load_side(where, config)
-    except PipelineError as error:
-        click.echo(f"error: {role} {error}", err=True)
-        sys.exit(USAGE)
-    if side.engine is None:
-        _emit_diagnostics(side.diagnostics)
-        click.echo(
-            f"error: the {role} ({side.label}) does not pass `ttrules check`; nothing was simulated",
-            err=True,
-        )
-        sys.exit(USAGE)
-    return Side(side.engine, side.label, side.files)
-
-
 @cli.command()
 @click.option(
     "--history",
@@ -630,7 +622,7 @@ def simulate(
     --max-skipped percent of the rows were skipped (unless --allow-skipped); 2 when either
     stack fails `check` or the history cannot be read.
     """
-    from ttrules.simulate.gates import parse_gates, tripped
+    from ttrules.simulate.gates import parse_gates, too_few_decided, tripped
 
     stack_config = _engine_config(config)
     parsed, problems = parse_gates(list(gates), stack_config.currency, frozenset(stack_config.fx))
@@ -639,18 +631,18 @@ def simulate(
         click.echo("error: fix the --fail-if gates (nothing was simulated)", err=True)
         sys.exit(USAGE)
     options = Options(limit=limit, sample=sample, seed=seed, samples=sample_count)
+    request = SimulationRequest(history, history_format, baseline, candidate, config, options, engine)
     if skipped_file is None:
-        report, base, cand = _simulate(history, history_format, baseline, candidate, config, options, engine)
+        simulation = _simulate(request)
     else:  # every skipped row, as the run meets it; the file appears whole or not at all
         with atomic_writer(skipped_file) as sink:
 
             def note(where: str, why: str) -> None:
                 sink.write(json.dumps({"where": where, "reason": why}, ensure_ascii=False) + "\n")
 
-            report, base, cand = _simulate(
-                history, history_format, baseline, candidate, config, replace(options, on_skip=note), engine
-            )
-        click.echo(f"wrote {skipped_file}", err=True)
+            simulation = _simulate(replace(request, options=replace(options, on_skip=note)))
+        click.echo(i18n._("wrote {path}").format(path=skipped_file), err=True)
+    report = simulation.report
     _write_report(report, fmt, out_file)
     if html_file is not None:
         _write_report(report, "html", html_file)
@@ -661,7 +653,9 @@ def simulate(
             click.echo("error: --save needs the candidate to be the working tree", err=True)
             sys.exit(USAGE)
         root, config_file = project_root(config)
-        plan = build_plan(report, base.engine.stack, cand.engine.stack, root, config_file)
+        plan = build_plan(
+            report, simulation.baseline.engine.stack, simulation.candidate.engine.stack, root, config_file
+        )
         write_text_atomic(plan_file, json.dumps(plan, ensure_ascii=False, indent=2) + "\n")
         click.echo(
             f"saved plan {plan_file} (digest {plan['plan_digest'][:12]}); "
@@ -670,42 +664,10 @@ def simulate(
         )
     failures = tripped(parsed, report, stack_config.fx_rates())
     if not allow_skipped:
-        failures += _too_few_decided(report["records"], max_skipped)
+        failures += too_few_decided(report["records"], max_skipped)
     for message in failures:
         click.echo(message, err=True)
     sys.exit(FINDINGS if failures else OK)
-
-
-def _history_coverage(stack: Any, history: Path, limit: int) -> tuple[Any, list[Diagnostic]]:
-    """The fields the stack reads that the history rarely fills (exit 2 when it is unreadable)."""
-    from ttrules.simulate.coverage import coverage, history_diagnostics
-    from ttrules.simulate.history import HistoryError, read_history
-
-    try:
-        rows = read_history(history, stack.config.history.columns)
-        result = coverage(stack, rows, limit)
-    except HistoryError as error:
-        click.echo(f"error: {error}", err=True)
-        sys.exit(USAGE)
-    return result, history_diagnostics(result, str(history))
-
-
-def _too_few_decided(records: dict[str, Any], max_skipped: float) -> list[str]:
-    """A report of nothing, or of a history mostly skipped, must not pass a CI job."""
-    decided, skipped = records["decided"], records["skipped"]
-    if decided == 0:
-        return [
-            f"error: no record was decided ({skipped:,} rows skipped): the figures say "
-            "nothing; fix the history or its mapping (or pass --allow-skipped)"
-        ]
-    share = 100 * skipped / (decided + skipped)
-    if share > max_skipped:
-        return [
-            f"error: {skipped:,} of {decided + skipped:,} rows ({share:.2f} %) were skipped, "
-            f"more than --max-skipped {max_skipped:g} %; the figures stand for part of the "
-            "history only (pass --allow-skipped to accept them)"
-        ]
-    return []
 
 
 def _engine_config(config: Path | None) -> Any:
@@ -740,106 +702,14 @@ def _write_report(report: dict[str, Any], fmt: str, out_file: Path | None) -> No
         click.echo(i18n._("wrote {path}").format(path=out_file), err=True)
 
 
-def _simulate(
-    history: Path,
-    history_format: str | None,
-    baseline: str | None,
-    candidate: str | None,
-    config: Path | None,
-    options: Options,
-    engine: str = "duckdb",
-) -> tuple[dict[str, Any], Any, Any]:
-    from concurrent.futures import ThreadPoolExecutor
-
-    from ttrules.simulate.history import HistoryError, Position, detect_format, read_history
-    from ttrules.simulate.run import Progress, build_report, history_digest, replay
-
-    cand = _load_side(candidate, config, "candidate")
-    base = _load_side(baseline or "HEAD", config, "baseline")
-    columns = cand.engine.stack.config.history.columns
-    if history.is_file():  # before anything is decided: the rules' fields the history lacks
-        from ttrules.simulate.coverage import PREFLIGHT_RECORDS
-
-        found, warnings = _history_coverage(cand.engine.stack, history, PREFLIGHT_RECORDS)
-        for warning in warnings:
-            click.echo(
-                f"warning[TTR124]: {warning.message.split(' (history ')[0]} "
-                f"(the first {found.records + found.invalid:,} rows)",
-                err=True,
-            )
-    # The report carries the history's SHA-256: hashed meanwhile (hashlib releases the GIL).
-    hashing = ThreadPoolExecutor(max_workers=1)
-    digest = hashing.submit(history_digest, history) if history.is_file() else None
-    position = Position()
-    accumulator = None
-    used: dict[str, Any] = {"name": "python"}
+def _simulate(request: SimulationRequest) -> Simulation:
+    """The run, its notes on stderr; a run that cannot go on exits 2 with its diagnostics."""
     try:
-        history_fmt = detect_format(history, history_format)
-        if history_fmt == "decision-log":  # cases as the service read them: no export mapping
-            columns = {}
-        if engine == "duckdb":
-            accumulator, used = _simulate_duckdb(base, cand, history, history_fmt, columns, options)
-        if accumulator is None:
-            rows = read_history(history, columns, history_fmt, position)
-    except HistoryError as error:
-        click.echo(f"error: {error}", err=True)
+        return run_simulation(request, lambda message: click.echo(message, err=True))
+    except SimulationError as error:
+        _emit_diagnostics(error.diagnostics)
+        click.echo(str(error), err=True)
         sys.exit(USAGE)
-    if accumulator is None:
-        progress = Progress(position.fraction)
-        accumulator = replay(base, cand, rows, options, progress)
-        progress.close()
-    for where, reason in accumulator.skipped_examples:
-        click.echo(f"{where}: skipped: {reason}", err=True)
-    skipped = sum(accumulator.skipped.values())
-    if skipped > len(accumulator.skipped_examples):
-        click.echo(
-            f"… {skipped - len(accumulator.skipped_examples):,} more rows skipped "
-            "(counts by reason are in the report; --skipped FILE lists every one)",
-            err=True,
-        )
-    report = build_report(
-        accumulator,
-        base,
-        cand,
-        history,
-        history_fmt,
-        options,
-        digest.result() if digest is not None else None,
-    )
-    hashing.shutdown()
-    report["engine"] = used
-    return report, base, cand
-
-
-def _simulate_duckdb(
-    base: Any, cand: Any, history: Path, history_fmt: str, columns: Any, options: Options
-) -> tuple[Any, dict[str, Any]]:
-    """The columnar engine's accumulator, or (None, why not) when it falls back to python."""
-    from ttrules.columnar.run import Fallback, replay_duckdb
-    from ttrules.simulate.run import Progress
-
-    progress = Progress()
-    try:
-        accumulator, done = replay_duckdb(
-            base, cand, history, history_fmt, columns, options, progress=progress, waiting=progress
-        )
-    except Fallback as reason:
-        progress.close()
-        click.echo(f"note: simulating with the python engine: {reason}", err=True)
-        return None, {"name": "python", "fallback_from": "duckdb", "reason": str(reason)}
-    progress.close()
-    if done.decided_in_python:
-        rows = "1 row went" if done.decided_in_python == 1 else f"{done.decided_in_python:,} rows went"
-        click.echo(
-            f"note: {rows} to the python engine (values SQL does not load or decide "
-            "exactly, or invalid rows)",
-            err=True,
-        )
-    return accumulator, {
-        "name": "duckdb",
-        "rows_in_sql": done.decided_in_sql,
-        "rows_in_python": done.decided_in_python,
-    }
 
 
 @cli.command()
@@ -877,7 +747,7 @@ def demo(directory: Path, records: int, seed: int) -> None:
         err=True,
     )
     with contextlib.chdir(directory):
-        report, _, _ = _simulate(Path(history.name), None, None, None, None, Options())
+        report = _simulate(SimulationRequest(Path(history.name))).report
         _write_report(report, "markdown", Path("report.md"))
         _write_report(report, "json", Path("report.json"))
         _write_report(report, "html", Path("report.html"))

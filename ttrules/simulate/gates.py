@@ -149,3 +149,21 @@ def tripped(gates: list[Gate], report: dict[str, Any], fx: dict[str, Decimal]) -
         except EvalError as error:
             messages.append(f"gate could not be evaluated: {gate.text}: {error}")
     return messages
+
+
+def too_few_decided(records: dict[str, Any], max_skipped: float) -> list[str]:
+    """A report of nothing, or of a history mostly skipped, must not pass a CI job."""
+    decided, skipped = records["decided"], records["skipped"]
+    if decided == 0:
+        return [
+            f"error: no record was decided ({skipped:,} rows skipped): the figures say "
+            "nothing; fix the history or its mapping (or pass --allow-skipped)"
+        ]
+    share = 100 * skipped / (decided + skipped)
+    if share > max_skipped:
+        return [
+            f"error: {skipped:,} of {decided + skipped:,} rows ({share:.2f} %) were skipped, "
+            f"more than --max-skipped {max_skipped:g} %; the figures stand for part of the "
+            "history only (pass --allow-skipped to accept them)"
+        ]
+    return []

@@ -244,33 +244,19 @@ def test_(
     from decimal import Decimal
 
     from ttrules.ruletests import render as test_render
+    from ttrules.ruletests.discover import DiscoveryError, discover_tests
     from ttrules.ruletests.run import coverage_diagnostic, failure_diagnostics, run_tests
-    from ttrules.ruletests.spec import find_test_files, read_ruleset_tests, read_test_file
 
     engine, diagnostics = Engine.load(None, config)
     if engine is None:
         _emit_diagnostics(diagnostics, "text" if fmt in ("junit",) else fmt)
-        click.echo("error: the rules do not pass `ttrules check`; no test was run", err=True)
+        click.echo(i18n._("error: the rules do not pass `ttrules check`; no test was run"), err=True)
         sys.exit(USAGE)
     root, _ = project_root(config)
-    roots = list(test_paths) or [root / entry for entry in engine.stack.config.tests]
-    files = []
-    for where in roots:
-        if not where.exists():
-            if test_paths:
-                click.echo(f"error: {where}: no such file or directory", err=True)
-                sys.exit(USAGE)
-            continue
-        files += [read_test_file(p) for p in find_test_files(where)]
-    if not test_paths:
-        files += [f for f in map(read_ruleset_tests, engine.stack.files) if f is not None]
-    if not any(f.tests or f.diagnostics for f in files):
-        click.echo(
-            "error: no rule tests found (looked in "
-            + ", ".join(str(r) for r in roots)
-            + " and the stack's YAML rule files)",
-            err=True,
-        )
+    try:
+        files = discover_tests(engine, root, test_paths)
+    except DiscoveryError as error:
+        click.echo(str(error), err=True)
         sys.exit(USAGE)
     run = run_tests(engine, files, name_filter)
     below = (

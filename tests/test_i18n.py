@@ -135,3 +135,18 @@ def test_every_command_and_option_help_is_in_the_catalog() -> None:
     texts = [text for text, _where in help_messages(cli)]
     assert len(texts) > 100
     assert [text for text in texts if (None, text) not in translations] == []
+
+
+def test_check_speaks_chinese_on_every_broken_golden_file(
+    update_goldens: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every broken file of the error goldens, checked in Chinese: a diagnostic left in English
+    shows here (the English outputs are the goldens beside each file)."""
+    folder = ROOT / "tests" / "golden" / "errors"
+    monkeypatch.chdir(ROOT)
+    shown = []
+    runner = CliRunner()
+    for path in sorted(folder.glob("*.ttr")) + sorted(folder.glob("*.yaml")):
+        result = runner.invoke(cli, ["--lang", "zh-CN", "check", str(path.relative_to(ROOT)), "--no-analysis"])
+        shown.append(f"$ ttrules check {path.name}  (exit {result.exit_code})\n{result.output}")
+    check_golden(GOLDEN / "check-errors.zh-CN.txt", "\n".join(shown), update_goldens)

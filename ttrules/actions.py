@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ttrules.i18n import N_
 from ttrules.schema import types as t
 
 ONE_VALUED_SLOTS = ("resolution", "fulfillment", "route")
@@ -40,51 +41,57 @@ _EVIDENCE = t.enum("EvidenceKind")
 ACTIONS: dict[str, ActionSpec] = {
     a.name: a
     for a in (
-        ActionSpec("approve", "resolution", summary="approve the request as asked"),
+        ActionSpec("approve", "resolution", summary=N_("approve the request as asked")),
         ActionSpec(
             "reject",
             "resolution",
             (Param("reason", (t.STR,), required=False),),
-            "reject the request, with a reason for the buyer",
+            N_("reject the request, with a reason for the buyer"),
         ),
-        ActionSpec("refund_without_return", "resolution", summary="refund and let the buyer keep the goods"),
+        ActionSpec(
+            "refund_without_return", "resolution", summary=N_("refund and let the buyer keep the goods")
+        ),
         ActionSpec(
             "partial_refund",
             "resolution",
             (Param("amount", (t.MONEY, t.PERCENT)),),
-            "refund an amount or a share of the refund asked",
+            N_("refund an amount or a share of the refund asked"),
         ),
-        ActionSpec("replace", "resolution", summary="send a replacement"),
+        ActionSpec("replace", "resolution", summary=N_("send a replacement")),
         ActionSpec(
             "require_evidence",
             "resolution",
             (Param("kind", (_EVIDENCE,)),),
-            "ask the buyer for evidence before deciding",
+            N_("ask the buyer for evidence before deciding"),
         ),
-        ActionSpec("review", "resolution", summary="leave the case to a person"),
-        ActionSpec("intercept_at_supplier", "fulfillment", summary="stop the supplier's shipment (dropship)"),
+        ActionSpec("review", "resolution", summary=N_("leave the case to a person")),
         ActionSpec(
-            "reject_at_forwarder", "fulfillment", summary="have the forwarder refuse the parcel (dropship)"
+            "intercept_at_supplier", "fulfillment", summary=N_("stop the supplier's shipment (dropship)")
+        ),
+        ActionSpec(
+            "reject_at_forwarder",
+            "fulfillment",
+            summary=N_("have the forwarder refuse the parcel (dropship)"),
         ),
         ActionSpec(
             "hold_for_merge",
             "fulfillment",
-            summary="keep the item at the forwarder to ship with a same-SKU order",
+            summary=N_("keep the item at the forwarder to ship with a same-SKU order"),
         ),
-        ActionSpec("abandon", "fulfillment", summary="write the item off"),
-        ActionSpec("return_to_stock", "fulfillment", summary="put the returned item back in stock"),
+        ActionSpec("abandon", "fulfillment", summary=N_("write the item off")),
+        ActionSpec("return_to_stock", "fulfillment", summary=N_("put the returned item back in stock")),
         ActionSpec(
             "route",
             "route",
             (Param("queue", (t.STR,)), Param("sla", (t.DURATION,), required=False, keyword=True)),
-            "send the case to a team queue, optionally with a response SLA",
+            N_("send the case to a team queue, optionally with a response SLA"),
         ),
-        ActionSpec("tag", "tags", (Param("label", (t.STR,)),), "attach a label"),
+        ActionSpec("tag", "tags", (Param("label", (t.STR,)),), N_("attach a label")),
         ActionSpec(
             "notify",
             "notify",
             (Param("template", (t.STR,)), Param("within", (t.DURATION,), required=False, keyword=True)),
-            "send a message from a template, optionally within a time",
+            N_("send a message from a template, optionally within a time"),
         ),
     )
 }

@@ -8,6 +8,7 @@ from ttrules.check.guards import present_if_true
 from ttrules.check.names import lookalike_key, unusual_letters
 from ttrules.check.typecheck import Scope, TypeChecker, comparable
 from ttrules.diagnostics import Diagnostic, did_you_mean
+from ttrules.i18n import _, ngettext
 from ttrules.schema import types as t
 from ttrules.stack import Stack
 
@@ -36,8 +37,9 @@ def setting_types(stack: Stack, checker: TypeChecker) -> dict[str, t.Type]:
                 elif not comparable(previous, value_type):
                     checker.error(
                         "TTR114",
-                        f"setting `{stmt.name}` is {previous.display()} "
-                        f"elsewhere but {value_type.display()} here",
+                        _("setting `{name}` is {previous} elsewhere but {here} here").format(
+                            name=stmt.name, previous=previous.display(), here=value_type.display()
+                        ),
                         stmt.value,
                     )
     return found
@@ -50,9 +52,10 @@ def check_actions(actions: tuple[ast.Action, ...], scope: Scope, checker: TypeCh
         if spec is None:
             checker.error(
                 "TTR108",
-                f"unknown action `{action.name}`",
+                _("unknown action `{name}`").format(name=action.name),
                 action,
-                help=did_you_mean(action.name, ACTIONS) or "actions: " + ", ".join(ACTIONS),
+                help=did_you_mean(action.name, ACTIONS)
+                or _("actions: {names}").format(names=", ".join(ACTIONS)),
             )
             continue
         # Fulfillment may list several steps (a plan); resolution and route take one action.
@@ -60,40 +63,48 @@ def check_actions(actions: tuple[ast.Action, ...], scope: Scope, checker: TypeCh
             if spec.slot in slots_taken:
                 checker.error(
                     "TTR117",
-                    f"{owner} sets `{spec.slot}` twice (`{slots_taken[spec.slot].name}` and `{action.name}`)",
+                    _("{owner} sets `{slot}` twice (`{first}` and `{second}`)").format(
+                        owner=owner, slot=spec.slot, first=slots_taken[spec.slot].name, second=action.name
+                    ),
                     action,
-                    help="a decision has one value per slot; split the rule",
+                    help=_("a decision has one value per slot; split the rule"),
                 )
             slots_taken[spec.slot] = action
         positional = spec.positional
         if len(action.args) > len(positional):
             checker.error(
                 "TTR109",
-                f"`{action.name}` takes {len(positional)} positional "
-                f"argument{'s' if len(positional) != 1 else ''}, not {len(action.args)}",
+                ngettext(
+                    "`{name}` takes {count} positional argument, not {given}",
+                    "`{name}` takes {count} positional arguments, not {given}",
+                    len(positional),
+                ).format(name=action.name, count=len(positional), given=len(action.args)),
                 action,
                 help=_signature(action.name),
             )
         for param, arg in zip(positional, action.args, strict=False):
-            checker.expect(arg, param.types, scope, f"`{param.name}` of `{action.name}`")
+            checker.expect(arg, param.types, scope, _of(param.name, action.name))
             if action.name == "partial_refund":
                 _check_partial_refund(arg, checker)
         for param in positional[len(action.args) :]:
             if param.required:
-                checker.error(
-                    "TTR109", f"`{action.name}` needs `{param.name}`", action, help=_signature(action.name)
-                )
+                needs = _("`{action}` needs `{param}`").format(action=action.name, param=param.name)
+                checker.error("TTR109", needs, action, help=_signature(action.name))
         keywords = spec.keywords
         for name, value in action.kwargs:
             if name not in keywords:
                 checker.error(
                     "TTR109",
-                    f"`{action.name}` has no argument `{name}`",
+                    _("`{action}` has no argument `{name}`").format(action=action.name, name=name),
                     value,
                     help=did_you_mean(name, keywords) or _signature(action.name),
                 )
                 continue
-            checker.expect(value, keywords[name].types, scope, f"`{name}` of `{action.name}`")
+            checker.expect(value, keywords[name].types, scope, _of(name, action.name))
+
+
+def _of(param: str, action: str) -> str:
+    return _("`{param}` of `{action}`").format(param=param, action=action)
 
 
 def _check_partial_refund(amount: ast.Expr, checker: TypeChecker) -> None:
@@ -102,40 +113,41 @@ def _check_partial_refund(amount: ast.Expr, checker: TypeChecker) -> None:
     if isinstance(amount, ast.PercentLit) and not 0 < amount.value <= 100:
         checker.error(
             "TTR109",
-            f"`partial_refund({amount.value}%)`: a share of the refund asked is more than 0 % "
-            "and at most 100 %",
+            _(
+                "`partial_refund({value}%)`: a share of the refund asked is more than 0 % and at most 100 %"
+            ).format(value=amount.value),
             amount,
-            help="e.g. `partial_refund(30%)`; to refund all of it, `approve`",
+            help=_("e.g. `partial_refund(30%)`; to refund all of it, `approve`"),
         )
     elif isinstance(amount, ast.MoneyLit) and amount.amount <= 0:
         checker.error(
             "TTR109",
-            "`partial_refund` of nothing or less: the amount must be more than 0",
+            _("`partial_refund` of nothing or less: the amount must be more than 0"),
             amount,
-            help="e.g. `partial_refund(5 USD)`; to refund nothing, `reject`",
+            help=_("e.g. `partial_refund(5 USD)`; to refund nothing, `reject`"),
         )
 
 
 def _signature(name: str) -> str:
     spec = ACTIONS[name]
     parts = [f"{p.name}: VALUE" if p.keyword else p.name for p in spec.params]
-    return f"usage: `{name}" + (f"({', '.join(parts)})`" if parts else "`") + f" — {spec.summary}"
+    call = f"`{name}({', '.join(parts)})`" if parts else f"`{name}`"
+    return _("usage: {call} — {summary}").format(call=call, summary=_(spec.summary))
 
 
 def _check_forbid(forbid: ast.Forbid, checker: TypeChecker, scope: Scope) -> None:
     for action in forbid.actions:
         if action.name not in ACTIONS:
-            checker.error(
-                "TTR108", f"unknown action `{action.name}`", action, help=did_you_mean(action.name, ACTIONS)
-            )
+            unknown = _("unknown action `{name}`").format(name=action.name)
+            checker.error("TTR108", unknown, action, help=did_you_mean(action.name, ACTIONS))
     if forbid.when is not None:
-        checker.condition(forbid.when, scope, "a `when` condition")
+        checker.condition(forbid.when, scope, _("a `when` condition"))
 
 
 def _check_limit(limit: ast.LimitStmt, checker: TypeChecker, settings: dict[str, t.Type]) -> None:
     scope = Scope(settings_allowed=False)
     if limit.when is not None:
-        checker.condition(limit.when, scope, "a limit's `when`")
+        checker.condition(limit.when, scope, _("a limit's `when`"))
         scope = scope.with_present(present_if_true(limit.when))
     target = settings.get(limit.name)
     if target is None:
@@ -149,7 +161,10 @@ def _check_limit(limit: ast.LimitStmt, checker: TypeChecker, settings: dict[str,
             return
         bound = checker.infer(limit.bound, scope)
         if bound != t.ERROR and (bound.kind != "set" or not comparable(bound.element or t.ERROR, target)):
-            checker.error("TTR116", f"`limit {limit.name} in` needs a set of {target.display()}", limit.bound)
+            needs = _("`limit {name} in` needs a set of {kind}").format(
+                name=limit.name, kind=target.display()
+            )
+            checker.error("TTR116", needs, limit.bound)
         return
     bound = checker.infer(limit.bound, scope)
     if t.ERROR in (bound, target):
@@ -157,14 +172,18 @@ def _check_limit(limit: ast.LimitStmt, checker: TypeChecker, settings: dict[str,
     if not target.is_ordered:
         checker.error(
             "TTR116",
-            f"`{limit.op}` cannot bound {target.display()} setting `{limit.name}`",
+            _("`{op}` cannot bound {kind} setting `{name}`").format(
+                op=limit.op, kind=target.display(), name=limit.name
+            ),
             limit,
-            help="use `limit NAME in {...}`",
+            help=_("use `limit NAME in {{...}}`").format(),
         )
     elif not comparable(bound, target):
         checker.error(
             "TTR116",
-            f"setting `{limit.name}` is {target.display()} but the bound is {bound.display()}",
+            _("setting `{name}` is {kind} but the bound is {bound}").format(
+                name=limit.name, kind=target.display(), bound=bound.display()
+            ),
             limit.bound,
         )
 
@@ -182,10 +201,14 @@ def _check_names(stack: Stack) -> list[Diagnostic]:
                 diagnostics.append(
                     Diagnostic(
                         "TTR120" if kind == "ruleset" else "TTR110",
-                        f"{kind} `{name}` looks the same as `{first}` but is another name",
+                        (
+                            _("ruleset `{name}` looks the same as `{first}` but is another name")
+                            if kind == "ruleset"
+                            else _("rule `{name}` looks the same as `{first}` but is another name")
+                        ).format(name=name, first=first),
                         span,
-                        notes=(f"it has {unusual_letters(name, first)}",),
-                        help="write both names in one script, or give them names that differ visibly",
+                        notes=(_("it has {letters}").format(letters=unusual_letters(name, first)),),
+                        help=_("write both names in one script, or give them names that differ visibly"),
                     )
                 )
     return diagnostics
@@ -202,10 +225,10 @@ def _duplicate_names(stack: Stack) -> list[Diagnostic]:
             diagnostics.append(
                 Diagnostic(
                     "TTR120",
-                    f"ruleset `{ruleset.name}` is declared twice",
+                    _("ruleset `{name}` is declared twice").format(name=ruleset.name),
                     ruleset.name_span,
-                    notes=(f"first declared at {where}",),
-                    help="rename one of them",
+                    notes=(_("first declared at {where}").format(where=where),),
+                    help=_("rename one of them"),
                 )
             )
         seen_rulesets.setdefault(ruleset.name, ruleset)
@@ -217,10 +240,12 @@ def _duplicate_names(stack: Stack) -> list[Diagnostic]:
                 diagnostics.append(
                     Diagnostic(
                         "TTR110",
-                        f"rule `{rule.name}` is defined twice in layer `{ruleset.layer}`",
+                        _("rule `{name}` is defined twice in layer `{layer}`").format(
+                            name=rule.name, layer=ruleset.layer
+                        ),
                         rule.span,
-                        notes=(f"first defined at {where}",),
-                        help="rename one of them",
+                        notes=(_("first defined at {where}").format(where=where),),
+                        help=_("rename one of them"),
                     )
                 )
             seen_rules.setdefault(key, rule)
@@ -237,21 +262,21 @@ def check_stack(stack: Stack) -> list[Diagnostic]:
         if ruleset.applies is not None:
             # `applies` also guards the ruleset's settings, so it is computed before them and
             # cannot read them.
-            checker.condition(ruleset.applies, Scope(settings_allowed=False), "`applies`")
+            checker.condition(ruleset.applies, Scope(settings_allowed=False), _("`applies`"))
             base = base.with_present(present_if_true(ruleset.applies))
         for stmt in ruleset.settings:
             if stmt.when is not None:
                 checker.condition(
-                    stmt.when, Scope(base.present, settings_allowed=False), "a setting's `when`"
+                    stmt.when, Scope(base.present, settings_allowed=False), _("a setting's `when`")
                 )
         for limit in ruleset.limits:
             _check_limit(limit, checker, settings)
         for rule in ruleset.rules:
             scope = base
             if rule.when is not None:
-                checker.condition(rule.when, scope, "a `when` condition")
+                checker.condition(rule.when, scope, _("a `when` condition"))
                 scope = scope.with_present(present_if_true(rule.when))
-            check_actions(rule.actions, scope, checker, f"rule `{rule.name}`")
+            check_actions(rule.actions, scope, checker, _("rule `{name}`").format(name=rule.name))
         for forbid in ruleset.forbids:
             _check_forbid(forbid, checker, base)
     return checker.diagnostics + _check_names(stack)

@@ -15,18 +15,24 @@ from ttrules import ast
 from ttrules.check.functions import FUNCTIONS
 from ttrules.check.guards import present_if_false, present_if_true
 from ttrules.diagnostics import Diagnostic, Severity, did_you_mean
-from ttrules.i18n import _
+from ttrules.i18n import N_, _
 from ttrules.schema import types as t
 from ttrules.schema.fields import OUTCOME_FIELDS, Schema
 from ttrules.schema.reasons import category_of, reason_categories
 
 _UNIT_HINT = {
-    ("money", "number"): "give the number its currency, e.g. `50 USD`",
-    ("money", "int"): "give the number its currency, e.g. `50 USD`",
-    ("duration", "number"): "give the number its unit, e.g. `3d` or `12h`",
-    ("duration", "int"): "give the number its unit, e.g. `3d` or `12h`",
-    ("timestamp", "duration"): "subtract timestamps to get a duration: `case.now - order.paid_at <= 1h`",
-    ("timestamp", "int"): "subtract timestamps to get a duration, then compare with `2d`",
+    ("money", "number"): N_("give the number its currency, e.g. `50 USD`"),
+    ("money", "int"): N_("give the number its currency, e.g. `50 USD`"),
+    ("duration", "number"): N_("give the number its unit, e.g. `3d` or `12h`"),
+    ("duration", "int"): N_("give the number its unit, e.g. `3d` or `12h`"),
+    ("timestamp", "duration"): N_("subtract timestamps to get a duration: `case.now - order.paid_at <= 1h`"),
+    ("timestamp", "int"): N_("subtract timestamps to get a duration, then compare with `2d`"),
+}
+_ARITH_HINT = {
+    ("money", "int"): N_("give the number its currency, e.g. `5 USD`"),
+    ("money", "number"): N_("give the number its currency, e.g. `5 USD`"),
+    ("timestamp", "timestamp"): N_("subtract timestamps (`a - b`) to get a duration"),
+    ("money", "money"): N_("multiply money by a number or a percentage"),
 }
 
 
@@ -68,10 +74,10 @@ class TypeChecker:
         if found not in (t.BOOL, t.ERROR):
             self.error(
                 "TTR113",
-                f"{what} must be true or false, not {found.display()}",
+                _("{what} must be true or false, not {found}").format(what=what, found=found.display()),
                 expr,
-                label=f"this is {found.display()}",
-                help="compare it, e.g. `order.total > 0 USD`",
+                label=_("this is {found}").format(found=found.display()),
+                help=_("compare it, e.g. `order.total > 0 USD`"),
             )
 
     def expect(self, expr: ast.Expr, expected: tuple[t.Type, ...], scope: Scope, what: str) -> t.Type:
@@ -83,12 +89,12 @@ class TypeChecker:
         found = self.infer(expr, scope)
         if found == t.ERROR or any(_assignable(found, e) for e in expected):
             return found
-        wanted = " or ".join(e.display() for e in expected)
+        wanted = _(" or ").join(e.display() for e in expected)
         return self.error(
             "TTR109",
-            f"{what} must be {wanted}, not {found.display()}",
+            _("{what} must be {wanted}, not {found}").format(what=what, wanted=wanted, found=found.display()),
             expr,
-            label=f"this is {found.display()}",
+            label=_("this is {found}").format(found=found.display()),
         )
 
     # -- inference
@@ -110,10 +116,12 @@ class TypeChecker:
             case ast.EnumLit(name=n):
                 return self.error(
                     "TTR102",
-                    f"`{n}` is an enum value with nothing to compare it with",
+                    _("`{value}` is an enum value with nothing to compare it with").format(value=n),
                     expr,
-                    help="compare a field with it, e.g. "
-                    f"`request.kind == {n}`; strings are written in quotes",
+                    help=_(
+                        "compare a field with it, e.g. `request.kind == {value}`; strings are written in "
+                        "quotes"
+                    ).format(value=n),
                 )
             case ast.SetLit(items=items):
                 return self._set_literal(items, scope, None)
@@ -122,18 +130,20 @@ class TypeChecker:
             case ast.SettingRef(name=n):
                 return self._setting(n, expr, scope)
             case ast.Not(operand=o):
-                self.condition(o, scope, "the operand of `not`")
+                self.condition(o, scope, _("the operand of `not`"))
                 return t.BOOL
             case ast.Neg(operand=o):
                 found = self.infer(o, scope)
                 if found.kind not in ("int", "number", "percent", "money", "duration", "error"):
-                    return self.error("TTR104", f"cannot negate {found.display()}", expr)
+                    return self.error(
+                        "TTR104", _("cannot negate {found}").format(found=found.display()), expr
+                    )
                 return found
             case ast.And(items=items) | ast.Or(items=items):
                 local = scope
-                word = "and" if isinstance(expr, ast.And) else "or"
+                side = _("each side of `and`") if isinstance(expr, ast.And) else _("each side of `or`")
                 for item in items:
-                    self.condition(item, local, f"each side of `{word}`")
+                    self.condition(item, local, side)
                     facts = present_if_true(item) if isinstance(expr, ast.And) else present_if_false(item)
                     local = local.with_present(facts)
                 return t.BOOL
@@ -150,7 +160,7 @@ class TypeChecker:
             case ast.Has(target=target):
                 if not isinstance(target, ast.FieldRef):
                     return self.error(
-                        "TTR118", "`has` takes a field path", target, help="e.g. `has(order.paid_at)`"
+                        "TTR118", _("`has` takes a field path"), target, help=_("e.g. `has(order.paid_at)`")
                     )
                 self._field(target, scope, allow_optional=True)
                 return t.BOOL
@@ -159,7 +169,11 @@ class TypeChecker:
                 right = self.infer(d, scope)
                 if t.ERROR not in (left, right) and not comparable(left, right):
                     return self.error(
-                        "TTR102", f"`??` default is {right.display()} but the value is {left.display()}", d
+                        "TTR102",
+                        _("`??` default is {default} but the value is {value}").format(
+                            default=right.display(), value=left.display()
+                        ),
+                        d,
                     )
                 return left
             case ast.Arith(op=op, left=left, right=right):
@@ -209,9 +223,9 @@ class TypeChecker:
         if not scope.settings_allowed:
             return self.error(
                 "TTR115",
-                f"setting `{name}` is read inside a setting",
+                _("setting `{name}` is read inside a setting").format(name=name),
                 node,
-                help="compute settings from case fields only",
+                help=_("compute settings from case fields only"),
             )
         if name not in self.settings:
             return self.error(
@@ -231,12 +245,14 @@ class TypeChecker:
         if currency != self.report_currency and currency not in self.fx:
             self.error(
                 "TTR112",
-                f"no FX rate for {currency}",
+                _("no FX rate for {currency}").format(currency=currency),
                 node,
                 severity=Severity.WARNING,
-                label=f"report currency is {self.report_currency}",
-                help=f"add `{currency}: RATE` under `fx:` in ttrules.yaml; comparing "
-                f"with amounts in other currencies errors at run time",
+                label=_("report currency is {currency}").format(currency=self.report_currency),
+                help=_(
+                    "add `{currency}: RATE` under `fx:` in ttrules.yaml; comparing with amounts in other "
+                    "currencies errors at run time"
+                ).format(currency=currency),
             )
 
     def _enum_member(self, lit: ast.EnumLit, expected: t.Type) -> t.Type:
@@ -264,16 +280,23 @@ class TypeChecker:
             if found is None:
                 found = item_type
             elif t.ERROR not in (found, item_type) and not comparable(found, item_type):
-                self.error("TTR102", f"set mixes {found.display()} and {item_type.display()}", item)
+                mixes = _("set mixes {first} and {other}").format(
+                    first=found.display(), other=item_type.display()
+                )
+                self.error("TTR102", mixes, item)
         return t.set_of(found or t.ERROR)
 
     def _literal_mismatch(self, lit: ast.EnumLit, other: t.Type) -> t.Type:
-        hint = f'strings are written in quotes: `"{lit.name}"`' if other == t.STR else ""
+        hint = (
+            _('strings are written in quotes: `"{value}"`').format(value=lit.name) if other == t.STR else ""
+        )
         if other.kind == "money" and len(lit.name) == 3:
-            hint = f"write an amount: `50 {lit.name}`"
+            hint = _("write an amount: `50 {currency}`").format(currency=lit.name)
         return self.error(
             "TTR102",
-            f"`{lit.name}` is an enum value, but it is compared with {other.display()}",
+            _("`{value}` is an enum value, but it is compared with {other}").format(
+                value=lit.name, other=other.display()
+            ),
             lit,
             help=hint,
         )
@@ -286,7 +309,7 @@ class TypeChecker:
                 return self._enum_member(expr, other_type)
             if other_type != t.ERROR:
                 return self._literal_mismatch(expr, other_type)
-            return self.error("TTR102", "two enum values compared with each other", expr)
+            return self.error("TTR102", _("two enum values compared with each other"), expr)
         return self.infer(expr, scope)
 
     def _comparison(self, op: str, left: ast.Expr, right: ast.Expr, node: ast.Node, scope: Scope) -> None:
@@ -295,7 +318,10 @@ class TypeChecker:
             found = self._side(lit, other, scope)
             if found != t.ERROR and op not in ("==", "!="):
                 self.error(
-                    "TTR102", f"`{op}` does not order enum values", node, help="use `==`, `!=` or `in {...}`"
+                    "TTR102",
+                    _("`{op}` does not order enum values").format(op=op),
+                    node,
+                    help=_("use `==`, `!=` or `in {{...}}`").format(),
                 )
             return
         lt, rt = self.infer(left, scope), self.infer(right, scope)
@@ -310,15 +336,17 @@ class TypeChecker:
                 _("cannot compare {left} with {right}").format(left=lt.display(), right=rt.display()),
                 node,
                 label=f"{lt.display()} {op} {rt.display()}",
-                help=hint,
+                help=_(hint) if hint else "",
             )
             return
         if op not in ("==", "!=") and not (lt.is_ordered and rt.is_ordered):
             self.error(
                 "TTR102",
-                f"`{op}` does not order {lt.display()} values",
+                _("`{op}` does not order {kind} values").format(op=op, kind=lt.display()),
                 node,
-                help="use `==` or `!=`" + (" or `in {...}`" if lt.kind == "enum" else ""),
+                help=_("use `==`, `!=` or `in {{...}}`").format()
+                if lt.kind == "enum"
+                else _("use `==` or `!=`"),
             )
 
     def _known_reason_code(self, reading: ast.Expr, literal: ast.Expr) -> None:
@@ -332,17 +360,17 @@ class TypeChecker:
             return
         self.error(
             "TTR126",
-            f"`{literal.value}` is not a TikTok Shop reason code ttrules knows",
+            _("`{code}` is not a TikTok Shop reason code ttrules knows").format(code=literal.value),
             literal,
             severity=Severity.WARNING,
             help=did_you_mean(literal.value, reason_categories())
-            or "compare `request.reason` (the code's category) instead",
+            or _("compare `request.reason` (the code's category) instead"),
         )
 
     def _membership(self, item: ast.Expr, coll: ast.Expr, node: ast.Node, scope: Scope) -> None:
         if isinstance(coll, ast.SetLit):
             if isinstance(item, ast.EnumLit):
-                self.error("TTR102", "an enum value tested against a set of literals", item)
+                self.error("TTR102", _("an enum value tested against a set of literals"), item)
                 return
             item_type = self.infer(item, scope)
             if item_type == t.ERROR:
@@ -352,9 +380,7 @@ class TypeChecker:
             set_type = self._set_literal(coll.items, scope, item_type)
             element = set_type.element or t.ERROR
             if element != t.ERROR and item_type.kind != "enum" and not comparable(item_type, element):
-                self.error(
-                    "TTR102", f"{item_type.display()} tested against a set of {element.display()}", node
-                )
+                self.error("TTR102", _tested(item_type, element), node)
             return
         coll_type = self.infer(coll, scope)
         if coll_type == t.ERROR:
@@ -362,9 +388,9 @@ class TypeChecker:
         if coll_type.kind != "set":
             self.error(
                 "TTR102",
-                f"`in` needs a set on its right, not {coll_type.display()}",
+                _("`in` needs a set on its right, not {found}").format(found=coll_type.display()),
                 coll,
-                help="write a set: `x in {A, B}`",
+                help=_("write a set: `x in {{A, B}}`").format(),
             )
             return
         element = coll_type.element or t.ERROR
@@ -376,7 +402,7 @@ class TypeChecker:
             return
         item_type = self.infer(item, scope)
         if t.ERROR not in (item_type, element) and not comparable(item_type, element):
-            self.error("TTR102", f"{item_type.display()} tested against a set of {element.display()}", node)
+            self.error("TTR102", _tested(item_type, element), node)
 
     def _arith(self, op: str, left: ast.Expr, right: ast.Expr, node: ast.Node, scope: Scope) -> t.Type:
         lt, rt = self.infer(left, scope), self.infer(right, scope)
@@ -384,18 +410,15 @@ class TypeChecker:
             return t.ERROR
         result = arith_type(op, lt, rt)
         if result is None:
-            hint = {
-                ("money", "int"): "give the number its currency, e.g. `5 USD`",
-                ("money", "number"): "give the number its currency, e.g. `5 USD`",
-                ("timestamp", "timestamp"): "subtract timestamps (`a - b`) to get a duration",
-                ("money", "money"): "multiply money by a number or a percentage",
-            }.get((lt.kind, rt.kind), "")
+            hint = _ARITH_HINT.get((lt.kind, rt.kind))
             return self.error(
                 "TTR104",
-                f"`{op}` is not defined for {lt.display()} and {rt.display()}",
+                _("`{op}` is not defined for {left} and {right}").format(
+                    op=op, left=lt.display(), right=rt.display()
+                ),
                 node,
                 label=f"{lt.display()} {op} {rt.display()}",
-                help=hint,
+                help=_(hint) if hint else "",
             )
         return result
 
@@ -403,9 +426,10 @@ class TypeChecker:
         if name not in FUNCTIONS:
             return self.error(
                 "TTR107",
-                f"unknown function `{name}`",
+                _("unknown function `{name}`").format(name=name),
                 node,
-                help=did_you_mean(name, FUNCTIONS) or "functions: " + ", ".join(FUNCTIONS),
+                help=did_you_mean(name, FUNCTIONS)
+                or _("functions: {names}").format(names=", ".join(FUNCTIONS)),
             )
         types = [self.infer(a, scope) for a in args]
         if t.ERROR in types:
@@ -413,15 +437,16 @@ class TypeChecker:
         signature = FUNCTIONS[name]
         if name in ("min", "max"):
             if len(args) < 2:
-                return self.error("TTR107", f"`{name}` needs at least two arguments", node, help=signature)
+                two = _("`{name}` needs at least two arguments").format(name=name)
+                return self.error("TTR107", two, node, help=signature)
             first = types[0]
             if not first.is_ordered or any(not comparable(first, x) for x in types[1:]):
-                return self.error(
-                    "TTR107", f"`{name}` needs values of one ordered type", node, help=signature
-                )
+                ordered = _("`{name}` needs values of one ordered type").format(name=name)
+                return self.error("TTR107", ordered, node, help=signature)
             return first if all(x == first for x in types) else t.NUMBER
         if len(args) != 1:
-            return self.error("TTR107", f"`{name}` takes one argument, not {len(args)}", node, help=signature)
+            one = _("`{name}` takes one argument, not {count}").format(name=name, count=len(args))
+            return self.error("TTR107", one, node, help=signature)
         kind = types[0].kind
         if name == "abs" and kind in ("int", "number", "percent", "money", "duration"):
             return types[0]
@@ -429,7 +454,14 @@ class TypeChecker:
             return t.STR
         if name == "days" and kind == "duration":
             return t.NUMBER
-        return self.error("TTR107", f"`{name}` does not take {types[0].display()}", node, help=signature)
+        takes = _("`{name}` does not take {found}").format(name=name, found=types[0].display())
+        return self.error("TTR107", takes, node, help=signature)
+
+
+def _tested(item: t.Type, element: t.Type) -> str:
+    return _("{item} tested against a set of {element}").format(
+        item=item.display(), element=element.display()
+    )
 
 
 def _assignable(found: t.Type, expected: t.Type) -> bool:

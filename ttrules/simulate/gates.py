@@ -16,6 +16,7 @@ from ttrules import ast
 from ttrules.check.typecheck import Scope, TypeChecker
 from ttrules.diagnostics import Diagnostic
 from ttrules.evaluate.interpret import Env, EvalError, safely, truth
+from ttrules.i18n import _
 from ttrules.schema import types as t
 from ttrules.schema.fields import FieldSpec, Schema
 from ttrules.source import SourceFile
@@ -112,7 +113,7 @@ def parse_gates(texts: list[str], currency: str, fx: frozenset[str]) -> tuple[li
         expr = parse_fragment(text, "expr_only", source, lambda p: p, found)
         if expr is not None:
             checker = TypeChecker(schema, {}, currency, fx, found, schema_name="the report figures")
-            checker.condition(expr, Scope(settings_allowed=False), "a gate")
+            checker.condition(expr, Scope(settings_allowed=False), _("a gate"))
         diagnostics += found
         if expr is not None and not found:
             gates.append(Gate(text, expr))

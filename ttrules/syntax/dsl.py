@@ -92,9 +92,9 @@ class _Builder(lark.visitors.Transformer_NonRecursive):
         if problem is not None:
             self.ctx.error(
                 "TTR014",
-                f"a literal too long: {problem}",
+                _("a literal too long: {problem}").format(problem=problem),
                 self.ctx.meta_span(meta),
-                help="numbers, amounts, percentages and durations have at most 30 digits",
+                help=_("numbers, amounts, percentages and durations have at most 30 digits"),
             )
         return problem is None
 
@@ -121,9 +121,9 @@ class _Builder(lark.visitors.Transformer_NonRecursive):
         if abs(seconds) > MAX_DURATION_SECONDS:
             self.ctx.error(
                 "TTR014",
-                f"the duration `{text[:40]}` is longer than 999999999d",
+                _("the duration `{text}` is longer than 999999999d").format(text=text[:40]),
                 self.ctx.meta_span(meta),
-                help="no real window is that long",
+                help=_("no real window is that long"),
             )
             seconds = 0
         return ast.DurationLit(seconds, text=text, span=self.ctx.meta_span(meta))
@@ -143,9 +143,9 @@ class _Builder(lark.visitors.Transformer_NonRecursive):
         except json.JSONDecodeError:
             self.ctx.error(
                 "TTR004",
-                "invalid escape in string",
+                _("invalid escape in string"),
                 self.ctx.token_span(token),
-                help='strings allow the escapes \\" \\\\ \\n \\t \\uXXXX',
+                help=_('strings allow the escapes \\" \\\\ \\n \\t \\uXXXX'),
             )
             return str(token)[1:-1]
         return str(value)
@@ -233,9 +233,9 @@ class _Builder(lark.visitors.Transformer_NonRecursive):
                 if kwargs:
                     self.ctx.error(
                         "TTR002",
-                        "positional argument after a named one",
+                        _("positional argument after a named one"),
                         child.span,
-                        help="put named arguments (`sla: 30m`) last",
+                        help=_("put named arguments (`sla: 30m`) last"),
                     )
                 args.append(child)
         return ast.Action(name, tuple(args), tuple(kwargs), span=self.ctx.meta_span(meta))
@@ -279,9 +279,9 @@ class _Builder(lark.visitors.Transformer_NonRecursive):
         if str(op) not in ("<=", ">=", "in"):
             self.ctx.error(
                 "TTR002",
-                f"`limit` takes `<=`, `>=` or `in`, not `{op}`",
+                _("`limit` takes `<=`, `>=` or `in`, not `{op}`").format(op=op),
                 self.ctx.token_span(op),
-                help="e.g. `limit return_window <= 7d`",
+                help=_("e.g. `limit return_window <= 7d`"),
             )
         return ast.LimitStmt(str(name), str(op), bound, when.value if when else None, span=span)
 
@@ -290,7 +290,7 @@ class _Builder(lark.visitors.Transformer_NonRecursive):
         value = int(text) if self._sized(meta, text) else 0
         problem = priority_problem(value)
         if problem is not None:
-            self.ctx.error("TTR014", problem, self.ctx.meta_span(meta), help="e.g. `priority 100`")
+            self.ctx.error("TTR014", problem, self.ctx.meta_span(meta), help=_("e.g. `priority 100`"))
             value = 0
         return _Clause("priority", value, self.ctx.meta_span(meta))
 
@@ -311,9 +311,9 @@ class _Builder(lark.visitors.Transformer_NonRecursive):
         if then is None:
             self.ctx.error(
                 "TTR007",
-                f"rule `{self._string_value(name_token)}` has no `then`",
+                _("rule `{name}` has no `then`").format(name=self._string_value(name_token)),
                 self.ctx.token_span(name_token),
-                help="add `then ACTION` (e.g. `then review`)",
+                help=_("add `then ACTION` (e.g. `then review`)"),
             )
         return ast.Rule(
             self._string_value(name_token),
@@ -340,12 +340,12 @@ class _Builder(lark.visitors.Transformer_NonRecursive):
             if clause.kind in found:
                 self.ctx.error(
                     "TTR006",
-                    f"`{clause.kind}` is given twice",
+                    _("`{clause}` is given twice").format(clause=clause.kind),
                     clause.span,
-                    label="second one here",
-                    help="join conditions with `and`"
+                    label=_("second one here"),
+                    help=_("join conditions with `and`")
                     if clause.kind == "when"
-                    else f"keep one `{clause.kind}`",
+                    else _("keep one `{clause}`").format(clause=clause.kind),
                 )
                 continue
             found[clause.kind] = clause

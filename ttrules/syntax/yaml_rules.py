@@ -13,6 +13,7 @@ from typing import Any
 
 from ttrules import ast
 from ttrules.diagnostics import Diagnostic
+from ttrules.i18n import _
 from ttrules.source import SourceFile, Span
 from ttrules.syntax.dsl import Header, attach_comments, parse_fragment
 from ttrules.syntax.literals import is_name, priority_problem, too_many_digits
@@ -41,20 +42,28 @@ class _Reader:
 
     def sequence(self, node: YNode, what: str) -> list[YNode]:
         if node.kind != "seq":
-            self.error("TTR012", f"{what} must be a list, not {node.describe()}", node.span)
+            self.error(
+                "TTR012",
+                _("{what} must be a list, not {found}").format(what=what, found=node.describe()),
+                node.span,
+            )
             return []
         return node.items
 
     def string(self, node: YNode, what: str) -> str | None:
         if node.kind != "scalar" or node.is_null:
-            self.error("TTR012", f"{what} must be a string, not {node.describe()}", node.span)
+            self.error("TTR012", _must_be_string(what, node), node.span)
             return None
         return node.value
 
     def fragment(self, node: YNode, start: str, what: str) -> Any:
         if node.kind != "scalar" or node.is_null:
-            help = "quote it: YAML reads `{...}` and `key: value` as structure" if node.kind == "map" else ""
-            self.error("TTR012", f"{what} must be a string, not {node.describe()}", node.span, help=help)
+            help = (
+                _("quote it: YAML reads `{{...}}` and `key: value` as structure").format()
+                if node.kind == "map"
+                else ""
+            )
+            self.error("TTR012", _must_be_string(what, node), node.span, help=help)
             return None
         return parse_fragment(node.value, start, self.source, node.offset_of, self.diagnostics)
 
@@ -65,24 +74,28 @@ class _Reader:
         if node.kind == "seq":
             self.error(
                 "TTR012",
-                f"{what} must be an expression or one of `all:`, `any:`, `not:`, not a bare list",
+                _("{what} must be an expression or one of `all:`, `any:`, `not:`, not a bare list").format(
+                    what=what
+                ),
                 node.span,
-                help="put the list under `all:` or `any:`",
+                help=_("put the list under `all:` or `any:`"),
             )
             return None
         entries = self.mapping(node, what, ("all", "any", "not"))
         if entries is None:
             return None
         if len(entries) != 1:
-            self.error("TTR012", f"{what} must have exactly one of `all`, `any`, `not`", node.span)
+            one = _("{what} must have exactly one of `all`, `any`, `not`").format(what=what)
+            self.error("TTR012", one, node.span)
             return None
         ((kind, body),) = entries.items()
         if kind == "not":
-            inner = self.condition(body, "`not`")
+            inner = self.condition(body, _("`not`"))
             return ast.Not(inner, span=node.span) if inner is not None else None
-        items = [self.condition(item, f"an item of `{kind}`") for item in self.sequence(body, f"`{kind}`")]
+        item_of = _("an item of `{kind}`").format(kind=kind)
+        items = [self.condition(item, item_of) for item in self.sequence(body, f"`{kind}`")]
         if not items:
-            self.error("TTR012", f"`{kind}` needs at least one condition", body.span)
+            self.error("TTR012", _("`{kind}` needs at least one condition").format(kind=kind), body.span)
             return None
         if any(item is None for item in items):
             return None
@@ -98,25 +111,25 @@ class _Reader:
         if node.kind == "seq":
             result: list[ast.Action] = []
             for item in node.items:
-                parsed = self.fragment(item, "actions_only", f"an action in {what}")
+                parsed = self.fragment(item, "actions_only", _("an action in {what}").format(what=what))
                 result.extend(parsed or ())
             return tuple(result)
         parsed = self.fragment(node, "actions_only", what)
         return tuple(parsed or ())
 
     def optional_string(self, entries: dict[str, YNode], key: str, what: str) -> str | None:
-        return self.string(entries[key], f"`{key}` of {what}") if key in entries else None
+        return self.string(entries[key], _of(key, what)) if key in entries else None
 
     # -- statements
     def rule(self, node: YNode) -> ast.Rule | None:
-        entries = self.mapping(node, "a rule", RULE_KEYS)
+        entries = self.mapping(node, _("a rule"), RULE_KEYS)
         if entries is None:
             return None
         if "name" not in entries:
-            self.error("TTR012", "a rule needs a `name`", node.span)
+            self.error("TTR012", _("a rule needs a `name`"), node.span)
             return None
-        name = self.string(entries["name"], "a rule's `name`")
-        what = f"rule `{name}`"
+        name = self.string(entries["name"], _("a rule's `name`"))
+        what = _("rule `{name}`").format(name=name).strip()
         priority = 0
         if "priority" in entries:
             p = entries["priority"]
@@ -124,24 +137,26 @@ class _Reader:
             if p.tag != "tag:yaml.org,2002:int" or not re.fullmatch(r"[-+]?(0|[1-9][0-9]*)", p.value):
                 self.error(
                     "TTR012",
-                    f"`priority` of {what} must be a whole number written plainly (e.g. 10), "
-                    f"not {f'`{p.value}`' if p.tag == 'tag:yaml.org,2002:int' else p.describe()}",
+                    _("{what} must be a whole number written plainly (e.g. 10), not {found}").format(
+                        what=_of("priority", what),
+                        found=f"`{p.value}`" if p.tag == "tag:yaml.org,2002:int" else p.describe(),
+                    ),
                     p.span,
                 )
             elif (problem := too_many_digits(p.value) or priority_problem(int(p.value))) is not None:
-                self.error("TTR014", f"`priority` of {what}: {problem}", p.span)
+                self.error("TTR014", f"{_of('priority', what)}: {problem}", p.span)
             else:
                 priority = int(p.value)
-        when = self.condition(entries["when"], f"`when` of {what}") if "when" in entries else None
+        when = self.condition(entries["when"], _of("when", what)) if "when" in entries else None
         if "then" not in entries:
             self.error(
                 "TTR007",
-                f"{what} has no `then`",
+                _("{what} has no `then`").format(what=what),
                 node.span,
-                help="add `then: [ACTION]` (e.g. `then: [review]`)",
+                help=_("add `then: [ACTION]` (e.g. `then: [review]`)"),
             )
             return None
-        actions = self.actions(entries["then"], f"`then` of {what}")
+        actions = self.actions(entries["then"], _of("then", what))
         because = self.optional_string(entries, "because", what)
         # A condition that failed to parse must not leave behind a rule that always matches.
         if name is None or ("when" in entries and when is None) or not actions:
@@ -149,14 +164,14 @@ class _Reader:
         return ast.Rule(name, actions, when=when, priority=priority, because=because, span=node.span)
 
     def forbid(self, node: YNode) -> ast.Forbid | None:
-        entries = self.mapping(node, "a forbid", FORBID_KEYS)
+        entries = self.mapping(node, _("a forbid"), FORBID_KEYS)
         if entries is None:
             return None
         if "forbid" not in entries:
-            self.error("TTR012", "a forbid needs `forbid: ACTION`", node.span)
+            self.error("TTR012", _("a forbid needs `forbid: ACTION`"), node.span)
             return None
         actions = self.actions(entries["forbid"], "`forbid`")
-        when = self.condition(entries["when"], "`when` of a forbid") if "when" in entries else None
+        when = self.condition(entries["when"], _of("when", _("a forbid"))) if "when" in entries else None
         if ("when" in entries and when is None) or not actions:
             return None
         return ast.Forbid(
@@ -165,7 +180,8 @@ class _Reader:
 
     def settings(self, node: YNode) -> list[ast.SetStmt]:
         if node.kind != "map":
-            self.error("TTR012", f"`settings` must be a mapping of names, not {node.describe()}", node.span)
+            names = _("`settings` must be a mapping of names, not {found}").format(found=node.describe())
+            self.error("TTR012", names, node.span)
             return []
         result: list[ast.SetStmt] = []
         for key, value in node.pairs:
@@ -173,9 +189,9 @@ class _Reader:
             if not is_name(name):
                 self.error(
                     "TTR012",
-                    f"a setting's name is letters, digits and `_`, not `{name}`",
+                    _("a setting's name is letters, digits and `_`, not `{name}`").format(name=name),
                     key.span,
-                    help="e.g. `small_cancel_limit`",
+                    help=_("e.g. `small_cancel_limit`"),
                 )
                 continue
             variants = value.items if value.kind == "seq" else [value]
@@ -184,16 +200,17 @@ class _Reader:
                     entries = self.mapping(variant, f"a value of setting `{name}`", SET_KEYS)
                     if entries is None or "value" not in entries:
                         if entries is not None:
-                            self.error("TTR012", f"setting `{name}` needs `value:`", variant.span)
+                            needs = _("setting `{name}` needs `value:`").format(name=name)
+                            self.error("TTR012", needs, variant.span)
                         continue
-                    expr = self.fragment(entries["value"], "expr_only", f"setting `{name}`")
+                    expr = self.fragment(entries["value"], "expr_only", _setting(name))
                     when = (
-                        self.condition(entries["when"], f"`when` of setting `{name}`")
+                        self.condition(entries["when"], _of("when", _setting(name)))
                         if "when" in entries
                         else None
                     )
                 else:
-                    expr, when = self.fragment(variant, "expr_only", f"setting `{name}`"), None
+                    expr, when = self.fragment(variant, "expr_only", _setting(name)), None
                 if expr is not None and (variant.kind != "map" or "when" not in entries or when is not None):
                     result.append(ast.SetStmt(name, expr, when, span=variant.span))
         return result
@@ -202,26 +219,27 @@ class _Reader:
         if node.kind == "scalar":
             entries = {"limit": node}
         else:
-            found = self.mapping(node, "a limit", LIMIT_KEYS)
+            found = self.mapping(node, _("a limit"), LIMIT_KEYS)
             if found is None:
                 return None
             entries = found
         if "limit" not in entries:
-            self.error("TTR012", "a limit needs `limit: NAME <= VALUE`", node.span)
+            self.error("TTR012", _("a limit needs `limit: NAME <= VALUE`"), node.span)
             return None
         parsed = self.fragment(entries["limit"], "limit_only", "`limit`")
         if parsed is None:
             return None
         name, op, bound = parsed
         if str(op) not in ("<=", ">=", "in"):
-            self.error("TTR002", f"`limit` takes `<=`, `>=` or `in`, not `{op}`", entries["limit"].span)
-        when = self.condition(entries["when"], "`when` of a limit") if "when" in entries else None
+            takes = _("`limit` takes `<=`, `>=` or `in`, not `{op}`").format(op=op)
+            self.error("TTR002", takes, entries["limit"].span)
+        when = self.condition(entries["when"], _of("when", _("a limit"))) if "when" in entries else None
         if "when" in entries and when is None:
             return None
         return ast.LimitStmt(name, str(op), bound, when, span=node.span)
 
     def ruleset(self, root: YNode) -> ast.Ruleset | None:
-        entries = self.mapping(root, "a ruleset file", TOP_KEYS)
+        entries = self.mapping(root, _("a ruleset file"), TOP_KEYS)
         if entries is None:
             return None
         name = self.string(entries["ruleset"], "`ruleset`") if "ruleset" in entries else None
@@ -229,16 +247,17 @@ class _Reader:
         if layer is not None and not is_name(layer):
             self.error(
                 "TTR012",
-                f"`layer` must be a name (letters, digits and `_`), not `{layer}`",
+                _("`layer` must be a name (letters, digits and `_`), not `{layer}`").format(layer=layer),
                 entries["layer"].span,
-                help="e.g. `layer: merchant`",
+                help=_("e.g. `layer: merchant`"),
             )
             layer = None
         start_span = Span(self.source, 0, min(1, len(self.source.text)))
         for key, _value in (("ruleset", name), ("layer", layer)):
             if key not in entries:
                 example = "ruleset: my-shop" if key == "ruleset" else "layer: merchant"
-                self.error("TTR005", f"missing `{key}:`", start_span, help=f"add `{example}`")
+                missing = _("missing `{key}:`").format(key=key)
+                self.error("TTR005", missing, start_span, help=_("add `{example}`").format(example=example))
         applies = self.condition(entries["applies"], "`applies`") if "applies" in entries else None
         settings = self.settings(entries["settings"]) if "settings" in entries else []
         limits = (
@@ -277,10 +296,10 @@ def parse_ruleset_yaml(source: SourceFile) -> tuple[ast.Ruleset | None, list[Dia
             diagnostics.append(
                 Diagnostic(
                     "TTR005",
-                    "the YAML file is empty",
+                    _("the YAML file is empty"),
                     None,
                     path=source.path,
-                    help="start with `ruleset: NAME` and `layer: merchant`",
+                    help=_("start with `ruleset: NAME` and `layer: merchant`"),
                 )
             )
         return None, diagnostics
@@ -311,3 +330,16 @@ def _with_comments(ruleset: ast.Ruleset, source: SourceFile) -> ast.Ruleset:
         header_comments=header,
         trailing_comments=trailing,
     )
+
+
+def _of(key: str, what: str) -> str:
+    """`when` of rule `x`: how a key of a statement is named in messages."""
+    return _("`{key}` of {what}").format(key=key, what=what)
+
+
+def _setting(name: str) -> str:
+    return _("setting `{name}`").format(name=name)
+
+
+def _must_be_string(what: str, node: YNode) -> str:
+    return _("{what} must be a string, not {found}").format(what=what, found=node.describe())

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from ttrules.diagnostics import Diagnostic, did_you_mean
+from ttrules.i18n import N_, _
 from ttrules.source import SourceFile, Span
 
 MAX_YAML_DEPTH = 50
@@ -39,6 +40,14 @@ class YamlRefused(Exception):
         self.code, self.message, self.index, self.help = code, message, index, help
 
 
+_SCALAR_KINDS = {
+    "tag:yaml.org,2002:int": N_("a whole number"),
+    "tag:yaml.org,2002:float": N_("a number"),
+    "tag:yaml.org,2002:bool": N_("true/false"),
+    "tag:yaml.org,2002:null": N_("nothing (null)"),
+}
+
+
 @dataclass
 class YNode:
     kind: str  # "map" | "seq" | "scalar"
@@ -55,15 +64,10 @@ class YNode:
 
     def describe(self) -> str:
         if self.kind == "map":
-            return "a mapping"
+            return _("a mapping")
         if self.kind == "seq":
-            return "a list"
-        return {
-            "tag:yaml.org,2002:int": "a whole number",
-            "tag:yaml.org,2002:float": "a number",
-            "tag:yaml.org,2002:bool": "true/false",
-            "tag:yaml.org,2002:null": "nothing (null)",
-        }.get(self.tag, "a string")
+            return _("a list")
+        return _(_SCALAR_KINDS.get(self.tag, N_("a string")))
 
     def offset_of(self, index: int) -> int:
         """The file offset of character `index` of a scalar's value."""
@@ -119,29 +123,27 @@ class _Loader(yaml.SafeLoader):
         if isinstance(event, yaml.AliasEvent):
             raise YamlRefused(
                 "TTR011",
-                "YAML aliases are not allowed",
+                _("YAML aliases are not allowed"),
                 event.start_mark.index,
-                help="write the value out in full",
+                help=_("write the value out in full"),
             )
         anchor = getattr(event, "anchor", None)
         if anchor is not None:
             raise YamlRefused(
                 "TTR011",
-                f"YAML anchor `&{anchor}` is not allowed",
+                _("YAML anchor `&{anchor}` is not allowed").format(anchor=anchor),
                 event.start_mark.index,
-                help="write the value out in full",
+                help=_("write the value out in full"),
             )
         tag = getattr(event, "tag", None)
         if tag not in (None, "!") and tag not in _STANDARD_TAGS:
-            raise YamlRefused(
-                "TTR011", f"YAML tag `{tag}` is not allowed", event.start_mark.index, help="remove the tag"
-            )
+            refused = _("YAML tag `{tag}` is not allowed").format(tag=tag)
+            raise YamlRefused("TTR011", refused, event.start_mark.index, help=_("remove the tag"))
         self._depth = getattr(self, "_depth", 0) + 1
         try:
             if self._depth > MAX_YAML_DEPTH:
-                raise YamlRefused(
-                    "TTR010", f"YAML nested more than {MAX_YAML_DEPTH} levels deep", event.start_mark.index
-                )
+                deep = _("YAML nested more than {levels} levels deep").format(levels=MAX_YAML_DEPTH)
+                raise YamlRefused("TTR010", deep, event.start_mark.index)
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
@@ -180,8 +182,10 @@ def read_yaml(source: SourceFile) -> tuple[YNode | None, list[Diagnostic]]:
                 "TTR010",
                 f"{problem}{context}",
                 span,
-                help="check the indentation and quoting on this line; quote "
-                "expressions that contain `: ` or start with `{`",
+                help=_(
+                    "check the indentation and quoting on this line; quote expressions that contain "
+                    "`: ` or start with `{{`"
+                ).format(),
             )
         ]
     except yaml.reader.ReaderError as error:
@@ -190,17 +194,18 @@ def read_yaml(source: SourceFile) -> tuple[YNode | None, list[Diagnostic]]:
         return None, [
             Diagnostic(
                 "TTR010",
-                f"the character U+{error.character:04X} is not allowed in YAML"
+                _("the character U+{code} is not allowed in YAML").format(code=f"{error.character:04X}")
                 if isinstance(error.character, int)
-                else "a character is not allowed in YAML",
+                else _("a character is not allowed in YAML"),
                 span,
-                help="remove it, or write it as an escape (`\\x01`) inside a double-quoted string",
+                help=_("remove it, or write it as an escape (`\\x01`) inside a double-quoted string"),
             )
         ]
     except yaml.YAMLError as error:
-        return None, [Diagnostic("TTR010", f"malformed YAML: {error}", None, path=source.path)]
+        malformed = _("malformed YAML: {problem}").format(problem=error)
+        return None, [Diagnostic("TTR010", malformed, None, path=source.path)]
     except RecursionError:
-        return None, [Diagnostic("TTR010", "YAML nested too deeply", None, path=source.path)]
+        return None, [Diagnostic("TTR010", _("YAML nested too deeply"), None, path=source.path)]
     finally:
         if loader is not None:
             loader.dispose()
@@ -245,7 +250,11 @@ def mapping_entries(
     """A mapping's entries by key; an unknown or repeated key is reported and left out, a
     value that is not a mapping is reported and gives None."""
     if node.kind != "map":
-        report("TTR012", f"{what} must be a mapping, not {node.describe()}", node.span)
+        report(
+            "TTR012",
+            _("{what} must be a mapping, not {found}").format(what=what, found=node.describe()),
+            node.span,
+        )
         return None
     result: dict[str, YNode] = {}
     for key, value in node.pairs:
@@ -253,12 +262,14 @@ def mapping_entries(
         if name not in allowed:
             report(
                 "TTR013",
-                f"unknown key `{name}` in {what}",
+                _("unknown key `{name}` in {what}").format(name=name, what=what),
                 key.span,
-                help=did_you_mean(name, allowed) or "allowed keys: " + ", ".join(allowed),
+                help=did_you_mean(name, allowed) or _("allowed keys: {keys}").format(keys=", ".join(allowed)),
             )
         elif name in result:
-            report("TTR006", f"key `{name}` is given twice in {what}", key.span)
+            report(
+                "TTR006", _("key `{name}` is given twice in {what}").format(name=name, what=what), key.span
+            )
         else:
             result[name] = value
     return result

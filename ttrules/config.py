@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ttrules.actions import RESOLUTIONS_WITHOUT_ARGS
 from ttrules.diagnostics import Diagnostic, did_you_mean
+from ttrules.i18n import _
 from ttrules.source import SourceFile
 from ttrules.sources import DISK, Files
 from ttrules.syntax.load import decode_text
@@ -230,9 +231,9 @@ def _duplicate_keys(root: YNode) -> list[Diagnostic]:
                     found.append(
                         Diagnostic(
                             "TTR119",
-                            f"`{key.value}` is given twice in this mapping",
+                            _("`{key}` is given twice in this mapping").format(key=key.value),
                             key.span,
-                            help="keep one of them",
+                            help=_("keep one of them"),
                         )
                     )
                 seen.add(key.value)
@@ -247,9 +248,10 @@ def load_config(path: Path, files: Files = DISK) -> tuple[Config | None, list[Di
     try:
         data = files.read_bytes(path, MAX_CONFIG_BYTES)
     except OSError as error:
-        return None, [Diagnostic("TTR119", f"cannot read {CONFIG_NAME}: {error.strerror}", None, path=shown)]
+        unreadable = _("cannot read {name}: {reason}").format(name=CONFIG_NAME, reason=error.strerror)
+        return None, [Diagnostic("TTR119", unreadable, None, path=shown)]
     if len(data) > MAX_CONFIG_BYTES:
-        return None, [Diagnostic("TTR009", "the configuration file is too large", None, path=shown)]
+        return None, [Diagnostic("TTR009", _("the configuration file is too large"), None, path=shown)]
     text, diagnostics = decode_text(data, shown)
     if text is None:
         return None, diagnostics
@@ -260,7 +262,7 @@ def load_config(path: Path, files: Files = DISK) -> tuple[Config | None, list[Di
     if root is None:
         return Config(), []
     if root.kind != "map":
-        return None, [Diagnostic("TTR119", f"{CONFIG_NAME} must be a mapping", root.span)]
+        return None, [Diagnostic("TTR119", _("{name} must be a mapping").format(name=CONFIG_NAME), root.span)]
     duplicates = _duplicate_keys(root)
     try:
         config = Config.model_validate(plain_value(root))

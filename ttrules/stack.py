@@ -8,6 +8,7 @@ from pathlib import Path
 from ttrules import ast
 from ttrules.config import CONFIG_NAME, Config, load_config
 from ttrules.diagnostics import Diagnostic, Severity, did_you_mean
+from ttrules.i18n import _
 from ttrules.schema.fields import Schema, default_schema, extend_schema
 from ttrules.sources import DISK, Files
 from ttrules.syntax.load import find_rule_files, load_ruleset_file
@@ -70,11 +71,15 @@ def load_stack(
             diagnostics.append(
                 Diagnostic(
                     "TTR119",
-                    f"stack: `{entry}` is outside the workspace ({files.display(base) or '.'})",
+                    _("stack: `{entry}` is outside the workspace ({workspace})").format(
+                        entry=entry, workspace=files.display(base) or "."
+                    ),
                     None,
                     path=files.display(config_file) if config_file else CONFIG_NAME,
-                    help="move the rules into the workspace, or name the directory on the command "
-                    "line (`ttrules check DIR`)",
+                    help=_(
+                        "move the rules into the workspace, or name the directory on the command line "
+                        "(`ttrules check DIR`)"
+                    ),
                 )
             )
         if outside:
@@ -83,21 +88,23 @@ def load_stack(
     for root in roots:
         if not files.exists(root):
             diagnostics.append(
-                Diagnostic("TTR015", "no such file or directory", None, path=files.display(root))
+                Diagnostic("TTR015", _("no such file or directory"), None, path=files.display(root))
             )
             continue
         found.extend(f for f in find_rule_files(root, files) if f not in found)
     schema, problems = extend_schema(default_schema(), config.fields)
     shown_config = files.display(config_file) if config_file else CONFIG_NAME
-    for _, message in problems:
+    for _path, message in problems:
         diagnostics.append(
             Diagnostic(
                 "TTR121",
                 message,
                 None,
                 path=shown_config,
-                help="types: int, number, money, duration, timestamp, str, "
-                "bool, set[str], an enum name; add ? for optional",
+                help=_(
+                    "types: int, number, money, duration, timestamp, str, bool, set[str], an enum name; "
+                    "add ? for optional"
+                ),
             )
         )
     rulesets: list[ast.Ruleset] = []
@@ -110,10 +117,11 @@ def load_stack(
             diagnostics.append(
                 Diagnostic(
                     "TTR111",
-                    f"unknown layer `{ruleset.layer}`",
+                    _("unknown layer `{layer}`").format(layer=ruleset.layer),
                     ruleset.layer_span,
-                    label=f"the stack's layers are {', '.join(config.layers)}",
-                    help=did_you_mean(ruleset.layer, config.layers) or "add it to `layers:` in ttrules.yaml",
+                    label=_("the stack's layers are {layers}").format(layers=", ".join(config.layers)),
+                    help=did_you_mean(ruleset.layer, config.layers)
+                    or _("add it to `layers:` in ttrules.yaml"),
                 )
             )
             continue
@@ -122,11 +130,15 @@ def load_stack(
             diagnostics.append(
                 Diagnostic(
                     "TTR125",
-                    f"this file may not hold layer `{ruleset.layer}`",
+                    _("this file may not hold layer `{layer}`").format(layer=ruleset.layer),
                     ruleset.layer_span,
-                    label=f"only {', '.join(allowed)} may declare layer {ruleset.layer}",
-                    help="move the ruleset to a weaker layer, or the file to "
-                    f"{allowed[0]} (see `layer_paths:` in ttrules.yaml)",
+                    label=_("only {paths} may declare layer {layer}").format(
+                        paths=", ".join(allowed), layer=ruleset.layer
+                    ),
+                    help=_(
+                        "move the ruleset to a weaker layer, or the file to {path} (see `layer_paths:` in "
+                        "ttrules.yaml)"
+                    ).format(path=allowed[0]),
                 )
             )
             continue
@@ -135,7 +147,7 @@ def load_stack(
         diagnostics.append(
             Diagnostic(
                 "TTR122",
-                "no rule files (.ttr, .yaml, .yml) found",
+                _("no rule files (.ttr, .yaml, .yml) found"),
                 None,
                 path=", ".join(files.display(r) for r in roots),
                 severity=Severity.ERROR,

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from ttrules import ast
 from ttrules.diagnostics import Diagnostic
+from ttrules.i18n import _
 from ttrules.source import SourceFile
 from ttrules.sources import DISK, Files
 from ttrules.syntax.dsl import parse_ruleset_dsl
@@ -30,10 +31,10 @@ def decode_text(data: bytes, path: str) -> tuple[str | None, list[Diagnostic]]:
         return None, [
             Diagnostic(
                 "TTR001",
-                f"the file is not valid UTF-8 (byte 0x{data[error.start]:02x})",
+                _("the file is not valid UTF-8 (byte 0x{byte})").format(byte=f"{data[error.start]:02x}"),
                 span,
-                label="cannot be decoded",
-                help="re-save the file as UTF-8",
+                label=_("cannot be decoded"),
+                help=_("re-save the file as UTF-8"),
             )
         ]
     return normalise_newlines(text.removeprefix("\ufeff")), []
@@ -59,15 +60,18 @@ def read_source(
         size = files.size(path)
         data = files.read_bytes(path, max_bytes) if size <= max_bytes else b""
     except OSError as error:
-        return None, [Diagnostic("TTR015", f"cannot read the file: {error.strerror}", None, path=shown)]
+        unreadable = _("cannot read the file: {reason}").format(reason=error.strerror)
+        return None, [Diagnostic("TTR015", unreadable, None, path=shown)]
     if size > max_bytes or len(data) > max_bytes:  # the second: it grew while being read
         return None, [
             Diagnostic(
                 "TTR009",
-                f"the file is {max(size, len(data)):,} bytes; rule files may be at most {max_bytes:,}",
+                _("the file is {size} bytes; rule files may be at most {limit}").format(
+                    size=f"{max(size, len(data)):,}", limit=f"{max_bytes:,}"
+                ),
                 None,
                 path=shown,
-                help="split the rules into several files",
+                help=_("split the rules into several files"),
             )
         ]
     text, diagnostics = decode_text(data, shown)
@@ -87,7 +91,7 @@ def load_ruleset_file(path: Path, files: Files = DISK) -> tuple[ast.Ruleset | No
     if not path.name.endswith(RULE_SUFFIXES):
         return None, [
             Diagnostic(
-                "TTR015", "not a rule file (expected .ttr, .yaml or .yml)", None, path=files.display(path)
+                "TTR015", _("not a rule file (expected .ttr, .yaml or .yml)"), None, path=files.display(path)
             )
         ]
     source, diagnostics = read_source(path, files=files)

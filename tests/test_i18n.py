@@ -147,6 +147,8 @@ def test_check_speaks_chinese_on_every_broken_golden_file(
     shown = []
     runner = CliRunner()
     for path in sorted(folder.glob("*.ttr")) + sorted(folder.glob("*.yaml")):
-        result = runner.invoke(cli, ["--lang", "zh-CN", "check", str(path.relative_to(ROOT)), "--no-analysis"])
+        result = runner.invoke(
+            cli, ["--lang", "zh-CN", "check", str(path.relative_to(ROOT)), "--no-analysis"]
+        )
         shown.append(f"$ ttrules check {path.name}  (exit {result.exit_code})\n{result.output}")
     check_golden(GOLDEN / "check-errors.zh-CN.txt", "\n".join(shown), update_goldens)

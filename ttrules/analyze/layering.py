@@ -144,17 +144,18 @@ def clamped_settings(ctx: Context) -> list[Diagnostic]:
                 clamps = z3.And(limit_guard.ok, limit_guard.value, bound.ok, value.ok, beyond)
                 if not ctx.possible(z3.And(chosen, clamps)):
                     continue
-                where = f"the limit at {limit.ref.location}"
+                where = _("the limit at {location}").format(location=limit.ref.location)
                 if ctx.impossible(z3.And(chosen, z3.Not(clamps))):
                     found.append(
                         Diagnostic(
                             "TTR203",
-                            f"`set {name}` is always clamped by {limit.ref.label} "
-                            f"({bound_stmt.op} …): its value never applies",
+                            _(
+                                "`set {name}` is always clamped by {limit} ({op} …): its value never applies"
+                            ).format(name=name, limit=limit.ref.label, op=bound_stmt.op),
                             stmt.span,
                             severity=Severity.WARNING,
                             notes=(where,),
-                            help="set a value within the limit, so the rule text says what happens",
+                            help=_("set a value within the limit, so the rule text says what happens"),
                         )
                     )
                     continue
@@ -179,12 +180,21 @@ def clamped_settings(ctx: Context) -> list[Diagnostic]:
                 found.append(
                     Diagnostic(
                         "TTR204",
-                        f"`set {name}` is clamped by {limit.ref.label} for part of the cases it applies to",
+                        _("`set {name}` is clamped by {limit} for part of the cases it applies to").format(
+                            name=name, limit=limit.ref.label
+                        ),
                         stmt.span,
                         severity=Severity.WARNING,
-                        notes=(f"{where}: `{name} {bound_stmt.op} …` when `{region}`", witness.note()),
-                        help="if the platform's bound is meant to win there, say so with a conditional "
-                        "`set` for that region; otherwise nothing to do",
+                        notes=(
+                            _("{where}: `{bound}` when `{region}`").format(
+                                where=where, bound=f"{name} {bound_stmt.op} …", region=region
+                            ),
+                            witness.note(),
+                        ),
+                        help=_(
+                            "if the platform's bound is meant to win there, say so with a conditional `set` "
+                            "for that region; otherwise nothing to do"
+                        ),
                     )
                 )
     return found
@@ -211,15 +221,19 @@ def idle_forbids(ctx: Context) -> list[Diagnostic]:
             found.append(
                 Diagnostic(
                     "TTR205",
-                    f"`{forbid.ref.label}` vetoes nothing: no rule of a weaker layer can "
-                    f"{what} in a case it matches",
+                    _(
+                        "`{forbid}` vetoes nothing: no rule of a weaker layer can {actions} in a case it "
+                        "matches"
+                    ).format(forbid=forbid.ref.label, actions=what),
                     forbid.forbid.span,
                     severity=Severity.WARNING,
                     notes=(
-                        f"rules that take `{what}`: "
-                        + (", ".join(r.ref.label for r in targets) if targets else "none"),
+                        _("rules that take `{actions}`: {rules}").format(
+                            actions=what,
+                            rules=", ".join(r.ref.label for r in targets) if targets else _("none"),
+                        ),
                     ),
-                    help="keep it only as a guard against future rules; otherwise delete it",
+                    help=_("keep it only as a guard against future rules; otherwise delete it"),
                 )
             )
     return found

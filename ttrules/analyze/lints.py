@@ -36,12 +36,14 @@ def unreachable(ctx: Context, entry: RuleEntry) -> list[Diagnostic]:
     return [
         Diagnostic(
             "TTR303",
-            f"the condition of `{entry.ref.label}` can never be true",
+            _("the condition of `{rule}` can never be true").format(rule=entry.ref.label),
             entry.rule.span,
             severity=Severity.WARNING,
-            label="no case satisfies it",
-            help="look for contradictory bounds or values; with `applies`, check that "
-            "the ruleset's condition and the rule's can hold together",
+            label=_("no case satisfies it"),
+            help=_(
+                "look for contradictory bounds or values; with `applies`, check that the ruleset's "
+                "condition and the rule's can hold together"
+            ),
         )
     ]
 
@@ -77,14 +79,19 @@ def shadowed(ctx: Context, entry: RuleEntry) -> list[Diagnostic]:
     return [
         Diagnostic(
             "TTR301",
-            f"`{entry.ref.label}` is shadowed: higher-priority rules of its layer take every "
-            "slot it sets, for every case it matches",
+            _(
+                "`{rule}` is shadowed: higher-priority rules of its layer take every slot it sets, for "
+                "every case it matches"
+            ).format(rule=entry.ref.label),
             entry.rule.span,
             severity=Severity.WARNING,
             notes=tuple(
-                f"shadowed by {r.ref.label} (priority {r.rule.priority}, {r.ref.location})" for r in culprits
+                _("shadowed by {rule} (priority {priority}, {location})").format(
+                    rule=r.ref.label, priority=r.rule.priority, location=r.ref.location
+                )
+                for r in culprits
             ),
-            help="raise its priority above theirs, narrow their conditions, or delete it",
+            help=_("raise its priority above theirs, narrow their conditions, or delete it"),
         )
     ]
 
@@ -122,16 +129,24 @@ def overlaps(ctx: Context) -> list[Diagnostic]:
             found.append(
                 Diagnostic(
                     "TTR302",
-                    f"`{second.ref.label}` and `{first.ref.label}` have the same layer and "
-                    f"priority ({first.rule.priority}) and can match the same case with a "
-                    f"different {slot}",
+                    _(
+                        "`{second}` and `{first}` have the same layer and priority ({priority}) and can "
+                        "match the same case with a different {slot}"
+                    ).format(
+                        second=second.ref.label,
+                        first=first.ref.label,
+                        priority=first.rule.priority,
+                        slot=slot,
+                    ),
                     second.rule.span,
                     severity=Severity.WARNING,
                     notes=(
-                        f"only source order decides: `{first.ref.label}` ({first.ref.location}) wins",
+                        _("only source order decides: `{rule}` ({location}) wins").format(
+                            rule=first.ref.label, location=first.ref.location
+                        ),
                         witness.note(),
                     ),
-                    help="give one of them a higher priority, or make their conditions exclusive",
+                    help=_("give one of them a higher priority, or make their conditions exclusive"),
                 )
             )
     return found
@@ -191,11 +206,11 @@ def missing_because(ctx: Context) -> list[Diagnostic]:
             found.append(
                 Diagnostic(
                     "TTR305",
-                    f"`{entry.ref.label}` has no `because`",
+                    _("`{rule}` has no `because`").format(rule=entry.ref.label),
                     entry.rule.span,
                     severity=Severity.WARNING,
-                    label=f"a {strongest} rule overrides merchants' rules",
-                    help='add `because "..."`: explanations and reports quote it to the seller',
+                    label=_("a {layer} rule overrides merchants' rules").format(layer=strongest),
+                    help=_('add `because "..."`: explanations and reports quote it to the seller'),
                 )
             )
     return found
@@ -220,11 +235,13 @@ def unused_settings(ctx: Context) -> list[Diagnostic]:
         found.append(
             Diagnostic(
                 "TTR306",
-                f"setting `{name}` is set but never read",
+                _("setting `{name}` is set but never read").format(name=name),
                 first.stmt.span,
                 severity=Severity.WARNING,
-                label="no rule uses it",
-                help=f"use it in a rule (`order.total < {name}`) or delete its `set` statements",
+                label=_("no rule uses it"),
+                help=_("use it in a rule (`order.total < {name}`) or delete its `set` statements").format(
+                    name=name
+                ),
             )
         )
     return found

@@ -13,6 +13,7 @@ from dataclasses import replace
 
 from ttrules.config import ANALYSIS_PREFIXES, LintConfig
 from ttrules.diagnostics import Diagnostic, Severity
+from ttrules.i18n import _
 from ttrules.source import SourceFile, Span
 
 _SUPPRESSION = re.compile(r"#\s*ttrules:\s*ignore\[([^\]]*)\](.*)$")
@@ -57,11 +58,13 @@ def apply_policy(diagnostics: list[Diagnostic], lint: LintConfig) -> list[Diagno
                 span = Span(source, start, start + len(source.line_text(number)))
                 complaints[(source.path, number)] = Diagnostic(
                     "TTR307",
-                    "a suppression needs a reason",
+                    _("a suppression needs a reason"),
                     span,
                     severity=Severity.WARNING,
-                    label="silences nothing without `because ...`",
-                    help=f"write `# ttrules: ignore[{', '.join(codes)}] because <why this is fine>`",
+                    label=_("silences nothing without `because ...`"),
+                    help=_("write `# ttrules: ignore[{codes}] because <why this is fine>`").format(
+                        codes=", ".join(codes)
+                    ),
                 )
         if silenced:
             continue

@@ -17,6 +17,7 @@ from typing import Any
 from ttrules.check import check_stack
 from ttrules.diagnostics import Diagnostic, has_errors
 from ttrules.engine import Engine
+from ttrules.i18n import _
 from ttrules.sources import DISK, Files, GitFiles, RevisionError
 from ttrules.stack import Stack, find_config, load_stack
 
@@ -63,14 +64,14 @@ def lock_diagnostics(stack: Stack, config: Path | None) -> list[Diagnostic]:
     return [
         Diagnostic(
             "TTR123",
-            "differs from the confirmed ttrules.lock"
+            _("differs from the confirmed ttrules.lock")
             if name in lock["files"] and name in current
-            else "added since ttrules.lock was confirmed"
+            else _("added since ttrules.lock was confirmed")
             if name in current
-            else "in ttrules.lock but no longer in the stack",
+            else _("in ttrules.lock but no longer in the stack"),
             None,
             path=name,
-            help="simulate the change and `ttrules confirm` it, then commit ttrules.lock",
+            help=_("simulate the change and `ttrules confirm` it, then commit ttrules.lock"),
         )
         for name in sorted(set(current) | set(lock["files"]))
         if current.get(name) != lock["files"].get(name)
@@ -81,7 +82,7 @@ def lock_digest(config: Path | None) -> str | None:
     """The sha256 of ttrules.lock as it is on disk, or None without one."""
     from ttrules.simulate.plan import LOCK_NAME, lock_file_digest
 
-    root, _ = project_root(config)
+    root, _config_file = project_root(config)
     try:
         return lock_file_digest(root / LOCK_NAME)
     except OSError:  # unreadable: what is served says "no lock", the cause is in `check --locked`

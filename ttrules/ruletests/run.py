@@ -21,6 +21,7 @@ from decimal import Decimal
 from ttrules.diagnostics import Diagnostic, Severity, did_you_mean
 from ttrules.engine import Engine
 from ttrules.evaluate.decision import Decision, RuleRef
+from ttrules.i18n import _
 from ttrules.ruletests.expect import Mismatch, check_expectation
 from ttrules.ruletests.spec import RuleTest, RuleTestFile
 from ttrules.schema.case import CaseError
@@ -89,12 +90,12 @@ def _unknown_names(test: RuleTest, labels: list[str], path: str) -> list[Diagnos
                 found.append(
                     Diagnostic(
                         "TTR403",
-                        f"`{wanted}` is not a rule of the stack",
+                        _("`{name}` is not a rule of the stack").format(name=wanted),
                         expectation.span,
-                        label="in this expectation",
+                        label=_("in this expectation"),
                         path=path,
                         help=did_you_mean(wanted, labels if "/" in wanted else names)
-                        or "write `layer/name` as `ttrules explain` prints it",
+                        or _("write `layer/name` as `ttrules explain` prints it"),
                     )
                 )
     return found
@@ -104,10 +105,11 @@ def _unknown_layers(test: RuleTest, layers: tuple[str, ...], path: str) -> list[
     return [
         Diagnostic(
             "TTR403",
-            f"`{e.value}` is not a layer of the stack",
+            _("`{name}` is not a layer of the stack").format(name=e.value),
             e.span,
             path=path,
-            help=did_you_mean(e.value, layers) or f"layers: {', '.join(layers)}, default",
+            help=did_you_mean(e.value, layers)
+            or _("layers: {names}, default").format(names=", ".join(layers)),
         )
         for e in test.expectations
         if e.key == "layer" and e.value not in (*layers, "default")
@@ -145,11 +147,11 @@ def run_tests(engine: Engine, files: list[RuleTestFile], name_filter: str | None
                 diagnostics.append(
                     Diagnostic(
                         "TTR402",
-                        f"the case of `{test.name}` is not a valid case",
+                        _("the case of `{name}` is not a valid case").format(name=test.name),
                         test.span,
                         path=test_file.path,
                         notes=tuple(messages),
-                        help="fix the fields named above; `ttrules schema` lists every field",
+                        help=_("fix the fields named above; `ttrules schema` lists every field"),
                     )
                 )
                 results.append(CaseResult(test, test_file.path, "invalid", problems=messages))
@@ -187,12 +189,18 @@ def failure_diagnostics(run: SuiteRun) -> list[Diagnostic]:
         found.append(
             Diagnostic(
                 "TTR401",
-                f"rule test `{result.test.name}` failed: {first.key} is {first.actual}, "
-                f"expected {first.expected}",
+                _("rule test `{name}` failed: {key} is {actual}, expected {expected}").format(
+                    name=result.test.name, key=first.key, actual=first.actual, expected=first.expected
+                ),
                 result.test.span,
                 path=result.path,
-                notes=tuple(f"{m.key}: expected {m.expected}, got {m.actual}" for m in result.mismatches[1:]),
-                help="run `ttrules test -k` with the test's name to see why the winner won",
+                notes=tuple(
+                    _("{key}: expected {expected}, got {actual}").format(
+                        key=m.key, expected=m.expected, actual=m.actual
+                    )
+                    for m in result.mismatches[1:]
+                ),
+                help=_("run `ttrules test -k` with the test's name to see why the winner won"),
             )
         )
     return found
@@ -205,12 +213,15 @@ def coverage_diagnostic(run: SuiteRun, minimum: Decimal, where: str) -> Diagnost
     missing = [r.ref.label for r in run.coverage.rules if not r.took_effect]
     return Diagnostic(
         "TTR404",
-        f"rule coverage is {percent}%, below the required {minimum}%",
+        _("rule coverage is {percent}%, below the required {minimum}%").format(
+            percent=percent, minimum=minimum
+        ),
         None,
         path=where,
         severity=Severity.ERROR,
         notes=(
-            f"never took effect in a test: {', '.join(missing[:20])}" + (" …" if len(missing) > 20 else ""),
+            _("never took effect in a test: {rules}").format(rules=", ".join(missing[:20]))
+            + (" …" if len(missing) > 20 else ""),
         ),
-        help="add tests whose cases these rules decide",
+        help=_("add tests whose cases these rules decide"),
     )

@@ -30,6 +30,7 @@ from typing import Any
 
 from ttrules.cases import DEFAULT_CASE, merge_case
 from ttrules.diagnostics import Diagnostic, did_you_mean
+from ttrules.i18n import _
 from ttrules.ruletests.expect import EXPECT_KEYS, Expectation, parse_expectation
 from ttrules.schema.case import unflatten
 from ttrules.source import Span, relative_display
@@ -88,16 +89,21 @@ class _Reader:
         if node.is_null:
             return {}
         if node.kind != "map":
-            self.error("TTR012", f"{what} must be a mapping of fields, not {node.describe()}", node.span)
+            fields = _("{what} must be a mapping of fields, not {found}").format(
+                what=what, found=node.describe()
+            )
+            self.error("TTR012", fields, node.span)
             return None
         odd = _non_string_key(node)
         if odd is not None:
             self.error(
                 "TTR012",
-                f"{what} has the key `{odd.value}`, which is not a field name",
+                _("{what} has the key `{key}`, which is not a field name").format(what=what, key=odd.value),
                 odd.span,
-                help="field names are text such as `order.total`; quote a key YAML reads as "
-                "a number or a boolean",
+                help=_(
+                    "field names are text such as `order.total`; quote a key YAML reads as a number or a "
+                    "boolean"
+                ),
             )
             return None
         return _nested(plain_value(node))
@@ -110,9 +116,10 @@ class _Reader:
             if key not in EXPECT_KEYS:
                 self.error(
                     "TTR013",
-                    f"unknown expectation `{key}` in {what}",
+                    _("unknown expectation `{key}` in {what}").format(key=key, what=what),
                     key_span,
-                    help=did_you_mean(key, EXPECT_KEYS) or "expectations: " + ", ".join(EXPECT_KEYS),
+                    help=did_you_mean(key, EXPECT_KEYS)
+                    or _("expectations: {keys}").format(keys=", ".join(EXPECT_KEYS)),
                 )
                 ok = False
                 continue
@@ -124,15 +131,17 @@ class _Reader:
         return result if ok else None
 
     def test(self, node: YNode, index: int, base: dict[str, Any]) -> list[RuleTest]:
-        entries = self.mapping(node, f"test #{index}", TEST_KEYS)
+        entries = self.mapping(node, _("test #{index}").format(index=index), TEST_KEYS)
         if entries is None:
             return []
         name = f"test #{index}"
         if "name" in entries and entries["name"].kind == "scalar" and not entries["name"].is_null:
             name = entries["name"].value
         elif "name" in entries:
-            self.error("TTR012", f"the `name` of test #{index} must be a string", entries["name"].span)
-        case = self.case_data(entries["case"], f"the `case` of `{name}`") if "case" in entries else {}
+            not_text = _("the `name` of test #{index} must be a string").format(index=index)
+            self.error("TTR012", not_text, entries["name"].span)
+        of_case = _("the `case` of `{name}`").format(name=name)
+        case = self.case_data(entries["case"], of_case) if "case" in entries else {}
         if case is None:
             return []
         template = merge_case(base, case)
@@ -141,9 +150,9 @@ class _Reader:
         if "expect" not in entries:
             self.error(
                 "TTR402",
-                f"test `{name}` has no `expect`",
+                _("test `{name}` has no `expect`").format(name=name),
                 node.span,
-                help="add `expect: {resolution: ...}` or a `table:` of rows",
+                help=_("add `expect: {{resolution: ...}}` or a `table:` of rows").format(),
             )
             return []
         expect = self.expect_pairs(entries["expect"], name)
@@ -155,18 +164,19 @@ class _Reader:
         if not expectations:
             self.error(
                 "TTR402",
-                f"test `{name}` expects nothing",
+                _("test `{name}` expects nothing").format(name=name),
                 entries["expect"].span,
-                help="say at least what the resolution must be",
+                help=_("say at least what the resolution must be"),
             )
             return []
         return [RuleTest(name, node.span, _with_id(template, name), tuple(expectations))]
 
     def expect_pairs(self, node: YNode, name: str) -> list[tuple[str, YNode, Span]] | None:
         if node.kind != "map":
-            self.error(
-                "TTR012", f"the `expect` of `{name}` must be a mapping, not {node.describe()}", node.span
+            mapping = _("the `expect` of `{name}` must be a mapping, not {found}").format(
+                name=name, found=node.describe()
             )
+            self.error("TTR012", mapping, node.span)
             return None
         return [(k.value, v, k.span) for k, v in node.pairs]
 
@@ -181,12 +191,15 @@ class _Reader:
         if entries is None:
             return []
         if "columns" not in entries or "rows" not in entries:
-            self.error("TTR012", f"the `table` of `{name}` needs `columns` and `rows`", node.span)
+            needs = _("the `table` of `{name}` needs `columns` and `rows`").format(name=name)
+            self.error("TTR012", needs, node.span)
             return []
         columns_node = entries["columns"]
         if columns_node.kind != "seq" or not all(c.kind == "scalar" for c in columns_node.items):
             self.error(
-                "TTR012", "`columns` must be a list of field paths and `expect.KEY` names", columns_node.span
+                "TTR012",
+                _("`columns` must be a list of field paths and `expect.KEY` names"),
+                columns_node.span,
             )
             return []
         columns = [c.value for c in columns_node.items]
@@ -196,14 +209,15 @@ class _Reader:
         if not any(c.startswith("expect.") for c in columns) and not shared_pairs:
             self.error(
                 "TTR402",
-                f"the table of `{name}` expects nothing",
+                _("the table of `{name}` expects nothing").format(name=name),
                 columns_node.span,
-                help="add a column such as `expect.resolution`",
+                help=_("add a column such as `expect.resolution`"),
             )
             return []
         rows_node = entries["rows"]
         if rows_node.kind != "seq":
-            self.error("TTR012", f"`rows` must be a list, not {rows_node.describe()}", rows_node.span)
+            rows = _("`rows` must be a list, not {found}").format(found=rows_node.describe())
+            self.error("TTR012", rows, rows_node.span)
             return []
         tests = []
         for number, row in enumerate(rows_node.items, start=1):
@@ -233,9 +247,10 @@ class _Reader:
     def row_cells(self, row: YNode, columns: list[str], number: int) -> list[tuple[YNode, Span]] | None:
         if row.kind == "seq":
             if len(row.items) != len(columns):
-                self.error(
-                    "TTR012", f"row {number} has {len(row.items)} cells for {len(columns)} columns", row.span
+                cells = _("row {number} has {cells} cells for {columns} columns").format(
+                    number=number, cells=len(row.items), columns=len(columns)
                 )
+                self.error("TTR012", cells, row.span)
                 return None
             return [(cell, cell.span) for cell in row.items]
         if row.kind == "map":
@@ -244,22 +259,28 @@ class _Reader:
             if unknown:
                 self.error(
                     "TTR013",
-                    f"row {number} has `{unknown[0]}`, which is not a column",
+                    _("row {number} has `{name}`, which is not a column").format(
+                        number=number, name=unknown[0]
+                    ),
                     by_name[unknown[0]][1],
-                    help="columns: " + ", ".join(columns),
+                    help=_("columns: {names}").format(names=", ".join(columns)),
                 )
                 return None
             missing = [c for c in columns if c not in by_name]
             if missing:
-                self.error("TTR012", f"row {number} lacks the column `{missing[0]}`", row.span)
+                lacks = _("row {number} lacks the column `{name}`").format(number=number, name=missing[0])
+                self.error("TTR012", lacks, row.span)
                 return None
             return [by_name[c] for c in columns]
-        self.error("TTR012", f"row {number} must be a list of cells or a mapping of columns", row.span)
+        shape = _("row {number} must be a list of cells or a mapping of columns").format(number=number)
+        self.error("TTR012", shape, row.span)
         return None
 
     def tests(self, node: YNode, base: dict[str, Any]) -> None:
         if node.kind != "seq":
-            self.error("TTR012", f"`tests` must be a list, not {node.describe()}", node.span)
+            self.error(
+                "TTR012", _("`tests` must be a list, not {found}").format(found=node.describe()), node.span
+            )
             return
         for index, item in enumerate(node.items, start=1):
             self.file.tests += self.test(item, index, base)
@@ -290,9 +311,9 @@ def read_test_file(path: Path) -> RuleTestFile:
     if "tests" not in entries:
         reader.error(
             "TTR012",
-            "a test file needs a `tests:` list",
+            _("a test file needs a `tests:` list"),
             root.span,
-            help="see docs/testing.md for the format",
+            help=_("see docs/testing.md for the format"),
         )
         return reader.file
     base = DEFAULT_CASE
@@ -309,10 +330,10 @@ def read_ruleset_tests(path: Path) -> RuleTestFile | None:
     """The `tests:` list inside a YAML ruleset file, or None when it has none."""
     if not path.name.endswith(YAML_SUFFIXES):
         return None
-    source, _ = read_source(path)
+    source, _problems = read_source(path)
     if source is None:
         return None  # `check` reports an unreadable rule file
-    root, _ = read_yaml(source)
+    root, _yaml_problems = read_yaml(source)
     if root is None or root.kind != "map":
         return None
     node = next((v for k, v in root.pairs if k.value == "tests"), None)

@@ -18,6 +18,7 @@ from ttrules.actions import ACTIONS
 from ttrules.diagnostics import Diagnostic, did_you_mean
 from ttrules.evaluate.decision import ActionValue, Decision
 from ttrules.evaluate.interpret import Env, EvalError, compare, evaluate
+from ttrules.i18n import _, ngettext
 from ttrules.source import Span
 from ttrules.syntax.dsl import parse_fragment
 from ttrules.syntax.yaml_source import YNode
@@ -98,23 +99,31 @@ def _pattern(action: ast.Action, slot: str, diagnostics: list[Diagnostic]) -> Ac
     if spec is None:
         _error(
             diagnostics,
-            f"unknown action `{action.name}`",
+            _("unknown action `{name}`").format(name=action.name),
             span,
-            help=did_you_mean(action.name, ACTIONS) or "see the language reference for actions",
+            help=did_you_mean(action.name, ACTIONS) or _("see the language reference for actions"),
         )
         return None
     if spec.slot != slot:
-        _error(diagnostics, f"`{action.name}` sets the {spec.slot} slot, not {slot}", span)
+        wrong_slot = _("`{name}` sets the {slot} slot, not {wanted}").format(
+            name=action.name, slot=spec.slot, wanted=slot
+        )
+        _error(diagnostics, wrong_slot, span)
         return None
     if len(action.args) > len(spec.positional):
-        _error(diagnostics, f"`{action.name}` takes at most {len(spec.positional)} argument(s)", span)
+        at_most = ngettext(
+            "`{name}` takes at most {count} argument",
+            "`{name}` takes at most {count} arguments",
+            len(spec.positional),
+        ).format(name=action.name, count=len(spec.positional))
+        _error(diagnostics, at_most, span)
         return None
     written = [(p.name, a) for p, a in zip(spec.positional, action.args, strict=False)]
     for name, value in action.kwargs:
         if name not in spec.keywords:
             _error(
                 diagnostics,
-                f"`{action.name}` has no argument `{name}`",
+                _("`{action}` has no argument `{name}`").format(action=action.name, name=name),
                 value.span or span,
                 help=did_you_mean(name, spec.keywords) or "",
             )
@@ -127,9 +136,11 @@ def _pattern(action: ast.Action, slot: str, diagnostics: list[Diagnostic]) -> Ac
         except EvalError:
             _error(
                 diagnostics,
-                f"the expected `{name}` of `{action.name}` must be a literal value",
+                _("the expected `{name}` of `{action}` must be a literal value").format(
+                    name=name, action=action.name
+                ),
                 expr.span or span,
-                help='write the value itself, e.g. "out of stock", 30m, 25 USD',
+                help=_('write the value itself, e.g. "out of stock", 30m, 25 USD'),
             )
             return None
     return ActionPattern(action.name, tuple(args), span.text())
@@ -142,7 +153,9 @@ def _actions(node: YNode, slot: str, diagnostics: list[Diagnostic]) -> list[Acti
         if item.kind != "scalar" or item.is_null:
             _error(
                 diagnostics,
-                f'an expected {slot} action must be written as text, like `approve` or `reject("reason")`',
+                _(
+                    'an expected {slot} action must be written as text, like `approve` or `reject("reason")`'
+                ).format(slot=slot),
                 item.span,
             )
             return None
@@ -162,7 +175,7 @@ def _strings(node: YNode, key: str, diagnostics: list[Diagnostic]) -> frozenset[
     if node.is_null:
         return frozenset()
     if any(i.kind != "scalar" or i.is_null for i in items):
-        _error(diagnostics, f"`{key}` must be a list of names", node.span)
+        _error(diagnostics, _("`{key}` must be a list of names").format(key=key), node.span)
         return None
     return frozenset(i.value for i in items)
 
@@ -171,7 +184,9 @@ def _literal(node: YNode, what: str, diagnostics: list[Diagnostic]) -> tuple[boo
     if node.is_null:
         return True, None
     if node.kind != "scalar":
-        _error(diagnostics, f"{what} must be a value such as `15d` or `30 USD`", node.span)
+        _error(
+            diagnostics, _("{what} must be a value such as `15d` or `30 USD`").format(what=what), node.span
+        )
         return False, None
     expr = parse_fragment(node.value, "expr_only", node.span.source, node.offset_of, diagnostics)
     if expr is None:
@@ -179,7 +194,7 @@ def _literal(node: YNode, what: str, diagnostics: list[Diagnostic]) -> tuple[boo
     try:
         return True, evaluate(expr, _NO_ENV)
     except EvalError:
-        _error(diagnostics, f"{what} must be a literal value", node.span)
+        _error(diagnostics, _("{what} must be a literal value").format(what=what), node.span)
         return False, None
 
 
@@ -192,7 +207,7 @@ def parse_expectation(key: str, node: YNode, diagnostics: list[Diagnostic]) -> E
         if patterns is None:
             return None
         if len(patterns) != 1:
-            _error(diagnostics, f"`{key}` expects exactly one action", node.span)
+            _error(diagnostics, _("`{key}` expects exactly one action").format(key=key), node.span)
             return None
         return Expectation(key, patterns[0], node.span)
     if key == "fulfillment":
@@ -202,7 +217,10 @@ def parse_expectation(key: str, node: YNode, diagnostics: list[Diagnostic]) -> E
         return Expectation(key, patterns, node.span) if patterns is not None else None
     if key in ("rule", "layer"):
         if node.kind != "scalar" or node.is_null or not node.value.strip():
-            _error(diagnostics, f"`{key}` must be a name (`{DEFAULT}` for the stack default)", node.span)
+            a_name = _("`{key}` must be a name (`{default}` for the stack default)").format(
+                key=key, default=DEFAULT
+            )
+            _error(diagnostics, a_name, node.span)
             return None
         return Expectation(key, node.value.strip(), node.span)
     if key in ("tags", "tags_include", "notify", "errors"):
@@ -210,11 +228,12 @@ def parse_expectation(key: str, node: YNode, diagnostics: list[Diagnostic]) -> E
         return Expectation(key, names, node.span) if names is not None else None
     if key == "settings":
         if node.kind != "map":
-            _error(diagnostics, "`settings` must map setting names to values", node.span)
+            _error(diagnostics, _("`settings` must map setting names to values"), node.span)
             return None
         wanted = {}
         for name_node, value_node in node.pairs:
-            ok, value = _literal(value_node, f"the expected value of `{name_node.value}`", diagnostics)
+            expected = _("the expected value of `{name}`").format(name=name_node.value)
+            ok, value = _literal(value_node, expected, diagnostics)
             if not ok:
                 return None
             wanted[name_node.value] = value

@@ -464,7 +464,7 @@ def _syntax_error(error: lark.exceptions.LarkError, ctx: _Context, text: str) ->
             label=_("expected {words}").format(words=_expected_words(set(error.expected))),
         )
         return
-    ctx.error("TTR002", f"cannot parse: {error}", ctx.span(0, len(text)))
+    ctx.error("TTR002", _("cannot parse: {problem}").format(problem=error), ctx.span(0, len(text)))
 
 
 def _shorten(text: str, limit: int = 40) -> str:
@@ -497,9 +497,11 @@ def _depth_ok(result: Any, ctx: _Context) -> bool:
         if depth > MAX_EXPR_DEPTH:
             ctx.error(
                 "TTR008",
-                f"expression nested {depth} levels deep (at most {MAX_EXPR_DEPTH})",
+                _("expression nested {depth} levels deep (at most {limit})").format(
+                    depth=depth, limit=MAX_EXPR_DEPTH
+                ),
                 expr.span,
-                help="flatten it with `and`/`or` chains or `in {...}`",
+                help=_("flatten it with `and`/`or` chains or `in {{...}}`").format(),
             )
             return False
     return True
@@ -580,7 +582,10 @@ def _assemble(
             if item.kind in headers:
                 diagnostics.append(
                     Diagnostic(
-                        "TTR016", f"second `{item.kind}` statement", item.span, label="already given above"
+                        "TTR016",
+                        _("second `{kind}` statement").format(kind=item.kind),
+                        item.span,
+                        label=_("already given above"),
                     )
                 )
                 continue
@@ -597,9 +602,9 @@ def _assemble(
             diagnostics.append(
                 Diagnostic(
                     "TTR005",
-                    f"missing `{kind}` statement",
+                    _("missing `{kind}` statement").format(kind=kind),
                     start_span,
-                    help=f"start the file with `{example}`",
+                    help=_("start the file with `{example}`").format(example=example),
                 )
             )
     if "ruleset" not in headers or "layer" not in headers:

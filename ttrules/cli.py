@@ -81,7 +81,7 @@ def _engine(paths: tuple[Path, ...], config: Path | None) -> Engine:
     engine, diagnostics = Engine.load(list(paths) or None, config)
     if engine is None:
         _emit_diagnostics(diagnostics)
-        click.echo("error: the rules do not pass `ttrules check`; fix them first", err=True)
+        click.echo(i18n._("error: the rules do not pass `ttrules check`; fix them first"), err=True)
         sys.exit(USAGE)
     return engine
 
@@ -150,7 +150,10 @@ def check(
     """
     if emit_dir is not None and no_analysis:
         click.echo(
-            "error: --emit-tests writes the analysis' witnesses; it needs the analysis (drop --no-analysis)",
+            i18n._(
+                "error: --emit-tests writes the analysis' witnesses; it needs the analysis (drop "
+                "--no-analysis)"
+            ),
             err=True,
         )
         sys.exit(USAGE)
@@ -158,9 +161,13 @@ def check(
     stack, diagnostics = checked.stack, checked.diagnostics
     if checked.undecided and fmt == "text":
         click.echo(
-            f"note: the analysis left {checked.undecided} question"
-            f"{'s' if checked.undecided != 1 else ''} undecided (solver time limit or the "
-            "analysis budget); nothing was claimed about them",
+            i18n.ngettext(
+                "note: the analysis left {count} question undecided (solver time limit or the analysis "
+                "budget); nothing was claimed about it",
+                "note: the analysis left {count} questions undecided (solver time limit or the analysis "
+                "budget); nothing was claimed about them",
+                checked.undecided,
+            ).format(count=checked.undecided),
             err=True,
         )
     if emit_dir is not None and checked.analyzed:
@@ -168,8 +175,11 @@ def check(
 
         written = write_witness_tests(emit_dir, checked.witnesses)
         click.echo(
-            f"wrote {len(checked.witnesses)} witness test"
-            f"{'s' if len(checked.witnesses) != 1 else ''} to {written}",
+            i18n.ngettext(
+                "wrote {count} witness test to {path}",
+                "wrote {count} witness tests to {path}",
+                len(checked.witnesses),
+            ).format(count=len(checked.witnesses), path=written),
             err=True,
         )
     if stack is not None and history is not None and not has_errors(diagnostics):
@@ -280,7 +290,10 @@ def test_(
         click.echo(text, nl=False)
     else:
         write_text_atomic(out_file, text)
-        click.echo(f"wrote {out_file}: {test_render.summary_line(run)}", err=True)
+        click.echo(
+            i18n._("wrote {path}: {summary}").format(path=out_file, summary=test_render.summary_line(run)),
+            err=True,
+        )
     if junit_file is not None:
         write_text_atomic(junit_file, test_render.render_junit(run))
     sys.exit(OK if run.ok and below is None else FINDINGS)
@@ -295,7 +308,7 @@ def fmt(paths: tuple[Path, ...], check_only: bool, diff: bool) -> None:
     files: list[Path] = []
     for path in paths:
         if not path.exists():
-            click.echo(f"error: {path}: no such file or directory", err=True)
+            click.echo(i18n._("error: {path}: no such file or directory").format(path=path), err=True)
             sys.exit(USAGE)
         files += [f for f in find_rule_files(path) if f.name.endswith(DSL_SUFFIXES)]
     changed, failed = 0, 0
@@ -323,16 +336,27 @@ def fmt(paths: tuple[Path, ...], check_only: bool, diff: bool) -> None:
                 nl=False,
             )
         elif check_only:
-            click.echo(f"would reformat {path}")
+            click.echo(i18n._("would reformat {path}").format(path=path))
         else:
             write_text_atomic(path, formatted)
-            click.echo(f"reformatted {path}")
-    verb = "would be reformatted" if (check_only or diff) else "reformatted"
-    click.echo(
-        f"{changed} file{'s' if changed != 1 else ''} {verb}, "
-        f"{len(files) - changed - failed} unchanged" + (f", {failed} with errors" if failed else ""),
-        err=True,
-    )
+            click.echo(i18n._("reformatted {path}").format(path=path))
+    unchanged = len(files) - changed - failed
+    if check_only or diff:
+        summary = i18n.ngettext(
+            "{count} file would be reformatted, {unchanged} unchanged",
+            "{count} files would be reformatted, {unchanged} unchanged",
+            changed,
+        )
+    else:
+        summary = i18n.ngettext(
+            "{count} file reformatted, {unchanged} unchanged",
+            "{count} files reformatted, {unchanged} unchanged",
+            changed,
+        )
+    summary = summary.format(count=changed, unchanged=unchanged)
+    if failed:
+        summary += i18n._(", {count} with errors").format(count=failed)
+    click.echo(summary, err=True)
     if failed:
         sys.exit(FINDINGS)
     sys.exit(FINDINGS if changed and (check_only or diff) else OK)
@@ -357,7 +381,7 @@ def convert(source: Path, target: str | None, output: Path | None) -> None:
         click.echo(text, nl=False)
     else:
         write_text_atomic(output, text)
-        click.echo(f"wrote {output}", err=True)
+        click.echo(i18n._("wrote {path}").format(path=output), err=True)
 
 
 @cli.command()
@@ -372,13 +396,14 @@ def explain(paths: tuple[Path, ...], config: Path | None, case_file: str, as_jso
         record = read_case_file(case_file, sys.stdin)
         values = load_values(record, engine.stack.schema)
     except CaseFileError as error:
-        click.echo(f"error: {error}", err=True)
+        click.echo(i18n._("error: {problem}").format(problem=error), err=True)
         sys.exit(USAGE)
     except CaseError as error:
         name = "<stdin>" if case_file == "-" else case_file
-        click.echo(f"error: {name} is not a valid case:", err=True)
+        click.echo(i18n._("error: {name} is not a valid case:").format(name=name), err=True)
+        whole = i18n._("(case)")
         for path, message in error.problems:
-            click.echo(f"  {path or '(case)'}: {message}", err=True)
+            click.echo(f"  {path or whole}: {message}", err=True)
         sys.exit(USAGE)
     decision = decide(engine.prepared, values, explain=True)
     if as_json:
@@ -614,7 +639,7 @@ def simulate(
     parsed, problems = parse_gates(list(gates), stack_config.currency, frozenset(stack_config.fx))
     if problems:
         _emit_diagnostics(problems)
-        click.echo("error: fix the --fail-if gates (nothing was simulated)", err=True)
+        click.echo(i18n._("error: fix the --fail-if gates (nothing was simulated)"), err=True)
         sys.exit(USAGE)
     options = Options(limit=limit, sample=sample, seed=seed, samples=sample_count)
     request = SimulationRequest(history, history_format, baseline, candidate, config, options, engine)
@@ -636,7 +661,7 @@ def simulate(
         from ttrules.simulate.plan import build_plan
 
         if candidate is not None:
-            click.echo("error: --save needs the candidate to be the working tree", err=True)
+            click.echo(i18n._("error: --save needs the candidate to be the working tree"), err=True)
             sys.exit(USAGE)
         root, config_file = project_root(config)
         plan = build_plan(
@@ -644,8 +669,9 @@ def simulate(
         )
         write_text_atomic(plan_file, json.dumps(plan, ensure_ascii=False, indent=2) + "\n")
         click.echo(
-            f"saved plan {plan_file} (digest {plan['plan_digest'][:12]}); "
-            f"confirm it with `ttrules confirm {plan_file}`",
+            i18n._("saved plan {path} (digest {digest}); confirm it with `ttrules confirm {path}`").format(
+                path=plan_file, digest=plan["plan_digest"][:12]
+            ),
             err=True,
         )
     failures = tripped(parsed, report, stack_config.fx_rates())
@@ -723,7 +749,7 @@ def demo(directory: Path, records: int, seed: int) -> None:
     try:
         history = create_workspace(directory, records, seed)
     except (FileExistsError, RuntimeError, OSError) as error:
-        click.echo(f"error: {error}", err=True)
+        click.echo(i18n._("error: {problem}").format(problem=error), err=True)
         sys.exit(USAGE)
     click.echo(
         i18n._(
@@ -762,13 +788,13 @@ def init(directory: Path, requirement: str | None) -> None:
     try:
         written = scaffold(directory, requirement)
     except (FileExistsError, RuntimeError, OSError) as error:
-        click.echo(f"error: {error}", err=True)
+        click.echo(i18n._("error: {problem}").format(problem=error), err=True)
         sys.exit(USAGE)
     for path in written:
-        click.echo(f"  wrote {path}", err=True)
+        click.echo("  " + i18n._("wrote {path}").format(path=path), err=True)
     click.echo(
-        f"a rules repository is ready in {directory}. Next:\n"
-        f"  cd {directory} && git init && git add -A && git commit -m 'Rules'\n"
+        i18n._("a rules repository is ready in {directory}. Next:").format(directory=directory)
+        + f"\n  cd {directory} && git init && git add -A && git commit -m 'Rules'\n"
         "  ttrules check && ttrules test",
         err=True,
     )
@@ -797,22 +823,25 @@ def confirm(plan_file: Path, config: Path | None, yes: bool, plan_digest: str | 
     from ttrules.simulate.render import render
 
     if yes and not plan_digest:
-        click.echo("error: --yes needs --plan-digest, so that skipping the question is deliberate", err=True)
+        click.echo(
+            i18n._("error: --yes needs --plan-digest, so that skipping the question is deliberate"), err=True
+        )
         sys.exit(USAGE)
     try:
         plan = load_plan(plan_file)
     except PlanError as error:
-        click.echo(f"error: {error}", err=True)
+        click.echo(i18n._("error: {problem}").format(problem=error), err=True)
         sys.exit(USAGE)
     stack, diagnostics = load_stack(None, config)
     if stack is None or has_errors(diagnostics + check_stack(stack)):
-        click.echo("error: the rules do not pass `ttrules check`", err=True)
+        click.echo(i18n._("error: the rules do not pass `ttrules check`"), err=True)
         sys.exit(USAGE)
     root, config_file = project_root(config)
     stale = stale_files(plan, file_hashes(stack, root, config_file))
     if stale:
         click.echo(
-            "error: these files changed since the plan was simulated; simulate again:\n  "
+            i18n._("error: these files changed since the plan was simulated; simulate again:")
+            + "\n  "
             + "\n  ".join(stale),
             err=True,
         )
@@ -821,36 +850,51 @@ def confirm(plan_file: Path, config: Path | None, yes: bool, plan_digest: str | 
     changes = plan.data["changes"]
     for kind in ("added", "changed", "deleted", "reordered"):
         if changes.get(kind):
-            click.echo(f"{kind.upper()} ({len(changes[kind])}):")
+            click.echo(f"{i18n._(_CHANGE_KINDS[kind])} ({len(changes[kind])}):")
             click.echo("\n".join(f"  {item}" for item in changes[kind]))
     word = plan.data["confirm_word"]
     if yes:
         if plan_digest not in (plan.digest, plan.digest[:12]):
-            click.echo("error: --plan-digest does not match this plan", err=True)
+            click.echo(i18n._("error: --plan-digest does not match this plan"), err=True)
             sys.exit(USAGE)
     else:
-        typed = click.prompt(f"Type `{word}` to confirm", default="", show_default=False)
+        typed = click.prompt(
+            i18n._("Type `{word}` to confirm").format(word=word), default="", show_default=False
+        )
         if typed.strip() != word:
-            click.echo("not confirmed; nothing was written", err=True)
+            click.echo(i18n._("not confirmed; nothing was written"), err=True)
             sys.exit(FINDINGS)
     try:
         with confirming(root):
             if replaced_lock_moved(plan, root / LOCK_NAME):
                 click.echo(
-                    f"error: {LOCK_NAME} changed since the plan was simulated (another change was "
-                    "confirmed); simulate again so the report compares against it",
+                    i18n._(
+                        "error: {lock} changed since the plan was simulated (another change was confirmed); "
+                        "simulate again so the report compares against it"
+                    ).format(lock=LOCK_NAME),
                     err=True,
                 )
                 sys.exit(USAGE)
             lock = write_lock(root / LOCK_NAME, plan)
     except PlanError as error:
-        click.echo(f"error: {error}", err=True)
+        click.echo(i18n._("error: {problem}").format(problem=error), err=True)
         sys.exit(USAGE)
     click.echo(
-        f"wrote {LOCK_NAME} ({len(lock['files'])} files, confirmed by "
-        f"{lock['confirmed_by']} at {lock['confirmed_at']}); commit it with the change",
+        i18n._(
+            "wrote {lock} ({files} files, confirmed by {who} at {when}); commit it with the change"
+        ).format(
+            lock=LOCK_NAME, files=len(lock["files"]), who=lock["confirmed_by"], when=lock["confirmed_at"]
+        ),
         err=True,
     )
+
+
+_CHANGE_KINDS = {
+    "added": i18n.N_("ADDED"),
+    "changed": i18n.N_("CHANGED"),
+    "deleted": i18n.N_("DELETED"),
+    "reordered": i18n.N_("REORDERED"),
+}
 
 
 @cli.group(name="import")

@@ -985,7 +985,7 @@ def import_tiktok_command(
     from ttrules.importers.tiktok import ImportOptions, import_tiktok
 
     if not cancellations and not returns:
-        click.echo("error: give --cancellations and/or --returns: they are the requests", err=True)
+        click.echo(i18n._("error: give --cancellations and/or --returns: they are the requests"), err=True)
         sys.exit(USAGE)
     options = ImportOptions(products=expand(products), market=market, now=now)
     records, report = import_tiktok(
@@ -1000,36 +1000,53 @@ def import_tiktok_command(
     write_records(out_file, records)
     summary = report.as_dict()
     click.echo(
-        f"wrote {len(records):,} records to {out_file} (from {report.orders:,} orders, "
-        f"{report.cancellations:,} cancellations, {report.returns:,} returns)",
+        i18n._(
+            "wrote {records} records to {path} (from {orders} orders, {cancellations} cancellations, "
+            "{returns} returns)"
+        ).format(
+            records=f"{len(records):,}",
+            path=out_file,
+            orders=f"{report.orders:,}",
+            cancellations=f"{report.cancellations:,}",
+            returns=f"{report.returns:,}",
+        ),
         err=True,
     )
     for label, key in (
-        ("requests without their order", "requests_without_order"),
-        ("duplicate request ids (the later update was kept)", "duplicate_requests"),
+        (i18n.N_("requests without their order"), "requests_without_order"),
+        (i18n.N_("duplicate request ids (the later update was kept)"), "duplicate_requests"),
     ):
         if summary[key]:
             click.echo(
-                f"{label}: {len(summary[key])}: {', '.join(summary[key][:10])}"
+                f"{i18n._(label)}: {len(summary[key])}: {', '.join(summary[key][:10])}"
                 + (" …" if len(summary[key]) > 10 else ""),
                 err=True,
             )
     for item in summary["unknown_values"]:
-        click.echo(f"unknown value kept: {item['field']} = {item['value']} ({item['count']}x)", err=True)
+        kept = i18n._("unknown value kept: {field} = {value} ({count}x)")
+        click.echo(kept.format(field=item["field"], value=item["value"], count=item["count"]), err=True)
     for code, count in summary["unknown_reason_codes"].items():
-        click.echo(f"reason code not in the table (read as OTHER): {code} ({count}x)", err=True)
+        unknown = i18n._("reason code not in the table (read as OTHER): {code} ({count}x)")
+        click.echo(unknown.format(code=code, count=count), err=True)
     for problem in summary["skipped"]:
-        click.echo(f"skipped: {problem}", err=True)
+        click.echo(i18n._("skipped: {problem}").format(problem=problem), err=True)
     for item in summary["missing_fields"]:
         click.echo(
-            f"missing: {item['field']} in {item['records']:,} of {report.written:,} records "
-            f"({float(item['share']) * 100:.1f} %); filled by {item['filled_by']}",
+            i18n._("missing: {field} in {records} of {total} records ({share} %); filled by {filler}").format(
+                field=item["field"],
+                records=f"{item['records']:,}",
+                total=f"{report.written:,}",
+                share=f"{float(item['share']) * 100:.1f}",
+                filler=item["filled_by"],
+            ),
             err=True,
         )
     if summary["markets_from_currency"]:
         click.echo(
-            f"note: case.market of {summary['markets_from_currency']:,} records comes from "
-            "their currency (no recipient region code; --market sets it)",
+            i18n._(
+                "note: case.market of {records} records comes from their currency (no recipient region "
+                "code; --market sets it)"
+            ).format(records=f"{summary['markets_from_currency']:,}"),
             err=True,
         )
     from ttrules.stack import find_config
@@ -1040,8 +1057,10 @@ def import_tiktok_command(
         summary["currencies_without_fx_rate"] = missing
         if missing:
             click.echo(
-                f"warning: ttrules.yaml has no FX rate for {', '.join(missing)}; "
-                "simulation totals in the report currency will leave them out",
+                i18n._(
+                    "warning: ttrules.yaml has no FX rate for {currencies}; simulation totals in the report "
+                    "currency will leave them out"
+                ).format(currencies=", ".join(missing)),
                 err=True,
             )
     if report_file is not None:
@@ -1123,7 +1142,9 @@ def serve(
     from ttrules.serve.run import serve as run_service
 
     if unlocked:
-        click.echo("warning: --unlocked: serving rules that were not simulated and confirmed", err=True)
+        click.echo(
+            i18n._("warning: --unlocked: serving rules that were not simulated and confirmed"), err=True
+        )
     log = None if no_log else _log_file(log_path, config)
     settings = ServeConfig(
         config=config,
@@ -1142,7 +1163,7 @@ def serve(
     try:
         run_service(settings, lambda line: click.echo(line, err=True))
     except ServeError as error:
-        click.echo(f"error: {error}", err=True)
+        click.echo(i18n._("error: {problem}").format(problem=error), err=True)
         sys.exit(USAGE)
 
 
@@ -1188,7 +1209,7 @@ def log_(
                 f"lock {(entry['lock_sha256'] or '-')[:12]} {entry['latency_us']} µs{shadow}"
             )
     except LogError as error:
-        click.echo(f"error: {error}", err=True)
+        click.echo(i18n._("error: {problem}").format(problem=error), err=True)
         sys.exit(USAGE)
 
 
@@ -1213,7 +1234,7 @@ def shadow_report_(log_path: Path, since: str | None, until: str | None, samples
     try:
         report = shadow_report(_log_file(log_path), since, until, samples)
     except LogError as error:
-        click.echo(f"error: {error}", err=True)
+        click.echo(i18n._("error: {problem}").format(problem=error), err=True)
         sys.exit(USAGE)
     click.echo(
         json.dumps(report, ensure_ascii=False, indent=2) if as_json else render_shadow_report(report),
@@ -1225,7 +1246,7 @@ def main() -> None:
     try:
         cli.main(standalone_mode=True)
     except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
+        click.echo(i18n._("interrupted"), err=True)
         sys.exit(130)
     except SystemExit:
         raise
@@ -1233,8 +1254,9 @@ def main() -> None:
         if os.environ.get("TTRULES_DEBUG"):
             raise
         click.echo(
-            f"internal error: {type(error).__name__}: {error} "
-            "(please report it; TTRULES_DEBUG=1 shows the traceback)",
+            i18n._(
+                "internal error: {kind}: {problem} (please report it; TTRULES_DEBUG=1 shows the traceback)"
+            ).format(kind=type(error).__name__, problem=error),
             err=True,
         )
         sys.exit(INTERNAL)  # not the user's input: a script can tell it from a usage error

@@ -31,7 +31,10 @@ def _catalog_tool():  # type: ignore[no-untyped-def]
 
 
 def _fields(text: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+    try:
+        return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+    except ValueError:  # a text never formatted (the docs of a code) may hold a lone brace
+        return set(re.findall(r"\{[^{}]*\}|[{}]", text))
 
 
 def test_every_marked_message_has_a_zh_cn_translation_with_the_same_placeholders() -> None:

@@ -257,3 +257,19 @@ def test_wheel_ships_grammar_reason_table_and_rulesets(tmp_path: Path) -> None:
     for init in (ROOT / "ttrules").rglob("__init__.py"):
         package = init.parent.relative_to(ROOT)
         assert (target / package / "__init__.py").is_file(), f"{package} is not in the wheel"
+
+
+def test_every_code_has_its_chinese_page_in_chinese() -> None:
+    """docs/zh-CN/codes/: a page per code, every section in Chinese (the catalog's texts)."""
+    from ttrules import i18n
+
+    translations = i18n.catalog(i18n.CHINESE)
+    for code, doc in CODES.items():
+        text = (ROOT / "docs" / "zh-CN" / "codes" / f"{code}.md").read_text(encoding="utf-8")
+        assert text.startswith(f"# {code} {doc.name}\n")
+        for section in ("它发现什么", "为什么重要", "示例", "如何修正"):
+            assert f"## {section}\n\n" in text, (code, section)
+        for english in (doc.summary, doc.why, doc.fix):
+            assert translations[(None, english)] in text, (code, english)
+    index = (ROOT / "docs" / "zh-CN" / "diagnostics.md").read_text(encoding="utf-8")
+    assert all(f"[{code}](codes/{code}.md)" in index for code in CODES)

@@ -7,35 +7,47 @@ a test compares the committed pages with this output, so they cannot drift from 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
+from ttrules import i18n
 from ttrules.codes import CODES, EXAMPLE_CONFIG
 from ttrules.fileio import write_text_atomic
+from ttrules.i18n import N_, _
 
 _RANGES = [
-    ("TTR0", "Reading and parsing (TTR0xx)"),
-    ("TTR1", "Schema, names and types (TTR1xx)"),
-    ("TTR2", "Layering analysis (TTR2xx)"),
-    ("TTR3", "Lints (TTR3xx)"),
-    ("TTR4", "Rule tests (TTR4xx)"),
+    ("TTR0", N_("Reading and parsing (TTR0xx)")),
+    ("TTR1", N_("Schema, names and types (TTR1xx)")),
+    ("TTR2", N_("Layering analysis (TTR2xx)")),
+    ("TTR3", N_("Lints (TTR3xx)")),
+    ("TTR4", N_("Rule tests (TTR4xx)")),
 ]
 
 
 SECTIONS = ("What it catches", "Why it matters", "Example", "Fix")
+_SECTION_WORDS = (N_("What it catches"), N_("Why it matters"), N_("Example"), N_("Fix"))
+
+_INTRO = N_(
+    "Every problem ttrules reports has a stable code. Each code has its own page: what it catches, "
+    "why it matters, an example that triggers it and how to fix it. These pages are generated "
+    "from the code registry (`ttrules/codes.py`) by `python -m ttrules.docgen`; do not edit them "
+    "by hand."
+)
+_EXAMPLES = N_(
+    "Every example is a small workspace, and a test runs the command each page shows on it and "
+    "requires exactly that page's code. An example that shows no `ttrules.yaml` has this one:"
+)
 
 
 def render_diagnostics_page() -> str:
-    out = [
-        "# Diagnostics",
+    """The index of codes, in the language being spoken (English: docs/, Chinese: docs/zh-CN/)."""
+    english = i18n.language() == i18n.ENGLISH
+    out = ["# " + _("Diagnostics"), ""]
+    out += _paragraph(_(_INTRO)) if not english else _ENGLISH_INTRO
+    out += [
         "",
-        "Every problem ttrules reports has a stable code. Each code has its own page: what it",
-        "catches, why it matters, an example that triggers it and how to fix it. These pages are",
-        "generated from the code registry (`ttrules/codes.py`) by `python -m ttrules.docgen`; do",
-        "not edit them by hand.",
-        "",
-        "Every example is a small workspace, and a test runs the command each page shows on it and",
-        "requires exactly that page's code. An example that shows no `ttrules.yaml` has this one:",
+        *(_paragraph(_(_EXAMPLES)) if not english else _ENGLISH_EXAMPLES),
         "",
         "```yaml",
         EXAMPLE_CONFIG.rstrip("\n"),
@@ -43,42 +55,68 @@ def render_diagnostics_page() -> str:
         "",
     ]
     for prefix, title in _RANGES:
-        out += [f"## {title}", "", "| code | name | what it catches |", "|---|---|---|"]
+        out += [f"## {_(title)}", "", _("| code | name | what it catches |"), "|---|---|---|"]
         for doc in CODES.values():
             if doc.code.startswith(prefix):
-                summary = doc.summary.replace("|", "\\|")  # a bar would end the table cell
+                summary = _(doc.summary).replace("|", "\\|")  # a bar would end the table cell
                 out.append(f"| [{doc.code}](codes/{doc.code}.md) | {doc.name} | {summary} |")
         out.append("")
     return "\n".join(out)
 
 
+# The English index keeps its hand-wrapped lines (the pages in the repository are compared whole).
+_ENGLISH_INTRO = [
+    "Every problem ttrules reports has a stable code. Each code has its own page: what it",
+    "catches, why it matters, an example that triggers it and how to fix it. These pages are",
+    "generated from the code registry (`ttrules/codes.py`) by `python -m ttrules.docgen`; do",
+    "not edit them by hand.",
+]
+_ENGLISH_EXAMPLES = [
+    "Every example is a small workspace, and a test runs the command each page shows on it and",
+    "requires exactly that page's code. An example that shows no `ttrules.yaml` has this one:",
+]
+
+
+def _paragraph(text: str) -> list[str]:
+    return [text]
+
+
 def render_code_page(code: str) -> str:
     doc = CODES[code]
-    title = next(title for prefix, title in _RANGES if code.startswith(prefix))
+    title = _(next(title for prefix, title in _RANGES if code.startswith(prefix)))
+    sections = [_(word) for word in _SECTION_WORDS]
+    example = doc.example.markdown(
+        code, reports=_("{command} reports {code}{others}."), others=_(" (and {codes})"), translate=_
+    )
     return "\n".join(
         [
             f"# {doc.code} {doc.name}",
             "",
-            f"Family: {title}. All codes: [diagnostics](../diagnostics.md).",
+            _("Family: {family}. All codes: [diagnostics](../diagnostics.md).").format(family=title),
             "",
-            f"## {SECTIONS[0]}",
+            f"## {sections[0]}",
             "",
-            doc.summary,
+            _(doc.summary),
             "",
-            f"## {SECTIONS[1]}",
+            f"## {sections[1]}",
             "",
-            doc.why,
+            _(doc.why),
             "",
-            f"## {SECTIONS[2]}",
+            f"## {sections[2]}",
             "",
-            doc.example.markdown(code),
+            example,
             "",
-            f"## {SECTIONS[3]}",
+            f"## {sections[3]}",
             "",
-            doc.fix,
+            _(doc.fix),
             "",
         ]
     )
+
+
+def _in_chinese(render: Callable[[], str]) -> str:
+    with i18n.speaking(i18n.CHINESE):
+        return render()
 
 
 _PRESENCE = {
@@ -177,10 +215,19 @@ def render_case_schema_page() -> str:
     return "\n".join(out)
 
 
-PAGES = {
-    "docs/diagnostics.md": render_diagnostics_page,
+def _in_english(render: Callable[[], str]) -> str:
+    with i18n.speaking(i18n.ENGLISH):
+        return render()
+
+
+PAGES: dict[str, Callable[[], str]] = {
+    "docs/diagnostics.md": partial(_in_english, render_diagnostics_page),
     "docs/case-schema.md": render_case_schema_page,
-    **{f"docs/codes/{code}.md": partial(render_code_page, code) for code in CODES},
+    **{f"docs/codes/{code}.md": partial(_in_english, partial(render_code_page, code)) for code in CODES},
+    "docs/zh-CN/diagnostics.md": partial(_in_chinese, render_diagnostics_page),
+    **{
+        f"docs/zh-CN/codes/{code}.md": partial(_in_chinese, partial(render_code_page, code)) for code in CODES
+    },
 }
 
 

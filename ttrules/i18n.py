@@ -9,8 +9,10 @@ zh-CN entry. Machine output (JSON, SARIF, the decision log) never changes with t
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
+from collections.abc import Iterator
 from importlib import resources
 
 ENGLISH, CHINESE = "en", "zh-CN"
@@ -34,6 +36,17 @@ def set_language(tag: str | None) -> None:
     """`--lang`: overrides the environment; None goes back to it."""
     global _chosen
     _chosen = normalise(tag)
+
+
+@contextlib.contextmanager
+def speaking(tag: str) -> Iterator[None]:
+    """Everything inside in the language `tag` (the docs generator writes both languages)."""
+    global _chosen
+    before, _chosen = _chosen, normalise(tag)
+    try:
+        yield
+    finally:
+        _chosen = before
 
 
 def language() -> str:

@@ -20,6 +20,11 @@ def ljust(text: str, columns: int) -> str:
     return text + " " * max(0, columns - width(text))
 
 
+def rjust(text: str, columns: int) -> str:
+    """`text` after as many spaces as make it `columns` display columns wide."""
+    return " " * max(0, columns - width(text)) + text
+
+
 # Closing punctuation never starts a line, opening never ends one (the line-breaking rule of
 # Chinese typesetting); a line may break between any two wide characters.
 _NO_LINE_START = frozenset("，。、；：？！）》」』】”’,.;:?!)")

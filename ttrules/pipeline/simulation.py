@@ -83,13 +83,13 @@ def run_simulation(request: SimulationRequest, say: Say) -> Simulation:
     history, options = request.history, request.options
     columns = candidate.engine.stack.config.history.columns
     if history.is_file():  # before anything is decided: the rules' fields the history lacks
-        from ttrules.simulate.coverage import PREFLIGHT_RECORDS
+        from ttrules.simulate.coverage import PREFLIGHT_RECORDS, gap_descriptions
 
-        found, warnings = history_coverage(candidate.engine.stack, history, PREFLIGHT_RECORDS)
-        for warning in warnings:
+        found, _warnings = history_coverage(candidate.engine.stack, history, PREFLIGHT_RECORDS)
+        for description in gap_descriptions(found):
             say(
                 _("warning[TTR124]: {message} (the first {rows} rows)").format(
-                    message=warning.message.split(" (history ")[0], rows=f"{found.records + found.invalid:,}"
+                    message=description, rows=f"{found.records + found.invalid:,}"
                 )
             )
     # The report carries the history's SHA-256: hashed meanwhile (hashlib releases the GIL).

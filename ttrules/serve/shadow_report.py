@@ -17,10 +17,12 @@ from typing import Any
 from ttrules.cases import loads
 from ttrules.decision_log import Query, query
 from ttrules.evaluate.decision import ActionValue
+from ttrules.i18n import _, display
 from ttrules.schema.case import CaseError
 from ttrules.schema.fields import default_schema
 from ttrules.schema.loader import load_values
 from ttrules.simulate.metrics import money_text, refund_of
+from ttrules.textwidth import ljust, rjust
 from ttrules.values import Money, Percent
 
 _PERCENT = re.compile(r"(-?\d+(?:\.\d+)?)%")
@@ -127,30 +129,42 @@ def shadow_report(log: Path, since: str | None, until: str | None, samples: int 
 
 
 def render_shadow_report(report: dict[str, Any]) -> str:
+    """The report as text in the chosen language (the JSON keeps its keys)."""
     compared = report["compared"]
     lines = [
-        f"shadow report: {report['log']} (shadow: {report['shadow'] or 'none logged'})",
-        f"decisions logged: {report['decisions']:,}; decided by the shadow too: {compared:,}",
+        _("shadow report: {log} (shadow: {shadow})").format(
+            log=report["log"], shadow=report["shadow"] or _("none logged")
+        ),
+        _("decisions logged: {decisions}; decided by the shadow too: {compared}").format(
+            decisions=f"{report['decisions']:,}", compared=f"{compared:,}"
+        ),
     ]
     if not compared:
-        lines.append("nothing to compare: the service ran without --shadow in this window")
+        lines.append(_("nothing to compare: the service ran without --shadow in this window"))
         return "\n".join(lines) + "\n"
     lines.append(
-        f"agreed: {report['agreed']:,} ({report['agreed'] / compared:.1%}); "
-        f"changed: {report['disagreed']:,} ({report['disagreed'] / compared:.1%})"
+        _("agreed: {agreed} ({agreed_share}); changed: {changed} ({changed_share})").format(
+            agreed=f"{report['agreed']:,}",
+            agreed_share=f"{report['agreed'] / compared:.1%}",
+            changed=f"{report['disagreed']:,}",
+            changed_share=f"{report['disagreed'] / compared:.1%}",
+        )
     )
     if report["transitions"]:
-        lines += ["", "resolution changes (live -> shadow):"]
+        lines += ["", _("resolution changes (live -> shadow):")]
         for t in report["transitions"]:
             refunds = ", ".join(f"{k} {v}" for k, v in t["refunds"].items())
-            lines.append(f"  {t['live']:>22} -> {t['shadow']:<22} {t['cases']:>8,}  {refunds}")
-        lines += ["", "deciding rules of the changed cases (live -> shadow):"]
+            live, shadow = (display("resolution", str(t[side])) for side in ("live", "shadow"))
+            lines.append(f"  {rjust(live, 22)} -> {ljust(shadow, 22)} {t['cases']:>8,}  {refunds}")
+        lines += ["", _("deciding rules of the changed cases (live -> shadow):")]
         for r in report["rules"][:20]:
             lines.append(f"  {r['live_rule']} -> {r['shadow_rule']}: {r['cases']:,}")
     if report["samples"]:
-        lines += ["", "samples:"]
+        lines += ["", _("samples:")]
+        none = _("(none)")
         for s in report["samples"]:
-            live = (s["live"].get("resolution") or {}).get("action", "(none)")
-            shadow = (s["shadow"].get("resolution") or {}).get("action", "(none)")
-            lines.append(f"  #{s['seq']} {s['case_id']} at {s['received_at']}: {live} -> {shadow}")
+            live = (s["live"].get("resolution") or {}).get("action", none)
+            shadow = (s["shadow"].get("resolution") or {}).get("action", none)
+            at = _("at {time}").format(time=s["received_at"])
+            lines.append(f"  #{s['seq']} {s['case_id']} {at}: {live} -> {shadow}")
     return "\n".join(lines) + "\n"

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from ttrules import ast
 from ttrules.diagnostics import Diagnostic, Severity
+from ttrules.i18n import N_, _, ngettext
 from ttrules.schema.case import CaseError
 from ttrules.schema.loader import load_values
 from ttrules.simulate.history import HistoryRow
@@ -81,7 +82,7 @@ def readers(stack: Stack) -> dict[str, list[Reader]]:
             note("limit", limit.name, limit.span, limit.bound, limit.when)
         for statement in (*ruleset.rules, *ruleset.forbids):
             arguments = [
-                a for action in statement.actions for a in (*action.args, *(v for _, v in action.kwargs))
+                a for action in statement.actions for a in (*action.args, *(v for _name, v in action.kwargs))
             ]
             note(
                 "forbid" if isinstance(statement, ast.Forbid) else "rule",
@@ -119,25 +120,31 @@ def coverage(stack: Stack, rows: Iterable[HistoryRow], limit: int | None = PREFL
     return result
 
 
+_READERS = {
+    "rule": (N_("{count} rule"), N_("{count} rules")),
+    "forbid": (N_("{count} forbid"), N_("{count} forbids")),
+    "setting": (N_("{count} setting"), N_("{count} settings")),
+    "limit": (N_("{count} limit"), N_("{count} limits")),
+    "applies": (N_("{count} ruleset's applies"), N_("{count} ruleset's applies")),
+}
+
+
 def describe(result: Coverage, path: str) -> str:
     """`order.category` is missing in 100.0 % of 2,000 records: 4 rules and 3 settings read it"""
     kinds = Counter(r.kind for r in result.readers[path])
-    names = {
-        "rule": "rule",
-        "forbid": "forbid",
-        "setting": "setting",
-        "limit": "limit",
-        "applies": "ruleset's applies",
-    }
     parts = [
-        f"{n} {names[k]}{'s' if n != 1 and k != 'applies' else ''}"
-        for k, n in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))
+        ngettext(*_READERS[kind], count).format(count=count)
+        for kind, count in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))
     ]
-    who = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
-    return (
-        f"`{path}` is missing in {result.share(path) * 100:.1f} % of {result.records:,} "
-        f"records: {who} read it"
+    who = parts[0] if len(parts) == 1 else _(", ").join(parts[:-1]) + _(" and ") + parts[-1]
+    return _("`{path}` is missing in {share} % of {records} records: {readers} read it").format(
+        path=path, share=f"{result.share(path) * 100:.1f}", records=f"{result.records:,}", readers=who
     )
+
+
+def gap_descriptions(result: Coverage) -> list[str]:
+    """What `describe` says of each field the history rarely fills (the simulation's warnings)."""
+    return [describe(result, path) for path in result.gaps(WARN_SHARE)]
 
 
 def history_diagnostics(result: Coverage, history: str) -> list[Diagnostic]:
@@ -149,13 +156,19 @@ def history_diagnostics(result: Coverage, history: str) -> list[Diagnostic]:
         out.append(
             Diagnostic(
                 "TTR124",
-                f"{describe(result, path)} (history {history})",
+                _("{description} (history {history})").format(
+                    description=describe(result, path), history=history
+                ),
                 first.span,
                 severity=Severity.WARNING,
-                label=f"reads `{path}`",
-                help="fill the field in the export or its column mapping (ttrules.yaml "
-                "`history.columns`), or rules reading it error on those records",
-                notes=tuple(["also read by " + ", ".join(others)] if others else []),
+                label=_("reads `{path}`").format(path=path),
+                help=_(
+                    "fill the field in the export or its column mapping (ttrules.yaml `history.columns`), "
+                    "or rules reading it error on those records"
+                ),
+                notes=tuple(
+                    [_("also read by {readers}").format(readers=", ".join(others))] if others else []
+                ),
             )
         )
     return out

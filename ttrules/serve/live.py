@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ttrules.diagnostics import render_text_all
 from ttrules.engine import Engine
+from ttrules.i18n import _
 from ttrules.pipeline import Checked, PipelineError, load_side, lock_digest, project_root, run_stages
 from ttrules.simulate.plan import LOCK_NAME
 
@@ -52,14 +53,15 @@ def git_revision(root: Path) -> str | None:
 
 def _refusal(checked: Checked, what: str) -> StackRefused:
     shown = [d for d in checked.diagnostics if d.is_error] or checked.diagnostics
-    return StackRefused(f"{what} does not pass `ttrules check --locked`:\n{render_text_all(shown)}")
+    refused = _("{what} does not pass `ttrules check --locked`:").format(what=what)
+    return StackRefused(f"{refused}\n{render_text_all(shown)}")
 
 
 class Live:
     def __init__(self, config: Path | None, *, locked: bool = True, shadow: str | None = None) -> None:
         self.config = config
         self.locked = locked
-        self.root, _ = project_root(config)
+        self.root, _config_file = project_root(config)
         self.lock_path = self.root / LOCK_NAME
         self._reloading = threading.Lock()
         self.reloads = 0

@@ -15,6 +15,7 @@ from typing import Any
 
 from ttrules.cases import loads
 from ttrules.decision_log import LogWriter, open_sink
+from ttrules.i18n import _
 from ttrules.serve.app import Limits, ServeOptions, Service, build_app
 from ttrules.serve.live import Live
 
@@ -57,14 +58,17 @@ def read_tokens(token_file: Path | None) -> tuple[str, ...]:
         try:
             text = token_file.read_text(encoding="utf-8")
         except OSError as error:
-            raise ServeError(f"{token_file}: cannot read the tokens: {error.strerror}") from None
+            unreadable = _("{path}: cannot read the tokens: {reason}").format(
+                path=token_file, reason=error.strerror
+            )
+            raise ServeError(unreadable) from None
         tokens += [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
         if not tokens:
-            raise ServeError(f"{token_file}: no tokens in the file (one a line)")
+            raise ServeError(_("{path}: no tokens in the file (one a line)").format(path=token_file))
     tokens += [t.strip() for t in os.environ.get(TOKENS_ENV, "").split(",") if t.strip()]
     short = [t for t in tokens if len(t) < 16]
     if short:
-        raise ServeError("a token must be at least 16 characters (use `openssl rand -hex 32`)")
+        raise ServeError(_("a token must be at least 16 characters (use `openssl rand -hex 32`)"))
     return tuple(tokens)
 
 
@@ -114,11 +118,13 @@ def prepare(settings: ServeConfig) -> tuple[Service, Any]:
     tokens = read_tokens(settings.token_file)
     if not tokens and not is_loopback(settings.host) and not settings.allow_anonymous:
         raise ServeError(
-            f"--host {settings.host} is reachable from other machines: give --token-file (or "
-            f"{TOKENS_ENV}), or --allow-anonymous to serve anyone who can connect"
+            _(
+                "--host {host} is reachable from other machines: give --token-file (or {variable}), or "
+                "--allow-anonymous to serve anyone who can connect"
+            ).format(host=settings.host, variable=TOKENS_ENV)
         )
     if settings.shadow is not None and settings.log is None:
-        raise ServeError("--shadow decides into the decision log; it needs --log")
+        raise ServeError(_("--shadow decides into the decision log; it needs --log"))
     try:
         live = Live(settings.config, locked=settings.locked, shadow=settings.shadow)
     except StackRefused as error:
@@ -129,7 +135,10 @@ def prepare(settings: ServeConfig) -> tuple[Service, Any]:
         try:
             sink = open_sink(settings.log)
         except Exception as error:
-            raise ServeError(f"{settings.log}: cannot open the decision log: {error}") from None
+            cannot = _("{path}: cannot open the decision log: {problem}").format(
+                path=settings.log, problem=error
+            )
+            raise ServeError(cannot) from None
         writer = LogWriter(sink, mask=make_mask(settings.mask, settings.log_inputs), on_error=logger.error)
     options = ServeOptions(
         tokens=tokens,
@@ -148,15 +157,21 @@ def serve(settings: ServeConfig, announce: Callable[[str], None]) -> None:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     served = service.live.current
     rules = sum(len(r.rules) + len(r.forbids) for r in served.engine.stack.rulesets)
-    announce(
-        f"serving {rules} rules of {len(served.engine.stack.files)} files "
-        f"(lock {(served.lock_sha256 or 'none')[:12]}"
-        f"{', UNLOCKED: not the confirmed rules' if not served.locked else ''}"
-        f"{f', shadow {service.live.shadow.label}' if service.live.shadow else ''}) "
-        f"on http://{settings.host}:{settings.port}"
-        + (f"; decision log {settings.log}" if settings.log else "; no decision log")
-        + ("" if service.options.tokens else "; no authentication (loopback only)")
+    details = [(served.lock_sha256 or _("none"))[:12]]
+    if not served.locked:
+        details.append(_("UNLOCKED: not the confirmed rules"))
+    if service.live.shadow:
+        details.append(_("shadow {label}").format(label=service.live.shadow.label))
+    line = _("serving {rules} rules of {files} files (lock {details}) on {address}").format(
+        rules=rules,
+        files=len(served.engine.stack.files),
+        details=", ".join(details),
+        address=f"http://{settings.host}:{settings.port}",
     )
+    line += _("; decision log {path}").format(path=settings.log) if settings.log else _("; no decision log")
+    if not service.options.tokens:
+        line += _("; no authentication (loopback only)")
+    announce(line)
     config = uvicorn.Config(
         app,
         host=settings.host,

@@ -1,6 +1,6 @@
 """Golden files: parser and checker diagnostics, and the formatter.
 
-`tests/golden/errors/NAME.(ttr|yaml)` -> `NAME.txt` (rendered diagnostics);
+`tests/golden/errors/NAME.(ttr|yaml|csv)` -> `NAME.txt` (rendered diagnostics);
 `tests/golden/format/NAME.ttr` -> `NAME.ttr.formatted`. Regenerate with `--update-goldens`
 and review the diff.
 """
@@ -20,7 +20,7 @@ from ttrules.syntax.format import format_ruleset
 from conftest import check_golden
 
 GOLDEN = Path(__file__).parent / "golden"
-ERROR_CASES = sorted(p for p in (GOLDEN / "errors").iterdir() if p.suffix in (".ttr", ".yaml"))
+ERROR_CASES = sorted(p for p in (GOLDEN / "errors").iterdir() if p.suffix in (".ttr", ".yaml", ".csv"))
 FORMAT_CASES = sorted((GOLDEN / "format").glob("*.ttr"))
 
 

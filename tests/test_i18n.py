@@ -149,7 +149,7 @@ def test_check_speaks_chinese_on_every_broken_golden_file(
     monkeypatch.chdir(ROOT)
     shown = []
     runner = CliRunner()
-    for path in sorted(folder.glob("*.ttr")) + sorted(folder.glob("*.yaml")):
+    for path in sorted(folder.glob("*.ttr")) + sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.csv")):
         result = runner.invoke(
             cli, ["--lang", "zh-CN", "check", str(path.relative_to(ROOT)), "--no-analysis"]
         )

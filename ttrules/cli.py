@@ -39,6 +39,7 @@ from ttrules.simulate.run import Options
 from ttrules.stack import load_stack
 from ttrules.syntax.format import format_ruleset
 from ttrules.syntax.load import DSL_SUFFIXES, YAML_SUFFIXES, find_rule_files, load_ruleset_file
+from ttrules.syntax.table import TABLE_SUFFIXES
 from ttrules.syntax.yaml_emit import emit_ruleset_yaml
 
 OK, FINDINGS, USAGE, INTERNAL = 0, 1, 2, 3
@@ -304,13 +305,15 @@ def test_(
 @click.option("--check", "check_only", is_flag=True, help="Exit 1 if a file is not formatted; write nothing.")
 @click.option("--diff", is_flag=True, help="Print what would change as a unified diff; write nothing.")
 def fmt(paths: tuple[Path, ...], check_only: bool, diff: bool) -> None:
-    """Rewrite DSL rule files (.ttr) in canonical form. Comments are kept."""
+    """Rewrite DSL rule files (.ttr) and decision tables (.csv) in canonical form. Comments are kept."""
+    from ttrules.syntax.table_emit import emit_ruleset_table
+
     files: list[Path] = []
     for path in paths:
         if not path.exists():
             click.echo(i18n._("error: {path}: no such file or directory").format(path=path), err=True)
             sys.exit(USAGE)
-        files += [f for f in find_rule_files(path) if f.name.endswith(DSL_SUFFIXES)]
+        files += [f for f in find_rule_files(path) if f.name.endswith(DSL_SUFFIXES + TABLE_SUFFIXES)]
     changed, failed = 0, 0
     for path in files:
         ruleset, diagnostics = load_ruleset_file(path)
@@ -319,7 +322,9 @@ def fmt(paths: tuple[Path, ...], check_only: bool, diff: bool) -> None:
             failed += 1
             continue
         original = path.read_text(encoding="utf-8")
-        formatted = format_ruleset(ruleset)
+        formatted = (
+            emit_ruleset_table(ruleset) if path.name.endswith(TABLE_SUFFIXES) else format_ruleset(ruleset)
+        )
         if formatted == original:
             continue
         changed += 1
@@ -365,18 +370,33 @@ def fmt(paths: tuple[Path, ...], check_only: bool, diff: bool) -> None:
 @cli.command()
 @click.argument("source", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.option(
-    "--to", "target", type=click.Choice(["dsl", "yaml"]), help="Target form (default: the other one)."
+    "--to",
+    "target",
+    type=click.Choice(["dsl", "yaml", "csv"]),
+    help="Target form (default: YAML for the DSL, the DSL for YAML and tables).",
 )
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write here instead of stdout.")
 def convert(source: Path, target: str | None, output: Path | None) -> None:
-    """Convert a ruleset between the DSL and the YAML form (same rules, comments kept)."""
+    """Convert a ruleset between the DSL, the YAML form and a decision table (CSV); the same rules."""
+    from ttrules.syntax.table_emit import NotATable, emit_ruleset_table
+
     ruleset, diagnostics = load_ruleset_file(source)
     if ruleset is None or has_errors(diagnostics):
         _emit_diagnostics(diagnostics)
         sys.exit(FINDINGS)
     if target is None:
-        target = "dsl" if source.name.endswith(YAML_SUFFIXES) else "yaml"
-    text = format_ruleset(ruleset) if target == "dsl" else emit_ruleset_yaml(ruleset)
+        target = "dsl" if source.name.endswith(YAML_SUFFIXES + TABLE_SUFFIXES) else "yaml"
+    try:
+        if target == "csv":
+            text = emit_ruleset_table(ruleset)
+        else:
+            text = format_ruleset(ruleset) if target == "dsl" else emit_ruleset_yaml(ruleset)
+    except NotATable as error:
+        click.echo(
+            i18n._("error: {path} cannot be a decision table: {problem}").format(path=source, problem=error),
+            err=True,
+        )
+        sys.exit(FINDINGS)
     if output is None:
         click.echo(text, nl=False)
     else:

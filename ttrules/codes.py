@@ -367,6 +367,28 @@ _DOCS = [
         Example(text='ruleset "small-cancellations"\nruleset "cancellations"\nlayer merchant\n'),
         N_("Keep one."),
     ),
+    CodeDoc(
+        "TTR017",
+        "invalid-table",
+        N_("A decision table (`.csv`) has a cell or column ttrules cannot read."),
+        N_(
+            "Each column of a table is a field with an operator, or one of `name`, `priority`, "
+            "`then`, `because`; a header that is neither, a row longer than the header or a quoted "
+            "cell never closed would leave rows whose meaning is a guess."
+        ),
+        Example(
+            path="rules/example.csv",
+            text=(
+                "ruleset,small-cancellations\nlayer,merchant\n\n"
+                "name,request.kind,order.total below,then,because\n"
+                "small,CANCEL,30 USD,approve,small orders\n"
+            ),
+        ),
+        N_(
+            "Name the column after a field and an operator (`order.total <`, `request.reason in`), "
+            "or one of `name`, `priority`, `then`, `because`; see docs/tables.md."
+        ),
+    ),
     # ---- TTR1xx: schema, names and types ---------------------------------------------------
     CodeDoc(
         "TTR101",
@@ -918,6 +940,55 @@ _DOCS = [
             + _rule("review-risky", "buyer.credit_score < 60", "review")
         ),
         N_("Give the rule that should win a higher priority, or make the conditions exclusive."),
+    ),
+    CodeDoc(
+        "TTR308",
+        "table-overlap",
+        N_("Two rows of one decision table can match the same case and decide a slot differently."),
+        N_(
+            "A table's hit policy is first: rows are tried by priority and from the top, so the upper "
+            "row decides the cases both match and the lower one never does. That is often the "
+            "point (a specific row above a general one), so this is information, with a witness case "
+            "the evaluator confirms; but a lower row meant for some of those cases is silently dead "
+            "there."
+        ),
+        Example(
+            path="rules/example.csv",
+            text=(
+                "ruleset,returns\nlayer,merchant\n\n"
+                "name,request.kind,order.category,then,because\n"
+                "jewelry,RETURN_AND_REFUND,jewelry,review,jewelry is checked by a person\n"
+                "returns,RETURN_AND_REFUND,,approve,returns are accepted\n"
+            ),
+        ),
+        N_(
+            "Nothing, if the upper row is meant to win; otherwise narrow it, or give the lower row a "
+            "higher `priority`."
+        ),
+    ),
+    CodeDoc(
+        "TTR309",
+        "table-gap",
+        N_("Some cases within a decision table's subject match no row of it."),
+        N_(
+            "The subject is what every row tests (`request.kind == CANCEL` in every row of a "
+            "cancellation table). A case of that subject that no row matches is decided by another "
+            "ruleset or by the stack's default, which is often not what the table's author meant. "
+            "The witness case, confirmed by the evaluator, is one such case."
+        ),
+        Example(
+            path="rules/example.csv",
+            text=(
+                "ruleset,cancellations\nlayer,merchant\n\n"
+                "name,request.kind,buyer.credit_score >=,buyer.credit_score <,then,because\n"
+                "trusted,CANCEL,80,,approve,good buyers cancel freely\n"
+                "risky,CANCEL,,40,review,a person checks risky buyers\n"
+            ),
+        ),
+        N_(
+            "Add the rows the gap needs (here: credit from 40 to 80, and buyers without a score), or "
+            "a last row with empty condition cells that decides every case the rows above leave."
+        ),
     ),
     CodeDoc(
         "TTR303",

@@ -14,7 +14,7 @@ from typing import Any
 
 import z3
 
-from ttrules.analyze import layering, lints
+from ttrules.analyze import layering, lints, tables
 from ttrules.analyze.context import DEFAULT_BUDGET_SECONDS, Context, Witness
 from ttrules.analyze.policy import apply_policy
 from ttrules.diagnostics import Diagnostic
@@ -55,6 +55,8 @@ def analyze(engine: Engine, budget: float = DEFAULT_BUDGET_SECONDS) -> Analysis:
         layering.clamped_settings,
         layering.idle_forbids,
         lints.overlaps,
+        tables.table_overlaps,
+        tables.table_gaps,
         lints.uniform_thresholds,
         lints.missing_because,
         lints.unused_settings,

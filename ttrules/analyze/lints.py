@@ -18,6 +18,7 @@ from ttrules import ast
 from ttrules.actions import ACTIONS, ONE_VALUED_SLOTS
 from ttrules.analyze.context import Context, may_overlap
 from ttrules.analyze.encode import conjuncts
+from ttrules.analyze.tables import same_table
 from ttrules.diagnostics import Diagnostic, Severity
 from ttrules.evaluate.decision import Decision
 from ttrules.evaluate.prepare import RuleEntry
@@ -109,6 +110,8 @@ def overlaps(ctx: Context) -> list[Diagnostic]:
         for second in rules[i + 1 :]:
             if (second.layer_index, second.rule.priority) != (first.layer_index, first.rule.priority):
                 break  # cascade order groups layer and priority together
+            if same_table(first, second):
+                continue  # a table's rows are ordered on purpose (first hit): TTR308 shows overlaps
             slots = [
                 s
                 for s in ONE_VALUED_SLOTS

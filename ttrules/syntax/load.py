@@ -10,12 +10,13 @@ from ttrules.i18n import _
 from ttrules.source import SourceFile
 from ttrules.sources import DISK, Files
 from ttrules.syntax.dsl import parse_ruleset_dsl
+from ttrules.syntax.table import TABLE_SUFFIXES, parse_ruleset_table
 from ttrules.syntax.yaml_rules import parse_ruleset_yaml
 
 MAX_RULE_FILE_BYTES = 1024 * 1024
 DSL_SUFFIXES = (".ttr",)
 YAML_SUFFIXES = (".yaml", ".yml")
-RULE_SUFFIXES = DSL_SUFFIXES + YAML_SUFFIXES
+RULE_SUFFIXES = DSL_SUFFIXES + YAML_SUFFIXES + TABLE_SUFFIXES
 
 
 def decode_text(data: bytes, path: str) -> tuple[str | None, list[Diagnostic]]:
@@ -82,8 +83,14 @@ def read_source(
 
 def parse_ruleset_text(text: str, path: str = "<string>") -> tuple[ast.Ruleset | None, list[Diagnostic]]:
     source = SourceFile(path, text)
-    if path.endswith(YAML_SUFFIXES):
+    return _parse(path, source)
+
+
+def _parse(name: str, source: SourceFile) -> tuple[ast.Ruleset | None, list[Diagnostic]]:
+    if name.endswith(YAML_SUFFIXES):
         return parse_ruleset_yaml(source)
+    if name.endswith(TABLE_SUFFIXES):
+        return parse_ruleset_table(source)
     return parse_ruleset_dsl(source)
 
 
@@ -91,15 +98,16 @@ def load_ruleset_file(path: Path, files: Files = DISK) -> tuple[ast.Ruleset | No
     if not path.name.endswith(RULE_SUFFIXES):
         return None, [
             Diagnostic(
-                "TTR015", _("not a rule file (expected .ttr, .yaml or .yml)"), None, path=files.display(path)
+                "TTR015",
+                _("not a rule file (expected .ttr, .yaml, .yml or .csv)"),
+                None,
+                path=files.display(path),
             )
         ]
     source, diagnostics = read_source(path, files=files)
     if source is None:
         return None, diagnostics
-    if path.name.endswith(YAML_SUFFIXES):
-        return parse_ruleset_yaml(source)
-    return parse_ruleset_dsl(source)
+    return _parse(path.name, source)
 
 
 def find_rule_files(path: Path, files: Files = DISK) -> list[Path]:

@@ -175,3 +175,41 @@ def test_the_documented_table_is_the_documented_dsl() -> None:
     table, problems = parse_ruleset_table(SourceFile("rulesets/merchant/cancellations.csv", sheet.group(1)))
     assert table is not None and not problems
     assert format_ruleset(table) == dsl.group(1)
+
+
+def test_a_workbook_is_read_by_cells_and_round_trips(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from openpyxl import Workbook, load_workbook
+
+    from ttrules.syntax.table_emit import table_rows
+    from ttrules.syntax.table_xlsx import parse_ruleset_workbook, write_workbook
+
+    table, _ = parse_ruleset_table(SourceFile("rules/cancel.csv", TABLE))
+    assert table is not None
+    data = write_workbook(table_rows(table))
+    again, problems = parse_ruleset_workbook(data, "rules/cancel.xlsx")
+    assert again == table and not problems  # the same rules as the CSV sheet
+
+    book = Workbook()  # as a spreadsheet program saves it: numbers as numbers, a typo in C5
+    sheet = book.active
+    for row in (
+        ["ruleset", "small-cancellations"],
+        ["layer", "merchant"],
+        [],
+        ["name", "priority", "request.kind", "order.total <", "then"],
+        ["small", 10, "CANCL", "30 USD", "approve"],
+        ["tiny", 20, "CANCEL", 5, "approve"],
+    ):
+        sheet.append(row)
+    _workspace(tmp_path, {})
+    book.save(tmp_path / "rules" / "cancel.xlsx")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["check", "--no-analysis", "--format", "json"])
+    located = {(d["code"], d["line"], d["column"]) for d in json.loads(result.output)["diagnostics"]}
+    assert ("TTR103", 5, 3) in located  # CANCL, cell C5
+    assert ("TTR102", 6, 4) in located  # 5 compared with money, cell D6: read as 5, not 5.0
+    shown = CliRunner().invoke(cli, ["check", "--no-analysis"]).output
+    assert "rules/cancel.xlsx:5:3" in shown and "small,10,CANCL,30 USD,approve" in shown
+    converted = CliRunner().invoke(cli, ["convert", "rules/cancel.xlsx", "--to", "xlsx", "-o", "out.xlsx"])
+    assert converted.exit_code == 0, converted.output  # convert reads syntax; check reads types
+    written = load_workbook(tmp_path / "out.xlsx").active
+    assert written["C5"].value == "CANCL" and written["D6"].value == "5"

@@ -24,7 +24,7 @@ from ttrules.diagnostics import Diagnostic, has_errors, render_json, render_text
 from ttrules.engine import Engine
 from ttrules.evaluate.cascade import decide
 from ttrules.evaluate.explain import decision_json, render_decision
-from ttrules.fileio import atomic_writer, write_text_atomic
+from ttrules.fileio import atomic_writer, write_bytes_atomic, write_text_atomic
 from ttrules.pipeline import project_root, run_stages
 from ttrules.pipeline.simulation import (
     Simulation,
@@ -39,7 +39,7 @@ from ttrules.simulate.run import Options
 from ttrules.stack import load_stack
 from ttrules.syntax.format import format_ruleset
 from ttrules.syntax.load import DSL_SUFFIXES, YAML_SUFFIXES, find_rule_files, load_ruleset_file
-from ttrules.syntax.table import TABLE_SUFFIXES
+from ttrules.syntax.table import CSV_SUFFIXES, TABLE_SUFFIXES
 from ttrules.syntax.yaml_emit import emit_ruleset_yaml
 
 OK, FINDINGS, USAGE, INTERNAL = 0, 1, 2, 3
@@ -313,7 +313,7 @@ def fmt(paths: tuple[Path, ...], check_only: bool, diff: bool) -> None:
         if not path.exists():
             click.echo(i18n._("error: {path}: no such file or directory").format(path=path), err=True)
             sys.exit(USAGE)
-        files += [f for f in find_rule_files(path) if f.name.endswith(DSL_SUFFIXES + TABLE_SUFFIXES)]
+        files += [f for f in find_rule_files(path) if f.name.endswith(DSL_SUFFIXES + CSV_SUFFIXES)]
     changed, failed = 0, 0
     for path in files:
         ruleset, diagnostics = load_ruleset_file(path)
@@ -323,7 +323,7 @@ def fmt(paths: tuple[Path, ...], check_only: bool, diff: bool) -> None:
             continue
         original = path.read_text(encoding="utf-8")
         formatted = (
-            emit_ruleset_table(ruleset) if path.name.endswith(TABLE_SUFFIXES) else format_ruleset(ruleset)
+            emit_ruleset_table(ruleset) if path.name.endswith(CSV_SUFFIXES) else format_ruleset(ruleset)
         )
         if formatted == original:
             continue
@@ -372,8 +372,8 @@ def fmt(paths: tuple[Path, ...], check_only: bool, diff: bool) -> None:
 @click.option(
     "--to",
     "target",
-    type=click.Choice(["dsl", "yaml", "csv"]),
-    help="Target form (default: YAML for the DSL, the DSL for YAML and tables).",
+    type=click.Choice(["dsl", "yaml", "csv", "xlsx"]),
+    help="Target form (default: YAML for the DSL, the DSL for YAML and tables); xlsx needs -o.",
 )
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write here instead of stdout.")
 def convert(source: Path, target: str | None, output: Path | None) -> None:
@@ -386,6 +386,22 @@ def convert(source: Path, target: str | None, output: Path | None) -> None:
         sys.exit(FINDINGS)
     if target is None:
         target = "dsl" if source.name.endswith(YAML_SUFFIXES + TABLE_SUFFIXES) else "yaml"
+    if target == "xlsx":
+        from ttrules.syntax.table_emit import table_rows
+        from ttrules.syntax.table_xlsx import write_workbook
+
+        if output is None:
+            click.echo(i18n._("error: a workbook is binary: give -o FILE.xlsx"), err=True)
+            sys.exit(USAGE)
+        try:
+            workbook = write_workbook(table_rows(ruleset))
+        except NotATable as error:
+            problem = i18n._("error: {path} cannot be a decision table: {problem}")
+            click.echo(problem.format(path=source, problem=error), err=True)
+            sys.exit(FINDINGS)
+        write_bytes_atomic(output, workbook)
+        click.echo(i18n._("wrote {path}").format(path=output), err=True)
+        return
     try:
         if target == "csv":
             text = emit_ruleset_table(ruleset)

@@ -370,7 +370,7 @@ _DOCS = [
     CodeDoc(
         "TTR017",
         "invalid-table",
-        N_("A decision table (`.csv`) has a cell or column ttrules cannot read."),
+        N_("A decision table (`.csv` or `.xlsx`) has a cell or column ttrules cannot read."),
         N_(
             "Each column of a table is a field with an operator, or one of `name`, `priority`, "
             "`then`, `because`; a header that is neither, a row longer than the header or a quoted "

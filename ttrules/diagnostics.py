@@ -96,9 +96,11 @@ def render_text(diagnostic: Diagnostic) -> str:
             out.append(f"  --> {d.path}")
     else:
         source = d.span.source
-        line, col = d.span.start_line_col()
-        end_line, end_col = source.line_col(max(d.span.start, d.span.end - 1))
-        out.append(f"  --> {source.display_path()}:{line}:{col}")
+        shown_line, shown_col = d.span.start_line_col()
+        out.append(f"  --> {source.display_path()}:{shown_line}:{shown_col}")
+        # The snippet is the text; a spreadsheet's location is its cell, its text a row a line.
+        line, col = source.text_line_col(d.span.start)
+        end_line, end_col = source.text_line_col(max(d.span.start, d.span.end - 1))
         line_text = source.line_text(line) if source.text else ""
         width = (end_col - col + 1) if end_line == line else len(line_text) - col + 1
         width = max(1, width)

@@ -37,6 +37,11 @@ class SourceFile:
             self._line_starts.extend(starts)
         return self._line_starts
 
+    def text_line_col(self, offset: int) -> tuple[int, int]:
+        """Where an offset is in the text as shown under a diagnostic (for a file of text,
+        the same as `line_col`; a spreadsheet is located by cell but shown as text)."""
+        return SourceFile.line_col(self, offset)
+
     def line_col(self, offset: int) -> tuple[int, int]:
         """1-based line and column of a character offset."""
         starts = self.line_starts()
@@ -82,3 +87,19 @@ def relative_display(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
+
+
+@dataclass(frozen=True, eq=False)
+class SheetSource(SourceFile):
+    """A spreadsheet shown as text (a row a line, cells between commas) and located by cell:
+    `line_col` gives the sheet's row and column (C5 is 5:3), so every diagnostic names the cell."""
+
+    cells: tuple[tuple[int, int, int], ...] = ()  # (offset in the text, row, column), by offset
+
+    def line_col(self, offset: int) -> tuple[int, int]:
+        starts = [start for start, _row, _column in self.cells]
+        index = bisect.bisect_right(starts, offset) - 1
+        if index < 0:
+            return 1, 1
+        _start, row, column = self.cells[index]
+        return row, column

@@ -10,7 +10,7 @@ from ttrules.i18n import _
 from ttrules.source import SourceFile
 from ttrules.sources import DISK, Files
 from ttrules.syntax.dsl import parse_ruleset_dsl
-from ttrules.syntax.table import TABLE_SUFFIXES, parse_ruleset_table
+from ttrules.syntax.table import TABLE_SUFFIXES, XLSX_SUFFIXES, parse_ruleset_table
 from ttrules.syntax.yaml_rules import parse_ruleset_yaml
 
 MAX_RULE_FILE_BYTES = 1024 * 1024
@@ -56,6 +56,18 @@ def read_source(
     max_bytes: int = MAX_RULE_FILE_BYTES,
     files: Files = DISK,
 ) -> tuple[SourceFile | None, list[Diagnostic]]:
+    data, diagnostics = read_bounded(path, max_bytes, files)
+    if data is None:
+        return None, diagnostics
+    shown = files.display(path)
+    text, diagnostics = decode_text(data, shown)
+    if text is None:
+        return None, diagnostics
+    return SourceFile(shown, text), []
+
+
+def read_bounded(path: Path, max_bytes: int, files: Files) -> tuple[bytes | None, list[Diagnostic]]:
+    """A file's bytes, or why not (unreadable, or larger than `max_bytes`)."""
     shown = files.display(path)
     try:
         size = files.size(path)
@@ -75,10 +87,7 @@ def read_source(
                 help=_("split the rules into several files"),
             )
         ]
-    text, diagnostics = decode_text(data, shown)
-    if text is None:
-        return None, diagnostics
-    return SourceFile(shown, text), []
+    return data, []
 
 
 def parse_ruleset_text(text: str, path: str = "<string>") -> tuple[ast.Ruleset | None, list[Diagnostic]]:
@@ -104,6 +113,13 @@ def load_ruleset_file(path: Path, files: Files = DISK) -> tuple[ast.Ruleset | No
                 path=files.display(path),
             )
         ]
+    if path.name.endswith(XLSX_SUFFIXES):  # a workbook is binary: read by cells, not as text
+        from ttrules.syntax.table_xlsx import parse_ruleset_workbook
+
+        data, diagnostics = read_bounded(path, MAX_RULE_FILE_BYTES, files)
+        if data is None:
+            return None, diagnostics
+        return parse_ruleset_workbook(data, files.display(path))
     source, diagnostics = read_source(path, files=files)
     if source is None:
         return None, diagnostics

@@ -35,7 +35,9 @@ from ttrules.source import SourceFile, Span
 from ttrules.syntax.dsl import parse_fragment
 from ttrules.syntax.literals import NAME
 
-TABLE_SUFFIXES = (".csv",)
+CSV_SUFFIXES = (".csv",)
+XLSX_SUFFIXES = (".xlsx",)
+TABLE_SUFFIXES = CSV_SUFFIXES + XLSX_SUFFIXES
 OPERATORS = ("not in", "in", "==", "!=", "<=", ">=", "<", ">")
 ANY = ("", "-")
 META_KEYS = ("ruleset", "layer", "applies")
@@ -256,7 +258,6 @@ def _as_literal(text: str, where: list[int]) -> tuple[str, list[int]]:
 
 
 def parse_ruleset_table(source: SourceFile) -> tuple[ast.Ruleset | None, list[Diagnostic]]:
-    reader = _Reader(source)
     try:
         rows = read_cells(source.text)
     except _Unterminated as problem:
@@ -269,6 +270,14 @@ def parse_ruleset_table(source: SourceFile) -> tuple[ast.Ruleset | None, list[Di
                 help=_('end the cell with `"`; a quote inside a cell is written `""`'),
             )
         ]
+    return parse_table_rows(source, rows)
+
+
+def parse_table_rows(
+    source: SourceFile, rows: list[list[Cell]]
+) -> tuple[ast.Ruleset | None, list[Diagnostic]]:
+    """The ruleset of a sheet's rows (from a CSV text or a workbook), cells located in `source`."""
+    reader = _Reader(source)
     meta: dict[str, Cell] = {}
     index = 0
     while index < len(rows) and rows[index][0].text.lower() in META_KEYS:

@@ -72,6 +72,19 @@ def _cell(expr: ast.Expr) -> str:
 
 def emit_ruleset_table(ruleset: ast.Ruleset) -> str:
     """The ruleset as CSV; raises NotATable for what a table cannot hold."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    for row in table_rows(ruleset):
+        if row:
+            writer.writerow(row)
+        else:
+            out.write("\n")
+    return out.getvalue()
+
+
+def table_rows(ruleset: ast.Ruleset) -> list[list[str]]:
+    """The sheet's rows (an empty one between the header lines and the table); raises
+    NotATable for what a table cannot hold."""
     if ruleset.settings or ruleset.limits or ruleset.forbids:
         raise NotATable(_("a decision table holds rules only (no `set`, `limit` or `forbid`)"))
     rows = [(rule, _tests(rule)) for rule in ruleset.rules]
@@ -88,18 +101,14 @@ def emit_ruleset_table(ruleset: ast.Ruleset) -> str:
     header = ["name", *(["priority"] if with_priority else [])]
     header += [field if op == "==" else f"{field} {op}" for field, op in columns]
     header += ["then", "because"]
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["ruleset", ruleset.name])
-    writer.writerow(["layer", ruleset.layer])
+    sheet = [["ruleset", ruleset.name], ["layer", ruleset.layer]]
     if ruleset.applies is not None:
-        writer.writerow(["applies", format_expr(ruleset.applies)])
-    out.write("\n")
-    writer.writerow(header)
+        sheet.append(["applies", format_expr(ruleset.applies)])
+    sheet += [[], header]
     for rule, tests in rows:
         by_column = {(field, op): value for field, op, value in tests}
         cells = [rule.name, *([str(rule.priority)] if with_priority else [])]
         cells += [_cell(by_column[c]) if c in by_column else "" for c in columns]
         cells += [", ".join(format_action(a) for a in rule.actions), rule.because or ""]
-        writer.writerow(cells)
-    return out.getvalue()
+        sheet.append(cells)
+    return sheet

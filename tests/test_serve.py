@@ -305,3 +305,38 @@ def test_the_readme_serve_quick_start_works_on_the_demo_workspace(tmp_path: Path
         assert response.json()["resolution"]["action"]
     assert (workspace / ".ttrules" / "log" / "decisions.db").is_file()
     assert ".ttrules/log/" in (workspace / ".gitignore").read_text()
+
+
+def test_a_batch_goes_to_the_log_whole_or_not_at_all(tmp_path: Path) -> None:
+    """put_many: the queue's bound counts entries, a batch past it is refused whole (the service
+    answers 503 and logs none of it), and what was accepted is written by close()."""
+    import time
+
+    from ttrules.decision_log import Entry, LogFull, LogWriter, open_sink
+
+    def entry(i: int) -> Entry:
+        return Entry(
+            time.time(),
+            "batch",
+            f"c{i}",
+            "{}",
+            "0" * 64,
+            "approve",
+            ["merchant/x"],
+            "{}",
+            None,
+            None,
+            1,
+            None,
+        )
+
+    writer = LogWriter(open_sink(tmp_path / "log.db"), capacity=10, flush_every=10.0)
+    writer.put_many([entry(i) for i in range(6)])
+    assert writer.depth <= 6
+    with pytest.raises(LogFull):
+        writer.put_many([entry(i) for i in range(6, 20)])  # 6 + 14 > 10, even if some are written
+    writer.close()
+    rows = (
+        sqlite3.connect(tmp_path / "log.db").execute("SELECT case_id FROM decisions ORDER BY seq").fetchall()
+    )
+    assert [r[0] for r in rows] == [f"c{i}" for i in range(6)]

@@ -17,6 +17,7 @@ import json
 import logging
 import signal
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -132,6 +133,14 @@ def _iter_array(text: str) -> Iterator[tuple[int, str, Any | Exception]]:
         raise HttpError(400, "bad_json", f"expected `,` or `]` at character {pos + 1}")
 
 
+@dataclass
+class _Batch:
+    """What a batch keeps until its end: the log entries and the decisions' counts."""
+
+    entries: list[Entry] = field(default_factory=list)
+    counts: Counter[tuple[str, str]] = field(default_factory=Counter)
+
+
 class Service:
     def __init__(self, live: Live, writer: LogWriter | None, options: ServeOptions) -> None:
         self.live = live
@@ -194,7 +203,10 @@ class Service:
         body: str,
         started: float,
         received: float,
+        into: list[Entry] | None = None,
     ) -> None:
+        """The decision's log entry, handed to the writer, or kept in `into` (a batch hands its
+        entries over at once)."""
         if self.writer is None:
             return
         shadow = self.live.shadow
@@ -207,22 +219,24 @@ class Service:
                 decided, text = shadow.engine.decide_json(values)
                 return shadow.label, _resolution(decided), text
 
-        self.writer.put(
-            Entry(
-                received,
-                endpoint,
-                decision.case_id,
-                text,
-                hashlib.sha256(text.encode()).hexdigest(),
-                _resolution(decision),
-                winning_rules(decision),
-                body,
-                served.lock_sha256,
-                served.revision,
-                int((time.perf_counter() - started) * 1e6),
-                shadow_call,
-            )
+        entry = Entry(
+            received,
+            endpoint,
+            decision.case_id,
+            text,
+            hashlib.sha256(text.encode()).hexdigest(),
+            _resolution(decision),
+            winning_rules(decision),
+            body,
+            served.lock_sha256,
+            served.revision,
+            int((time.perf_counter() - started) * 1e6),
+            shadow_call,
         )
+        if into is None:
+            self.writer.put(entry)
+        else:
+            into.append(entry)
 
     def _decide_one(
         self,
@@ -233,8 +247,10 @@ class Service:
         explain: bool,
         received: float,
         started: float,
+        batch: _Batch | None = None,
     ) -> str:
-        """The decision's JSON text (the explanation needs the reference: not memoised)."""
+        """The decision's JSON text (the explanation needs the reference: not memoised); in a
+        batch, its count and log entry are kept for the batch to hand over at once."""
         engine = served.engine
         values = load_values(record, engine.stack.schema)
         if explain:
@@ -242,8 +258,12 @@ class Service:
             body = json.dumps(decision_json(decision), ensure_ascii=False, separators=(",", ":"))
         else:
             decision, body = engine.decide_json(values)
-        self.metrics.decided(endpoint, decision)
-        self._log(served, endpoint, text, record, decision, body, started, received)
+        if batch is None:
+            self.metrics.decided(endpoint, decision)
+            self._log(served, endpoint, text, record, decision, body, started, received)
+        else:
+            batch.counts[Metrics.labels_of(decision)] += 1
+            self._log(served, endpoint, text, record, decision, body, started, received, batch.entries)
         return body
 
     def guarded(
@@ -300,6 +320,7 @@ class Service:
         """The batch's answer as JSON text: each decision's text is spliced in as rendered."""
         results: list[str] = []
         decided = 0
+        batch = _Batch()
 
         def failed(index: int, kind: str, message: str, **extra: Any) -> None:
             results.append(_compact({"index": index, "error": kind, "message": message, **extra}))
@@ -316,12 +337,15 @@ class Service:
                 failed(index, "invalid_case", f"a case must be a JSON object, not {type(parsed).__name__}")
             else:
                 try:
-                    body = self._decide_one(served, "batch", raw, parsed, explain, received, started)
+                    body = self._decide_one(served, "batch", raw, parsed, explain, received, started, batch)
                 except CaseError as error:
                     failed(index, "invalid_case", str(error), problems=_problems(error))
                 else:
                     results.append(f'{{"index":{index},"decision":{body}}}')
                     decided += 1
+        if self.writer is not None:
+            self.writer.put_many(batch.entries)  # LogFull: the batch is answered 503, none logged
+        self.metrics.decided_many("batch", batch.counts)
         return (
             f'{{"decided":{decided},"failed":{len(results) - decided},"results":[' + ",".join(results) + "]}"
         )
@@ -382,7 +406,7 @@ class Service:
         return _json({"ok": True})
 
     async def readyz(self, request: Request) -> Response:
-        ready = self.writer is None or self.writer.depth < self.writer.queue.maxsize * 0.9
+        ready = self.writer is None or self.writer.depth < self.writer.capacity * 0.9
         body: dict[str, Any] = {
             "ready": ready,
             "lock_sha256": self.live.current.lock_sha256,

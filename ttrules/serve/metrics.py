@@ -63,12 +63,20 @@ class Metrics:
         self._served: tuple[str, str] | None = None
 
     def decided(self, endpoint: str, decision: Decision) -> None:
+        self._decisions.labels(endpoint, *self.labels_of(decision)).inc()
+
+    def decided_many(self, endpoint: str, counts: dict[tuple[str, str], int]) -> None:
+        """A batch's decisions by (resolution, rule), counted once per pair."""
+        for (action, rule), count in counts.items():
+            self._decisions.labels(endpoint, action, rule).inc(count)
+
+    @staticmethod
+    def labels_of(decision: Decision) -> tuple[str, str]:
+        """(resolution, winning rule) as the decisions counter labels them."""
         resolution = decision.resolution
-        action = resolution.action if resolution is not None else "none"
-        rule = (
-            resolution.rule.label if resolution is not None and resolution.rule is not None else "(default)"
-        )
-        self._decisions.labels(endpoint, action, rule).inc()
+        if resolution is None:
+            return "none", "(default)"
+        return resolution.action, resolution.rule.label if resolution.rule is not None else "(default)"
 
     def error(self, endpoint: str, kind: str) -> None:
         self._errors.labels(endpoint, kind).inc()

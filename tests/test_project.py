@@ -79,7 +79,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         ),
     ),
     ("syntax", ("ttrules.syntax",)),
-    ("project", ("ttrules.config", "ttrules.stack", "ttrules.cases")),
+    ("project", ("ttrules.config", "ttrules.lists", "ttrules.stack", "ttrules.cases")),
     ("check", ("ttrules.check",)),
     ("evaluate", ("ttrules.evaluate", "ttrules.engine")),
     ("rule tests", ("ttrules.ruletests",)),

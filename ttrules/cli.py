@@ -933,6 +933,71 @@ _CHANGE_KINDS = {
 }
 
 
+@cli.group(name="list")
+def list_group() -> None:
+    """Edit the value lists of ttrules.yaml (`lists:`) that rules read with `list("NAME")`."""
+
+
+def _list_file(name: str, config: Path | None) -> Path:
+    from ttrules.stack import find_config
+
+    stack_config = _engine_config(config)
+    if name not in stack_config.lists:
+        known = ", ".join(sorted(stack_config.lists)) or i18n._("none")
+        click.echo(
+            i18n._("error: no list `{name}` in ttrules.yaml (lists: {known})").format(name=name, known=known),
+            err=True,
+        )
+        sys.exit(USAGE)
+    found = find_config(config)
+    base = found.parent if found is not None else Path.cwd()
+    return base / stack_config.lists[name]
+
+
+@list_group.command(name="add")
+@click.argument("name")
+@click.argument("values", nargs=-1, required=True)
+@_config
+def list_add(name: str, values: tuple[str, ...], config: Path | None) -> None:
+    """Add VALUES to the list NAME (those already there are left alone)."""
+    from ttrules.lists import ListError, edit_list
+
+    path = _list_file(name, config)
+    try:
+        added, _removed = edit_list(path, add=values)
+    except ListError as error:
+        click.echo(i18n._("error: {problem}").format(problem=error), err=True)
+        sys.exit(USAGE)
+    click.echo(
+        i18n._("{path}: {count} added; simulate and confirm the change like a rule's").format(
+            path=path, count=added
+        ),
+        err=True,
+    )
+
+
+@list_group.command(name="remove")
+@click.argument("name")
+@click.argument("values", nargs=-1, required=True)
+@_config
+def list_remove(name: str, values: tuple[str, ...], config: Path | None) -> None:
+    """Remove VALUES from the list NAME."""
+    from ttrules.lists import ListError, edit_list
+
+    path = _list_file(name, config)
+    try:
+        _added, removed = edit_list(path, remove=values)
+    except ListError as error:
+        click.echo(i18n._("error: {problem}").format(problem=error), err=True)
+        sys.exit(USAGE)
+    click.echo(
+        i18n._("{path}: {count} removed; simulate and confirm the change like a rule's").format(
+            path=path, count=removed
+        ),
+        err=True,
+    )
+
+
 @cli.group(name="import")
 def import_group() -> None:
     """Import platform API exports as history records for `simulate`."""

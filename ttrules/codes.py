@@ -770,6 +770,30 @@ _DOCS = [
             "which every code maps to."
         ),
     ),
+    CodeDoc(
+        "TTR127",
+        "unknown-list",
+        N_(
+            'A `list("NAME")` that cannot be read: the list is not declared under `lists:`, its '
+            "file cannot be read, a value does not fit the field, or `list` is used other than on "
+            "the right of `in`."
+        ),
+        N_(
+            "A list stands for its values; a rule on a list that is missing or misread would decide "
+            "on values nobody wrote, so the stack is refused until the list reads."
+        ),
+        Example(
+            text=_MERCHANT + _rule("blacklisted", 'buyer.id in list("blacklst")', "review"),
+            files=(
+                ("ttrules.yaml", EXAMPLE_CONFIG + "lists:\n  blacklist: lists/blacklist.txt\n"),
+                ("lists/blacklist.txt", "buyer-7\nbuyer-9\n"),
+            ),
+        ),
+        N_(
+            "Use the name declared in `lists:` of `ttrules.yaml` (or declare the list there: "
+            "`blacklist: lists/blacklist.txt`, one value a line), and compare it with `in`."
+        ),
+    ),
     # ---- TTR2xx: layering (the analysis stage) ---------------------------------------------
     CodeDoc(
         "TTR201",

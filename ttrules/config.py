@@ -106,6 +106,7 @@ class Config(BaseModel):
     fx: dict[str, Decimal] = Field(default_factory=dict)
     costs: Costs = Field(default_factory=Costs)
     fields: dict[str, str] = Field(default_factory=dict)
+    lists: dict[str, str] = Field(default_factory=dict)  # name -> file, for `x in list("name")`
     history: HistoryConfig = Field(default_factory=HistoryConfig)
     lint: LintConfig = Field(default_factory=LintConfig)
 

@@ -9,6 +9,7 @@ from ttrules import ast
 from ttrules.config import CONFIG_NAME, Config, load_config
 from ttrules.diagnostics import Diagnostic, Severity, did_you_mean
 from ttrules.i18n import _
+from ttrules.lists import resolve_lists
 from ttrules.schema.fields import Schema, default_schema, extend_schema
 from ttrules.sources import DISK, Files
 from ttrules.syntax.load import find_rule_files, load_ruleset_file
@@ -20,6 +21,7 @@ class Stack:
     schema: Schema
     rulesets: tuple[ast.Ruleset, ...]  # strongest layer first, then in the order they were read
     files: tuple[Path, ...] = field(default=())
+    list_files: tuple[Path, ...] = field(default=())  # the value lists the rules read (in the lock)
 
     @property
     def layers(self) -> tuple[str, ...]:
@@ -154,4 +156,7 @@ def load_stack(
             )
         )
     rulesets.sort(key=lambda r: config.layers.index(r.layer))
-    return Stack(config, schema, tuple(rulesets), tuple(found)), diagnostics
+    declared = {name: base / path for name, path in config.lists.items()}
+    rulesets, list_files, problems = resolve_lists(rulesets, declared, schema, files)
+    diagnostics += problems
+    return Stack(config, schema, tuple(rulesets), tuple(found), tuple(list_files)), diagnostics

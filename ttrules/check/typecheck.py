@@ -423,6 +423,8 @@ class TypeChecker:
         return result
 
     def _call(self, name: str, args: tuple[ast.Expr, ...], node: ast.Node, scope: Scope) -> t.Type:
+        if name == "list":  # a value list the stack could not resolve; TTR127 said why
+            return t.ERROR
         if name not in FUNCTIONS:
             return self.error(
                 "TTR107",

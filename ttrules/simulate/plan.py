@@ -43,8 +43,10 @@ def digest(data: Any) -> str:
 
 
 def file_hashes(stack: Stack, root: Path, config_file: Path | None) -> dict[str, str]:
-    """SHA-256 of every rule file (and ttrules.yaml), keyed by POSIX path relative to `root`."""
-    paths = list(stack.files) + ([config_file] if config_file and config_file.is_file() else [])
+    """SHA-256 of every rule file, value list and ttrules.yaml, keyed by POSIX path relative to
+    `root`: a list changes decisions as a rule does."""
+    paths = list(stack.files) + list(stack.list_files)
+    paths += [config_file] if config_file and config_file.is_file() else []
     hashes = {}
     for path in paths:
         absolute = path.resolve()

@@ -133,7 +133,8 @@ def file_digest(path: Path, files: Files = DISK) -> str:
 
 
 def stack_files(side: Side) -> dict[str, str]:
-    return {side.files.display(p): file_digest(p, side.files) for p in side.engine.stack.files}
+    stack = side.engine.stack
+    return {side.files.display(p): file_digest(p, side.files) for p in (*stack.files, *stack.list_files)}
 
 
 def history_digest(path: Path) -> str:

@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from ttrules.engine import Engine  # noqa: E402
 from ttrules.evaluate.cascade import decide  # noqa: E402
-from ttrules.evaluate.classes import ClassMemo  # noqa: E402
+from ttrules.evaluate.class_memo import ClassMemo  # noqa: E402
 from ttrules.evaluate.compiled import compile_stack  # noqa: E402
 from ttrules.evaluate.explain import decision_json  # noqa: E402
 from ttrules.schema.case import case_values, parse_case  # noqa: E402

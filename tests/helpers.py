@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from ttrules.cases import merge_case
+from ttrules.case_files import merge_case
 from ttrules.check import check_stack
 from ttrules.config import Config
 from ttrules.diagnostics import Diagnostic, has_errors, render_text_all

@@ -15,7 +15,7 @@ import pytest
 
 from ttrules.ci_formats import render_github, render_sarif
 from ttrules.diagnostics import Diagnostic, Severity
-from ttrules.source import SourceFile, Span
+from ttrules.spans import SourceFile, Span
 
 from helpers import ROOT
 

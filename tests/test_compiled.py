@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ttrules.evaluate import classes
+from ttrules.evaluate import class_memo
 from ttrules.evaluate.cascade import decide
-from ttrules.evaluate.classes import ClassMemo
+from ttrules.evaluate.class_memo import ClassMemo
 from ttrules.evaluate.compiled import compile_stack
 from ttrules.evaluate.explain import decision_json
 from ttrules.schema.case import CaseError
@@ -61,8 +61,8 @@ def test_compiled_equals_reference_on_the_bundled_stack(records) -> None:  # typ
 def _memo_same(engine, records, monkeypatch, *, merge_after: int = 4, patience: int = 6) -> ClassMemo:  # type: ignore[no-untyped-def]
     """Decide every record three times, under other case ids, through one memo that merges
     and gives up memoising early (so every path of it runs), against the reference."""
-    monkeypatch.setattr(classes, "_MERGE_AFTER", merge_after)
-    monkeypatch.setattr(classes, "_PATIENCE", patience)
+    monkeypatch.setattr(class_memo, "_MERGE_AFTER", merge_after)
+    monkeypatch.setattr(class_memo, "_PATIENCE", patience)
     memo = ClassMemo(compile_stack(engine.prepared))
     loaded = []
     for record in records:
@@ -274,7 +274,7 @@ def test_class_memo_gives_way_when_classes_do_not_repeat(monkeypatch) -> None:  
         merge(BASE_CASE, {"request": {"kind": "REFUND"}, "order": {"total": f"{10 + i} USD"}})
         for i in range(30)
     ]
-    monkeypatch.setattr(classes, "_CLASS_PATIENCE", 20)
+    monkeypatch.setattr(class_memo, "_CLASS_PATIENCE", 20)
     memo = _memo_same(engine, records, monkeypatch)
     assert memo._exact_only
 
@@ -291,8 +291,8 @@ def test_class_memo_takes_values_of_another_type_as_the_exact_path_does() -> Non
 def test_class_memo_shared_by_threads(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """One engine deciding in several threads at once (as a server would): its memo learns,
     merges and gives up groups meanwhile, and every decision is still the reference's."""
-    monkeypatch.setattr(classes, "_MERGE_AFTER", 50)
-    monkeypatch.setattr(classes, "_PATIENCE", 40)
+    monkeypatch.setattr(class_memo, "_MERGE_AFTER", 50)
+    monkeypatch.setattr(class_memo, "_PATIENCE", 40)
     memo = ClassMemo(compile_stack(_bundled.prepared))
     records = [
         merge(

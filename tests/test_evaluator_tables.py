@@ -21,7 +21,7 @@ import pytest
 
 from ttrules.engine import Engine
 from ttrules.evaluate.cascade import decide
-from ttrules.evaluate.classes import ClassMemo
+from ttrules.evaluate.class_memo import ClassMemo
 from ttrules.evaluate.compiled import compile_stack
 from ttrules.evaluate.decision import ActionValue, Decision
 from ttrules.evaluate.explain import decision_json

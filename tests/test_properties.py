@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from ttrules.evaluate.explain import decision_json
 from ttrules.schema.case import CaseError
-from ttrules.source import SourceFile
+from ttrules.spans import SourceFile
 from ttrules.syntax import parse_ruleset_text
 from ttrules.syntax.dsl import parse_fragment
 from ttrules.syntax.format import format_expr, format_ruleset

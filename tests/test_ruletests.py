@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ttrules.cases import DEFAULT_CASE
+from ttrules.case_files import DEFAULT_CASE
 from ttrules.ruletests.render import render_junit, render_text
 from ttrules.ruletests.run import SuiteRun, run_tests
 from ttrules.ruletests.spec import read_ruleset_tests, read_test_file

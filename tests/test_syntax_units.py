@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ttrules import ast
-from ttrules.source import SourceFile
+from ttrules.spans import SourceFile
 from ttrules.syntax import parse_ruleset_text
 from ttrules.syntax.dsl import parse_fragment, split_statements
 from ttrules.syntax.format import format_expr

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from ttrules.cli import cli
 from ttrules.simulate.generate import write_jsonl
-from ttrules.source import SourceFile
+from ttrules.spans import SourceFile
 from ttrules.syntax.format import format_ruleset
 from ttrules.syntax.load import parse_ruleset_text
 from ttrules.syntax.table import parse_ruleset_table, read_cells

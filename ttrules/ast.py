@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from ttrules.source import Span
+from ttrules.spans import Span
 
 _meta = {"compare": False, "repr": False, "hash": False, "kw_only": True}
 

@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from ttrules import __version__, i18n
-from ttrules.cases import CaseFileError, iter_jsonl, read_case_file
+from ttrules.case_files import CaseFileError, iter_jsonl, read_case_file
 from ttrules.check import check_stack
 from ttrules.cli_help import TranslatedGroup
 from ttrules.diagnostics import Diagnostic, has_errors, render_json, render_text_all

@@ -11,10 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from ttrules.actions import RESOLUTIONS_WITHOUT_ARGS
 from ttrules.diagnostics import Diagnostic, did_you_mean
 from ttrules.i18n import _
-from ttrules.source import SourceFile
-from ttrules.sources import DISK, Files
+from ttrules.spans import SourceFile
 from ttrules.syntax.load import decode_text
 from ttrules.syntax.yaml_source import YNode, plain_value, read_yaml
+from ttrules.workspace import DISK, Files
 
 CONFIG_NAME = "ttrules.yaml"
 MAX_CONFIG_BYTES = 1024 * 1024

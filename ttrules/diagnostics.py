@@ -13,7 +13,7 @@ from enum import StrEnum
 
 from ttrules import i18n, textwidth
 from ttrules.codes import CODES
-from ttrules.source import Span
+from ttrules.spans import Span
 
 # A very long line (a minified or hostile file) is shown as a window around the caret.
 _MAX_SHOWN_LINE = 120

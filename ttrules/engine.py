@@ -14,7 +14,7 @@ from typing import Any
 from ttrules.check import check_stack
 from ttrules.diagnostics import Diagnostic, has_errors
 from ttrules.evaluate.cascade import decide
-from ttrules.evaluate.classes import ClassMemo
+from ttrules.evaluate.class_memo import ClassMemo
 from ttrules.evaluate.compiled import compile_stack
 from ttrules.evaluate.decision import Decision
 from ttrules.evaluate.explain import decision_json_tail, decision_json_text

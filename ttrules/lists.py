@@ -26,7 +26,7 @@ from ttrules.diagnostics import Diagnostic, did_you_mean
 from ttrules.fileio import write_text_atomic
 from ttrules.i18n import _
 from ttrules.schema.fields import Schema
-from ttrules.sources import DISK, Files
+from ttrules.workspace import DISK, Files
 
 MAX_LIST_BYTES = 16 * 1024 * 1024
 MAX_VALUES = 1_000_000

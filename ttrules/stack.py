@@ -11,8 +11,8 @@ from ttrules.diagnostics import Diagnostic, Severity, did_you_mean
 from ttrules.i18n import _
 from ttrules.lists import resolve_lists
 from ttrules.schema.fields import Schema, default_schema, extend_schema
-from ttrules.sources import DISK, Files
 from ttrules.syntax.load import find_rule_files, load_ruleset_file
+from ttrules.workspace import DISK, Files
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ def load_stack(
 ) -> tuple[Stack | None, list[Diagnostic]]:
     """Read the configuration and rule files; every problem is reported, none is fatal alone.
 
-    `files` says where from: the working tree, or a git revision (see `ttrules.sources`).
+    `files` says where from: the working tree, or a git revision (see `ttrules.workspace`).
     """
     diagnostics: list[Diagnostic] = []
     config_file = find_config(config_path)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ttrules.cases import loads
+from ttrules.case_files import loads
 from ttrules.check import check_stack
 from ttrules.config import Config, load_config
 from ttrules.diagnostics import has_errors, render_text_all

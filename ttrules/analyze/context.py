@@ -18,7 +18,7 @@ from ttrules.engine import Engine
 from ttrules.evaluate.decision import Decision
 from ttrules.evaluate.prepare import ForbidEntry, RuleEntry
 from ttrules.i18n import _
-from ttrules.source import Span
+from ttrules.spans import Span
 
 # The whole analysis gets this long; past it, the remaining questions are undecided and nothing
 # more is claimed, so a pathological rule set (non-linear arithmetic everywhere) cannot stall CI.

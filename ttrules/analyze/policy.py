@@ -14,7 +14,7 @@ from dataclasses import replace
 from ttrules.config import ANALYSIS_PREFIXES, LintConfig
 from ttrules.diagnostics import Diagnostic, Severity
 from ttrules.i18n import _
-from ttrules.source import SourceFile, Span
+from ttrules.spans import SourceFile, Span
 
 _SUPPRESSION = re.compile(r"#\s*ttrules:\s*ignore\[([^\]]*)\](.*)$")
 _REASON = re.compile(r"^\s*because\s+\S")

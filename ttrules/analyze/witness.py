@@ -17,7 +17,7 @@ from typing import Any
 import z3
 
 from ttrules.analyze.encode import Encoder
-from ttrules.cases import DEFAULT_CASE, merge_case
+from ttrules.case_files import DEFAULT_CASE, merge_case
 from ttrules.engine import Engine
 from ttrules.evaluate.decision import Decision
 from ttrules.schema.case import CaseError

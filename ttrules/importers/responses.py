@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ttrules.cases import loads
+from ttrules.case_files import loads
 
 
 @dataclass

@@ -18,8 +18,8 @@ from ttrules.check import check_stack
 from ttrules.diagnostics import Diagnostic, has_errors
 from ttrules.engine import Engine
 from ttrules.i18n import _
-from ttrules.sources import DISK, Files, GitFiles, RevisionError
 from ttrules.stack import Stack, find_config, load_stack
+from ttrules.workspace import DISK, Files, GitFiles, RevisionError
 
 STAGES = ("load", "check", "analyze", "lock")
 

@@ -19,7 +19,7 @@ from ttrules.diagnostics import Diagnostic, did_you_mean
 from ttrules.evaluate.decision import ActionValue, Decision
 from ttrules.evaluate.interpret import Env, EvalError, compare, evaluate
 from ttrules.i18n import _, ngettext
-from ttrules.source import Span
+from ttrules.spans import Span
 from ttrules.syntax.dsl import parse_fragment
 from ttrules.syntax.yaml_source import YNode
 from ttrules.values import render_value

@@ -28,12 +28,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ttrules.cases import DEFAULT_CASE, merge_case
+from ttrules.case_files import DEFAULT_CASE, merge_case
 from ttrules.diagnostics import Diagnostic, did_you_mean
 from ttrules.i18n import _
 from ttrules.ruletests.expect import EXPECT_KEYS, Expectation, parse_expectation
 from ttrules.schema.case import unflatten
-from ttrules.source import Span, relative_display
+from ttrules.spans import Span, relative_display
 from ttrules.syntax.load import YAML_SUFFIXES, read_source
 from ttrules.syntax.yaml_source import YNode, mapping_entries, plain_value, read_yaml
 

@@ -28,7 +28,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ttrules.cases import loads, raw_decode
+from ttrules.case_files import loads, raw_decode
 from ttrules.decision_log import Entry, LogFull, LogWriter
 from ttrules.evaluate.decision import Decision
 from ttrules.evaluate.explain import decision_json

@@ -13,7 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ttrules.cases import loads
+from ttrules.case_files import loads
 from ttrules.decision_log import LogWriter, open_sink
 from ttrules.i18n import _
 from ttrules.serve.app import Limits, ServeOptions, Service, build_app

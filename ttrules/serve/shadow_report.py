@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ttrules.cases import loads
+from ttrules.case_files import loads
 from ttrules.decision_log import Query, query
 from ttrules.evaluate.decision import ActionValue
 from ttrules.i18n import _, display

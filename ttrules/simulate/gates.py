@@ -19,7 +19,7 @@ from ttrules.evaluate.interpret import Env, EvalError, safely, truth
 from ttrules.i18n import _
 from ttrules.schema import types as t
 from ttrules.schema.fields import FieldSpec, Schema
-from ttrules.source import SourceFile
+from ttrules.spans import SourceFile
 from ttrules.syntax.dsl import parse_fragment
 from ttrules.values import Money, render_value
 

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ttrules.cases import iter_jsonl, loads
+from ttrules.case_files import iter_jsonl, loads
 from ttrules.config import ColumnSpec
 from ttrules.decision_log import SQLITE_MAGIC, LogError, connect, logged_inputs
 from ttrules.diagnostics import did_you_mean

@@ -19,7 +19,7 @@ from ttrules.schema.loader import load_case, load_values
 from ttrules.simulate.history import HistoryRow
 from ttrules.simulate.metrics import Accumulator
 from ttrules.simulate.thresholds import new_thresholds
-from ttrules.sources import DISK, Files
+from ttrules.workspace import DISK, Files
 
 REPORT_SCHEMA = "ttrules.simulation/1"
 

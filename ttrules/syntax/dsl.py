@@ -22,7 +22,7 @@ from lark import v_args
 from ttrules import ast
 from ttrules.diagnostics import Diagnostic
 from ttrules.i18n import N_, _
-from ttrules.source import SourceFile, Span
+from ttrules.spans import SourceFile, Span
 from ttrules.syntax.grammar import parser, terminal_display
 from ttrules.syntax.literals import (
     KEYWORDS,

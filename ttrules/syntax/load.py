@@ -7,11 +7,11 @@ from pathlib import Path
 from ttrules import ast
 from ttrules.diagnostics import Diagnostic
 from ttrules.i18n import _
-from ttrules.source import SourceFile
-from ttrules.sources import DISK, Files
+from ttrules.spans import SourceFile
 from ttrules.syntax.dsl import parse_ruleset_dsl
 from ttrules.syntax.table import TABLE_SUFFIXES, XLSX_SUFFIXES, parse_ruleset_table
 from ttrules.syntax.yaml_rules import parse_ruleset_yaml
+from ttrules.workspace import DISK, Files
 
 MAX_RULE_FILE_BYTES = 1024 * 1024
 DSL_SUFFIXES = (".ttr",)
@@ -26,7 +26,7 @@ def decode_text(data: bytes, path: str) -> tuple[str | None, list[Diagnostic]]:
     except UnicodeDecodeError as error:
         good = data[: error.start].decode("utf-8", errors="replace")
         source = SourceFile(path, good + "\ufffd")
-        from ttrules.source import Span
+        from ttrules.spans import Span
 
         span = Span(source, len(good), len(good) + 1)
         return None, [

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from ttrules import ast
 from ttrules.diagnostics import Diagnostic
 from ttrules.i18n import _
-from ttrules.source import SourceFile, Span
+from ttrules.spans import SourceFile, Span
 from ttrules.syntax.dsl import parse_fragment
 from ttrules.syntax.literals import NAME
 

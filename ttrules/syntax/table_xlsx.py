@@ -14,7 +14,7 @@ from decimal import Decimal
 from ttrules import ast
 from ttrules.diagnostics import Diagnostic
 from ttrules.i18n import _
-from ttrules.source import SheetSource
+from ttrules.spans import SheetSource
 from ttrules.syntax.table import Cell, parse_table_rows
 
 MAX_CELLS = 200_000  # a hand-made table has hundreds; a workbook of millions is not one

@@ -14,7 +14,7 @@ from typing import Any
 from ttrules import ast
 from ttrules.diagnostics import Diagnostic
 from ttrules.i18n import _
-from ttrules.source import SourceFile, Span
+from ttrules.spans import SourceFile, Span
 from ttrules.syntax.dsl import Header, attach_comments, parse_fragment
 from ttrules.syntax.literals import is_name, priority_problem, too_many_digits
 from ttrules.syntax.yaml_comments import yaml_comments

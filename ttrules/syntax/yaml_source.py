@@ -17,7 +17,7 @@ import yaml
 
 from ttrules.diagnostics import Diagnostic, did_you_mean
 from ttrules.i18n import N_, _
-from ttrules.source import SourceFile, Span
+from ttrules.spans import SourceFile, Span
 
 MAX_YAML_DEPTH = 50
 _STANDARD_TAGS = {

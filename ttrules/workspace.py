@@ -16,7 +16,7 @@ import subprocess
 from pathlib import Path
 from typing import Protocol
 
-from ttrules.source import relative_display
+from ttrules.spans import relative_display
 
 
 class Files(Protocol):

@@ -547,8 +547,10 @@ def schema(config: Path | None, json_schema: bool, ruleset_json_schema: bool) ->
     width = max(len(f.path) for f in fields.fields.values())
     for spec in fields.fields.values():
         type_text = spec.type.display() + ("?" if spec.optional else "")
-        default = f" (default {spec.default})" if spec.default else ""
-        click.echo(f"{spec.path:<{width}}  {type_text:<22} {spec.presence:<9} {spec.description}{default}")
+        default = i18n._(" (default {value})").format(value=spec.default) if spec.default else ""
+        click.echo(
+            f"{spec.path:<{width}}  {type_text:<22} {spec.presence:<9} {i18n._(spec.description)}{default}"
+        )
     click.echo("")
     for name, members in fields.enums.items():
         click.echo(f"{name}: {', '.join(members)}")
@@ -954,26 +956,27 @@ def _list_file(name: str, config: Path | None) -> Path:
     return base / stack_config.lists[name]
 
 
+def _edit_list(name: str, config: Path | None, **change: tuple[str, ...]) -> tuple[Path, int, int]:
+    from ttrules.lists import ListError, edit_list
+
+    path = _list_file(name, config)
+    try:
+        added, removed = edit_list(path, **change)
+    except ListError as error:
+        click.echo(i18n._("error: {problem}").format(problem=error), err=True)
+        sys.exit(USAGE)
+    return path, added, removed
+
+
 @list_group.command(name="add")
 @click.argument("name")
 @click.argument("values", nargs=-1, required=True)
 @_config
 def list_add(name: str, values: tuple[str, ...], config: Path | None) -> None:
     """Add VALUES to the list NAME (those already there are left alone)."""
-    from ttrules.lists import ListError, edit_list
-
-    path = _list_file(name, config)
-    try:
-        added, _removed = edit_list(path, add=values)
-    except ListError as error:
-        click.echo(i18n._("error: {problem}").format(problem=error), err=True)
-        sys.exit(USAGE)
-    click.echo(
-        i18n._("{path}: {count} added; simulate and confirm the change like a rule's").format(
-            path=path, count=added
-        ),
-        err=True,
-    )
+    path, added, _removed = _edit_list(name, config, add=values)
+    done = i18n._("{path}: {count} added; simulate and confirm the change like a rule's")
+    click.echo(done.format(path=path, count=added), err=True)
 
 
 @list_group.command(name="remove")
@@ -982,20 +985,9 @@ def list_add(name: str, values: tuple[str, ...], config: Path | None) -> None:
 @_config
 def list_remove(name: str, values: tuple[str, ...], config: Path | None) -> None:
     """Remove VALUES from the list NAME."""
-    from ttrules.lists import ListError, edit_list
-
-    path = _list_file(name, config)
-    try:
-        _added, removed = edit_list(path, remove=values)
-    except ListError as error:
-        click.echo(i18n._("error: {problem}").format(problem=error), err=True)
-        sys.exit(USAGE)
-    click.echo(
-        i18n._("{path}: {count} removed; simulate and confirm the change like a rule's").format(
-            path=path, count=removed
-        ),
-        err=True,
-    )
+    path, _added, removed = _edit_list(name, config, remove=values)
+    done = i18n._("{path}: {count} removed; simulate and confirm the change like a rule's")
+    click.echo(done.format(path=path, count=removed), err=True)
 
 
 @cli.group(name="import")

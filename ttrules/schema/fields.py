@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from ttrules.i18n import N_
 from ttrules.schema import types as t
 from ttrules.schema.enums import ENUMS
 
@@ -41,132 +42,138 @@ def _f(path: str, type_: t.Type, presence: str, description: str, default: str =
 
 
 BUILTIN_FIELDS: tuple[FieldSpec, ...] = (
-    _f("case.id", t.STR, "default", "identifier of the case", "request.id"),
-    _f("case.platform", t.enum("Platform"), "default", "marketplace", "TIKTOK"),
-    _f("case.market", t.STR, "expected", "ISO-2 market code: MY, TH, ID, PH, VN, SG, US, GB, …"),
-    _f("case.now", t.TIMESTAMP, "default", "the time the decision is made", "request.created_at"),
-    _f("order.id", t.STR, "default", "order identifier", '""'),
-    _f("order.status", t.enum("OrderStatus"), "required", "order status (TikTok order_status)"),
-    _f("order.total", t.MONEY, "required", "order amount paid by the buyer"),
-    _f("order.currency", t.STR, "derived", "currency of order.total"),
-    _f("order.category", t.STR, "expected", "product category, e.g. apparel, jewelry"),
-    _f("order.sku", t.STR, "expected", "seller SKU"),
-    _f("order.quantity", t.INT, "default", "units ordered", "1"),
-    _f("order.created_at", t.TIMESTAMP, "required", "order creation time"),
-    _f("order.paid_at", t.TIMESTAMP, "optional", "payment time"),
-    _f("order.shipped_at", t.TIMESTAMP, "optional", "time the seller shipped"),
-    _f("order.collected_at", t.TIMESTAMP, "optional", "carrier pick-up time"),
-    _f("order.delivered_at", t.TIMESTAMP, "optional", "delivery time"),
-    _f("order.expected_delivery_at", t.TIMESTAMP, "optional", "promised delivery time"),
+    _f("case.id", t.STR, "default", N_("identifier of the case"), "request.id"),
+    _f("case.platform", t.enum("Platform"), "default", N_("marketplace"), "TIKTOK"),
+    _f("case.market", t.STR, "expected", N_("ISO-2 market code: MY, TH, ID, PH, VN, SG, US, GB, …")),
+    _f("case.now", t.TIMESTAMP, "default", N_("the time the decision is made"), "request.created_at"),
+    _f("order.id", t.STR, "default", N_("order identifier"), '""'),
+    _f("order.status", t.enum("OrderStatus"), "required", N_("order status (TikTok order_status)")),
+    _f("order.total", t.MONEY, "required", N_("order amount paid by the buyer")),
+    _f("order.currency", t.STR, "derived", N_("currency of order.total")),
+    _f("order.category", t.STR, "expected", N_("product category, e.g. apparel, jewelry")),
+    _f("order.sku", t.STR, "expected", N_("seller SKU")),
+    _f("order.quantity", t.INT, "default", N_("units ordered"), "1"),
+    _f("order.created_at", t.TIMESTAMP, "required", N_("order creation time")),
+    _f("order.paid_at", t.TIMESTAMP, "optional", N_("payment time")),
+    _f("order.shipped_at", t.TIMESTAMP, "optional", N_("time the seller shipped")),
+    _f("order.collected_at", t.TIMESTAMP, "optional", N_("carrier pick-up time")),
+    _f("order.delivered_at", t.TIMESTAMP, "optional", N_("delivery time")),
+    _f("order.expected_delivery_at", t.TIMESTAMP, "optional", N_("promised delivery time")),
     _f(
         "order.shipping_due_at",
         t.TIMESTAMP,
         "optional",
-        "the platform cancels the order if it is not AWAITING_COLLECTION by then",
+        N_("the platform cancels the order if it is not AWAITING_COLLECTION by then"),
     ),
     _f(
         "order.collection_due_at",
         t.TIMESTAMP,
         "optional",
-        "the platform cancels the order if it is not IN_TRANSIT by then",
+        N_("the platform cancels the order if it is not IN_TRANSIT by then"),
     ),
-    _f("order.is_cod", t.BOOL, "default", "cash on delivery", "false"),
-    _f("order.is_replacement", t.BOOL, "default", "the order replaces an earlier one", "false"),
-    _f("request.id", t.STR, "default", "after-sales request identifier", '""'),
-    _f("request.kind", t.enum("RequestKind"), "required", "what the buyer asks for"),
-    _f("request.initiator", t.enum("Initiator"), "default", "who opened the request", "BUYER"),
+    _f("order.is_cod", t.BOOL, "default", N_("cash on delivery"), "false"),
+    _f("order.is_replacement", t.BOOL, "default", N_("the order replaces an earlier one"), "false"),
+    _f("request.id", t.STR, "default", N_("after-sales request identifier"), '""'),
+    _f("request.kind", t.enum("RequestKind"), "required", N_("what the buyer asks for")),
+    _f("request.initiator", t.enum("Initiator"), "default", N_("who opened the request"), "BUYER"),
     _f(
         "request.reason_code",
         t.STR,
         "expected",
-        "TikTok reason name, e.g. ecom_order_to_ship_canceled_reason_no_longer_needed",
+        N_("TikTok reason name, e.g. ecom_order_to_ship_canceled_reason_no_longer_needed"),
     ),
     _f(
         "request.reason",
         t.enum("ReasonCategory"),
         "derived",
-        "reason category; derived from reason_code by the shipped table (OTHER for unknown codes) "
-        "when not given",
+        N_(
+            "reason category; derived from reason_code by the shipped table (OTHER for unknown codes) "
+            "when not given"
+        ),
     ),
     _f(
         "request.is_quality_issue",
         t.BOOL,
         "derived",
-        "true for DAMAGED, DEFECTIVE, WRONG_ITEM, MISSING_PARTS, NOT_AS_DESCRIBED, COUNTERFEIT",
+        N_("true for DAMAGED, DEFECTIVE, WRONG_ITEM, MISSING_PARTS, NOT_AS_DESCRIBED, COUNTERFEIT"),
     ),
-    _f("request.refund_amount", t.MONEY, "default", "amount the buyer asks back", "order.total"),
-    _f("request.return_shipping_fee", t.MONEY, "optional", "postage of a return"),
+    _f("request.refund_amount", t.MONEY, "default", N_("amount the buyer asks back"), "order.total"),
+    _f("request.return_shipping_fee", t.MONEY, "optional", N_("postage of a return")),
     _f(
         "request.items_value",
         t.MONEY,
         "optional",
-        "sale price of the order lines the request covers (of all lines when it names none)",
+        N_("sale price of the order lines the request covers (of all lines when it names none)"),
     ),
     _f(
         "request.evidence",
         t.set_of(t.enum("EvidenceKind")),
         "default",
-        "evidence the buyer supplied",
+        N_("evidence the buyer supplied"),
         "{} (none)",
     ),
-    _f("request.created_at", t.TIMESTAMP, "required", "request creation time"),
-    _f("request.updated_at", t.TIMESTAMP, "optional", "last change of the request's status"),
+    _f("request.created_at", t.TIMESTAMP, "required", N_("request creation time")),
+    _f("request.updated_at", t.TIMESTAMP, "optional", N_("last change of the request's status")),
     _f(
         "request.respond_by",
         t.TIMESTAMP,
         "optional",
-        "the seller's deadline for the next action (after it the platform decides)",
+        N_("the seller's deadline for the next action (after it the platform decides)"),
     ),
     _f(
         "request.buyer_keeps_item",
         t.BOOL,
         "optional",
-        "the buyer may keep the item(s) in a return or replacement",
+        N_("the buyer may keep the item(s) in a return or replacement"),
     ),
     _f(
         "request.arbitration_status",
         t.enum("ArbitrationStatus"),
         "optional",
-        "the platform's arbitration of a dispute",
+        N_("the platform's arbitration of a dispute"),
     ),
-    _f("buyer.id", t.STR, "default", "buyer identifier", '""'),
-    _f("buyer.credit_score", t.INT, "expected", "buyer credit score, 0–100"),
-    _f("buyer.orders_90d", t.INT, "expected", "orders in the last 90 days"),
-    _f("buyer.refunds_90d", t.INT, "expected", "refunds in the last 90 days"),
-    _f("buyer.blacklisted", t.BOOL, "default", "on the shop's blacklist", "false"),
-    _f("buyer.account_age_days", t.INT, "expected", "age of the buyer's account in days"),
-    _f("logistics.carrier", t.STR, "optional", "carrier name"),
-    _f("logistics.last_scan_at", t.TIMESTAMP, "optional", "last tracking event"),
+    _f("buyer.id", t.STR, "default", N_("buyer identifier"), '""'),
+    _f("buyer.credit_score", t.INT, "expected", N_("buyer credit score, 0–100")),
+    _f("buyer.orders_90d", t.INT, "expected", N_("orders in the last 90 days")),
+    _f("buyer.refunds_90d", t.INT, "expected", N_("refunds in the last 90 days")),
+    _f("buyer.blacklisted", t.BOOL, "default", N_("on the shop's blacklist"), "false"),
+    _f("buyer.account_age_days", t.INT, "expected", N_("age of the buyer's account in days")),
+    _f("logistics.carrier", t.STR, "optional", N_("carrier name")),
+    _f("logistics.last_scan_at", t.TIMESTAMP, "optional", N_("last tracking event")),
     _f(
         "logistics.days_since_last_scan",
         t.INT,
         "derived",
-        "whole days from logistics.last_scan_at to case.now; missing without a scan",
+        N_("whole days from logistics.last_scan_at to case.now; missing without a scan"),
     ),
     _f(
         "logistics.days_late",
         t.INT,
         "derived",
-        "whole days from order.expected_delivery_at to order.delivered_at (or case.now if not "
-        "delivered), rounded down (7 days 23 hours late is 7), 0 when on time; missing without "
-        "an expected delivery time; for exact comparisons use logistics.late_by",
+        N_(
+            "whole days from order.expected_delivery_at to order.delivered_at (or case.now if not "
+            "delivered), rounded down (7 days 23 hours late is 7), 0 when on time; missing without "
+            "an expected delivery time; for exact comparisons use logistics.late_by"
+        ),
     ),
     _f(
         "logistics.late_by",
         t.DURATION,
         "derived",
-        "how late, exactly: order.delivered_at (or case.now if not delivered) minus "
-        "order.expected_delivery_at, 0 when on time; missing without an expected delivery time",
+        N_(
+            "how late, exactly: order.delivered_at (or case.now if not delivered) minus "
+            "order.expected_delivery_at, 0 when on time; missing without an expected delivery time"
+        ),
     ),
-    _f("logistics.exception", t.enum("LogisticsException"), "default", "logistics exception", "NONE"),
-    _f("dropship.stage", t.enum("DropshipStage"), "default", "where a dropshipped item is", "NONE"),
-    _f("dropship.supplier", t.STR, "optional", "supplier name"),
-    _f("dropship.item_cost", t.MONEY, "optional", "what the item cost from the supplier"),
+    _f("logistics.exception", t.enum("LogisticsException"), "default", N_("logistics exception"), "NONE"),
+    _f("dropship.stage", t.enum("DropshipStage"), "default", N_("where a dropshipped item is"), "NONE"),
+    _f("dropship.supplier", t.STR, "optional", N_("supplier name")),
+    _f("dropship.item_cost", t.MONEY, "optional", N_("what the item cost from the supplier")),
     _f(
         "dropship.stranded_match",
         t.BOOL,
         "default",
-        "a stranded item of the same SKU waits in the forwarder's warehouse",
+        N_("a stranded item of the same SKU waits in the forwarder's warehouse"),
         "false",
     ),
 )

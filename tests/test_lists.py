@@ -133,3 +133,15 @@ def test_a_list_change_is_caught_by_check_locked(tmp_path: Path) -> None:
     assert done.returncode == 1
     drift = [d for d in json.loads(done.stdout)["diagnostics"] if d["code"] == "TTR123"]
     assert [d["path"] for d in drift] == ["lists/blacklist.txt"], drift
+
+
+def test_a_list_outside_the_workspace_is_refused(workspace: Path) -> None:
+    outside = workspace.parent / "elsewhere.txt"
+    outside.write_text("buyer-7\n", encoding="utf-8")
+    config = CONFIG.replace("lists/blacklist.txt", "../elsewhere.txt")
+    (workspace / "ttrules.yaml").write_text(config, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", "--no-analysis", "--format", "json"])
+    codes = [(d["code"], d["message"]) for d in json.loads(result.output)["diagnostics"]]
+    assert result.exit_code != 0
+    assert any(code == "TTR119" and "outside the workspace" in message for code, message in codes), codes
+    assert "TTR127" not in [code for code, _message in codes]  # the refusal says it once

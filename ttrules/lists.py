@@ -63,7 +63,7 @@ def read_values(path: Path, files: Files = DISK) -> list[str]:
 
 
 class _Resolver:
-    def __init__(self, lists: dict[str, Path], schema: Schema, files: Files) -> None:
+    def __init__(self, lists: dict[str, Path | None], schema: Schema, files: Files) -> None:
         self.lists = lists
         self.schema = schema
         self.files = files
@@ -82,9 +82,12 @@ class _Resolver:
                 help=did_you_mean(name, self.lists) or _("declare it under `lists:` in ttrules.yaml"),
             )
             return None
+        path = self.lists[name]
+        if path is None:  # declared but refused by the stack (outside the workspace): said there
+            return None
         if name not in self.values:
             try:
-                self.values[name] = read_values(self.lists[name], self.files)
+                self.values[name] = read_values(path, self.files)
             except ListError as error:
                 self.problem(str(error), call)
                 return None
@@ -161,7 +164,7 @@ def _rebuild(node: Any, change: Any) -> Any:
 
 
 def resolve_lists(
-    rulesets: list[ast.Ruleset], lists: dict[str, Path], schema: Schema, files: Files = DISK
+    rulesets: list[ast.Ruleset], lists: dict[str, Path | None], schema: Schema, files: Files = DISK
 ) -> tuple[list[ast.Ruleset], list[Path], list[Diagnostic]]:
     """The rulesets with every `list("NAME")` replaced by its values, the list files they read
     (for the lock), and what could not be resolved."""
@@ -171,7 +174,7 @@ def resolve_lists(
         return _rebuild(node, lambda child: resolver.expr(child) if _is_expr(child) else statement(child))
 
     resolved = [statement(ruleset) for ruleset in rulesets]
-    used = [lists[name] for name in sorted(resolver.used)]
+    used = [path for name in sorted(resolver.used) if (path := lists[name]) is not None]
     return resolved, used, resolver.diagnostics
 
 

@@ -156,7 +156,23 @@ def load_stack(
             )
         )
     rulesets.sort(key=lambda r: config.layers.index(r.layer))
-    declared = {name: base / path for name, path in config.lists.items()}
+    declared: dict[str, Path | None] = {}
+    for name, entry in config.lists.items():
+        if _under(base / entry, [base]):
+            declared[name] = base / entry
+            continue
+        declared[name] = None  # refused: the rules reading it are not resolved, and not blamed
+        diagnostics.append(  # as a stack entry: ttrules reads only what its workspace holds
+            Diagnostic(
+                "TTR119",
+                _("lists: `{entry}` is outside the workspace ({workspace})").format(
+                    entry=entry, workspace=files.display(base) or "."
+                ),
+                None,
+                path=shown_config,
+                help=_("keep the list files in the workspace, e.g. `lists/{name}.txt`").format(name=name),
+            )
+        )
     rulesets, list_files, problems = resolve_lists(rulesets, declared, schema, files)
     diagnostics += problems
     return Stack(config, schema, tuple(rulesets), tuple(found), tuple(list_files)), diagnostics

@@ -12,6 +12,7 @@ from typing import Any
 import z3
 
 from ttrules import ast
+from ttrules.actions import ACTIONS, ONE_VALUED_SLOTS
 from ttrules.analyze.encode import Encoder, conjuncts
 from ttrules.analyze.witness import SOLVER_TIMEOUT_MS, Check, find_witness, preferences, solver
 from ttrules.engine import Engine
@@ -174,6 +175,30 @@ def must(
 
 def may_overlap(a: dict[str, frozenset[str]], b: dict[str, frozenset[str]]) -> bool:
     return all(a[path] & b[path] for path in a.keys() & b.keys())
+
+
+def _actions_in(entry: RuleEntry, slot: str) -> tuple[ast.Action, ...]:
+    return tuple(a for a in entry.rule.actions if ACTIONS[a.name].slot == slot)
+
+
+def overlap_witness(ctx: Context, first: RuleEntry, second: RuleEntry) -> tuple[str, Witness] | None:
+    """A one-valued slot the two rules set differently and a confirmed case both match (neither
+    vetoed), or None: TTR302 between rules of one priority, TTR308 between rows of one table."""
+    slots = [
+        s
+        for s in ONE_VALUED_SLOTS
+        if s in first.slots and s in second.slots and _actions_in(first, s) != _actions_in(second, s)
+    ]
+    if not slots or not may_overlap(ctx.pins(first), ctx.pins(second)):
+        return None
+
+    def both_matched(decision: Decision) -> bool:
+        vetoed = {r for r, _by in decision.vetoed}
+        return all(r in decision.matched and r not in vetoed for r in (first.ref, second.ref))
+
+    query = z3.And(ctx.encoder.live(first), ctx.encoder.live(second))
+    witness = ctx.witness(query, both_matched, f"{first.ref.label} and {second.ref.label} overlap")
+    return None if witness is None else (slots[0], witness)
 
 
 def _pins_of(entry: RuleEntry | ForbidEntry, safe_for: frozenset[str] | None) -> dict[str, frozenset[str]]:

@@ -15,12 +15,10 @@ from __future__ import annotations
 import z3
 
 from ttrules import ast
-from ttrules.actions import ACTIONS, ONE_VALUED_SLOTS
-from ttrules.analyze.context import Context, may_overlap
+from ttrules.analyze.context import Context, may_overlap, overlap_witness
 from ttrules.analyze.encode import conjuncts
 from ttrules.analyze.tables import same_table
 from ttrules.diagnostics import Diagnostic, Severity
-from ttrules.evaluate.decision import Decision
 from ttrules.evaluate.prepare import RuleEntry
 from ttrules.i18n import _
 
@@ -97,13 +95,8 @@ def shadowed(ctx: Context, entry: RuleEntry) -> list[Diagnostic]:
     ]
 
 
-def _outcome(entry: RuleEntry, slot: str) -> tuple[ast.Action, ...]:
-    return tuple(a for a in entry.rule.actions if ACTIONS[a.name].slot == slot)
-
-
 def overlaps(ctx: Context) -> list[Diagnostic]:
     """TTR302: same layer, same priority, a common case, different values for one slot."""
-    enc = ctx.encoder
     rules = ctx.engine.prepared.rules
     found = []
     for i, first in enumerate(rules):
@@ -112,23 +105,10 @@ def overlaps(ctx: Context) -> list[Diagnostic]:
                 break  # cascade order groups layer and priority together
             if same_table(first, second):
                 continue  # a table's rows are ordered on purpose (first hit): TTR308 shows overlaps
-            slots = [
-                s
-                for s in ONE_VALUED_SLOTS
-                if s in first.slots and s in second.slots and _outcome(first, s) != _outcome(second, s)
-            ]
-            if not slots or not may_overlap(ctx.pins(first), ctx.pins(second)):
+            overlap = overlap_witness(ctx, first, second)
+            if overlap is None:
                 continue
-            slot = slots[0]
-
-            def both_matched(decision: Decision, a: RuleEntry = first, b: RuleEntry = second) -> bool:
-                vetoed = {r for r, _by in decision.vetoed}
-                return all(r in decision.matched and r not in vetoed for r in (a.ref, b.ref))
-
-            query = z3.And(enc.live(first), enc.live(second))
-            witness = ctx.witness(query, both_matched, f"{first.ref.label} and {second.ref.label} overlap")
-            if witness is None:
-                continue
+            slot, witness = overlap
             found.append(
                 Diagnostic(
                     "TTR302",

@@ -16,13 +16,13 @@ from itertools import groupby
 import z3
 
 from ttrules import ast
-from ttrules.actions import ONE_VALUED_SLOTS
-from ttrules.analyze.context import Context, may_overlap
+from ttrules.analyze.context import Context, overlap_witness
+from ttrules.analyze.encode import conjuncts
 from ttrules.diagnostics import Diagnostic, Severity
 from ttrules.evaluate.decision import Decision
 from ttrules.evaluate.prepare import RuleEntry
 from ttrules.i18n import _
-from ttrules.syntax.format import format_action, format_expr
+from ttrules.syntax.format import format_expr
 from ttrules.syntax.table import TABLE_SUFFIXES
 
 
@@ -40,41 +40,24 @@ def _tables(ctx: Context) -> list[list[RuleEntry]]:
     return [list(group) for _path, group in groupby(rows, key=lambda e: e.ref.path)]
 
 
-def _outcome(entry: RuleEntry, slot: str) -> str:
-    action = entry.slots.get(slot)
-    return format_action(action) if action is not None else ""
-
-
 def table_overlaps(ctx: Context) -> list[Diagnostic]:
     """TTR308: two rows of one table that can match one case and decide a slot differently."""
-    enc = ctx.encoder
     found = []
     for table in _tables(ctx):
         order = sorted(table, key=lambda e: (-e.rule.priority, e.source_index))  # the hit order
         for i, winner in enumerate(order):
             for loser in order[i + 1 :]:
-                slots = [
-                    s
-                    for s in ONE_VALUED_SLOTS
-                    if s in winner.slots and s in loser.slots and _outcome(winner, s) != _outcome(loser, s)
-                ]
-                if not slots or not may_overlap(ctx.pins(winner), ctx.pins(loser)):
+                overlap = overlap_witness(ctx, winner, loser)
+                if overlap is None:
                     continue
-
-                def both(decision: Decision, a: RuleEntry = winner, b: RuleEntry = loser) -> bool:
-                    return a.ref in decision.matched and b.ref in decision.matched
-
-                query = z3.And(enc.live(winner), enc.live(loser))
-                witness = ctx.witness(query, both, f"{winner.ref.label} and {loser.ref.label} overlap")
-                if witness is None:
-                    continue
+                slot, witness = overlap
                 found.append(
                     Diagnostic(
                         "TTR308",
                         _(
                             "rows `{winner}` and `{loser}` of the table overlap with a different {slot}: "
                             "`{winner}` comes first and decides those cases"
-                        ).format(winner=winner.rule.name, loser=loser.rule.name, slot=slots[0]),
+                        ).format(winner=winner.rule.name, loser=loser.rule.name, slot=slot),
                         loser.rule.span,
                         severity=Severity.INFO,
                         notes=(witness.note(),),
@@ -90,15 +73,9 @@ def table_overlaps(ctx: Context) -> list[Diagnostic]:
 def _shared_tests(table: list[RuleEntry]) -> list[ast.Expr]:
     """The conjuncts every row of the table has: the table's subject."""
 
-    def conjuncts(entry: RuleEntry) -> list[ast.Expr]:
-        when = entry.rule.when
-        if when is None:
-            return []
-        return list(when.items) if isinstance(when, ast.And) else [when]
-
-    shared = conjuncts(table[0])
+    shared = list(conjuncts(table[0].rule.when))
     for entry in table[1:]:
-        theirs = conjuncts(entry)
+        theirs = conjuncts(entry.rule.when)
         shared = [c for c in shared if c in theirs]
     return shared
 

@@ -45,7 +45,7 @@ COLUMN_KEYS = ("name", "priority", "then", "because")
 
 _FIELD = re.compile(r"[a-z_][a-z0-9_]*\.[^\W\d]\w*")
 # What a cell may be as written in the DSL; anything else is text and gets quotes.
-_LITERAL = re.compile(
+LITERAL = re.compile(
     r"""(
         "(?:[^"\\]|\\.)*"                      # a string already quoted
       | [A-Z][A-Z0-9_]*                        # an enum value
@@ -250,7 +250,7 @@ def _trimmed(chars: list[tuple[str, int]]) -> tuple[str, list[int]]:
 def _as_literal(text: str, where: list[int]) -> tuple[str, list[int]]:
     """The cell's DSL text and the offset of each of its characters: as written when it is a
     literal of the language, else quoted as text."""
-    if _LITERAL.fullmatch(text):
+    if LITERAL.fullmatch(text):
         return text, where
     quoted = json.dumps(text, ensure_ascii=False)
     first, last = (where[0], where[-1]) if where else (0, 0)

@@ -14,7 +14,7 @@ import io
 from ttrules import ast
 from ttrules.i18n import _
 from ttrules.syntax.format import format_action, format_expr
-from ttrules.syntax.table import _LITERAL
+from ttrules.syntax.table import LITERAL
 
 
 class NotATable(ValueError):
@@ -64,7 +64,7 @@ def _cell(expr: ast.Expr) -> str:
     if isinstance(expr, ast.SetLit):
         return ", ".join(_cell(item) for item in expr.items)
     text = format_expr(expr)
-    bare = isinstance(expr, ast.StringLit) and not _LITERAL.fullmatch(expr.value)
+    bare = isinstance(expr, ast.StringLit) and not LITERAL.fullmatch(expr.value)
     if bare and "," not in expr.value and expr.value.strip() == expr.value and expr.value not in ("", "-"):
         return expr.value
     return text

@@ -67,6 +67,14 @@ def histories(draw: Any) -> list[dict[str, Any]]:
     for record in records:
         if draw(st.booleans()):
             record["outcome.abuse"] = draw(st.booleans())
+        if draw(st.booleans()):  # the agent's decision: the vocabulary, its case, and others
+            record["outcome.decision"] = draw(
+                st.sampled_from(
+                    ["approve", "reject", "Reject ", "partial_refund", "replace", "withdrawn", ""]
+                )
+            )
+        if draw(st.booleans()):  # handling minutes (as text: one type per column), some invalid
+            record["outcome.handling_minutes"] = draw(st.sampled_from(["0", "4", "7.5", "12", "-1", "x"]))
         if draw(st.integers(0, 3)) == 0:  # a partial request: the value of its lines
             record["request.items_value"] = draw(st.sampled_from(["15 USD", "40 MYR", "8", "2 XTS"]))
         if draw(st.integers(0, 3)) == 0:  # the history's own refund, in a rated or unrated currency

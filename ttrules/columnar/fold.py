@@ -36,6 +36,7 @@ def fold(con: Any, compiled: CompiledQuery, acc: Accumulator) -> None:
 
     _fold_patterns(rows, compiled, acc)
     _fold_groups(rows, compiled, acc)
+    _fold_backtest(rows, compiled, acc)
     if compiled.thresholds:
         bands = ", ".join(
             f"coalesce(sum(n) FILTER (WHERE band{i} = {b}), 0)"
@@ -46,6 +47,31 @@ def fold(con: Any, compiled: CompiledQuery, acc: Accumulator) -> None:
         for i in range(len(compiled.thresholds)):
             acc.bands[i][0] += figures[2 * i]
             acc.bands[i][1] += figures[2 * i + 1]
+
+
+def _fold_backtest(rows: Any, compiled: CompiledQuery, acc: Accumulator) -> None:
+    """The labelled records' figures per stack (simulate/backtest.py), by labels and
+    resolution."""
+    labelled = "(agent IS NOT NULL OR abuse IS NOT NULL OR timed)"
+    for side, p in _SIDES:
+        query = (
+            f'SELECT agent, abuse, timed, "{p}resolution", "{p}refund_cur", asked_cur, sum(n),'
+            f' sum("{p}refund"), sum(asked), coalesce(sum(minutes), 0) {_DECIDED} AND {labelled} GROUP BY ALL'
+        )
+        for agent, abuse, timed, code, refund_cur, asked_cur, n, refund, asked, minutes in rows(query):
+            if side == "baseline":
+                acc.backtest.add_records(n, agent, abuse, n if timed else 0)
+            acc.backtest.add_decided(
+                side,
+                n,
+                agent,
+                abuse,
+                compiled.resolutions[code].action,
+                (refund_cur, refund) if refund_cur is not None else None,
+                (asked_cur, asked) if asked_cur is not None else None,
+                Decimal(minutes),
+                n if timed else 0,
+            )
 
 
 def _pattern_columns(compiled: CompiledQuery) -> list[str]:

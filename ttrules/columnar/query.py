@@ -178,7 +178,17 @@ def _assemble(
     return query
 
 
-SUMMED = ("total", "postage", "b_refund", "c_refund", "b_refund_rep", "c_refund_rep", "asked", "hrefund")
+SUMMED = (
+    "total",
+    "postage",
+    "b_refund",
+    "c_refund",
+    "b_refund_rep",
+    "c_refund_rep",
+    "asked",
+    "hrefund",
+    "minutes",
+)
 FIRST_ERRORED = {"b_first_err": "b_errored", "c_first_err": "c_errored"}
 
 
@@ -250,7 +260,8 @@ def _final_stage(
     refunding = sql.nonnull(
         sql.member(staging.field("request.kind").value, [params.text(k) for k in sorted(REFUNDING_KINDS)])
     )
-    refunded = staging.outcome_refunded()
+    refunded = staging.outcome("refunded")
+    minutes = staging.outcome("handling_minutes").value
     out.update(
         {
             "total": total.value,
@@ -261,7 +272,11 @@ def _final_stage(
             "asked_cur": case([(refunding, asked.currency or sql.NULL)], sql.NULL),
             "hrefund": refunded.value,
             "hrefund_cur": refunded.currency or sql.NULL,
-            "abuse": sql.nonnull(staging.outcome_abuse()),
+            # The labels of a backtest (simulate/backtest.py): NULL where the record has none.
+            "abuse": staging.outcome("abuse").value,
+            "agent": staging.outcome("decision").value,
+            "timed": sql.not_null(minutes),
+            "minutes": minutes,
         }
     )
     for compiler in compilers.values():

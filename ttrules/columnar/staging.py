@@ -397,11 +397,9 @@ class Staging:
             exp.IntDiv(this=exp.Paren(this=difference), expression=sql.lit(MICROS_PER_DAY)),
         )
 
-    def outcome_abuse(self) -> exp.Expression:
-        return self._loaded("outcome.abuse").value
-
-    def outcome_refunded(self) -> FieldColumns:
-        return self._loaded("outcome.refunded")
+    def outcome(self, name: str) -> FieldColumns:
+        """An `outcome.*` field of the record (what really happened; rules never read it)."""
+        return self._loaded(f"outcome.{name}")
 
     def _reason(self) -> exp.Expression:
         given = self._loaded("request.reason").value

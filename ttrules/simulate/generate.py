@@ -105,6 +105,26 @@ def _money(amount: float, per_usd: float, currency: str) -> str:
     return f"{amount:.0f} {currency}" if per_usd > 1000 else f"{amount:.2f} {currency}"
 
 
+def _agent_decision(index: int, kind: str, abuse: bool, evidence: list[str]) -> str:
+    """What the agent who handled the request decided (for labelled backtests). Drawn from the
+    index, not the random stream, so that every other field of every record is what it was
+    before the field was added: agents approve most cancellations, approve returns more often
+    with evidence, and reject most, but not all, of the abuse they see."""
+    draw = (index * 2654435761 + 40503) % 1000 / 1000
+    if draw < 0.03:
+        return "withdrawn"
+    if abuse:
+        return "reject" if draw < 0.75 else "approve"
+    if kind == "CANCEL":
+        return "approve" if draw < 0.93 else "reject"
+    if kind == "REPLACEMENT":
+        return "replace" if draw < 0.85 else "reject"
+    approve = 0.88 if evidence else 0.7
+    if draw < approve:
+        return "approve"
+    return "partial_refund" if draw < approve + 0.06 else "reject"
+
+
 PICK_MARKET = _Choice({m: v[2] for m, v in MARKETS.items()})
 PICK_CATEGORY = _Choice({c: v[2] for c, v in CATEGORIES.items()})
 PICK_KIND = _Choice(KINDS)
@@ -223,6 +243,7 @@ class Generator:
             "dropship.stranded_match": dropship == "AT_FORWARDER" and rng.random() < 0.3,
             "outcome.abuse": abuse,
             "outcome.handling_minutes": _int(rng, 2, 15),
+            "outcome.decision": _agent_decision(index, kind, abuse, evidence),
             # The example stack's extension field (ttrules.yaml): when an out-of-stock item is
             # back, known for most of them. From the index, not the random stream, so that
             # every other field of every record is what it was before the field was added.

@@ -8,7 +8,15 @@ from html import escape
 from typing import Any
 
 from ttrules.i18n import CHINESE, N_, _, display, language
-from ttrules.simulate.render import BY, GROUP_ENUMS, GROUP_HEADINGS, MONEY_LABELS, error_rows, money_notes
+from ttrules.simulate.render import (
+    BY,
+    GROUP_ENUMS,
+    GROUP_HEADINGS,
+    MONEY_LABELS,
+    backtest_rows,
+    error_rows,
+    money_notes,
+)
 
 _CSS = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"PingFang SC","Hiragino Sans GB",
@@ -45,6 +53,9 @@ _TEXT = {
     "breakdowns": N_("Breakdowns"),
     "sample_changed_cases": N_("Sample changed cases"),
     "because": N_("because"),
+    "backtest": N_("Backtest against what happened"),
+    "agents_against_candidate": N_("Agents' decisions (rows) against the candidate's resolutions (columns)"),
+    "matrix_legend": N_("blue: the same outcome; red: a different one; grey: not compared"),
 }
 
 
@@ -200,6 +211,70 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
+def backtest_html(backtest: dict[str, Any] | None) -> str:
+    """The labelled backtest: the figures of both stacks and the candidate's agreement matrix,
+    its cells shaded by count: blue where the candidate does what the agent did, red where it
+    does otherwise, grey where the two are not compared."""
+    if not backtest:
+        return ""
+    from ttrules.simulate.backtest import OUTCOME_CLASSES
+
+    labelled = backtest["labelled"]
+    lead = _(
+        "Labelled records: {decisions} with the agent's decision, {abuse} with an abuse label"
+        " ({abusive} abusive), {timed} with handling minutes. Money in {currency}."
+    ).format(
+        decisions=f"{labelled['decisions']:,}",
+        abuse=f"{labelled['abuse']:,}",
+        abusive=f"{labelled['abusive']:,}",
+        timed=f"{labelled['handling_minutes']:,}",
+        currency=backtest["currency"],
+    )
+    figures = _table(
+        [_("figure"), _("baseline"), _("candidate")],
+        [[escape(c) for c in row] for row in backtest_rows(backtest)],
+    )
+    matrix = backtest["candidate"]["agreement"]["matrix"]
+    agents = sorted({m["agent"] for m in matrix})
+    resolutions = sorted({m["resolution"] for m in matrix})
+    counts = {(m["agent"], m["resolution"]): m["count"] for m in matrix}
+    peak = max(counts.values(), default=1)
+
+    def cell(agent: str, resolution: str) -> str:
+        n = counts.get((agent, resolution), 0)
+        if not n:
+            return "0"
+        theirs, mine = OUTCOME_CLASSES.get(agent.strip().lower()), OUTCOME_CLASSES.get(resolution)
+        # Deferred to a person, or an agent decision outside the vocabulary: not compared.
+        tint = (
+            "123,135,148"
+            if theirs is None or mine is None
+            else "51,102,204"
+            if theirs == mine
+            else "200,30,30"
+        )
+        alpha = 0.08 + 0.5 * (n / peak) ** 0.5
+        return f'<span style="background:rgba({tint},{alpha:.3f});padding:2px 6px">{n:,}</span>'
+
+    grid = (
+        _table(
+            ["", *(display("resolution", r) for r in resolutions)],
+            [[escape(a or '""'), *(cell(a, r) for r in resolutions)] for a in agents],
+        )
+        if matrix
+        else ""
+    )
+    return (
+        f'<section><h2>{_h("backtest")}</h2><p class="sub">{escape(lead)}</p>{figures}'
+        + (
+            f'<h3>{_h("agents_against_candidate")}</h3><p class="sub">{_h("matrix_legend")}</p>{grid}'
+            if grid
+            else ""
+        )
+        + "</section>"
+    )
+
+
 def render_html(report: dict[str, Any]) -> str:
     inputs, changed, money, review = (report["inputs"], report["changed"], report["money"], report["review"])
     currency = inputs["currency"]
@@ -338,6 +413,7 @@ def render_html(report: dict[str, Any]) -> str:
 <section><h2>{_h("rule_wins")}</h2>{paired_bars(rule_rows)}{because_table}{never_html}</section>
 {error_section}
 <section><h2>{_h("order_amounts_and_thresholds")}</h2>{amounts}{gaming_table}</section>
+{backtest_html(report.get("backtest"))}
 <section><h2>{_h("breakdowns")}</h2>{"".join(breakdowns)}</section>
 <section><h2>{_h("sample_changed_cases")}</h2>{samples or no_changes}</section>
 </main></body></html>

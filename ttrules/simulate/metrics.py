@@ -29,6 +29,7 @@ from typing import Any
 
 from ttrules.config import Config
 from ttrules.evaluate.decision import ActionValue, Decision
+from ttrules.simulate.backtest import Amounts, Backtest
 from ttrules.syntax.literals import format_decimal, parse_money
 from ttrules.values import Money, Percent, json_value
 
@@ -172,6 +173,7 @@ class Accumulator:
     unconverted: set[str] = field(default_factory=set)
     totals: dict[str, MoneySum] = field(default_factory=lambda: {m: MoneySum() for m in HISTORY_TOTALS})
     histogram: list[int] = field(default_factory=lambda: [0] * (HISTOGRAM_BINS + 1))
+    backtest: Backtest = field(default_factory=Backtest)
     on_skip: Callable[[str, str], None] | None = None  # every skipped row, for --skipped
 
     def __post_init__(self) -> None:
@@ -193,12 +195,13 @@ class Accumulator:
         values: dict[str, Any],
         baseline: Decision,
         candidate: Decision,
-        abuse: bool,
+        outcome: dict[str, Any],
         number: int = 0,
-        refunded: Money | None = None,
     ) -> None:
-        """One decided record; `number` is its record number in the file (for the first error
-        of each rule), `refunded` what the history says was refunded."""
+        """One decided record with its `outcome` fields (what really happened to it);
+        `number` is its record number in the file (for the first error of each rule)."""
+        abuse = bool(outcome.get("abuse"))
+        refunded = outcome.get("refunded")
         self.records += 1
         changed = _signature(baseline) != _signature(candidate)
         self.changed += changed
@@ -210,6 +213,9 @@ class Accumulator:
         asked = values.get("request.refund_amount")
         if values.get("request.kind") in REFUNDING_KINDS and isinstance(asked, Money):
             self.totals["requested"].add(asked)
+        else:
+            asked = None
+        self._add_backtest(outcome, refunds, asked, baseline, candidate)
         if refunded is not None:
             self.totals["refunded_in_history"].add(refunded)
         for group, path in BREAKDOWNS.items():
@@ -243,6 +249,33 @@ class Accumulator:
             self.histogram[max(index, 0)] += 1
         if changed and len(self.samples) < self.sample_size:
             self.samples.append(record)
+
+    def _add_backtest(
+        self,
+        outcome: dict[str, Any],
+        refunds: dict[str, Money | None],
+        asked: Money | None,
+        baseline: Decision,
+        candidate: Decision,
+    ) -> None:
+        agent, abuse, minutes = outcome.get("decision"), outcome.get("abuse"), outcome.get("handling_minutes")
+        timed = int(minutes is not None)
+        if agent is None and abuse is None and not timed:
+            return
+        self.backtest.add_records(1, agent, abuse, timed)
+        for name, decision in (("baseline", baseline), ("candidate", candidate)):
+            refund = refunds[name]
+            self.backtest.add_decided(
+                name,
+                1,
+                agent,
+                abuse,
+                decision.resolution.action,
+                (refund.currency, refund.amount) if refund is not None else None,
+                (asked.currency, asked.amount) if asked is not None else None,
+                Decimal(minutes) if timed else Decimal(0),
+                timed,
+            )
 
     def _add_side(
         self, side: Side, values: dict[str, Any], decision: Decision, abuse: bool, number: int
@@ -350,16 +383,22 @@ class Accumulator:
         out["currency"] = self.config.currency
         return out
 
+    def _hourly(self) -> Decimal | None:
+        """An agent hour in the report currency; None when it is not an amount or has no rate."""
+        rate = parse_money(self.config.costs.agent_hour)
+        rates = self.config.fx_rates()
+        return rate[0] * rates[rate[1]] if rate is not None and rate[1] in rates else None
+
     def _review_block(self) -> dict[str, Any]:
         minutes = self.config.costs.review_minutes
         rate = parse_money(self.config.costs.agent_hour)
-        rates = self.config.fx_rates()
-        priced = rate is not None and rate[1] in rates
+        hourly = self._hourly()
+        priced = hourly is not None
         out: dict[str, Any] = {}
         for side in ("baseline", "candidate"):
             count = self.sides[side].review
             hours = Decimal(count) * minutes / 60
-            cost = money_text(hours * rate[0] * rates[rate[1]]) if priced and rate else None
+            cost = money_text(hours * hourly) if hourly is not None else None
             out[side] = {
                 "count": count,
                 "share": share_text(count, self.records),
@@ -381,6 +420,62 @@ class Accumulator:
                 if rate is None
                 else f"no FX rate from {rate[1]} (costs.agent_hour) to {self.config.currency}"
             )
+        return out
+
+    def _backtest_block(self) -> dict[str, Any] | None:
+        """The `backtest` section (ttrules/simulate/backtest.py), or None without labels."""
+        backtest = self.backtest
+        if not backtest.present:
+            return None
+
+        def amounts(a: Amounts) -> dict[str, Any]:
+            exact, left_out = self._report_sum(MoneySum(a.money))
+            return {"count": a.count, "money": money_text(exact), "left_out": left_out}
+
+        hourly = self._hourly()
+        out: dict[str, Any] = {
+            "labelled": {
+                "decisions": backtest.labelled_decisions,
+                "abuse": backtest.labelled_abuse,
+                "abusive": backtest.abusive,
+                "handling_minutes": backtest.timed,
+            },
+            "currency": self.config.currency,
+        }
+        for side, s in backtest.sides.items():
+            estimated = s.reviewed - s.reviewed_timed
+            minutes = s.review_minutes + estimated * self.config.costs.review_minutes
+            hours = minutes / 60
+            out[side] = {
+                "agreement": {
+                    "compared": s.compared,
+                    "agreed": s.agreed,
+                    "share": share_text(s.agreed, s.compared) if s.compared else None,
+                    "deferred": s.deferred,
+                    "over_granted": amounts(s.over_granted),
+                    "under_granted": amounts(s.under_granted),
+                    "matrix": [
+                        {"agent": agent, "resolution": resolution, "count": n}
+                        for (agent, resolution), n in sorted(s.matrix.items())
+                    ],
+                },
+                "abuse": {
+                    "stopped": amounts(s.abuse_stopped),
+                    "rejected": s.abuse_rejected,
+                    "let_through": amounts(s.abuse_let_through),
+                    "stopped_share": share_text(s.abuse_stopped.count, backtest.abusive)
+                    if backtest.abusive
+                    else None,
+                    "clean_rejected": s.clean_rejected,
+                },
+                "review": {
+                    "count": s.reviewed,
+                    "timed": s.reviewed_timed,
+                    "estimated": estimated,
+                    "hours": money_text(hours),
+                    "cost": money_text(hours * hourly) if hourly is not None else None,
+                },
+            }
         return out
 
     def _rules_block(self) -> list[dict[str, Any]]:
@@ -503,6 +598,7 @@ class Accumulator:
                 for group, entries in self.groups.items()
             },
             "threshold_gaming": self._gaming_block(),
+            "backtest": self._backtest_block(),
             "amount_histogram": {
                 "field": "order.total",
                 "currency": self.config.currency,

@@ -272,6 +272,9 @@ def render(report: dict[str, Any], markdown: bool = False, top: int = 12) -> str
             markdown,
         )
 
+    if report.get("backtest"):
+        out += backtest_section(report["backtest"], markdown)
+
     for group in ("market", "category", "kind", "status"):
         ordered = sorted(report["breakdowns"][group], key=lambda e: -e["changed"])
         if not any(e["changed"] for e in ordered):
@@ -323,6 +326,80 @@ def render(report: dict[str, Any], markdown: bool = False, top: int = 12) -> str
             out.append(f"- `{sample['case_id']}`: {who(sample['baseline'])} → {who(sample['candidate'])}")
         out += more
     return "\n".join(out) + "\n"
+
+
+def _count_money(figure: dict[str, Any]) -> str:
+    return f"{_n(figure['count'])} · {_money_cell(figure['money'])}"
+
+
+def backtest_rows(backtest: dict[str, Any]) -> list[list[str]]:
+    """The backtest's figures, one row each: label, baseline, candidate."""
+    base, cand = backtest["baseline"], backtest["candidate"]
+
+    def share(value: str | None) -> str:
+        return "—" if value is None else _pct(value)
+
+    def row(label: str, cell: Any) -> list[str]:
+        return [label, cell(base), cell(cand)]
+
+    return [
+        row(_("agreement with the agents"), lambda s: share(s["agreement"]["share"])),
+        row(
+            _("compared · deferred to a person"),
+            lambda s: f"{_n(s['agreement']['compared'])} · {_n(s['agreement']['deferred'])}",
+        ),
+        row(
+            _("over-granted: refunded, agent rejected"),
+            lambda s: _count_money(s["agreement"]["over_granted"]),
+        ),
+        row(
+            _("under-granted: rejected, agent granted"),
+            lambda s: _count_money(s["agreement"]["under_granted"]),
+        ),
+        row(
+            _("abuse stopped (of the abusive)"),
+            lambda s: f"{_n(s['abuse']['stopped']['count'])} ({share(s['abuse']['stopped_share'])})",
+        ),
+        row(_("abuse let through · refunded"), lambda s: _count_money(s["abuse"]["let_through"])),
+        row(_("clean requests rejected"), lambda s: _n(s["abuse"]["clean_rejected"])),
+        row(_("review hours from handling minutes"), lambda s: s["review"]["hours"]),
+        row(_("review cost from handling minutes"), lambda s: _money_cell(s["review"]["cost"])),
+    ]
+
+
+def backtest_section(backtest: dict[str, Any], markdown: bool) -> list[str]:
+    """Both stacks against the outcomes the history records (simulate/backtest.py)."""
+    labelled = backtest["labelled"]
+    out = [_section(_("Backtest against what happened"), markdown)]
+    out.append(
+        _(
+            "Labelled records: {decisions} with the agent's decision, {abuse} with an abuse label"
+            " ({abusive} abusive), {timed} with handling minutes. Money in {currency}."
+        ).format(
+            decisions=_n(labelled["decisions"]),
+            abuse=_n(labelled["abuse"]),
+            abusive=_n(labelled["abusive"]),
+            timed=_n(labelled["handling_minutes"]),
+            currency=backtest["currency"],
+        )
+    )
+    out += table([_("figure"), _("baseline"), _("candidate")], backtest_rows(backtest), markdown)
+    matrix = backtest["candidate"]["agreement"]["matrix"]
+    if matrix:
+        agents = sorted({m["agent"] for m in matrix})
+        resolutions = sorted({m["resolution"] for m in matrix})
+        counts = {(m["agent"], m["resolution"]): m["count"] for m in matrix}
+        body = table(
+            [_("agent \\ candidate"), *(display("resolution", r) for r in resolutions)],
+            [[a or '""', *(_n(counts.get((a, r), 0)) for r in resolutions)] for a in agents],
+            markdown,
+        )
+        title = _("Agents' decisions against the candidate's resolutions")
+        if markdown:
+            out += ["", f"<details><summary>{title}</summary>", "", *body, "", "</details>"]
+        else:
+            out += ["", title, *body]
+    return out
 
 
 def error_rows(errors: dict[str, Any]) -> list[list[str]]:

@@ -100,17 +100,14 @@ def replay_rows(
         except CaseError as error:
             acc.skip(row.location, "; ".join(f"{p}: {m}" if p else m for p, m in error.problems))
             continue
-        abuse = bool(loaded.outcome.get("abuse"))
-        refunded = loaded.outcome.get("refunded")
         sampled = len(acc.samples)
         acc.add(
             row.record,
             values_c,
             baseline.engine.decide_values(values_b),
             candidate.engine.decide_values(values_c),
-            abuse,
+            loaded.outcome,
             row.number,
-            refunded,
         )
         if numbered_samples is not None and len(acc.samples) > sampled:
             numbered_samples.append((row.number, acc.samples[-1]))

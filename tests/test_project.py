@@ -85,6 +85,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("rule tests", ("ttrules.ruletests",)),
     ("analysis", ("ttrules.analyze",)),
     ("simulation", ("ttrules.simulate", "ttrules.columnar", "ttrules.decision_log", "ttrules.importers")),
+    ("suggestion", ("ttrules.suggest",)),
     ("pipeline", ("ttrules.pipeline",)),
     ("service", ("ttrules.serve",)),
     (

@@ -762,6 +762,136 @@ def _simulate(request: SimulationRequest) -> Simulation:
         sys.exit(USAGE)
 
 
+def _percent(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
+    """`70%`, `70 %` or `70`: a percentage, as a fraction."""
+    from decimal import Decimal, InvalidOperation
+
+    if value is None:
+        return None
+    try:
+        number = Decimal(value.strip().removesuffix("%").strip())
+    except InvalidOperation:
+        number = None
+    if number is None or not number.is_finite() or not 0 <= number <= 100:
+        raise click.BadParameter(i18n._("a percentage from 0 to 100, such as 70%"))
+    return number / 100
+
+
+@cli.command()
+@click.argument("setting")
+@click.option(
+    "--history",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    required=True,
+    help="Historical cases to sweep (any format `simulate` reads).",
+)
+@click.option(
+    "--history-format",
+    type=click.Choice(["jsonl", "csv", "parquet", "decision-log"]),
+    help="The history's format, when its name does not tell.",
+)
+@_config
+@click.option("--by", default="order.category", show_default=True, help="The field to recommend a value per.")
+@click.option("--ruleset", help="The ruleset whose setting to sweep, when several set it.")
+@click.option(
+    "--values",
+    "values",
+    metavar="LIST",
+    help="Candidate values, comma-separated (e.g. '20 USD,30 USD,40 USD'); default: the 10 %…90 % "
+    "points of the field the rules compare the setting with, and its values today.",
+)
+@click.option(
+    "--cover",
+    callback=_percent,
+    metavar="PERCENT",
+    help="Recommend the smallest value whose comparison admits this share of a group's records.",
+)
+@click.option(
+    "--max-abuse",
+    callback=_percent,
+    metavar="PERCENT",
+    help="At most this share of a group's automatic refunds going to records labelled abusive.",
+)
+@click.option(
+    "--max-gaming-ratio",
+    type=click.FloatRange(min=0),
+    metavar="RATIO",
+    help="At most this many records just below the value per record just above (5 % bands).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format on stdout.",
+)
+@click.option(
+    "--html", "html_file", type=click.Path(path_type=Path), help="Also write the curves as an HTML page."
+)
+@click.option("--write", is_flag=True, help="Write the recommended values into the ruleset file.")
+def suggest(
+    setting: str,
+    history: Path,
+    history_format: str | None,
+    config: Path | None,
+    by: str,
+    ruleset: str | None,
+    values: str | None,
+    cover: Any,
+    max_abuse: Any,
+    max_gaming_ratio: float | None,
+    fmt: str,
+    html_file: Path | None,
+    write: bool,
+) -> None:
+    """Sweep a setting over the history and recommend a value per group.
+
+    Every record is decided under the current rules and at each candidate value; per group
+    (--by) it prints coverage, the automatic share, refunds, the abuse share and the
+    threshold-gaming ratio at each value, and recommends the value meeting --cover,
+    --max-abuse and --max-gaming-ratio. The edit is shown as a diff; --write writes it, to be
+    simulated and confirmed like any change. Exits 2 when the setting cannot be swept.
+    """
+    from decimal import Decimal
+
+    from ttrules.pipeline.suggestion import SuggestRequest, run_suggestion
+    from ttrules.suggest.recommend import Constraints
+    from ttrules.suggest.render import render_html, render_text
+
+    if cover is None and max_abuse is None:
+        click.echo(i18n._("error: say what to recommend for: --cover, --max-abuse or both"), err=True)
+        sys.exit(USAGE)
+    constraints = Constraints(
+        cover, max_abuse, Decimal(str(max_gaming_ratio)) if max_gaming_ratio is not None else None
+    )
+    listed = tuple(v for v in (values or "").split(",") if v.strip())
+    request = SuggestRequest(setting, history, by, ruleset, listed, constraints, config, history_format)
+    try:
+        result = run_suggestion(request)
+    except SimulationError as error:
+        _emit_diagnostics(error.diagnostics)
+        click.echo(str(error), err=True)
+        sys.exit(USAGE)
+    if fmt == "json":
+        click.echo(json.dumps(result.report, ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_text(result.report, result.diff), nl=False)
+    if html_file is not None:
+        write_text_atomic(html_file, render_html(result.report, result.diff))
+        click.echo(i18n._("wrote {path}").format(path=html_file), err=True)
+    if write and result.edited is not None:
+        write_text_atomic(result.path, result.edited)
+        click.echo(
+            i18n._(
+                "wrote {path}: simulate it (`ttrules simulate`) and confirm it (`ttrules confirm`)"
+            ).format(path=result.path),
+            err=True,
+        )
+    elif write:
+        click.echo(i18n._("no group has a recommendation: nothing written"), err=True)
+
+
 @cli.command()
 @click.argument("directory", type=click.Path(path_type=Path), default=Path("ttrules-demo"))
 @click.option(

@@ -38,7 +38,7 @@ def _constraints(s: dict[str, Any]) -> str:
         parts.append(_("abuse ≤ {share}").format(share=_pct(c["max_abuse"])))
     if c["max_gaming_ratio"] is not None:
         parts.append(_("gaming ratio ≤ {ratio}").format(ratio=c["max_gaming_ratio"]))
-    return ", ".join(parts)
+    return _(", ").join(parts)
 
 
 def render_text(s: dict[str, Any], diff: str = "") -> str:
@@ -75,7 +75,7 @@ def render_text(s: dict[str, Any], diff: str = "") -> str:
             if group["recommended"]
             else _("no recommendation: {why}").format(why=group["why"])
         )
-        out.append(f"{head}: {verdict}")
+        out.append(_("{group}: {verdict}").format(group=head, verdict=verdict))
         rows = []
         for row in group["rows"]:
             mark = "→" if row["value"] == group["recommended"] else ""

@@ -129,6 +129,22 @@ CASES = [
     ),
     ("TTR305", 'rule "p"\n  when order.total > 1000 USD\n  then review', "", ""),
     (
+        "TTR310",
+        'limit window <= 7d when order.category == "jewelry"',
+        'set window = 7d when order.category == "jewelry"\nset window = 15d\n'
+        'rule "late"\n  priority 10\n'
+        "  when has(order.delivered_at) and case.now - order.delivered_at > window\n"
+        '  then reject("late")\n'
+        'rule "goodwill"\n  when has(order.delivered_at) and days(case.now - order.delivered_at) <= 20\n'
+        "  then approve",
+        # the same literal, measured from another field: not the limited window
+        'set window = 7d when order.category == "jewelry"\nset window = 15d\n'
+        'rule "late"\n  priority 10\n'
+        "  when has(order.delivered_at) and case.now - order.delivered_at > window\n"
+        '  then reject("late")\n'
+        'rule "goodwill"\n  when case.now - request.created_at <= 20d\n  then approve',
+    ),
+    (
         "TTR306",
         "",
         'set unused = 3d\nrule "m"\n  when order.total > 1000 USD\n  then review',
@@ -213,6 +229,15 @@ def test_suppression_needs_a_reason() -> None:
     assert _has(unreasoned, "TTR303") and _has(unreasoned, "TTR307")
     other_code = _codes("", "# ttrules: ignore[TTR302] because no\n" + body)
     assert _has(other_code, "TTR303")
+
+
+def test_a_suppression_above_a_rule_covers_a_finding_on_its_condition() -> None:
+    body = 'rule "m"\n  when request.kind == REFUND\n   and order.total < 30 USD\n  then approve'
+    assert _has(_codes("", body), "TTR304")  # located at the condition's line, not the rule's
+    silenced = _codes("", "# ttrules: ignore[TTR304] because refunds need a photo first\n" + body)
+    assert not _has(silenced, "TTR304")
+    unreasoned = _codes("", "# ttrules: ignore[TTR304]\n" + body)
+    assert _has(unreasoned, "TTR304") and _has(unreasoned, "TTR307")
 
 
 def test_lint_configuration_selects_ignores_and_regrades() -> None:

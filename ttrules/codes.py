@@ -1084,6 +1084,42 @@ _DOCS = [
         N_("Use it in a rule, or delete its `set` statements."),
     ),
     CodeDoc(
+        "TTR310",
+        "hard-coded-window",
+        N_(
+            "A rule measures a window (the time since a field) against a literal, where other rules "
+            "measure the same window with a setting that a stronger layer limits."
+        ),
+        N_(
+            "A `limit` clamps a setting, not the literals written in rules: the platform's 7-day "
+            "jewelry limit on `return_window` binds the rules that read `return_window` and lets a "
+            "rule with its own `> 15d` approve a jewelry return on day 10."
+        ),
+        _layered(
+            "set return_window = 15d\n\n"
+            + _rule(
+                "late-returns",
+                "request.kind == RETURN_AND_REFUND and has(order.delivered_at)\n"
+                "   and case.now - order.delivered_at > return_window",
+                'reject("too late")',
+            ).replace("  when", "  priority 10\n  when", 1)
+            + "\n"
+            + _rule(
+                "goodwill-returns",
+                "request.kind == RETURN_AND_REFUND and has(order.delivered_at)\n"
+                "   and case.now - order.delivered_at <= 20d",
+                "approve",
+            ),
+            'limit return_window <= 7d when order.category == "jewelry"\n',
+            also=("TTR204",),
+        ),
+        N_(
+            "Compare with the setting (`case.now - order.delivered_at <= return_window`) so the "
+            "limit binds the rule too; or, if the window is meant to differ, give it a setting of its "
+            "own that the stronger layer can limit."
+        ),
+    ),
+    CodeDoc(
         "TTR307",
         "suppression-without-reason",
         N_("An inline suppression (`# ttrules: ignore[CODE]`) that does not say why."),

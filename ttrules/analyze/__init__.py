@@ -60,6 +60,7 @@ def analyze(engine: Engine, budget: float = DEFAULT_BUDGET_SECONDS) -> Analysis:
         lints.uniform_thresholds,
         lints.missing_because,
         lints.unused_settings,
+        lints.hard_coded_windows,
     ):
         found += _guarded(ctx, whole_stack)
     return Analysis(apply_policy(found, engine.stack.config.lint), ctx.witnesses, ctx.undecided)

@@ -8,6 +8,8 @@
 - TTR304: one money threshold for every category on a rule that refunds automatically.
 - TTR305: a rule of the strongest layer without `because`.
 - TTR306: a setting that is set but never read.
+- TTR310: a window hard-coded as a literal duration where a stronger layer limits the setting
+  other rules measure that window with.
 """
 
 from __future__ import annotations
@@ -227,4 +229,75 @@ def unused_settings(ctx: Context) -> list[Diagnostic]:
                 ),
             )
         )
+    return found
+
+
+def _since(node: ast.Expr) -> str | None:
+    """`X - order.delivered_at` (or `days(X - order.delivered_at)`): the field time is measured
+    from, else None."""
+    if isinstance(node, ast.Call) and node.name == "days" and len(node.args) == 1:
+        node = node.args[0]
+    if isinstance(node, ast.Arith) and node.op == "-" and isinstance(node.right, ast.FieldRef):
+        return node.right.path
+    return None
+
+
+def _measured(expr: ast.Expr | None) -> list[tuple[str, ast.Compare, ast.Expr]]:
+    """(field measured from, the comparison, what it is compared with) of every comparison of a
+    time since a field."""
+    found = []
+    if expr is None:
+        return found
+    for node in ast.walk(expr):
+        if isinstance(node, ast.Compare) and node.op in ("<", "<=", ">", ">="):
+            for side, other in ((node.left, node.right), (node.right, node.left)):
+                since = _since(side)
+                if since is not None:
+                    found.append((since, node, other))
+    return found
+
+
+def hard_coded_windows(ctx: Context) -> list[Diagnostic]:
+    """TTR310: a rule measures a window with a literal where other rules measure the same
+    window (time since the same field) with a setting a stronger layer limits: the limit binds
+    the setting, not the literal, so the rule escapes it."""
+    prepared = ctx.engine.prepared
+    limited = {
+        name: min(limit.owner.layer_index for limit in limits) for name, limits in prepared.limits.items()
+    }
+    windows: dict[str, tuple[str, int]] = {}  # field measured from -> (setting, limiting layer)
+    for entry in prepared.rules:
+        for since, _node, other in _measured(entry.rule.when):
+            if isinstance(other, ast.SettingRef) and other.name in limited:
+                windows.setdefault(since, (other.name, limited[other.name]))
+    found = []
+    for entry in prepared.rules:
+        for since, node, other in _measured(entry.rule.when):
+            if since not in windows or not isinstance(other, ast.DurationLit | ast.NumberLit):
+                continue
+            setting, layer = windows[since]
+            if entry.layer_index <= layer:
+                continue  # the limiting layer itself, or a stronger one: nothing to escape
+            bounds = "; ".join(
+                f"{limit.owner.ruleset.layer}: {limit.stmt.span.text()}"
+                for limit in prepared.limits[setting]
+                if limit.stmt.span is not None
+            )
+            found.append(
+                Diagnostic(
+                    "TTR310",
+                    _(
+                        "`{rule}` measures the time since `{field}` against a literal, not against "
+                        "`{setting}`, which a stronger layer limits"
+                    ).format(rule=entry.ref.label, field=since, setting=setting),
+                    node.span or entry.rule.span,
+                    severity=Severity.WARNING,
+                    label=_("the limit on `{setting}` does not bind this").format(setting=setting),
+                    notes=(_("the limits: {bounds}").format(bounds=bounds),) if bounds else (),
+                    help=_(
+                        "compare with the setting (`… > {setting}`) so the stronger layer's limit binds "
+                        "this rule too"
+                    ).format(setting=setting),
+                )
+            )
     return found

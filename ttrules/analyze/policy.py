@@ -20,14 +20,37 @@ _SUPPRESSION = re.compile(r"#\s*ttrules:\s*ignore\[([^\]]*)\](.*)$")
 _REASON = re.compile(r"^\s*because\s+\S")
 
 
-def _suppressions(source: SourceFile, line: int) -> list[tuple[int, list[str], str]]:
-    """(line, codes, text after the brackets) of the suppressions that apply to a statement."""
-    found = []
+def _comments_above(source: SourceFile, line: int) -> list[int]:
+    """`line` and the comment lines right above it."""
     candidates = [line]
     above = line - 1
     while above >= 1 and source.line_text(above).lstrip().startswith("#"):
         candidates.append(above)
         above -= 1
+    return candidates
+
+
+def _statement_start(source: SourceFile, line: int) -> int | None:
+    """In a DSL file, the first line of the statement an indented line belongs to (a finding
+    about one condition of a rule is silenced above the rule, as the docs say)."""
+    if not source.path.endswith(".ttr") or not source.line_text(line)[:1].isspace():
+        return None
+    above = line - 1
+    while above >= 1:
+        text = source.line_text(above)
+        if text.strip() and not text[:1].isspace() and not text.lstrip().startswith("#"):
+            return above
+        above -= 1
+    return None
+
+
+def _suppressions(source: SourceFile, line: int) -> list[tuple[int, list[str], str]]:
+    """(line, codes, text after the brackets) of the suppressions that apply to a statement."""
+    found = []
+    candidates = _comments_above(source, line)
+    start = _statement_start(source, line)
+    if start is not None:
+        candidates += _comments_above(source, start)
     for number in candidates:
         match = _SUPPRESSION.search(source.line_text(number))
         if match:

@@ -45,7 +45,7 @@ def test_explain_text_and_json(in_root: Path) -> None:
     result = invoke("explain", "--json", "--case", "examples/cases/jewelry-late-return.json")
     data = json.loads(result.output)
     assert data["resolution"]["action"] == "reject"
-    assert data["resolution"]["by"]["rule"] == "return-window-expired"
+    assert data["resolution"]["by"]["rule"] == "jewelry-return-window"  # the platform's own window
     window = next(s for s in data["settings_explained"] if s["name"] == "return_window")
     assert window["value"] == "7d" and window["clamps"][0]["before"] == "15d"
 
@@ -63,7 +63,7 @@ def test_eval_batch(in_root: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert [r["resolution"]["action"] for r in rows] == [
-        "approve",
+        "review",  # credit 72: automatic cancellations are for buyers with 85 or more
         "review",
         "approve",
         "refund_without_return",

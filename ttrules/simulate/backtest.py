@@ -50,6 +50,11 @@ class Amounts:
         if amount is not None:
             self.money[amount[0]] += amount[1]
 
+    def merge(self, other: Amounts) -> None:
+        self.count += other.count
+        for currency, amount in other.money.items():
+            self.money[currency] += amount
+
 
 @dataclass
 class StackFigures:
@@ -67,6 +72,15 @@ class StackFigures:
     reviewed_timed: int = 0
     review_minutes: Decimal = Decimal(0)  # the real minutes of the timed reviewed records
 
+    def merge(self, other: StackFigures) -> None:
+        self.matrix.update(other.matrix)
+        for name in ("over_granted", "under_granted", "abuse_stopped", "abuse_let_through"):
+            getattr(self, name).merge(getattr(other, name))
+        for name in ("compared", "agreed", "deferred", "abuse_rejected", "clean_rejected", "reviewed"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.reviewed_timed += other.reviewed_timed
+        self.review_minutes += other.review_minutes
+
 
 @dataclass
 class Backtest:
@@ -77,6 +91,14 @@ class Backtest:
     sides: dict[str, StackFigures] = field(
         default_factory=lambda: {"baseline": StackFigures(), "candidate": StackFigures()}
     )
+
+    def merge(self, other: Backtest) -> None:
+        self.labelled_decisions += other.labelled_decisions
+        self.labelled_abuse += other.labelled_abuse
+        self.abusive += other.abusive
+        self.timed += other.timed
+        for side, figures in other.sides.items():
+            self.sides[side].merge(figures)
 
     @property
     def present(self) -> bool:

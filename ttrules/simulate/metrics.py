@@ -94,6 +94,10 @@ class MoneySum:
     def add(self, money: Money) -> None:
         self.by_currency[money.currency] += money.amount
 
+    def merge(self, other: MoneySum) -> None:
+        for currency, amount in other.by_currency.items():
+            self.by_currency[currency] += amount
+
 
 @dataclass
 class Side:
@@ -114,6 +118,18 @@ class Side:
         known = self.first_errors.get(label)
         if known is None or number < known[0]:
             self.first_errors[label] = (number, message)
+
+    def merge(self, other: Side) -> None:
+        for name in ("resolutions", "matched", "won", "errors", "vetoes"):
+            getattr(self, name).update(getattr(other, name))
+        for metric, sums in other.money.items():
+            self.money[metric].merge(sums)
+        self.review += other.review
+        self.overridden_records += other.overridden_records
+        self.vetoed_records += other.vetoed_records
+        self.errored_records += other.errored_records
+        for label, (number, message) in other.first_errors.items():
+            self.note_error(label, number, message)
 
 
 def refund_of(resolution: ActionValue, values: dict[str, Any]) -> Money | None:
@@ -179,6 +195,36 @@ class Accumulator:
     def __post_init__(self) -> None:
         self.bands = [[0, 0] for _ in self.thresholds]
         self.groups = {name: {} for name in BREAKDOWNS}
+
+    def merge(self, later: Accumulator) -> None:
+        """Add the figures of `later`, an accumulator of the same stacks over records that come
+        after this one's in the history (the samples and skipped examples keep file order).
+        Merging the parts of a history in order gives what one pass over it gives."""
+        self.records += later.records
+        self.changed += later.changed
+        self.resolution_changed += later.resolution_changed
+        self.transitions.update(later.transitions)
+        for name, side in later.sides.items():
+            self.sides[name].merge(side)
+        for group, entries in later.groups.items():
+            mine = self.groups[group]
+            for key, entry in entries.items():
+                if key in mine:
+                    for figure, value in entry.items():
+                        mine[key][figure] += value
+                else:
+                    mine[key] = dict(entry)
+        for band, more in zip(self.bands, later.bands, strict=True):
+            band[0] += more[0]
+            band[1] += more[1]
+        self.skipped.update(later.skipped)
+        self.skipped_examples = (self.skipped_examples + later.skipped_examples)[:20]
+        self.samples = (self.samples + later.samples)[: self.sample_size]
+        self.unconverted |= later.unconverted
+        for name, sums in later.totals.items():
+            self.totals[name].merge(sums)
+        self.histogram = [a + b for a, b in zip(self.histogram, later.histogram, strict=True)]
+        self.backtest.merge(later.backtest)
 
     def skip(self, location: str, reason: str) -> None:
         if self.on_skip is not None:

@@ -3,6 +3,7 @@ and skipped examples of one pass over the whole history (what a distributed engi
 
 from __future__ import annotations
 
+import itertools
 import json
 from typing import Any
 
@@ -56,7 +57,7 @@ def test_merged_parts_equal_one_pass(
     replay_rows(*sides, rows, whole)
     bounds = [0, *sorted(min(c, len(rows)) for c in cuts), len(rows)]
     merged = new_accumulator(*sides, options)
-    for start, end in zip(bounds, bounds[1:], strict=False):
+    for start, end in itertools.pairwise(bounds):
         part = new_accumulator(*sides, options)
         replay_rows(*sides, rows[start:end], part)
         merged.merge(part)

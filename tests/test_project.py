@@ -84,7 +84,16 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("evaluate", ("ttrules.evaluate", "ttrules.engine")),
     ("rule tests", ("ttrules.ruletests",)),
     ("analysis", ("ttrules.analyze",)),
-    ("simulation", ("ttrules.simulate", "ttrules.columnar", "ttrules.decision_log", "ttrules.importers")),
+    (
+        "simulation",
+        (
+            "ttrules.simulate",
+            "ttrules.columnar",
+            "ttrules.distributed",
+            "ttrules.decision_log",
+            "ttrules.importers",
+        ),
+    ),
     ("suggestion", ("ttrules.suggest",)),
     ("pipeline", ("ttrules.pipeline",)),
     ("service", ("ttrules.serve",)),

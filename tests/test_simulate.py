@@ -25,6 +25,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -644,3 +645,30 @@ def test_the_duckdb_engine_says_when_it_falls_back(workspace: Path) -> None:
     # The one invalid row went to the python engine, which reports it with its row number.
     assert report["engine"]["rows_in_python"] == 1 and "1 row went to the python engine" in output
     assert "history.parquet row 8: skipped: order.total" in output
+
+
+def test_the_spark_engine_without_pyspark_says_how_to_get_it(tmp_path: Path, monkeypatch: Any) -> None:
+    import sys
+
+    from click.testing import CliRunner
+
+    from ttrules.cli import cli
+    from ttrules.simulate.demo import create_workspace
+
+    root = tmp_path / "demo"
+    history = create_workspace(root, 50, 7)
+    monkeypatch.chdir(root)
+    monkeypatch.setitem(sys.modules, "pyspark", None)  # as where PySpark is not installed
+    monkeypatch.setitem(sys.modules, "pyspark.sql", None)
+    args = [
+        "simulate",
+        "--history",
+        str(history),
+        "--engine",
+        "spark",
+        "--config",
+        str(root / "ttrules.yaml"),
+    ]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2
+    assert "the Spark engine needs PySpark: pip install 'ttrules[spark]'" in result.output

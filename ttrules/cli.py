@@ -581,12 +581,21 @@ def schema(config: Path | None, json_schema: bool, ruleset_json_schema: bool) ->
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for --sample.")
 @click.option(
     "--engine",
-    type=click.Choice(["duckdb", "python"]),
+    type=click.Choice(["duckdb", "python", "spark"]),
     default="duckdb",
     show_default=True,
     help="duckdb: both stacks in one columnar pass (JSONL and CSV are copied into "
     "Parquet first; falls back to python, saying why, for what it does not "
-    "compile); python: record by record.",
+    "compile); python: record by record; spark: the records decided by the tasks of a "
+    "Spark job (Parquet paths, globs or URIs).",
+)
+@click.option(
+    "--spark-master",
+    metavar="URL",
+    default="local[2]",
+    show_default=True,
+    help="With --engine spark: the Spark master (local[N], spark://HOST:PORT, yarn, …), or "
+    "`session` for the one spark-submit or the platform configured.",
 )
 @click.option(
     "--samples",
@@ -655,6 +664,7 @@ def simulate(
     sample: float | None,
     seed: int,
     engine: str,
+    spark_master: str,
     sample_count: int,
     fmt: str,
     out_file: Path | None,
@@ -680,7 +690,9 @@ def simulate(
         click.echo(i18n._("error: fix the --fail-if gates (nothing was simulated)"), err=True)
         sys.exit(USAGE)
     options = Options(limit=limit, sample=sample, seed=seed, samples=sample_count)
-    request = SimulationRequest(history, history_format, baseline, candidate, config, options, engine)
+    request = SimulationRequest(
+        history, history_format, baseline, candidate, config, options, engine, spark_master
+    )
     if skipped_file is None:
         simulation = _simulate(request)
     else:  # every skipped row, as the run meets it; the file appears whole or not at all

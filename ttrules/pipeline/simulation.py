@@ -43,6 +43,7 @@ class SimulationRequest:
     config: Path | None = None
     options: Options = field(default_factory=Options)
     engine: str = "duckdb"
+    spark_master: str = "local[2]"
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,8 @@ def run_simulation(request: SimulationRequest, say: Say) -> Simulation:
     baseline = checked_side(request.baseline or "HEAD", request.config, "baseline")
     history, options = request.history, request.options
     columns = candidate.engine.stack.config.history.columns
+    if request.engine == "spark":
+        return _simulate_spark(request, baseline, candidate, columns, say)
     if history.is_file():  # before anything is decided: the rules' fields the history lacks
         from ttrules.simulate.coverage import PREFLIGHT_RECORDS, gap_descriptions
 
@@ -125,6 +128,32 @@ def run_simulation(request: SimulationRequest, say: Say) -> Simulation:
             digest.result() if digest is not None else None,
         )
     report["engine"] = used
+    return Simulation(report, baseline, candidate)
+
+
+def _simulate_spark(
+    request: SimulationRequest, baseline: Side, candidate: Side, columns: Any, say: Say
+) -> Simulation:
+    """The Spark engine over Parquet paths, globs or URIs the cluster reads: no local file to
+    check first or hash (the report's `sha256` is null); every row is decided on the cluster."""
+    from ttrules.distributed.spark import SparkError, replay_spark
+
+    history = request.history
+    if request.history_format not in (None, "parquet") or (
+        history.is_file() and detect_format(history, None) != "parquet"
+    ):
+        raise SimulationError(_("error: --engine spark reads Parquet histories (paths, globs or URIs)"))
+    say(_("note: deciding with Spark on {master}").format(master=request.spark_master))
+    try:
+        accumulator, tasks = replay_spark(
+            baseline, candidate, [str(history)], columns, request.options, request.spark_master
+        )
+    except SparkError as error:
+        raise SimulationError(_("error: {problem}").format(problem=error)) from None
+    _tell_skipped(accumulator, say)
+    digest = history_digest(history) if history.is_file() else None
+    report = build_report(accumulator, baseline, candidate, history, "parquet", request.options, digest)
+    report["engine"] = {"name": "spark", "master": request.spark_master, "parts": tasks}
     return Simulation(report, baseline, candidate)
 
 

@@ -164,7 +164,8 @@ def build_report(
             "history": {
                 "path": str(history),
                 "format": history_format,
-                "sha256": history_sha256 or history_digest(history),
+                # None for a history that is not one local file (a Spark glob or URI)
+                "sha256": history_sha256 or (history_digest(history) if history.is_file() else None),
             },
             "baseline": {"label": baseline.label, "files": stack_files(baseline)},
             "candidate": {"label": candidate.label, "files": stack_files(candidate)},

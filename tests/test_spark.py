@@ -1,0 +1,148 @@
+"""`simulate --engine spark` on local Spark (local[2]): the same report as the duckdb engine on
+generated stacks and histories, a history split over several files, and its refusals.
+
+A separate CI step (`pytest -m spark`, after `pip install '.[spark]'`); the README's test
+command deselects these tests, as they need PySpark and a JVM.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ttrules.columnar.run import replay_duckdb
+from ttrules.distributed.spark import SparkError, replay_spark
+from ttrules.simulate.history import read_history
+from ttrules.simulate.run import Options, Side, new_accumulator, replay_rows
+
+from columnar_cases import CONFIG, SUPPORTED, histories, with_more_conditions
+from helpers import bundled_engine, engine_from_texts
+from strategies import rich_stacks
+
+pytestmark = pytest.mark.spark
+
+
+def _write(path: Path, records: list[dict[str, Any]]) -> Path:
+    columns = sorted({key for record in records for key in record})
+    pq.write_table(pa.Table.from_pylist([{c: r.get(c) for c in columns} for r in records]), path)
+    return path
+
+
+def _json(acc: Any) -> Any:
+    return json.loads(json.dumps({**acc.report(), "samples": acc.samples}, default=str))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    rich_stacks(),
+    rich_stacks(),
+    histories(),
+    st.lists(st.sampled_from(SUPPORTED), min_size=3, max_size=3),
+    st.integers(0, 3),
+)
+def test_spark_engine_equals_duckdb_engine(
+    tmp_path_factory: Any,
+    before: list[str],
+    after: list[str],
+    records: list[dict[str, Any]],
+    extra: list[str],
+    samples: int,
+) -> None:
+    path = _write(tmp_path_factory.mktemp("history") / "history.parquet", records)
+    sides = (
+        Side(engine_from_texts(with_more_conditions(before, extra), CONFIG), "b"),
+        Side(engine_from_texts(with_more_conditions(after, extra[::-1]), CONFIG), "c"),
+    )
+    options = Options(samples=samples)
+    fast, _ = replay_duckdb(*sides, path, "parquet", {}, options)
+    spread, _ = replay_spark(*sides, [str(path)], {}, options)
+    assert _json(spread) == _json(fast)
+
+
+def test_a_history_in_several_files_is_one_history(tmp_path: Path) -> None:
+    from ttrules.simulate.generate import write_parquet
+
+    whole = tmp_path / "whole.parquet"
+    write_parquet(whole, 3000, seed=5)
+    table = pq.read_table(whole)
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    for i, start in enumerate(range(0, 3000, 1000)):
+        pq.write_table(table.slice(start, 1000), parts / f"part-{i}.parquet", row_group_size=250)
+    small = 'ruleset "m"\nlayer merchant\nrule "small"\n  when order.total < 30 USD\n  then approve\n'
+    sides = (Side(bundled_engine(), "b"), Side(engine_from_texts([small], CONFIG), "c"))
+    options = Options(samples=5)
+    spread, tasks = replay_spark(*sides, [str(parts / "*.parquet")], {}, options)
+    expected = new_accumulator(*sides, options)
+    for i in range(3):  # the files in name order, each in row order
+        replay_rows(*sides, read_history(parts / f"part-{i}.parquet"), expected)
+    first_file = new_accumulator(*sides, options)
+    replay_rows(*sides, read_history(parts / "part-0.parquet"), first_file)
+    # A rule's first error is the first in file order, files in name order (numbers restart
+    # in each file, so the one-file-after-another pass cannot say it by number alone).
+    got, want = _json(spread), _json(expected)
+    assert got["errors"]["candidate"]["first"] == _json(first_file)["errors"]["candidate"]["first"]
+    assert got["errors"]["candidate"]["first"], "the test needs a rule that errors"
+    for report in (got, want):
+        report["errors"]["candidate"].pop("first")
+    assert got == want
+    # One file of one split: spread over the cores by a shuffle, each task's rows sorted back;
+    # the changed cases and first errors kept are still the file's first ones.
+    spread, tasks = replay_spark(*sides, [str(whole)], {}, options)
+    one_pass = new_accumulator(*sides, options)
+    replay_rows(*sides, read_history(whole), one_pass)
+    assert _json(spread) == _json(one_pass) and tasks > 1
+    assert spread.records == 3000 and tasks >= 3 and len(spread.samples) == 5
+
+
+def test_refusals(tmp_path: Path) -> None:
+    engine = bundled_engine()
+    sides = (Side(engine, "b"), Side(engine, "c"))
+    with pytest.raises(SparkError, match="Spark cannot read"):
+        replay_spark(*sides, [str(tmp_path / "missing.parquet")], {}, Options())
+    taken = _write(tmp_path / "taken.parquet", [{"_ttr_row": 1, "order.total": "5 USD"}])
+    with pytest.raises(SparkError, match="column named `_ttr_row`"):
+        replay_spark(*sides, [str(taken)], {}, Options())
+    with pytest.raises(SparkError, match="--sample and --limit"):
+        replay_spark(*sides, [str(taken)], {}, Options(limit=3))
+
+
+def test_the_command_reports_what_the_duckdb_engine_reports(tmp_path: Path, monkeypatch: Any) -> None:
+    from click.testing import CliRunner
+
+    from ttrules.cli import cli
+    from ttrules.simulate.demo import create_workspace
+
+    root = tmp_path / "demo"
+    history = create_workspace(root, 2000, 7)
+    monkeypatch.chdir(root)
+    reports = {}
+    for engine in ("duckdb", "spark"):
+        out = tmp_path / f"{engine}.json"
+        args = [
+            "simulate",
+            "--history",
+            str(history),
+            "--engine",
+            engine,
+            "--format",
+            "json",
+            "--out",
+            str(out),
+        ]
+        result = CliRunner().invoke(
+            cli, [*args, "--config", str(root / "ttrules.yaml"), "--baseline", "HEAD"]
+        )
+        assert result.exit_code == 0, result.output
+        reports[engine] = json.loads(out.read_text(encoding="utf-8"))
+    assert reports["spark"].pop("engine")["name"] == "spark"
+    reports["duckdb"].pop("engine")
+    assert reports["spark"] == reports["duckdb"]
+    assert reports["spark"]["changed"]["count"] > 0

@@ -1,0 +1,235 @@
+"""`simulate --engine spark`: the history replayed by the tasks of a Spark job.
+
+    Spark's Parquet reader (paths, globs, any URI the cluster reads: `s3a://…`)
+      → each task: its rows as Arrow batches, in file order within each file
+      → the python engine (the compiled path, tested against the reference) decides every
+        row under both stacks into one Accumulator per file part (the report's definition,
+        ttrules/simulate/metrics.py)
+      → the driver collects the parts (one small row each), sorts them by file and first row
+        and merges them in that order (Accumulator.merge, property-tested against one pass).
+
+Each task rebuilds the two engines from the checked stacks (pickled once into the job), so
+the figures are those of `--engine python` by construction: exact money, the same missing
+values and errors, nothing left to a SQL dialect's semantics. Nothing falls back to one
+machine: every row is decided on the cluster, and only the grouped parts travel.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ttrules.simulate.history import HistoryRow, Mapper
+from ttrules.simulate.metrics import Accumulator
+from ttrules.simulate.run import Options, Side, new_accumulator, replay_rows
+from ttrules.stack import Stack
+
+FILE = "_ttr_file"
+ROW = "_ttr_row"
+DEFAULT_MASTER = "local[2]"
+SESSION = "session"  # --spark-master session: the session the environment provides
+
+
+class SparkError(Exception):
+    """The Spark engine cannot run this simulation; the message says why."""
+
+
+@dataclass(frozen=True)
+class Job:
+    """What every task needs: the checked stacks, the column mapping, the options."""
+
+    baseline: Stack
+    candidate: Stack
+    labels: tuple[str, str]
+    columns: dict[str, Any]
+    samples: int
+    names: tuple[str, ...]  # the history's column names; the tasks see them as c0, c1, …
+
+
+_ENGINES: dict[str, tuple[Side, Side]] = {}  # per Python worker: job digest -> its two sides
+
+
+def _sides(job_bytes: bytes) -> tuple[Job, tuple[Side, Side]]:
+    """The job and its engines, built once per worker process and job."""
+    from ttrules.engine import Engine
+
+    job: Job = pickle.loads(job_bytes)
+    digest = hashlib.sha256(job_bytes).hexdigest()
+    if digest not in _ENGINES:
+        _ENGINES.clear()
+        _ENGINES[digest] = (
+            Side(Engine.from_stack(job.baseline), job.labels[0]),
+            Side(Engine.from_stack(job.candidate), job.labels[1]),
+        )
+    return job, _ENGINES[digest]
+
+
+@dataclass
+class Part:
+    """What a task decided of one file: the figures, and the row numbers of the changed cases
+    and skipped rows it kept, so that the driver can keep the first ones of the whole file."""
+
+    acc: Accumulator
+    samples: list[tuple[int, Any]]  # (row number, record)
+    skipped: list[int]  # the row number of each of acc.skipped_examples
+
+
+def decide_batches(job_bytes: bytes, batches: Iterator[Any]) -> Iterator[Any]:
+    """A task: its rows (in file and row order) decided into one Part per file it reads, each
+    yielded as one row (file, first row number, the pickled Part)."""
+    import pyarrow as pa
+
+    job, sides = _sides(job_bytes)
+    mapper = Mapper(job.columns)
+    options = Options(samples=job.samples)
+    parts: dict[str, tuple[int, Part]] = {}
+    for batch in batches:
+        for cells in batch.to_pylist():
+            path, row = cells.pop(FILE), cells.pop(ROW)
+            record = {name: cells[f"c{i}"] for i, name in enumerate(job.names)}
+            number = row + 1
+            if path not in parts:
+                parts[path] = (number, Part(new_accumulator(*sides, options), [], []))
+            part = parts[path][1]
+            raw = {k: v for k, v in record.items() if v is not None}
+            where = f"{path.rsplit('/', 1)[-1]} row {number}"
+            try:
+                history_row = HistoryRow(number, where, mapper.apply(raw))
+            except ValueError as error:
+                history_row = HistoryRow(number, where, None, str(error))
+            skipped = len(part.acc.skipped_examples)
+            replay_rows(*sides, [history_row], part.acc, numbered_samples=part.samples)
+            if len(part.acc.skipped_examples) > skipped:
+                part.skipped.append(number)
+    schema = pa.schema([("file", pa.string()), ("first", pa.int64()), ("part", pa.binary())])
+    for path, (first, part) in parts.items():
+        blob = pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL)
+        yield pa.RecordBatch.from_pydict({"file": [path], "first": [first], "part": [blob]}, schema=schema)
+
+
+def merge_parts(acc: Accumulator, parts: list[tuple[str, Part]]) -> None:
+    """The parts' figures added into `acc`, in any order; the changed cases, skipped rows and
+    each rule's first error kept are the first of all, by file then row number, as one pass
+    over the files in name order would keep them."""
+    samples: list[tuple[str, int, Any]] = []
+    skipped: list[tuple[str, int, tuple[str, str]]] = []
+    first: dict[tuple[str, str], tuple[str, int, str]] = {}  # (side, rule) -> (file, row, message)
+    for path, part in parts:
+        samples += [(path, number, record) for number, record in part.samples]
+        skipped += [(path, n, e) for n, e in zip(part.skipped, part.acc.skipped_examples, strict=True)]
+        for name, side in part.acc.sides.items():
+            for label, (number, message) in side.first_errors.items():
+                known = first.get((name, label))
+                if known is None or (path, number) < known[:2]:
+                    first[(name, label)] = (path, number, message)
+            side.first_errors = {}
+        part.acc.samples, part.acc.skipped_examples = [], []
+        acc.merge(part.acc)
+    samples.sort(key=lambda s: (s[0], s[1]))
+    skipped.sort(key=lambda s: (s[0], s[1]))
+    acc.samples = [record for _path, _number, record in samples[: acc.sample_size]]
+    acc.skipped_examples = [example for _path, _number, example in skipped[:20]]
+    for (name, label), (_path, number, message) in first.items():
+        acc.sides[name].first_errors[label] = (number, message)  # its row number in its file
+
+
+def session(master: str) -> Any:
+    """A Spark session on `master` (local[2] by default; `session`: the one spark-submit or the
+    platform configured); UTC, no UI."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise SparkError("the Spark engine needs PySpark: pip install 'ttrules[spark]'") from None
+    builder = SparkSession.builder
+    if master != SESSION:  # else the master spark-submit, Databricks or EMR configured
+        builder = builder.master(master)
+    builder = (
+        builder.appName("ttrules simulate")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.ui.showConsoleProgress", "false")
+    )
+    logging = Path(__file__).with_name("log4j2.properties")
+    builder = builder.config(
+        "spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={logging.as_uri()}"
+    )
+    if master.startswith("local"):
+        # The tasks run this interpreter, where ttrules is installed; a cluster's workers use
+        # the Python its configuration names (spark.pyspark.python, docs/distributed.md).
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+        builder = builder.config("spark.pyspark.python", os.environ["PYSPARK_PYTHON"])
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+def replay_spark(
+    baseline: Side,
+    candidate: Side,
+    paths: list[str],
+    columns: dict[str, Any],
+    options: Options,
+    master: str = DEFAULT_MASTER,
+) -> tuple[Accumulator, int]:
+    """The report's accumulator over the Parquet files `paths`, and how many Spark tasks
+    decided them."""
+    if options.sample is not None or options.limit is not None:
+        raise SparkError("--sample and --limit are not available with --engine spark")
+    if options.on_skip is not None:
+        raise SparkError("--skipped is not available with --engine spark (the report keeps the first 20)")
+    spark = session(master)  # first: it says how to install PySpark when it is missing
+    from pyspark.errors import PySparkException
+    from pyspark.sql import functions as F
+
+    try:
+        frame = spark.read.parquet(*paths)
+    except PySparkException as error:
+        raise SparkError(f"Spark cannot read {', '.join(paths)}: {str(error).splitlines()[0]}") from None
+    taken = {FILE, ROW} & set(frame.columns)
+    if taken:
+        raise SparkError(f"the history has a column named `{sorted(taken)[0]}`, which the Spark engine uses")
+    Mapper(columns).check_columns(frame.columns, paths[0])  # type: ignore[arg-type]
+    # Arrow tasks cannot resolve dotted column names (`order.total`): plain names travel.
+    rows = frame.select(
+        *[F.col(f"`{name}`").alias(f"c{i}") for i, name in enumerate(frame.columns)],
+        F.col("_metadata.file_path").alias(FILE),
+        F.col("_metadata.row_index").alias(ROW),
+    )
+    job = Job(
+        baseline.engine.stack,
+        candidate.engine.stack,
+        (baseline.label, candidate.label),
+        columns,
+        options.samples,
+        tuple(frame.columns),
+    )
+    job_bytes = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def task(batches: Iterator[Any]) -> Iterator[Any]:
+        return decide_batches(job_bytes, batches)
+
+    # Every core gets work even when the history is one file of a few row groups (one split
+    # each); each task then reads its rows in file and row order.
+    cores = spark.sparkContext.defaultParallelism
+    if rows.rdd.getNumPartitions() < cores:
+        rows = rows.repartition(cores * 2)
+    rows = rows.sortWithinPartitions(FILE, ROW)
+    try:
+        found = rows.mapInArrow(task, "file string, first long, part binary").collect()
+    except PySparkException as error:
+        raise SparkError(f"the Spark job failed: {_first_line(error)}") from error
+    acc = new_accumulator(baseline, candidate, options)
+    # The parts were pickled by our own tasks.
+    merge_parts(acc, [(row["file"], pickle.loads(row["part"])) for row in found])
+    return acc, len(found)
+
+
+def _first_line(error: Exception) -> str:
+    lines = [line for line in str(error).splitlines() if line.strip()]
+    return lines[0] if lines else type(error).__name__

@@ -587,7 +587,7 @@ def schema(config: Path | None, json_schema: bool, ruleset_json_schema: bool) ->
     help="duckdb: both stacks in one columnar pass (JSONL and CSV are copied into "
     "Parquet first; falls back to python, saying why, for what it does not "
     "compile); python: record by record; spark: the records decided by the tasks of a "
-    "Spark job (Parquet paths, globs or URIs).",
+    "Spark job (paths, globs or URIs of Parquet, JSON Lines or CSV files).",
 )
 @click.option(
     "--spark-master",

@@ -20,6 +20,7 @@ import hashlib
 import os
 import pickle
 import sys
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,6 +79,7 @@ class Part:
     acc: Accumulator
     samples: list[tuple[int, Any]]  # (row number, record)
     skipped: list[int]  # the row number of each of acc.skipped_examples
+    error: str = ""  # a file that cannot be read at all stops the simulation, as it does elsewhere
 
 
 def decide_batches(job_bytes: bytes, batches: Iterator[Any]) -> Iterator[Any]:
@@ -111,6 +113,40 @@ def decide_batches(job_bytes: bytes, batches: Iterator[Any]) -> Iterator[Any]:
     for path, (first, part) in parts.items():
         blob = pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL)
         yield pa.RecordBatch.from_pydict({"file": [path], "first": [first], "part": [blob]}, schema=schema)
+
+
+def decide_files(job_bytes: bytes, fmt: str, batches: Iterator[Any]) -> Iterator[Any]:
+    """A task over whole JSON Lines or CSV files (Spark's binaryFile rows: path and bytes): each
+    file read by the python engine's own reader, from a scratch copy named like it (so a
+    `.gz` is read as one), and decided into one Part."""
+    import pyarrow as pa
+
+    from ttrules.simulate.history import HistoryError, read_history
+
+    job, sides = _sides(job_bytes)
+    options = Options(samples=job.samples)
+    schema = pa.schema([("file", pa.string()), ("first", pa.int64()), ("part", pa.binary())])
+    for batch in batches:
+        for path, content in zip(
+            batch.column("path").to_pylist(), batch.column("content").to_pylist(), strict=True
+        ):
+            name = path.rsplit("/", 1)[-1]
+            part = Part(new_accumulator(*sides, options), [], [])
+            with tempfile.TemporaryDirectory(prefix="ttrules-") as scratch:
+                copy = Path(scratch) / name
+                copy.write_bytes(content)
+                try:
+                    rows = read_history(copy, job.columns, fmt)
+                except HistoryError as error:
+                    part.error = str(error).replace(str(copy), path)
+                    rows = iter(())
+                for row in rows:
+                    skipped = len(part.acc.skipped_examples)
+                    replay_rows(*sides, [row], part.acc, numbered_samples=part.samples)
+                    if len(part.acc.skipped_examples) > skipped:
+                        part.skipped.append(row.number)
+            blob = pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL)
+            yield pa.RecordBatch.from_pydict({"file": [path], "first": [1], "part": [blob]}, schema=schema)
 
 
 def merge_parts(acc: Accumulator, parts: list[tuple[str, Part]]) -> None:
@@ -176,9 +212,10 @@ def replay_spark(
     columns: dict[str, Any],
     options: Options,
     master: str = DEFAULT_MASTER,
+    fmt: str = "parquet",
 ) -> tuple[Accumulator, int]:
-    """The report's accumulator over the Parquet files `paths`, and how many Spark tasks
-    decided them."""
+    """The report's accumulator over the history files `paths` (Parquet, JSON Lines or CSV),
+    and how many parts the Spark tasks sent back."""
     if options.sample is not None or options.limit is not None:
         raise SparkError("--sample and --limit are not available with --engine spark")
     if options.on_skip is not None:
@@ -187,6 +224,8 @@ def replay_spark(
     from pyspark.errors import PySparkException
     from pyspark.sql import functions as F
 
+    if fmt != "parquet":
+        return _replay_files(spark, baseline, candidate, paths, columns, options, fmt)
     try:
         frame = spark.read.parquet(*paths)
     except PySparkException as error:
@@ -201,15 +240,7 @@ def replay_spark(
         F.col("_metadata.file_path").alias(FILE),
         F.col("_metadata.row_index").alias(ROW),
     )
-    job = Job(
-        baseline.engine.stack,
-        candidate.engine.stack,
-        (baseline.label, candidate.label),
-        columns,
-        options.samples,
-        tuple(frame.columns),
-    )
-    job_bytes = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
+    job_bytes = _job(baseline, candidate, columns, options, frame.columns)
 
     def task(batches: Iterator[Any]) -> Iterator[Any]:
         return decide_batches(job_bytes, batches)
@@ -227,6 +258,59 @@ def replay_spark(
     acc = new_accumulator(baseline, candidate, options)
     # The parts were pickled by our own tasks.
     merge_parts(acc, [(row["file"], pickle.loads(row["part"])) for row in found])
+    return acc, len(found)
+
+
+def _job(baseline: Side, candidate: Side, columns: dict[str, Any], options: Options, names: Any) -> bytes:
+    job = Job(
+        baseline.engine.stack,
+        candidate.engine.stack,
+        (baseline.label, candidate.label),
+        columns,
+        options.samples,
+        tuple(names),
+    )
+    return pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _replay_files(
+    spark: Any,
+    baseline: Side,
+    candidate: Side,
+    paths: list[str],
+    columns: dict[str, Any],
+    options: Options,
+    fmt: str,
+) -> tuple[Accumulator, int]:
+    """JSON Lines or CSV: one task per file, the file read whole (Spark's binaryFile source,
+    any URI the cluster reads) by the python engine's reader, so a row is what it is for the
+    other engines: its number, blank lines, bad bytes, quoting, exact decimals."""
+    from pyspark.errors import PySparkException
+
+    try:
+        files = spark.read.format("binaryFile").load(paths).select("path", "content")
+        count = files.count()
+    except PySparkException as error:
+        raise SparkError(f"Spark cannot read {', '.join(paths)}: {_first_line(error)}") from None
+    if count == 0:
+        raise SparkError(f"no file matches {', '.join(paths)}")
+    job_bytes = _job(baseline, candidate, columns, options, ())
+
+    def task(batches: Iterator[Any]) -> Iterator[Any]:
+        return decide_files(job_bytes, fmt, batches)
+
+    # One file a task: files are the unit of parallelism here (a text file is read in order).
+    files = files.repartition(count)
+    try:
+        found = files.mapInArrow(task, "file string, first long, part binary").collect()
+    except PySparkException as error:
+        raise SparkError(f"the Spark job failed: {_first_line(error)}") from error
+    parts = [(row["file"], pickle.loads(row["part"])) for row in found]
+    unreadable = sorted((path, part.error) for path, part in parts if part.error)
+    if unreadable:
+        raise SparkError(unreadable[0][1])
+    acc = new_accumulator(baseline, candidate, options)
+    merge_parts(acc, parts)
     return acc, len(found)
 
 

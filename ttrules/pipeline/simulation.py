@@ -134,25 +134,28 @@ def run_simulation(request: SimulationRequest, say: Say) -> Simulation:
 def _simulate_spark(
     request: SimulationRequest, baseline: Side, candidate: Side, columns: Any, say: Say
 ) -> Simulation:
-    """The Spark engine over Parquet paths, globs or URIs the cluster reads: no local file to
-    check first or hash (the report's `sha256` is null); every row is decided on the cluster."""
+    """The Spark engine over history paths, globs or URIs the cluster reads (Parquet, JSON Lines,
+    CSV): no local file to check first or hash (the report's `sha256` is null unless the
+    history is one local file); every row is decided on the cluster."""
     from ttrules.distributed.spark import SparkError, replay_spark
 
     history = request.history
-    if request.history_format not in (None, "parquet") or (
-        history.is_file() and detect_format(history, None) != "parquet"
-    ):
-        raise SimulationError(_("error: --engine spark reads Parquet histories (paths, globs or URIs)"))
+    try:
+        fmt = detect_format(history, request.history_format)
+    except HistoryError as error:
+        raise SimulationError(_("error: {problem}").format(problem=error)) from None
+    if fmt == "decision-log":
+        raise SimulationError(_("error: --engine spark reads Parquet, JSON Lines and CSV histories"))
     say(_("note: deciding with Spark on {master}").format(master=request.spark_master))
     try:
         accumulator, tasks = replay_spark(
-            baseline, candidate, [str(history)], columns, request.options, request.spark_master
+            baseline, candidate, [str(history)], columns, request.options, request.spark_master, fmt
         )
     except SparkError as error:
         raise SimulationError(_("error: {problem}").format(problem=error)) from None
     _tell_skipped(accumulator, say)
     digest = history_digest(history) if history.is_file() else None
-    report = build_report(accumulator, baseline, candidate, history, "parquet", request.options, digest)
+    report = build_report(accumulator, baseline, candidate, history, fmt, request.options, digest)
     report["engine"] = {"name": "spark", "master": request.spark_master, "parts": tasks}
     return Simulation(report, baseline, candidate)
 

@@ -672,3 +672,17 @@ def test_the_spark_engine_without_pyspark_says_how_to_get_it(tmp_path: Path, mon
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 2
     assert "the Spark engine needs PySpark: pip install 'ttrules[spark]'" in result.output
+
+
+def test_partition_by_needs_the_spark_engine(tmp_path: Path, monkeypatch: Any) -> None:
+    from click.testing import CliRunner
+
+    from ttrules.cli import cli
+    from ttrules.simulate.demo import create_workspace
+
+    root = tmp_path / "demo"
+    history = create_workspace(root, 20, 7)
+    monkeypatch.chdir(root)
+    args = ["simulate", "--history", str(history), "--partition-by", "case.market"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2 and "--partition-by needs --engine spark" in result.output

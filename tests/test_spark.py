@@ -62,7 +62,7 @@ def test_spark_engine_equals_duckdb_engine(
     )
     options = Options(samples=samples)
     fast, _ = replay_duckdb(*sides, path, "parquet", {}, options)
-    spread, _ = replay_spark(*sides, [str(path)], {}, options)
+    spread = replay_spark(*sides, [str(path)], {}, options).total
     assert _json(spread) == _json(fast)
 
 
@@ -79,7 +79,8 @@ def test_a_history_in_several_files_is_one_history(tmp_path: Path) -> None:
     small = 'ruleset "m"\nlayer merchant\nrule "small"\n  when order.total < 30 USD\n  then approve\n'
     sides = (Side(bundled_engine(), "b"), Side(engine_from_texts([small], CONFIG), "c"))
     options = Options(samples=5)
-    spread, tasks = replay_spark(*sides, [str(parts / "*.parquet")], {}, options)
+    replayed = replay_spark(*sides, [str(parts / "*.parquet")], {}, options)
+    spread, tasks = replayed.total, replayed.parts
     expected = new_accumulator(*sides, options)
     for i in range(3):  # the files in name order, each in row order
         replay_rows(*sides, read_history(parts / f"part-{i}.parquet"), expected)
@@ -95,7 +96,8 @@ def test_a_history_in_several_files_is_one_history(tmp_path: Path) -> None:
     assert got == want
     # One file of one split: spread over the cores by a shuffle, each task's rows sorted back;
     # the changed cases and first errors kept are still the file's first ones.
-    spread, tasks = replay_spark(*sides, [str(whole)], {}, options)
+    replayed = replay_spark(*sides, [str(whole)], {}, options)
+    spread, tasks = replayed.total, replayed.parts
     one_pass = new_accumulator(*sides, options)
     replay_rows(*sides, read_history(whole), one_pass)
     assert _json(spread) == _json(one_pass) and tasks > 1
@@ -172,7 +174,8 @@ def test_text_histories_are_read_by_the_python_engines_reader(tmp_path: Path, fm
     small = 'ruleset "m"\nlayer merchant\nrule "small"\n  when order.total < 30 USD\n  then approve\n'
     sides = (Side(bundled_engine(), "b"), Side(engine_from_texts([small], CONFIG), "c"))
     options = Options(samples=4)
-    spread, tasks = replay_spark(*sides, [str(tmp_path / "part-*")], {}, options, fmt=fmt)
+    replayed = replay_spark(*sides, [str(tmp_path / "part-*")], {}, options, fmt=fmt)
+    spread, tasks = replayed.total, replayed.parts
     expected = new_accumulator(*sides, options)
     for path in files:
         replay_rows(*sides, read_history(path, {}, fmt), expected)
@@ -190,3 +193,28 @@ def test_a_file_that_is_not_its_format_stops_the_run(tmp_path: Path) -> None:
         replay_spark(
             Side(engine, "b"), Side(engine, "c"), [str(tmp_path / "h.csv")], {}, Options(), fmt="csv"
         )
+
+
+def test_partition_by_gives_each_value_the_report_of_its_own_records(tmp_path: Path) -> None:
+    from ttrules.schema.loader import load_values
+    from ttrules.simulate.generate import write_parquet
+
+    path = tmp_path / "h.parquet"
+    write_parquet(path, 1500, seed=9)
+    small = 'ruleset "m"\nlayer merchant\nrule "small"\n  when order.total < 30 USD\n  then approve\n'
+    sides = (Side(bundled_engine(), "b"), Side(engine_from_texts([small], CONFIG), "c"))
+    options = Options(samples=0)
+    replayed = replay_spark(*sides, [str(path)], {}, options, partition_by="case.market")
+    rows = list(read_history(path))
+    markets = {row.record["case.market"] for row in rows if row.record}
+    assert set(replayed.partitions) == markets and len(markets) > 1
+    for market, acc in replayed.partitions.items():
+        own = new_accumulator(*sides, options)
+        mine = [
+            r for r in rows if load_values(r.record, sides[1].engine.stack.schema)["case.market"] == market
+        ]
+        replay_rows(*sides, mine, own)
+        assert _json(acc) == _json(own), market
+    assert replayed.total.records == sum(acc.records for acc in replayed.partitions.values()) == 1500
+    with pytest.raises(SparkError, match="not a field"):
+        replay_spark(*sides, [str(path)], {}, options, partition_by="shop")

@@ -598,6 +598,12 @@ def schema(config: Path | None, json_schema: bool, ruleset_json_schema: bool) ->
     "`session` for the one spark-submit or the platform configured.",
 )
 @click.option(
+    "--partition-by",
+    metavar="FIELD",
+    help="With --engine spark: also a report per value of this case field (e.g. case.market), "
+    "in the same run.",
+)
+@click.option(
     "--samples",
     "sample_count",
     type=click.IntRange(min=0),
@@ -665,6 +671,7 @@ def simulate(
     seed: int,
     engine: str,
     spark_master: str,
+    partition_by: str | None,
     sample_count: int,
     fmt: str,
     out_file: Path | None,
@@ -691,7 +698,7 @@ def simulate(
         sys.exit(USAGE)
     options = Options(limit=limit, sample=sample, seed=seed, samples=sample_count)
     request = SimulationRequest(
-        history, history_format, baseline, candidate, config, options, engine, spark_master
+        history, history_format, baseline, candidate, config, options, engine, spark_master, partition_by
     )
     if skipped_file is None:
         simulation = _simulate(request)

@@ -51,6 +51,7 @@ class Job:
     columns: dict[str, Any]
     samples: int
     names: tuple[str, ...]  # the history's column names; the tasks see them as c0, c1, …
+    partition_by: str | None = None  # a case field: one report per value
 
 
 _ENGINES: dict[str, tuple[Side, Side]] = {}  # per Python worker: job digest -> its two sides
@@ -82,71 +83,99 @@ class Part:
     error: str = ""  # a file that cannot be read at all stops the simulation, as it does elsewhere
 
 
-def decide_batches(job_bytes: bytes, batches: Iterator[Any]) -> Iterator[Any]:
-    """A task: its rows (in file and row order) decided into one Part per file it reads, each
-    yielded as one row (file, first row number, the pickled Part)."""
-    import pyarrow as pa
+NONE_KEY = "(none)"
+_PARTS = "file string, first long, key string, part binary"
 
+
+class Parts:
+    """A task's Parts, one per partition key (`--partition-by`) and file, filled row by row."""
+
+    def __init__(self, job: Job, sides: tuple[Side, Side]) -> None:
+        self.job, self.sides = job, sides
+        self.options = Options(samples=job.samples)
+        self.parts: dict[tuple[str, str], tuple[int, Part]] = {}
+
+    def key(self, row: HistoryRow) -> str:
+        if self.job.partition_by is None or row.record is None:
+            return NONE_KEY if self.job.partition_by else ""
+        from ttrules.schema.case import CaseError
+        from ttrules.schema.loader import load_values
+
+        try:
+            value = load_values(row.record, self.job.candidate.schema).get(self.job.partition_by)
+        except CaseError:
+            return NONE_KEY  # skipped in whichever part it lands; counted once
+        return NONE_KEY if value is None else str(value)
+
+    def add(self, path: str, row: HistoryRow) -> Part:
+        key = self.key(row)
+        if (key, path) not in self.parts:
+            self.parts[(key, path)] = (row.number, Part(new_accumulator(*self.sides, self.options), [], []))
+        part = self.parts[(key, path)][1]
+        skipped = len(part.acc.skipped_examples)
+        replay_rows(*self.sides, [row], part.acc, numbered_samples=part.samples)
+        if len(part.acc.skipped_examples) > skipped:
+            part.skipped.append(row.number)
+        return part
+
+    def batches(self) -> Iterator[Any]:
+        import pyarrow as pa
+
+        schema = pa.schema(
+            [("file", pa.string()), ("first", pa.int64()), ("key", pa.string()), ("part", pa.binary())]
+        )
+        for (key, path), (first, part) in self.parts.items():
+            blob = pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL)
+            yield pa.RecordBatch.from_pydict(
+                {"file": [path], "first": [first], "key": [key], "part": [blob]}, schema=schema
+            )
+
+
+def decide_batches(job_bytes: bytes, batches: Iterator[Any]) -> Iterator[Any]:
+    """A task: its Parquet rows (in file and row order) decided into Parts."""
     job, sides = _sides(job_bytes)
     mapper = Mapper(job.columns)
-    options = Options(samples=job.samples)
-    parts: dict[str, tuple[int, Part]] = {}
+    parts = Parts(job, sides)
     for batch in batches:
         for cells in batch.to_pylist():
             path, row = cells.pop(FILE), cells.pop(ROW)
             record = {name: cells[f"c{i}"] for i, name in enumerate(job.names)}
             number = row + 1
-            if path not in parts:
-                parts[path] = (number, Part(new_accumulator(*sides, options), [], []))
-            part = parts[path][1]
             raw = {k: v for k, v in record.items() if v is not None}
             where = f"{path.rsplit('/', 1)[-1]} row {number}"
             try:
                 history_row = HistoryRow(number, where, mapper.apply(raw))
             except ValueError as error:
                 history_row = HistoryRow(number, where, None, str(error))
-            skipped = len(part.acc.skipped_examples)
-            replay_rows(*sides, [history_row], part.acc, numbered_samples=part.samples)
-            if len(part.acc.skipped_examples) > skipped:
-                part.skipped.append(number)
-    schema = pa.schema([("file", pa.string()), ("first", pa.int64()), ("part", pa.binary())])
-    for path, (first, part) in parts.items():
-        blob = pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL)
-        yield pa.RecordBatch.from_pydict({"file": [path], "first": [first], "part": [blob]}, schema=schema)
+            parts.add(path, history_row)
+    yield from parts.batches()
 
 
 def decide_files(job_bytes: bytes, fmt: str, batches: Iterator[Any]) -> Iterator[Any]:
     """A task over whole JSON Lines or CSV files (Spark's binaryFile rows: path and bytes): each
     file read by the python engine's own reader, from a scratch copy named like it (so a
-    `.gz` is read as one), and decided into one Part."""
-    import pyarrow as pa
-
+    `.gz` is read as one), and decided into Parts."""
     from ttrules.simulate.history import HistoryError, read_history
 
     job, sides = _sides(job_bytes)
-    options = Options(samples=job.samples)
-    schema = pa.schema([("file", pa.string()), ("first", pa.int64()), ("part", pa.binary())])
+    parts = Parts(job, sides)
     for batch in batches:
         for path, content in zip(
             batch.column("path").to_pylist(), batch.column("content").to_pylist(), strict=True
         ):
             name = path.rsplit("/", 1)[-1]
-            part = Part(new_accumulator(*sides, options), [], [])
             with tempfile.TemporaryDirectory(prefix="ttrules-") as scratch:
                 copy = Path(scratch) / name
                 copy.write_bytes(content)
                 try:
                     rows = read_history(copy, job.columns, fmt)
                 except HistoryError as error:
-                    part.error = str(error).replace(str(copy), path)
-                    rows = iter(())
+                    parts.parts[("", path)] = (1, Part(new_accumulator(*sides, parts.options), [], []))
+                    parts.parts[("", path)][1].error = str(error).replace(str(copy), path)
+                    continue
                 for row in rows:
-                    skipped = len(part.acc.skipped_examples)
-                    replay_rows(*sides, [row], part.acc, numbered_samples=part.samples)
-                    if len(part.acc.skipped_examples) > skipped:
-                        part.skipped.append(row.number)
-            blob = pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL)
-            yield pa.RecordBatch.from_pydict({"file": [path], "first": [1], "part": [blob]}, schema=schema)
+                    parts.add(path, row)
+    yield from parts.batches()
 
 
 def merge_parts(acc: Accumulator, parts: list[tuple[str, Part]]) -> None:
@@ -164,9 +193,15 @@ def merge_parts(acc: Accumulator, parts: list[tuple[str, Part]]) -> None:
                 known = first.get((name, label))
                 if known is None or (path, number) < known[:2]:
                     first[(name, label)] = (path, number, message)
-            side.first_errors = {}
+        # Merged without what is chosen here (a part may be merged into more than one report).
+        kept = part.acc.samples, part.acc.skipped_examples, [s.first_errors for s in part.acc.sides.values()]
         part.acc.samples, part.acc.skipped_examples = [], []
+        for side in part.acc.sides.values():
+            side.first_errors = {}
         acc.merge(part.acc)
+        part.acc.samples, part.acc.skipped_examples = kept[0], kept[1]
+        for side, errors in zip(part.acc.sides.values(), kept[2], strict=True):
+            side.first_errors = errors
     samples.sort(key=lambda s: (s[0], s[1]))
     skipped.sort(key=lambda s: (s[0], s[1]))
     acc.samples = [record for _path, _number, record in samples[: acc.sample_size]]
@@ -205,6 +240,15 @@ def session(master: str) -> Any:
     return spark
 
 
+@dataclass
+class Replayed:
+    """What the Spark job decided: the whole history, and per value of `--partition-by`."""
+
+    total: Accumulator
+    partitions: dict[str, Accumulator]  # empty without --partition-by
+    parts: int  # how many parts the tasks sent back
+
+
 def replay_spark(
     baseline: Side,
     candidate: Side,
@@ -213,23 +257,56 @@ def replay_spark(
     options: Options,
     master: str = DEFAULT_MASTER,
     fmt: str = "parquet",
-) -> tuple[Accumulator, int]:
-    """The report's accumulator over the history files `paths` (Parquet, JSON Lines or CSV),
-    and how many parts the Spark tasks sent back."""
+    partition_by: str | None = None,
+) -> Replayed:
+    """The report's accumulators over the history files `paths` (Parquet, JSON Lines or CSV)."""
     if options.sample is not None or options.limit is not None:
         raise SparkError("--sample and --limit are not available with --engine spark")
     if options.on_skip is not None:
         raise SparkError("--skipped is not available with --engine spark (the report keeps the first 20)")
+    if partition_by is not None and candidate.engine.stack.schema.get(partition_by) is None:
+        raise SparkError(f"--partition-by `{partition_by}` is not a field of the case schema")
     spark = session(master)  # first: it says how to install PySpark when it is missing
+    from pyspark.errors import PySparkException
+
+    try:
+        if fmt == "parquet":
+            found = _parquet_parts(spark, baseline, candidate, paths, columns, options, partition_by)
+        else:
+            found = _file_parts(spark, baseline, candidate, paths, columns, options, fmt, partition_by)
+    except PySparkException as error:
+        raise SparkError(f"the Spark job failed: {_first_line(error)}") from error
+    # The parts were pickled by our own tasks.
+    parts = [(row["key"], row["file"], pickle.loads(row["part"])) for row in found]
+    unreadable = sorted((path, part.error) for _key, path, part in parts if part.error)
+    if unreadable:
+        raise SparkError(unreadable[0][1])
+    total = new_accumulator(baseline, candidate, options)
+    merge_parts(total, [(path, part) for _key, path, part in parts])
+    partitions: dict[str, Accumulator] = {}
+    if partition_by is not None:
+        for key in sorted({key for key, _path, _part in parts}):
+            partitions[key] = new_accumulator(baseline, candidate, options)
+            merge_parts(partitions[key], [(path, part) for k, path, part in parts if k == key])
+    return Replayed(total, partitions, len(parts))
+
+
+def _parquet_parts(
+    spark: Any,
+    baseline: Side,
+    candidate: Side,
+    paths: list[str],
+    columns: dict[str, Any],
+    options: Options,
+    partition_by: str | None,
+) -> list[Any]:
     from pyspark.errors import PySparkException
     from pyspark.sql import functions as F
 
-    if fmt != "parquet":
-        return _replay_files(spark, baseline, candidate, paths, columns, options, fmt)
     try:
         frame = spark.read.parquet(*paths)
     except PySparkException as error:
-        raise SparkError(f"Spark cannot read {', '.join(paths)}: {str(error).splitlines()[0]}") from None
+        raise SparkError(f"Spark cannot read {', '.join(paths)}: {_first_line(error)}") from None
     taken = {FILE, ROW} & set(frame.columns)
     if taken:
         raise SparkError(f"the history has a column named `{sorted(taken)[0]}`, which the Spark engine uses")
@@ -240,7 +317,7 @@ def replay_spark(
         F.col("_metadata.file_path").alias(FILE),
         F.col("_metadata.row_index").alias(ROW),
     )
-    job_bytes = _job(baseline, candidate, columns, options, frame.columns)
+    job_bytes = _job(baseline, candidate, columns, options, frame.columns, partition_by)
 
     def task(batches: Iterator[Any]) -> Iterator[Any]:
         return decide_batches(job_bytes, batches)
@@ -251,17 +328,17 @@ def replay_spark(
     if rows.rdd.getNumPartitions() < cores:
         rows = rows.repartition(cores * 2)
     rows = rows.sortWithinPartitions(FILE, ROW)
-    try:
-        found = rows.mapInArrow(task, "file string, first long, part binary").collect()
-    except PySparkException as error:
-        raise SparkError(f"the Spark job failed: {_first_line(error)}") from error
-    acc = new_accumulator(baseline, candidate, options)
-    # The parts were pickled by our own tasks.
-    merge_parts(acc, [(row["file"], pickle.loads(row["part"])) for row in found])
-    return acc, len(found)
+    return rows.mapInArrow(task, _PARTS).collect()  # type: ignore[no-any-return]
 
 
-def _job(baseline: Side, candidate: Side, columns: dict[str, Any], options: Options, names: Any) -> bytes:
+def _job(
+    baseline: Side,
+    candidate: Side,
+    columns: dict[str, Any],
+    options: Options,
+    names: Any,
+    partition_by: str | None,
+) -> bytes:
     job = Job(
         baseline.engine.stack,
         candidate.engine.stack,
@@ -269,11 +346,12 @@ def _job(baseline: Side, candidate: Side, columns: dict[str, Any], options: Opti
         columns,
         options.samples,
         tuple(names),
+        partition_by,
     )
     return pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _replay_files(
+def _file_parts(
     spark: Any,
     baseline: Side,
     candidate: Side,
@@ -281,7 +359,8 @@ def _replay_files(
     columns: dict[str, Any],
     options: Options,
     fmt: str,
-) -> tuple[Accumulator, int]:
+    partition_by: str | None,
+) -> list[Any]:
     """JSON Lines or CSV: one task per file, the file read whole (Spark's binaryFile source,
     any URI the cluster reads) by the python engine's reader, so a row is what it is for the
     other engines: its number, blank lines, bad bytes, quoting, exact decimals."""
@@ -294,24 +373,13 @@ def _replay_files(
         raise SparkError(f"Spark cannot read {', '.join(paths)}: {_first_line(error)}") from None
     if count == 0:
         raise SparkError(f"no file matches {', '.join(paths)}")
-    job_bytes = _job(baseline, candidate, columns, options, ())
+    job_bytes = _job(baseline, candidate, columns, options, (), partition_by)
 
     def task(batches: Iterator[Any]) -> Iterator[Any]:
         return decide_files(job_bytes, fmt, batches)
 
     # One file a task: files are the unit of parallelism here (a text file is read in order).
-    files = files.repartition(count)
-    try:
-        found = files.mapInArrow(task, "file string, first long, part binary").collect()
-    except PySparkException as error:
-        raise SparkError(f"the Spark job failed: {_first_line(error)}") from error
-    parts = [(row["file"], pickle.loads(row["part"])) for row in found]
-    unreadable = sorted((path, part.error) for path, part in parts if part.error)
-    if unreadable:
-        raise SparkError(unreadable[0][1])
-    acc = new_accumulator(baseline, candidate, options)
-    merge_parts(acc, parts)
-    return acc, len(found)
+    return files.repartition(count).mapInArrow(task, _PARTS).collect()  # type: ignore[no-any-return]
 
 
 def _first_line(error: Exception) -> str:

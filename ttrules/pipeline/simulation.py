@@ -44,6 +44,7 @@ class SimulationRequest:
     options: Options = field(default_factory=Options)
     engine: str = "duckdb"
     spark_master: str = "local[2]"
+    partition_by: str | None = None  # with the spark engine: a report per value of this field
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,8 @@ def run_simulation(request: SimulationRequest, say: Say) -> Simulation:
     columns = candidate.engine.stack.config.history.columns
     if request.engine == "spark":
         return _simulate_spark(request, baseline, candidate, columns, say)
+    if request.partition_by is not None:
+        raise SimulationError(_("error: --partition-by needs --engine spark"))
     if history.is_file():  # before anything is decided: the rules' fields the history lacks
         from ttrules.simulate.coverage import PREFLIGHT_RECORDS, gap_descriptions
 
@@ -148,15 +151,28 @@ def _simulate_spark(
         raise SimulationError(_("error: --engine spark reads Parquet, JSON Lines and CSV histories"))
     say(_("note: deciding with Spark on {master}").format(master=request.spark_master))
     try:
-        accumulator, tasks = replay_spark(
-            baseline, candidate, [str(history)], columns, request.options, request.spark_master, fmt
+        replayed = replay_spark(
+            baseline,
+            candidate,
+            [str(history)],
+            columns,
+            request.options,
+            request.spark_master,
+            fmt,
+            request.partition_by,
         )
     except SparkError as error:
         raise SimulationError(_("error: {problem}").format(problem=error)) from None
-    _tell_skipped(accumulator, say)
+    _tell_skipped(replayed.total, say)
     digest = history_digest(history) if history.is_file() else None
-    report = build_report(accumulator, baseline, candidate, history, fmt, request.options, digest)
-    report["engine"] = {"name": "spark", "master": request.spark_master, "parts": tasks}
+    report = build_report(replayed.total, baseline, candidate, history, fmt, request.options, digest)
+    report["engine"] = {"name": "spark", "master": request.spark_master, "parts": replayed.parts}
+    if request.partition_by is not None:
+        # Each value's figures, defined as the whole report's are; its samples are the whole's.
+        report["partitions"] = {
+            "by": request.partition_by,
+            "reports": [{"key": key, **acc.report()} for key, acc in replayed.partitions.items()],
+        }
     return Simulation(report, baseline, candidate)
 
 

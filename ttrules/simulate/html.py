@@ -16,6 +16,8 @@ from ttrules.simulate.render import (
     backtest_rows,
     error_rows,
     money_notes,
+    partition_headers,
+    partition_rows,
 )
 
 _CSS = """
@@ -275,6 +277,14 @@ def backtest_html(backtest: dict[str, Any] | None) -> str:
     )
 
 
+def partitions_html(partitions: dict[str, Any] | None, currency: str) -> str:
+    if not partitions:
+        return ""
+    title = escape(_("By {field}").format(field=partitions["by"]))
+    rows = [[escape(cell) for cell in row] for row in partition_rows(partitions)]
+    return f"<section><h2>{title}</h2>{_table(partition_headers(partitions, currency), rows)}</section>"
+
+
 def render_html(report: dict[str, Any]) -> str:
     inputs, changed, money, review = (report["inputs"], report["changed"], report["money"], report["review"])
     currency = inputs["currency"]
@@ -414,6 +424,7 @@ def render_html(report: dict[str, Any]) -> str:
 {error_section}
 <section><h2>{_h("order_amounts_and_thresholds")}</h2>{amounts}{gaming_table}</section>
 {backtest_html(report.get("backtest"))}
+{partitions_html(report.get("partitions"), currency)}
 <section><h2>{_h("breakdowns")}</h2>{"".join(breakdowns)}</section>
 <section><h2>{_h("sample_changed_cases")}</h2>{samples or no_changes}</section>
 </main></body></html>

@@ -312,6 +312,9 @@ def render(report: dict[str, Any], markdown: bool = False, top: int = 12) -> str
         else:
             out += [_section(title, markdown), *body]
 
+    if report.get("partitions"):
+        out += partitions_section(report["partitions"], currency, markdown)
+
     if report["samples"]:
         out.append(_section(_("Sample changed cases"), markdown))
         shown, more = _top(report["samples"], top)
@@ -326,6 +329,44 @@ def render(report: dict[str, Any], markdown: bool = False, top: int = 12) -> str
             out.append(f"- `{sample['case_id']}`: {who(sample['baseline'])} → {who(sample['candidate'])}")
         out += more
     return "\n".join(out) + "\n"
+
+
+def partition_rows(partitions: dict[str, Any]) -> list[list[str]]:
+    """One row per value of `--partition-by`: records, changes and the money that moves."""
+    rows = []
+    for entry in partitions["reports"]:
+        money, review = entry["money"], entry["review"]
+        rows.append(
+            [
+                entry["key"],
+                _n(entry["records"]["decided"]),
+                _n(entry["changed"]["count"]),
+                _signed(Decimal(money["auto_refunds"]["total"]["delta"]), money=True),
+                _signed(Decimal(money["abuse_exposure"]["total"]["delta"]), money=True),
+                _signed(review["delta"]["count"]),
+            ]
+        )
+    return rows
+
+
+def partition_headers(partitions: dict[str, Any], currency: str) -> list[str]:
+    return [
+        partitions["by"],
+        _("records"),
+        _("changed"),
+        _("auto refunds Δ ({currency})").format(currency=currency),
+        _("abuse exposure Δ ({currency})").format(currency=currency),
+        _("review Δ"),
+    ]
+
+
+def partitions_section(partitions: dict[str, Any], currency: str, markdown: bool) -> list[str]:
+    """Every value of `--partition-by` (all of them: each report is whole in the JSON)."""
+    title = _("By {field} (a report per value; every figure is in the JSON)").format(field=partitions["by"])
+    return [
+        _section(title, markdown),
+        *table(partition_headers(partitions, currency), partition_rows(partitions), markdown),
+    ]
 
 
 def _count_money(figure: dict[str, Any]) -> str:

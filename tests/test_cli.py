@@ -99,3 +99,17 @@ def test_schema_lists_fields_and_extensions(in_root: Path) -> None:
     assert "ReasonCategory:" in result.output
     schema = json.loads(invoke("schema", "--json-schema").output)
     assert "order" in schema["properties"] and "request" in schema["required"]
+
+
+def test_the_file_spark_submit_runs_is_ttrules(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    where = subprocess.run(
+        [sys.executable, "-m", "ttrules.distributed.launch"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert where.endswith("ttrules_submit.py") and Path(where).is_file()
+    # Run as a script, as spark-submit runs it: its directory first on the path must not shadow
+    # the standard library with ttrules' own modules.
+    ran = subprocess.run([sys.executable, where, "--version"], capture_output=True, text=True, cwd=tmp_path)
+    assert ran.returncode == 0 and "ttrules" in ran.stdout, ran.stderr

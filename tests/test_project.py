@@ -257,6 +257,8 @@ def test_wheel_ships_grammar_reason_table_and_rulesets(tmp_path: Path) -> None:
         "import ttrules.syntax.grammar as g, ttrules.schema.reasons as r, importlib.resources as ir;"
         "assert 'ruleset' in g.grammar_text() and len(r.reason_rows()) > 1000;"
         "assert ir.files('ttrules.rulesets').joinpath('platform/tiktok-shop-sea.ttr').is_file();"
+        "assert ir.files('ttrules.distributed').joinpath('launch/ttrules_submit.py').is_file();"
+        "assert ir.files('ttrules.distributed').joinpath('log4j2.properties').is_file();"
         "print(g.__file__)"
     )
     env = {"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"}

@@ -240,6 +240,18 @@ def session(master: str) -> Any:
     return spark
 
 
+@dataclass(frozen=True)
+class _Run:
+    """One simulation's inputs, as the job builders need them."""
+
+    baseline: Side
+    candidate: Side
+    paths: list[str]
+    columns: dict[str, Any]
+    options: Options
+    partition_by: str | None
+
+
 @dataclass
 class Replayed:
     """What the Spark job decided: the whole history, and per value of `--partition-by`."""
@@ -269,11 +281,9 @@ def replay_spark(
     spark = session(master)  # first: it says how to install PySpark when it is missing
     from pyspark.errors import PySparkException
 
+    run = _Run(baseline, candidate, paths, columns, options, partition_by)
     try:
-        if fmt == "parquet":
-            found = _parquet_parts(spark, baseline, candidate, paths, columns, options, partition_by)
-        else:
-            found = _file_parts(spark, baseline, candidate, paths, columns, options, fmt, partition_by)
+        found = _parquet_parts(spark, run) if fmt == "parquet" else _file_parts(spark, run, fmt)
     except PySparkException as error:
         raise SparkError(f"the Spark job failed: {_first_line(error)}") from error
     # The parts were pickled by our own tasks.
@@ -291,33 +301,25 @@ def replay_spark(
     return Replayed(total, partitions, len(parts))
 
 
-def _parquet_parts(
-    spark: Any,
-    baseline: Side,
-    candidate: Side,
-    paths: list[str],
-    columns: dict[str, Any],
-    options: Options,
-    partition_by: str | None,
-) -> list[Any]:
+def _parquet_parts(spark: Any, run: _Run) -> list[Any]:
     from pyspark.errors import PySparkException
     from pyspark.sql import functions as F
 
     try:
-        frame = spark.read.parquet(*paths)
+        frame = spark.read.parquet(*run.paths)
     except PySparkException as error:
-        raise SparkError(f"Spark cannot read {', '.join(paths)}: {_first_line(error)}") from None
+        raise SparkError(f"Spark cannot read {', '.join(run.paths)}: {_first_line(error)}") from None
     taken = {FILE, ROW} & set(frame.columns)
     if taken:
         raise SparkError(f"the history has a column named `{sorted(taken)[0]}`, which the Spark engine uses")
-    Mapper(columns).check_columns(frame.columns, paths[0])  # type: ignore[arg-type]
+    Mapper(run.columns).check_columns(frame.columns, run.paths[0])  # type: ignore[arg-type]
     # Arrow tasks cannot resolve dotted column names (`order.total`): plain names travel.
     rows = frame.select(
         *[F.col(f"`{name}`").alias(f"c{i}") for i, name in enumerate(frame.columns)],
         F.col("_metadata.file_path").alias(FILE),
         F.col("_metadata.row_index").alias(ROW),
     )
-    job_bytes = _job(baseline, candidate, columns, options, frame.columns, partition_by)
+    job_bytes = _job(run, frame.columns)
 
     def task(batches: Iterator[Any]) -> Iterator[Any]:
         return decide_batches(job_bytes, batches)
@@ -331,49 +333,33 @@ def _parquet_parts(
     return rows.mapInArrow(task, _PARTS).collect()  # type: ignore[no-any-return]
 
 
-def _job(
-    baseline: Side,
-    candidate: Side,
-    columns: dict[str, Any],
-    options: Options,
-    names: Any,
-    partition_by: str | None,
-) -> bytes:
+def _job(run: _Run, names: Any) -> bytes:
     job = Job(
-        baseline.engine.stack,
-        candidate.engine.stack,
-        (baseline.label, candidate.label),
-        columns,
-        options.samples,
+        run.baseline.engine.stack,
+        run.candidate.engine.stack,
+        (run.baseline.label, run.candidate.label),
+        run.columns,
+        run.options.samples,
         tuple(names),
-        partition_by,
+        run.partition_by,
     )
     return pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _file_parts(
-    spark: Any,
-    baseline: Side,
-    candidate: Side,
-    paths: list[str],
-    columns: dict[str, Any],
-    options: Options,
-    fmt: str,
-    partition_by: str | None,
-) -> list[Any]:
+def _file_parts(spark: Any, run: _Run, fmt: str) -> list[Any]:
     """JSON Lines or CSV: one task per file, the file read whole (Spark's binaryFile source,
     any URI the cluster reads) by the python engine's reader, so a row is what it is for the
     other engines: its number, blank lines, bad bytes, quoting, exact decimals."""
     from pyspark.errors import PySparkException
 
     try:
-        files = spark.read.format("binaryFile").load(paths).select("path", "content")
+        files = spark.read.format("binaryFile").load(run.paths).select("path", "content")
         count = files.count()
     except PySparkException as error:
-        raise SparkError(f"Spark cannot read {', '.join(paths)}: {_first_line(error)}") from None
+        raise SparkError(f"Spark cannot read {', '.join(run.paths)}: {_first_line(error)}") from None
     if count == 0:
-        raise SparkError(f"no file matches {', '.join(paths)}")
-    job_bytes = _job(baseline, candidate, columns, options, (), partition_by)
+        raise SparkError(f"no file matches {', '.join(run.paths)}")
+    job_bytes = _job(run, ())
 
     def task(batches: Iterator[Any]) -> Iterator[Any]:
         return decide_files(job_bytes, fmt, batches)

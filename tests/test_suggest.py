@@ -210,3 +210,17 @@ def test_the_documented_example_is_what_it_prints(tmp_path: Path) -> None:
     printed = result.output.replace(str(history), "history.parquet")
     for block in (shown.group(1).removesuffix("\n…"), diff.group(1)):
         assert block in printed
+
+
+def test_limit_sweeps_the_first_records_only(workspace: Path) -> None:
+    request = SuggestRequest(
+        "small_cancel_limit",
+        workspace / "history.jsonl",
+        values=VALUES,
+        constraints=Constraints(cover=Decimal("0.5")),
+        config=workspace / "ttrules.yaml",
+        limit=100,
+    )
+    report = run_suggestion(request).report
+    assert report["records"]["decided"] == 100
+    assert sum(g["current"]["records"] for g in report["groups"]) == 100

@@ -848,6 +848,7 @@ def _percent(ctx: click.Context, param: click.Parameter, value: str | None) -> A
 @click.option(
     "--html", "html_file", type=click.Path(path_type=Path), help="Also write the curves as an HTML page."
 )
+@click.option("--limit", type=click.IntRange(min=1), help="Sweep only the first N records of the history.")
 @click.option("--write", is_flag=True, help="Write the recommended values into the ruleset file.")
 def suggest(
     setting: str,
@@ -861,6 +862,7 @@ def suggest(
     max_abuse: Any,
     max_gaming_ratio: float | None,
     fmt: str,
+    limit: int | None,
     html_file: Path | None,
     write: bool,
 ) -> None:
@@ -885,7 +887,9 @@ def suggest(
         cover, max_abuse, Decimal(str(max_gaming_ratio)) if max_gaming_ratio is not None else None
     )
     listed = tuple(v for v in (values or "").split(",") if v.strip())
-    request = SuggestRequest(setting, history, by, ruleset, listed, constraints, config, history_format)
+    request = SuggestRequest(
+        setting, history, by, ruleset, listed, constraints, config, history_format, limit
+    )
     try:
         result = run_suggestion(request)
     except SimulationError as error:

@@ -9,6 +9,7 @@ comments and value lists kept); it then goes through `simulate` and `confirm` li
 from __future__ import annotations
 
 import difflib
+import itertools
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -45,6 +46,7 @@ class SuggestRequest:
     constraints: Constraints = field(default_factory=Constraints)
     config: Path | None = None
     history_format: str | None = None
+    limit: int | None = None  # only the first records of a long history
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,8 @@ def run_suggestion(request: SuggestRequest) -> Suggestion:
         columns = stack.config.history.columns
         values = _values(request, target, stack, columns)
         sweep = Sweep(stack, target, values, request.by)
-        sweep.run(read_history(request.history, columns, request.history_format))
+        rows = read_history(request.history, columns, request.history_format)
+        sweep.run(itertools.islice(rows, request.limit) if request.limit is not None else rows)
     except (SuggestError, HistoryError) as error:
         raise SimulationError(_("error: {problem}").format(problem=error)) from None
     report = suggestion(sweep, request.constraints)
@@ -93,7 +96,10 @@ def _values(request: SuggestRequest, target: Target, stack: Any, columns: Any) -
                 )
             )
         probe = Sweep(stack, target, [], request.by)
-        sample = sample_amounts(probe, read_history(request.history, columns, request.history_format))
+        rows = read_history(request.history, columns, request.history_format)
+        sample = sample_amounts(
+            probe, itertools.islice(rows, request.limit) if request.limit is not None else rows
+        )
         current = [
             s.value.amount if isinstance(s.value, ast.MoneyLit) else s.value.value for s in target.current()
         ]

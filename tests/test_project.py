@@ -106,6 +106,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "ttrules.selfwheel",
             "ttrules.docgen",
             "ttrules.ci_formats",
+            "ttrules.distributed.launch",  # the file spark-submit runs: it starts the CLI
         ),
     ),
 ]

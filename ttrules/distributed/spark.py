@@ -94,6 +94,7 @@ class Parts:
         self.job, self.sides = job, sides
         self.options = Options(samples=job.samples)
         self.parts: dict[tuple[str, str], tuple[int, Part]] = {}
+        self.last: dict[str, int] = {}  # per file, the number of the last row added
 
     def key(self, row: HistoryRow) -> str:
         if self.job.partition_by is None or row.record is None:
@@ -108,6 +109,11 @@ class Parts:
         return NONE_KEY if value is None else str(value)
 
     def add(self, path: str, row: HistoryRow) -> Part:
+        last = self.last.get(path, 0)
+        if row.number <= last:
+            # The parts keep the first changed cases of their rows in the order they come.
+            raise SparkError(f"{path}: row {row.number} came after row {last}; rows must come in file order")
+        self.last[path] = row.number
         key = self.key(row)
         if (key, path) not in self.parts:
             self.parts[(key, path)] = (row.number, Part(new_accumulator(*self.sides, self.options), [], []))
@@ -325,11 +331,13 @@ def _parquet_parts(spark: Any, run: _Run) -> list[Any]:
         return decide_batches(job_bytes, batches)
 
     # Every core gets work even when the history is one file of a few row groups (one split
-    # each); each task then reads its rows in file and row order.
+    # each): the rows are shuffled over the cores, and each task's sorted back into file order.
+    # Otherwise a task reads its splits as the scan gives them, each file's rows ascending (a
+    # task checks that, and stops the job if it ever is not so); sorting millions of rows per
+    # task would cost memory for nothing.
     cores = spark.sparkContext.defaultParallelism
     if rows.rdd.getNumPartitions() < cores:
-        rows = rows.repartition(cores * 2)
-    rows = rows.sortWithinPartitions(FILE, ROW)
+        rows = rows.repartition(cores * 2).sortWithinPartitions(FILE, ROW)
     return rows.mapInArrow(task, _PARTS).collect()  # type: ignore[no-any-return]
 
 

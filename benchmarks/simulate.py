@@ -67,17 +67,19 @@ def history(n: int, fmt: str = "parquet") -> Path:
 def run(command: list[str], cwd: Path) -> tuple[float, float]:
     """Run a command; return (wall seconds, its peak RSS in MiB)."""
     start = time.perf_counter()
+    errors = cwd / "stderr.txt"  # kept: a failed run says why
     pid = os.fork()
     if pid == 0:  # the child becomes the command, so its rusage is its own
         os.chdir(cwd)
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 1)
-        os.dup2(devnull, 2)
+        os.dup2(os.open(errors, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644), 2)
         os.execvp(command[0], command)
     _, status, usage = os.wait4(pid, 0)
     elapsed = time.perf_counter() - start
     if status != 0:
-        raise SystemExit(f"{' '.join(command)} failed with status {status}")
+        tail = errors.read_text(encoding="utf-8", errors="replace").splitlines()[-15:]
+        raise SystemExit(f"{' '.join(command)} failed with status {status}:\n" + "\n".join(tail))
     return elapsed, usage.ru_maxrss / 1024
 
 

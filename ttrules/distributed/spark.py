@@ -1,12 +1,14 @@
 """`simulate --engine spark`: the history replayed by the tasks of a Spark job.
 
-    Spark's Parquet reader (paths, globs, any URI the cluster reads: `s3a://…`)
-      → each task: its rows as Arrow batches, in file order within each file
+    Spark reads the history (paths, globs, any URI the cluster reads: `s3a://…`)
+      → Parquet: each task its rows as Arrow batches, each file's rows in order;
+        JSON Lines and CSV: each task whole files, read by the python engine's reader
       → the python engine (the compiled path, tested against the reference) decides every
-        row under both stacks into one Accumulator per file part (the report's definition,
-        ttrules/simulate/metrics.py)
-      → the driver collects the parts (one small row each), sorts them by file and first row
-        and merges them in that order (Accumulator.merge, property-tested against one pass).
+        row under both stacks into one Accumulator per file (and `--partition-by` value)
+        (the report's definition, ttrules/simulate/metrics.py)
+      → the driver collects those parts (one small row each) and adds them up
+        (Accumulator.merge, property-tested against one pass), keeping the changed cases,
+        skipped rows and first errors that come first by file, then row.
 
 Each task rebuilds the two engines from the checked stacks (pickled once into the job), so
 the figures are those of `--engine python` by construction: exact money, the same missing

@@ -13,6 +13,7 @@ from ttrules.simulate.render import (
     GROUP_ENUMS,
     GROUP_HEADINGS,
     MONEY_LABELS,
+    backtest_lead,
     backtest_rows,
     error_rows,
     money_notes,
@@ -221,17 +222,7 @@ def backtest_html(backtest: dict[str, Any] | None) -> str:
         return ""
     from ttrules.simulate.backtest import OUTCOME_CLASSES
 
-    labelled = backtest["labelled"]
-    lead = _(
-        "Labelled records: {decisions} with the agent's decision, {abuse} with an abuse label"
-        " ({abusive} abusive), {timed} with handling minutes. Money in {currency}."
-    ).format(
-        decisions=f"{labelled['decisions']:,}",
-        abuse=f"{labelled['abuse']:,}",
-        abusive=f"{labelled['abusive']:,}",
-        timed=f"{labelled['handling_minutes']:,}",
-        currency=backtest["currency"],
-    )
+    lead = backtest_lead(backtest)
     figures = _table(
         [_("figure"), _("baseline"), _("candidate")],
         [[escape(c) for c in row] for row in backtest_rows(backtest)],

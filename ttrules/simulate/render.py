@@ -408,22 +408,24 @@ def backtest_rows(backtest: dict[str, Any]) -> list[list[str]]:
     ]
 
 
+def backtest_lead(backtest: dict[str, Any]) -> str:
+    """What the history labels, in one sentence."""
+    labelled = backtest["labelled"]
+    return _(
+        "Labelled records: {decisions} with the agent's decision, {abuse} with an abuse label"
+        " ({abusive} abusive), {timed} with handling minutes. Money in {currency}."
+    ).format(
+        decisions=_n(labelled["decisions"]),
+        abuse=_n(labelled["abuse"]),
+        abusive=_n(labelled["abusive"]),
+        timed=_n(labelled["handling_minutes"]),
+        currency=backtest["currency"],
+    )
+
+
 def backtest_section(backtest: dict[str, Any], markdown: bool) -> list[str]:
     """Both stacks against the outcomes the history records (simulate/backtest.py)."""
-    labelled = backtest["labelled"]
-    out = [_section(_("Backtest against what happened"), markdown)]
-    out.append(
-        _(
-            "Labelled records: {decisions} with the agent's decision, {abuse} with an abuse label"
-            " ({abusive} abusive), {timed} with handling minutes. Money in {currency}."
-        ).format(
-            decisions=_n(labelled["decisions"]),
-            abuse=_n(labelled["abuse"]),
-            abusive=_n(labelled["abusive"]),
-            timed=_n(labelled["handling_minutes"]),
-            currency=backtest["currency"],
-        )
-    )
+    out = [_section(_("Backtest against what happened"), markdown), backtest_lead(backtest)]
     out += table([_("figure"), _("baseline"), _("candidate")], backtest_rows(backtest), markdown)
     matrix = backtest["candidate"]["agreement"]["matrix"]
     if matrix:

@@ -35,6 +35,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import count, repeat
 from operator import itemgetter, methodcaller
 from typing import Any, NamedTuple
@@ -52,6 +53,16 @@ from ttrules.evaluate.compiled import (
     read_key,
 )
 from ttrules.evaluate.decision import Decision
+from ttrules.evaluate.fast_path import (
+    CalledKey,
+    FastPath,
+    FastPathPlan,
+    FieldKey,
+    FieldsKey,
+    Lookup,
+    MoneyKey,
+    PresenceKey,
+)
 from ttrules.evaluate.interpret import EvalError, MissingValue
 from ttrules.schema.fields import FieldSpec, Schema
 from ttrules.values import Money
@@ -97,6 +108,8 @@ class _Group:
     bits: dict[Any, int] = field(default_factory=dict)
     outcomes: dict[Any, tuple[Any, ...]] = field(default_factory=dict)
     money: bool = False  # one money field: keyed by (amount, currency)
+    # A money group's bits by currency, then amount: the fast path's look-up, without the tuple.
+    by_currency: dict[str, dict[str, int]] = field(default_factory=dict)
     # Its fields are of kinds whose values repeat (no amounts, numbers, times): see `_merge`.
     repeating: bool = False
     # Whether a case needs it (see `decide`): always, or unless every bit of `decided` is set
@@ -170,6 +183,9 @@ class _Case:
 
 class ClassMemo:
     """`decide(values)`: the compiled decision, memoised per class of case (see above)."""
+
+    # The generated fast path's function itself (`fast_path`): no method call in between.
+    decide: Callable[[Mapping[str, Any]], Decision]
 
     def __init__(self, compiled: CompiledStack) -> None:
         self.compiled = compiled
@@ -275,10 +291,11 @@ class ClassMemo:
         presences = tuple(g for g in groups if len(g.paths) == 1 and g.paths[0][0] == "?")
         present = tuple(g.paths[0][1:] for g in presences)
         self._presences = _Merged(presences, _contained(present), _contained(present))
-        self._seen = 0  # cases decided
         self._learned = 0  # of them, the first of their class
         self._exact_only = False
         self._merge_tried = False  # see `_classify`
+        self._fast: FastPath = None  # type: ignore[assignment]  # made by the first `_arrange`
+        self._by_bits: dict[int, Decision] = {}  # the bits of a case -> its class's decision
         self._arrange()
         self._argument_rules = tuple(
             i
@@ -295,7 +312,6 @@ class ClassMemo:
             1 << (i * self._depth + self._depth - 1) for i in self._argument_rules
         )
         self._decisions: dict[Any, Decision] = {}
-        self._by_bits: dict[int, Decision] = {}  # the bits of a case -> its class's decision
         self._rendered: dict[int, tuple[Decision, str]] = {}  # id of a class decision -> its rendering
 
     def _arrange(self) -> None:
@@ -330,11 +346,44 @@ class ClassMemo:
         settings = tuple(
             (s.ids.get, s.key, s) for s in self._settings if table is None or s not in table.settings
         )
-        # One assignment: a thread deciding meanwhile sees the old tables or the new, never
-        # half of each (which could leave a group out of its look-ups).
-        self._tables = _Tables(
-            eager, careful, bool(lazy or unmemoised or settings), lazy, unmemoised, settings
+        tables = _Tables(eager, careful, bool(lazy or unmemoised or settings), lazy, unmemoised, settings)
+        plan = FastPathPlan(
+            tuple(self._fast_lookup(t) for t in careful),
+            self._by_bits,
+            careful=partial(self._careful_decision, tables),
+            more=partial(self._more_bits_of, tables) if tables.more else None,
+            classify=self._classify,
+            with_case_id=self._with_case_id,
         )
+        # One assignment each: a thread deciding meanwhile runs the old function with the old
+        # tables or the new with the new, never half of each (which could leave a group out of
+        # its look-ups).
+        self._tables = tables
+        if self._fast is None:  # type: ignore[comparison-overlap]
+            self._fast = FastPath(plan)
+            self.decide = self._fast.decide
+        elif not self._exact_only:
+            self._fast.rebuild(plan)
+
+    def _fast_lookup(self, table: _Group | _Merged) -> Lookup:
+        """How the fast path reads the key of one of the tables every case needs."""
+        if table is self._presences:
+            paths = tuple(g.paths[0][1:] for g in table.members)
+            return Lookup(table.bits, PresenceKey(paths), f"bits by whether there are {', '.join(paths)}")
+        if type(table) is _Merged:
+            paths = tuple(sorted({p for g in table.members for p in g.paths}))
+            return Lookup(table.bits, FieldsKey(paths), f"bits by {', '.join(paths)} (merged)")
+        group: _Group = table  # type: ignore[assignment]
+        label = f"bits by {', '.join(group.paths)}"
+        if _single(group):
+            return Lookup(group.bits, FieldKey(group.paths[0]), label)
+        if group.money:
+            return Lookup(group.by_currency, MoneyKey(group.paths[0]), f"{label} (by currency, then amount)")
+        return Lookup(group.bits, CalledKey(group.key), label)
+
+    def fast_path_source(self) -> str:
+        """The generated fast path as Python, its tables named (what `compile --show` prints)."""
+        return self._fast.source()
 
     def _merge(self) -> None:
         """Groups whose values are few (a request kind, a market, a flag) are looked up as one
@@ -373,11 +422,6 @@ class ClassMemo:
 
     # ---- deciding ------------------------------------------------------------------------
 
-    def decide(self, values: Mapping[str, Any]) -> Decision:
-        if self._exact_only:
-            return decide_compiled(self.compiled, values)
-        return self._with_case_id(self._class_decision(values), values)
-
     def decide_rendered(
         self, values: Mapping[str, Any], render: Callable[[Decision], str]
     ) -> tuple[Decision, str]:
@@ -386,7 +430,7 @@ class ClassMemo:
         if self._exact_only:
             decision = decide_compiled(self.compiled, values)
             return decision, render(decision)
-        learned = self._class_decision(values)
+        learned = self._fast.learned(values)
         found = self._rendered.get(id(learned))
         if found is None or found[0] is not learned:
             if len(self._rendered) >= _DECISION_LIMIT:
@@ -395,23 +439,26 @@ class ClassMemo:
             found = self._rendered[id(learned)] = (learned, render(learned))
         return self._with_case_id(learned, values), found[1]
 
-    def _class_decision(self, values: Mapping[str, Any]) -> Decision:
-        self._seen += 1
-        tables = self._tables
-        bits = 0
-        case = None
-        try:
-            for get_bits, key in tables.eager:
-                bits |= get_bits(key(values))
-        except (KeyError, TypeError):
-            case = _Case(self, values)
-            bits = self._eager_bits(tables, case)
+    @property
+    def _seen(self) -> int:
+        """Cases decided (counted by the fast path)."""
+        return self._fast.seen()
+
+    def _careful_decision(self, tables: _Tables, values: Mapping[str, Any]) -> Decision:
+        """The class's decision for a case the fast path's look-ups missed (a field missing, a
+        value not memoised yet or unhashable): through the same memos, one by one."""
+        case = _Case(self, values)
+        bits = self._eager_bits(tables, case)
+        found: _Case | None = case
         if tables.more:
-            bits, case = self._more_bits(tables, values, bits, case)
+            bits, found = self._more_bits(tables, values, bits, case)
         decision = self._by_bits.get(bits)
-        if decision is None:
-            decision = self._classify(values, bits, case)
-        return decision
+        return decision if decision is not None else self._classify(values, bits, found)
+
+    def _more_bits_of(
+        self, tables: _Tables, values: Mapping[str, Any], bits: int
+    ) -> tuple[int, _Case | None]:
+        return self._more_bits(tables, values, bits, None)
 
     @staticmethod
     def _with_case_id(decision: Decision, values: Mapping[str, Any]) -> Decision:
@@ -498,6 +545,7 @@ class ClassMemo:
                 # Classes hardly repeat (a setting or an argument computed from an amount
                 # makes each case its own): finding them costs more than it saves.
                 self._exact_only = True
+                self._fast.exact(partial(decide_compiled, self.compiled))
                 self._decisions.clear()
                 self._by_bits.clear()
                 return decision
@@ -665,14 +713,18 @@ class ClassMemo:
             # Its values hardly repeat (a timestamp, an amount to the cent): stop memoising.
             group.memoised = False
             group.bits.clear()
+            group.by_currency.clear()
             group.outcomes.clear()
             self._arrange()
             return
         if len(group.bits) >= _GROUP_LIMIT:
             group.bits.clear()
+            group.by_currency.clear()
             group.outcomes.clear()
         group.outcomes[key] = results
         group.bits[key] = bits
+        if group.money and type(key) is tuple and type(key[0]) is str:
+            group.by_currency.setdefault(key[1], {})[key[0]] = bits
 
 
 def _thermometer(holder: int, at: int, depth: int) -> int:

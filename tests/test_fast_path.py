@@ -25,6 +25,7 @@ from ttrules.evaluate.fast_path import (
 )
 from ttrules.values import Money
 
+
 class Decided:
     case_id = ""
 

@@ -739,6 +739,63 @@ def simulate(
     sys.exit(FINDINGS if failures else OK)
 
 
+@cli.command(name="compile")
+@_paths
+@_config
+@click.option("--show", is_flag=True, help="Print the Python the stack's decisions are generated as.")
+@click.option(
+    "--sql", is_flag=True, help="Print the duckdb engine's query over --history, as a DuckDB script."
+)
+@click.option(
+    "--history", type=click.Path(path_type=Path), help="With --sql: the Parquet history the query reads."
+)
+@click.option(
+    "--dialect",
+    type=click.Choice(["duckdb", "spark"]),
+    default="duckdb",
+    show_default=True,
+    help="The SQL dialect of --sql.",
+)
+@click.option(
+    "--baseline", help="With --sql: the current rules, a git revision (default HEAD) or a directory."
+)
+@click.option("--candidate", help="With --sql: the proposed rules, a directory (default: the working tree).")
+def compile_(
+    paths: tuple[Path, ...],
+    config: Path | None,
+    show: bool,
+    sql: bool,
+    history: Path | None,
+    dialect: str,
+    baseline: str | None,
+    candidate: str | None,
+) -> None:
+    """Print what a stack becomes: its generated decision code (--show) or its simulation query (--sql)."""
+    from ttrules.pipeline.compilation import fast_path_listing, simulation_script
+
+    if show == sql:
+        click.echo(i18n._("error: give one of --show and --sql"), err=True)
+        sys.exit(USAGE)
+    if show:
+        click.echo(fast_path_listing(_engine(paths, config)), nl=False)
+        return
+    if paths:
+        click.echo(
+            i18n._("error: --sql reads the rules as simulate does (--baseline, --candidate), not PATHS"),
+            err=True,
+        )
+        sys.exit(USAGE)
+    if history is None:
+        click.echo(i18n._("error: --sql needs --history, the Parquet history the query reads"), err=True)
+        sys.exit(USAGE)
+    try:
+        click.echo(simulation_script(history, baseline, candidate, config, dialect), nl=False)
+    except SimulationError as error:
+        _emit_diagnostics(error.diagnostics)
+        click.echo(str(error), err=True)
+        sys.exit(USAGE)
+
+
 def _engine_config(config: Path | None) -> Any:
     from ttrules.config import Config, load_config
     from ttrules.stack import find_config

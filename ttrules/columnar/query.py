@@ -34,11 +34,14 @@ from ttrules.simulate.metrics import (
     Threshold,
 )
 
+REASONS = "ttr_reasons"  # the official reason codes and their categories (code, category)
+
 
 @dataclass
 class CompiledQuery:
     sql: str
     params: dict[str, Any]
+    tree: exp.Expression  # what `sql` renders, its values as the parameters `params` binds
     sides: dict[str, SideColumns]
     resolutions: dict[int, ActionValue]  # resolution code -> a value with that signature
     thresholds: list[Threshold]
@@ -87,6 +90,7 @@ def build_query(
     return CompiledQuery(
         sql.render(query),
         bound,
+        query,
         {n: c.columns().renamed(same) for n, c in compilers.items()},
         resolutions,
         thresholds,
@@ -153,7 +157,7 @@ def _assemble(
     fields = exp.select(exp.Star(), *projections(staged), copy=False).from_("cells", copy=False)
     for alias, condition in staging.reason_joins():
         fields = fields.join(
-            exp.alias_(exp.to_table("ttr_reasons"), alias, table=True),
+            exp.alias_(exp.to_table(REASONS), alias, table=True),
             on=condition,
             join_type="left",
             copy=False,

@@ -25,7 +25,7 @@ import sqlglot.expressions as exp
 
 from ttrules.columnar.fold import TABLE, fold
 from ttrules.columnar.mapping import MappingError
-from ttrules.columnar.query import CompiledQuery, build_query
+from ttrules.columnar.query import REASONS, CompiledQuery, build_query
 from ttrules.columnar.staging import StagingError
 from ttrules.columnar.terms import Unsupported
 from ttrules.columnar.transcode import ROW_NUMBER, Copy, CopyError, copy_history, original_rows
@@ -36,6 +36,15 @@ from ttrules.simulate.metrics import Accumulator
 from ttrules.simulate.run import Options, Progress, Side, new_accumulator, replay_rows
 
 MEMORY_LIMIT = "1GB"
+# What the query's meaning (timestamps in UTC) and its planning time depend on; the script of
+# `ttrules compile --sql` sets them too. The optimizer disabled pushes the report's GROUP BY
+# down through every stage of the query and takes minutes to plan it (DuckDB 2.0); the query is
+# fine without it.
+QUERY_SETTINGS = (
+    "SET preserve_insertion_order = false",
+    "SET TimeZone = 'UTC'",
+    "SET disabled_optimizers = 'partial_aggregate_pushdown'",
+)
 SOURCE = "ttr_history"
 FETCH = 10_000  # escaped row numbers fetched at a time
 
@@ -106,11 +115,7 @@ def compile_for(
     source: Source, baseline: Side, candidate: Side, con: Any, options: Options, acc: Accumulator
 ) -> CompiledQuery:
     relation = source.relation(con)
-    file_columns = {
-        name: str(kind)
-        for name, kind in zip(relation.columns, relation.types, strict=True)
-        if name != ROW_NUMBER
-    }
+    file_columns = column_types(relation)
     if options.limit is not None:
         relation = relation.filter(
             exp.LT(this=exp.column(ROW_NUMBER), expression=exp.Literal.number(int(options.limit))).sql(
@@ -118,10 +123,19 @@ def compile_for(
             )
         )
     relation.create_view(SOURCE)
-    return _build(file_columns, baseline, candidate, source.columns, options, acc)
+    return build_for(file_columns, baseline, candidate, source.columns, options, acc)
 
 
-def _build(
+def column_types(relation: Any) -> dict[str, str]:
+    """The history's columns and their DuckDB types, as the query is compiled for them."""
+    return {
+        name: str(kind)
+        for name, kind in zip(relation.columns, relation.types, strict=True)
+        if name != ROW_NUMBER
+    }
+
+
+def build_for(
     file_columns: dict[str, str],
     baseline: Side,
     candidate: Side,
@@ -170,7 +184,7 @@ def replay_duckdb(
     with tempfile.TemporaryDirectory(prefix="ttrules-") as scratch:
         if history_format != "parquet":
             # What does not compile does so whatever the columns: known before the copy is made.
-            _build({}, baseline, candidate, columns, options, acc)
+            build_for({}, baseline, candidate, columns, options, acc)
             try:
                 source.copy = copy_history(
                     history,
@@ -188,15 +202,12 @@ def replay_duckdb(
         try:
             con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
             con.execute("SET temp_directory = $dir", {"dir": str(Path(scratch) / "spill")})
-            con.execute("SET preserve_insertion_order = false")
-            con.execute("SET TimeZone = 'UTC'")
-            # This optimizer pushes the report's GROUP BY down through every stage of the query
-            # and takes minutes to plan it (DuckDB 2.0); the query is fine without it.
-            con.execute("SET disabled_optimizers = 'partial_aggregate_pushdown'")
+            for setting in QUERY_SETTINGS:
+                con.execute(setting)
             codes = reason_categories()
             con.register("ttr_reason_rows", pa.table({"code": list(codes), "category": list(codes.values())}))
             # A table of DuckDB's own, not a Python scan: it reports progress like the rest.
-            con.execute("CREATE TABLE ttr_reasons AS SELECT * FROM ttr_reason_rows")
+            con.execute(f"CREATE TABLE {REASONS} AS SELECT * FROM ttr_reason_rows")
             con.unregister("ttr_reason_rows")
             compiled = compile_for(source, baseline, candidate, con, options, acc)
             try:

@@ -354,6 +354,10 @@ class ClassMemo:
             more=partial(self._more_bits_of, tables) if tables.more else None,
             classify=self._classify,
             with_case_id=self._with_case_id,
+            more_label=(
+                f"the bits of {len(lazy)} groups a case may not need, {len(unmemoised)} not memoised, "
+                f"and of {len(settings)} groups of settings, in turn"
+            ),
         )
         # One assignment each: a thread deciding meanwhile runs the old function with the old
         # tables or the new with the new, never half of each (which could leave a group out of

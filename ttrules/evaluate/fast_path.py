@@ -90,6 +90,7 @@ class FastPathPlan:
     classify: Callable[[Mapping[str, Any], int, Any], Any]
     # (decision, values) -> the decision under this case's id.
     with_case_id: Callable[[Any, Mapping[str, Any]], Any]
+    more_label: str = ""  # what `more` looks up, for `compile --show`
 
 
 class FastPath:
@@ -131,6 +132,8 @@ class FastPath:
         tables = "".join(
             f"# T{number}{suffix}: {lookup.label}\n" for number, lookup in enumerate(self._plan.lookups)
         )
+        if self._plan.more is not None and self._plan.more_label:
+            tables += f"# MORE{suffix}: {self._plan.more_label}\n"
         return tables + ast.unparse(self.module) + "\n"
 
     def _swap(self, module: ast.Module) -> None:

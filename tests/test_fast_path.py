@@ -15,13 +15,18 @@ import pytest
 from ttrules.evaluate import fast_path
 from ttrules.evaluate.fast_path import (
     CalledKey,
+    Careful,
+    DefaultedFieldKey,
     FastPath,
     FastPathPlan,
     FieldKey,
     FieldsKey,
     Lookup,
     MoneyKey,
+    NeededLookup,
     PresenceKey,
+    SettingLookup,
+    Unmemoised,
 )
 from ttrules.values import Money
 
@@ -33,15 +38,16 @@ class Decided:
 LEARNED = Decided()  # the decision `BY_BITS` holds for the bits 5
 
 
+ABSENT = object()
+CAREFUL = Careful(
+    decision=lambda values: "careful",
+    classify=lambda values, bits, case: ("classify", bits),
+    with_case_id=lambda decision, values: decision,
+)
+
+
 def _plan(lookup: Lookup, *, by_bits: dict[int, Any] | None = None) -> FastPathPlan:
-    return FastPathPlan(
-        (lookup,),
-        by_bits if by_bits is not None else {5: LEARNED},
-        careful=lambda values: "careful",
-        more=None,
-        classify=lambda values, bits, case: ("classify", bits),
-        with_case_id=lambda decision, values: decision,
-    )
+    return FastPathPlan((lookup,), by_bits if by_bits is not None else {5: LEARNED}, CAREFUL, absent=ABSENT)
 
 
 USD = Money(Decimal("12.50"), "USD")
@@ -53,6 +59,12 @@ KEYS: dict[type, tuple[Any, dict[Any, Any], dict[str, Any], list[dict[str, Any]]
         {"CANCEL": 5},
         {"request.kind": "CANCEL"},
         [{}, {"request.kind": "REFUND"}, {"request.kind": ["unhashable"]}],
+    ),
+    DefaultedFieldKey: (
+        DefaultedFieldKey("order.shipped_at"),
+        {ABSENT: 5},
+        {"order.total": 3},
+        [{"order.shipped_at": 1}],
     ),
     FieldsKey: (
         FieldsKey(("case.market", "request.kind")),
@@ -112,10 +124,11 @@ def test_a_case_of_another_id_gets_the_decision_under_its_own() -> None:
     plan = FastPathPlan(
         (Lookup({"CANCEL": 5}, FieldKey("request.kind"), "kinds"),),
         {5: decided},
-        careful=lambda values: "careful",
-        more=None,
-        classify=lambda values, bits, case: "classify",
-        with_case_id=lambda decision, values: ("renamed", values["case.id"]),
+        Careful(
+            decision=lambda values: "careful",
+            classify=lambda values, bits, case: "classify",
+            with_case_id=lambda decision, values: ("renamed", values["case.id"]),
+        ),
     )
     path = FastPath(plan)
     assert path.decide({"request.kind": "CANCEL"}) is decided
@@ -142,3 +155,74 @@ def test_the_source_is_the_module_and_names_its_tables() -> None:
     assert source.startswith("# T0_0: bits by order.total\n")
     python_ast.parse(source)  # what `compile --show` prints is Python
     assert "values['order.total']" in source and "def decide(values, /):" in source
+
+
+class Slow:
+    """The careful way of the tables a case may not need, recording what it was asked."""
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[str, Any]] = []
+        self.cases = 0
+
+    def new_case(self, values: Any) -> str:
+        self.cases += 1
+        return "case"
+
+    def lookup(self, group: Any, case: Any) -> int:
+        self.asked.append(("lookup", group))
+        return 64
+
+    def evaluate(self, group: Any, case: Any) -> int:
+        self.asked.append(("evaluate", group))
+        return 128
+
+    def setting_id(self, setting: Any, case: Any) -> int:
+        self.asked.append(("setting", setting))
+        return 256
+
+
+def test_the_tables_a_case_may_not_need_are_looked_up_only_where_needed() -> None:
+    """Bits 0-3 say a holder's atom is false, 4-7 that it errors (errors_at=4). A table is
+    looked up unless its `needless` bit is not true for the case, as false or (shifted down) as
+    an error, by what the tables before it said; where it has no answer, the careful way."""
+    slow = Slow()
+    plan = FastPathPlan(
+        (Lookup({"CANCEL": 1, "REFUND": 1 | 8}, FieldKey("request.kind"), "kinds"),),
+        {1 | 2 | 128 | 256: "first", 1 | 8 | 64 | 256: "second"},
+        Careful(
+            decision=lambda values: "careful",
+            classify=lambda values, bits, case: ("classify", bits, case),
+            with_case_id=lambda decision, values: decision,
+            new_case=slow.new_case,
+            lookup=slow.lookup,
+            evaluate=slow.evaluate,
+            setting_id=slow.setting_id,
+        ),
+        needed=(
+            NeededLookup(1, {"MY": 2}, FieldKey("case.market"), "never", "skipped: bit 0 is set"),
+            NeededLookup(2, {"MY": 2}, FieldKey("case.market"), "markets", "needed unless bit 1"),
+            NeededLookup(-1, {ABSENT: 0}, DefaultedFieldKey("order.shipped_at"), "shipped", "every case"),
+        ),
+        unmemoised=(Unmemoised(4, "amounts", "needed unless bit 2 or its error, bit 6"),),
+        settings=(SettingLookup({}, lambda values: ("k",), "limit", "settings"),),
+        errors_at=4,
+        absent=ABSENT,
+    )
+    path = FastPath(plan)
+    # The market is known and the field absent (its table says so): the group not memoised is
+    # needed and evaluated; the setting's table has no answer.
+    assert path.learned({"request.kind": "CANCEL", "case.market": "MY"}) == "first"
+    assert slow.asked == [("evaluate", "amounts"), ("setting", "limit")]
+    assert slow.cases == 1  # one case state, shared by the careful look-ups of a case
+    # An unknown market and a field there that the table does not know: both looked up the
+    # careful way, whose answers (bit 6, an error of holder 2) make the group not needed.
+    slow.asked.clear()
+    assert path.learned({"request.kind": "REFUND", "case.market": "TH", "order.shipped_at": "x"}) == "second"
+    assert slow.asked == [("lookup", "markets"), ("lookup", "shipped"), ("setting", "limit")]
+    # Bits not learned yet go to be classified, with the case state the look-ups made.
+    assert path.learned({"request.kind": "REFUND", "case.market": "MY", "order.shipped_at": "x"}) == (
+        "classify",
+        1 | 8 | 2 | 64 | 256,
+        "case",
+    )
+    assert "# N0_0: skipped: bit 0 is set" in path.source() and "# S0_0: settings" in path.source()

@@ -55,13 +55,19 @@ from ttrules.evaluate.compiled import (
 from ttrules.evaluate.decision import Decision
 from ttrules.evaluate.fast_path import (
     CalledKey,
+    Careful,
+    DefaultedFieldKey,
     FastPath,
     FastPathPlan,
     FieldKey,
     FieldsKey,
+    Key,
     Lookup,
     MoneyKey,
+    NeededLookup,
     PresenceKey,
+    SettingLookup,
+    Unmemoised,
 )
 from ttrules.evaluate.interpret import EvalError, MissingValue
 from ttrules.schema.fields import FieldSpec, Schema
@@ -350,14 +356,28 @@ class ClassMemo:
         plan = FastPathPlan(
             tuple(self._fast_lookup(t) for t in careful),
             self._by_bits,
-            careful=partial(self._careful_decision, tables),
-            more=partial(self._more_bits_of, tables) if tables.more else None,
-            classify=self._classify,
-            with_case_id=self._with_case_id,
-            more_label=(
-                f"the bits of {len(lazy)} groups a case may not need, {len(unmemoised)} not memoised, "
-                f"and of {len(settings)} groups of settings, in turn"
+            Careful(
+                partial(self._careful_decision, tables),
+                self._classify,
+                self._with_case_id,
+                new_case=partial(_Case, self),
+                lookup=self._lookup,
+                evaluate=self._evaluated_bits,
+                setting_id=self._setting_id,
             ),
+            needed=tuple(
+                NeededLookup(needless, g.bits, self._needed_key(g), g, f"bits by {', '.join(g.paths)}")
+                for needless, _, _, g in lazy
+            ),
+            unmemoised=tuple(
+                Unmemoised(needless, g, f"{', '.join(g.paths)}, evaluated for each case (not memoised)")
+                for needless, g in unmemoised
+            ),
+            settings=tuple(
+                SettingLookup(s.ids, s.key, s, f"the outcome of {', '.join(s.names)}") for _, _, s in settings
+            ),
+            errors_at=self._errors_at,
+            absent=_ABSENT,
         )
         # One assignment each: a thread deciding meanwhile runs the old function with the old
         # tables or the new with the new, never half of each (which could leave a group out of
@@ -384,6 +404,17 @@ class ClassMemo:
         if group.money:
             return Lookup(group.by_currency, MoneyKey(group.paths[0]), f"{label} (by currency, then amount)")
         return Lookup(group.bits, CalledKey(group.key), label)
+
+    @staticmethod
+    def _needed_key(group: _Group) -> Key:
+        """How the fast path reads the key of a table a case may not need (as `_arrange`'s
+        `lazy` reads it)."""
+        if _single(group):
+            return DefaultedFieldKey(group.paths[0]) if group.optional else FieldKey(group.paths[0])
+        return CalledKey(group.key)
+
+    def _evaluated_bits(self, group: _Group, case: _Case) -> int:
+        return self._evaluate(group, case)[0]
 
     def fast_path_source(self) -> str:
         """The generated fast path as Python, its tables named (what `compile --show` prints)."""
@@ -458,11 +489,6 @@ class ClassMemo:
             bits, found = self._more_bits(tables, values, bits, case)
         decision = self._by_bits.get(bits)
         return decision if decision is not None else self._classify(values, bits, found)
-
-    def _more_bits_of(
-        self, tables: _Tables, values: Mapping[str, Any], bits: int
-    ) -> tuple[int, _Case | None]:
-        return self._more_bits(tables, values, bits, None)
 
     @staticmethod
     def _with_case_id(decision: Decision, values: Mapping[str, Any]) -> Decision:

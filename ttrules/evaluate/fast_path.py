@@ -36,6 +36,14 @@ class FieldKey:
 
 
 @dataclass(frozen=True)
+class DefaultedFieldKey:
+    """The value of one field some case has been without: `values.get(path, ABSENT)`, where
+    ABSENT is the memo's own marker for a field not there (its tables hold it as a key)."""
+
+    path: str
+
+
+@dataclass(frozen=True)
 class FieldsKey:
     """The values of several fields, as a tuple."""
 
@@ -64,7 +72,7 @@ class CalledKey:
     read: Callable[[Mapping[str, Any]], Any]
 
 
-Key = FieldKey | FieldsKey | PresenceKey | MoneyKey | CalledKey
+Key = FieldKey | DefaultedFieldKey | FieldsKey | PresenceKey | MoneyKey | CalledKey
 
 
 @dataclass(frozen=True)
@@ -77,20 +85,71 @@ class Lookup:
 
 
 @dataclass(frozen=True)
-class FastPathPlan:
-    """What the generated functions look up and where they turn for the rest."""
+class NeededLookup:
+    """A table a case may not need: not when every bit of `needless` is set in what the case's
+    tables so far say is not true (-1: every case needs it). Where the table has no answer,
+    `lookup(group, case)` finds one the careful way."""
 
-    lookups: tuple[Lookup, ...]
-    by_bits: Mapping[int, Any]  # the bits of a case -> its class's decision
+    needless: int
+    table: Mapping[Any, Any]
+    key: Key
+    group: Any
+    label: str
+
+
+@dataclass(frozen=True)
+class Unmemoised:
+    """A group given up as a memo (its values hardly repeat): `evaluate(group, case)` for each
+    case that needs it (`needless` as above)."""
+
+    needless: int
+    group: Any
+    label: str
+
+
+@dataclass(frozen=True)
+class SettingLookup:
+    """The outcome of some settings by the fields they read; `setting_id(setting, case)` where
+    the table has none."""
+
+    table: Mapping[Any, int]
+    read: Callable[[Mapping[str, Any]], Any]
+    setting: Any
+    label: str
+
+
+@dataclass(frozen=True)
+class Careful:
+    """What the generated code calls where its tables have no answer (the memo's own methods)."""
+
     # (values) -> decision: the whole decision the careful way, for a case the look-ups missed.
-    careful: Callable[[Mapping[str, Any]], Any]
-    # (values, bits) -> (bits, case state): the tables a case may not need, or None if none.
-    more: Callable[[Mapping[str, Any], int], tuple[int, Any]] | None
+    decision: Callable[[Mapping[str, Any]], Any]
     # (values, bits, case state) -> decision: a case whose bits are not in `by_bits`.
     classify: Callable[[Mapping[str, Any], int, Any], Any]
     # (decision, values) -> the decision under this case's id.
     with_case_id: Callable[[Any, Mapping[str, Any]], Any]
-    more_label: str = ""  # what `more` looks up, for `compile --show`
+    new_case: Callable[[Mapping[str, Any]], Any] = lambda values: None  # the case state
+    lookup: Callable[[Any, Any], int] = lambda group, case: 0
+    evaluate: Callable[[Any, Any], int] = lambda group, case: 0
+    setting_id: Callable[[Any, Any], int] = lambda setting, case: 0
+
+
+@dataclass(frozen=True)
+class FastPathPlan:
+    """What the generated functions look up, in order, and where they turn for the rest."""
+
+    lookups: tuple[Lookup, ...]  # every case needs them: a miss sends it the careful way
+    by_bits: Mapping[int, Any]  # the bits of a case -> its class's decision
+    careful: Careful
+    needed: tuple[NeededLookup, ...] = ()
+    unmemoised: tuple[Unmemoised, ...] = ()
+    settings: tuple[SettingLookup, ...] = ()
+    errors_at: int = 0  # where the bits of errors start (not true: false or errors)
+    absent: Any = None  # the memo's marker of a field not there (`DefaultedFieldKey`)
+
+    @property
+    def more(self) -> bool:
+        return bool(self.needed or self.unmemoised or self.settings)
 
 
 class FastPath:
@@ -132,8 +191,11 @@ class FastPath:
         tables = "".join(
             f"# T{number}{suffix}: {lookup.label}\n" for number, lookup in enumerate(self._plan.lookups)
         )
-        if self._plan.more is not None and self._plan.more_label:
-            tables += f"# MORE{suffix}: {self._plan.more_label}\n"
+        plan = self._plan
+        for prefix, parts in (("N", plan.needed), ("U", plan.unmemoised), ("S", plan.settings)):
+            tables += "".join(
+                f"# {prefix}{number}{suffix}: {part.label}\n" for number, part in enumerate(parts)
+            )
         return tables + ast.unparse(self.module) + "\n"
 
     def _swap(self, module: ast.Module) -> None:
@@ -157,22 +219,38 @@ def _run(module: ast.Module, namespace: dict[str, Any]) -> None:
 def _module(plan: FastPathPlan, namespace: dict[str, Any], suffix: str) -> ast.Module:
     """The functions of an arrangement; what they read is bound in `namespace` first, by names
     that end in `suffix`."""
+    careful = plan.careful
     names: dict[str, Any] = {
         "BY_BITS": plan.by_bits,
-        "CAREFUL": plan.careful,
-        "CLASSIFY": plan.classify,
-        "WITH_CASE_ID": plan.with_case_id,
+        "CAREFUL": careful.decision,
+        "CLASSIFY": careful.classify,
+        "WITH_CASE_ID": careful.with_case_id,
+        "NEW_CASE": careful.new_case,
+        "LOOKUP": careful.lookup,
+        "EVALUATE": careful.evaluate,
+        "SETTING_ID": careful.setting_id,
     }
-    if plan.more is not None:
-        names["MORE"] = plan.more
     terms = []
     for number, lookup in enumerate(plan.lookups):
         names[f"T{number}"] = lookup.table
         if isinstance(lookup.key, CalledKey):
             names[f"K{number}"] = lookup.key.read
         terms.append(_lookup(_name(f"T{number}{suffix}"), lookup.key, f"K{number}{suffix}"))
+    for number, needed in enumerate(plan.needed):
+        names[f"N{number}"], names[f"NG{number}"] = needed.table, needed.group
+        if isinstance(needed.key, CalledKey):
+            names[f"NK{number}"] = needed.key.read
+    for number, unmemoised in enumerate(plan.unmemoised):
+        names[f"UG{number}"] = unmemoised.group
+    for number, setting in enumerate(plan.settings):
+        names[f"S{number}"], names[f"SK{number}"], names[f"SS{number}"] = (
+            setting.table,
+            setting.read,
+            setting.setting,
+        )
     namespace.update((name + suffix, value) for name, value in names.items())
-    more = plan.more is not None
+    namespace["ABSENT"] = plan.absent  # one marker for the memo's lifetime
+    more = _more(plan, suffix) if plan.more else []
     functions = [
         _def("learned", _body(terms, more, suffix, with_id=False)),
         _def("decide", _body(terms, more, suffix, with_id=True)),
@@ -200,7 +278,7 @@ def _count() -> list[ast.stmt]:
     ]
 
 
-def _body(terms: list[ast.expr], more: bool, suffix: str, *, with_id: bool) -> list[ast.stmt]:
+def _body(terms: list[ast.expr], more: list[ast.stmt], suffix: str, *, with_id: bool) -> list[ast.stmt]:
     def name(of: str) -> ast.Name:
         return _name(of + suffix)
 
@@ -227,9 +305,7 @@ def _body(terms: list[ast.expr], more: bool, suffix: str, *, with_id: bool) -> l
         )
     else:
         body.append(_assign("bits", ast.Constant(0)))
-    if more:
-        both = ast.Tuple(elts=[_name("bits", store=True), _name("case", store=True)], ctx=ast.Store())
-        body.append(ast.Assign(targets=[both], value=_call("MORE" + suffix, _name("values"), _name("bits"))))
+    body += more
     case: ast.expr = _name("case") if more else ast.Constant(None)
     unknown = ast.Compare(left=_name("decision"), ops=[ast.Is()], comparators=[ast.Constant(None)])
     body += [
@@ -257,6 +333,91 @@ def _body(terms: list[ast.expr], more: bool, suffix: str, *, with_id: bool) -> l
     return body
 
 
+def _more(plan: FastPathPlan, suffix: str) -> list[ast.stmt]:
+    """The tables a case may not need, in turn, as `ClassMemo._more_bits` looks them up:
+
+    case = None
+    not_true = bits | bits >> ERRORS_AT
+    if not_true & NEEDLESS != NEEDLESS:         # (left out where every case needs it)
+        try:
+            found = N0[key]
+        except (KeyError, TypeError):
+            found = None
+        if found is None:
+            if case is None:
+                case = NEW_CASE(values)
+            found = LOOKUP(NG0, case)
+        bits |= found
+        not_true |= found | found >> ERRORS_AT
+    ... the groups not memoised (EVALUATE), then the settings (SETTING_ID), alike
+    """
+    errors_at = ast.Constant(plan.errors_at)
+
+    def shifted(name: str) -> ast.expr:
+        return ast.BinOp(left=_name(name), op=ast.RShift(), right=errors_at)
+
+    def or_into(target: str, value: ast.expr) -> ast.stmt:
+        return ast.AugAssign(target=_name(target, store=True), op=ast.BitOr(), value=value)
+
+    def found_careful(call: ast.expr) -> list[ast.stmt]:
+        new_case = ast.If(
+            test=ast.Compare(left=_name("case"), ops=[ast.Is()], comparators=[ast.Constant(None)]),
+            body=[_assign("case", _call("NEW_CASE" + suffix, _name("values")))],
+            orelse=[],
+        )
+        return [new_case, _assign("found", call)]
+
+    def tried(lookup: ast.expr, errors: tuple[str, ...]) -> list[ast.stmt]:
+        missed = ast.Tuple(elts=[_name(e) for e in errors], ctx=ast.Load())
+        return [
+            ast.Try(
+                body=[_assign("found", lookup)],
+                handlers=[
+                    ast.ExceptHandler(type=missed, name=None, body=[_assign("found", ast.Constant(None))])
+                ],
+                orelse=[],
+                finalbody=[],
+            )
+        ]
+
+    def unless_none(call: ast.expr) -> ast.stmt:
+        test = ast.Compare(left=_name("found"), ops=[ast.Is()], comparators=[ast.Constant(None)])
+        return ast.If(test=test, body=found_careful(call), orelse=[])
+
+    def when_needed(needless: int, body: list[ast.stmt]) -> list[ast.stmt]:
+        body = [
+            *body,
+            or_into("bits", _name("found")),
+            or_into("not_true", ast.BinOp(left=_name("found"), op=ast.BitOr(), right=shifted("found"))),
+        ]
+        if needless == -1:
+            return body
+        masked = ast.BinOp(left=_name("not_true"), op=ast.BitAnd(), right=ast.Constant(needless))
+        test = ast.Compare(left=masked, ops=[ast.NotEq()], comparators=[ast.Constant(needless)])
+        return [ast.If(test=test, body=body, orelse=[])]
+
+    out: list[ast.stmt] = [
+        _assign("case", ast.Constant(None)),
+        _assign("not_true", ast.BinOp(left=_name("bits"), op=ast.BitOr(), right=shifted("bits"))),
+    ]
+    for number, needed in enumerate(plan.needed):
+        lookup = _lookup(_name(f"N{number}{suffix}"), needed.key, f"NK{number}{suffix}")
+        careful = _call("LOOKUP" + suffix, _name(f"NG{number}{suffix}"), _name("case"))
+        out += when_needed(needed.needless, [*tried(lookup, ("KeyError", "TypeError")), unless_none(careful)])
+    for number, unmemoised in enumerate(plan.unmemoised):
+        careful = _call("EVALUATE" + suffix, _name(f"UG{number}{suffix}"), _name("case"))
+        out += when_needed(unmemoised.needless, found_careful(careful))
+    for number in range(len(plan.settings)):
+        lookup = _subscript(_name(f"S{number}{suffix}"), _call(f"SK{number}{suffix}", _name("values")))
+        careful = _call("SETTING_ID" + suffix, _name(f"SS{number}{suffix}"), _name("case"))
+        out += [
+            *tried(lookup, ("KeyError", "TypeError")),
+            unless_none(careful),
+            or_into("bits", _name("found")),
+        ]
+    return out
+
+
 def _def(name: str, body: list[ast.stmt]) -> ast.FunctionDef:
     """`def name(values, /): body`"""
     arguments = ast.arguments(
@@ -278,6 +439,13 @@ def _lookup(table: ast.expr, key: Key, reader: str) -> ast.expr:
     match key:
         case FieldKey(path=path):
             return _subscript(table, _field(path))
+        case DefaultedFieldKey(path=path):
+            read = ast.Call(
+                func=_attribute(_name("values"), "get"),
+                args=[ast.Constant(path), _name("ABSENT")],
+                keywords=[],
+            )
+            return _subscript(table, read)
         case FieldsKey(paths=paths):
             return _subscript(table, ast.Tuple(elts=[_field(p) for p in paths], ctx=ast.Load()))
         case PresenceKey(paths=paths):

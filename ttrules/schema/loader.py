@@ -64,6 +64,9 @@ MONEY_PATHS = (
     ("dropship", "item_cost"),
     ("outcome", "refunded"),
 )
+# Their keys in the loaded fields (`request.refund_amount`) and in the outcome (`refunded`).
+_FIELD_MONEY = tuple(f"{namespace}.{name}" for namespace, name in MONEY_PATHS if namespace != "outcome")
+_OUTCOME_MONEY = tuple(name for namespace, name in MONEY_PATHS if namespace == "outcome")
 
 
 class LoadedCase(NamedTuple):  # a tuple: one is made per record, and a dataclass costs more
@@ -79,8 +82,12 @@ _UNUSUAL = _Unusual()
 _MISSING = object()
 # The timestamp spellings taken here: what `datetime.fromisoformat` and pydantic read alike.
 # Anything else (a space for the T, a comma, seven fraction digits, Unix seconds) goes to
-# pydantic, which has its own rules for those.
-_ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d{1,6})?)?(Z|[+-]\d\d:\d\d)?")
+# pydantic, which has its own rules for those. ASCII digits only, groups not captured: a third
+# faster than `\d` and groups (five timestamps a case); other digits go to pydantic too.
+_ISO = re.compile(
+    r"[0-9]{4}-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]"
+    r"(?::[0-9][0-9](?:\.[0-9]{1,6})?)?(?:Z|[+-][0-9][0-9]:[0-9][0-9])?"
+)
 _INT_RANGE = 1 << 63  # pydantic's own integers beyond it are its business
 
 
@@ -298,12 +305,14 @@ def _apply_currency(fields: dict[str, Any], outcome: dict[str, Any]) -> None:
     if not total.currency:
         fields["order.total"] = Money(total.amount, currency)
     fields["order.currency"] = currency
-    for namespace, name in MONEY_PATHS:
-        owner = outcome if namespace == "outcome" else fields
-        key = name if namespace == "outcome" else f"{namespace}.{name}"
-        money = owner.get(key)
+    for key in _FIELD_MONEY:
+        money = fields.get(key)
         if money is not None and not money.currency:
-            owner[key] = Money(money.amount, currency)
+            fields[key] = Money(money.amount, currency)
+    for key in _OUTCOME_MONEY:
+        money = outcome.get(key)
+        if money is not None and not money.currency:
+            outcome[key] = Money(money.amount, currency)
 
 
 def load_case(record: Mapping[str, Any], schema: Schema) -> LoadedCase:
@@ -318,5 +327,10 @@ def load_case(record: Mapping[str, Any], schema: Schema) -> LoadedCase:
 
 
 def load_values(record: Mapping[str, Any], schema: Schema) -> dict[str, Any]:
-    """A raw case record to the field values rules read; raises CaseError when invalid."""
-    return load_case(record, schema).values
+    """A raw case record to the field values rules read; raises CaseError when invalid.
+    (`load_case` without its outcome, written out: one call less on every case served.)"""
+    try:
+        return _fast(record, schema).values
+    except _Unusual:
+        pass
+    return case_values(parse_case(record), schema)

@@ -155,6 +155,37 @@ def test_every_module_has_a_layer_and_imports_no_layer_above_its_own() -> None:
     assert not upward, "\n".join(upward)
 
 
+def test_no_private_name_crosses_a_module_boundary() -> None:
+    """What one module shares with another is public: `from ttrules.x import _name` and
+    `module._name` on a ttrules module are how a helper gets taught twice or changed under a
+    caller. (`_`, the catalog's gettext, is the one private-looking name meant to be shared.)"""
+    modules = _modules()
+    crossing = []
+    for module, path in sorted(modules.items()):
+        tree = pyast.parse(path.read_text(encoding="utf-8"))
+        aliases = set()  # names bound to ttrules modules here
+        for node in pyast.walk(tree):
+            if isinstance(node, pyast.ImportFrom) and node.module and node.module.startswith("ttrules"):
+                for alias in node.names:
+                    if f"{node.module}.{alias.name}" in modules:
+                        aliases.add(alias.asname or alias.name)
+                    elif alias.name.startswith("_") and alias.name != "_" and not alias.name.startswith("__"):
+                        crossing.append(f"{module}, line {node.lineno}: imports {node.module}.{alias.name}")
+            elif isinstance(node, pyast.Import):
+                aliases.update(a.asname for a in node.names if a.name.startswith("ttrules") and a.asname)
+        for node in pyast.walk(tree):
+            if (
+                isinstance(node, pyast.Attribute)
+                and isinstance(node.value, pyast.Name)
+                and node.value.id in aliases
+                and node.attr.startswith("_")
+                and node.attr != "_"
+                and not node.attr.startswith("__")
+            ):
+                crossing.append(f"{module}, line {node.lineno}: reads {node.value.id}.{node.attr}")
+    assert not crossing, "\n".join(crossing)
+
+
 def test_the_architecture_page_lists_the_layers_in_order() -> None:
     page = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
     positions = [page.find(f"**{name}**") for name, _ in LAYERS]

@@ -5,7 +5,7 @@ stage a `SELECT *, … FROM` the previous one, so a column is computed once and 
 rulesets' `applies`; each setting's chosen `set`, then one stage per `limit` clamping it; each
 rule's and forbid's matched/errored; which forbid vetoes each rule; each slot's winner (a
 live rule, or a fail-closed rule that errored); then the decision as signature codes.
-A slot value's signature is the one the simulation report compares (`metrics._signature`),
+A slot value's signature is the one the simulation report compares (`metrics.decision_signature`),
 computed once per action when the stack is compiled: only literal action arguments compile.
 """
 
@@ -24,12 +24,12 @@ from ttrules.columnar import sql
 from ttrules.columnar.sql import FALSE, TRUE, Params, and_, case, col, not_, or_
 from ttrules.columnar.staging import AMOUNT_SCALE, FieldColumns
 from ttrules.columnar.terms import Term, Terms, Unsupported, scale_of, unify, where
-from ttrules.evaluate.cascade import _action_args
+from ttrules.evaluate.cascade import action_arguments
 from ttrules.evaluate.decision import ActionValue
 from ttrules.evaluate.interpret import Env, EvalError
 from ttrules.evaluate.prepare import PreparedStack, RuleEntry, RulesetEntry
 from ttrules.schema.fields import Schema
-from ttrules.simulate.metrics import _signature
+from ttrules.simulate.metrics import decision_signature
 from ttrules.values import Money, Percent
 
 Stage = dict[str, exp.Expression]
@@ -52,12 +52,12 @@ def _slot_signature(slot: str, value: ActionValue | list[ActionValue] | None) ->
 
     if slot == "resolution":
         assert isinstance(value, ActionValue)
-        return _signature(Decision("", value))[0]  # type: ignore[no-any-return]
+        return decision_signature(Decision("", value))[0]  # type: ignore[no-any-return]
     if slot == "fulfillment":
         steps = value if isinstance(value, list) else []
-        return _signature(Decision("", ActionValue("review"), fulfillment=steps))[1]  # type: ignore[no-any-return]
+        return decision_signature(Decision("", ActionValue("review"), fulfillment=steps))[1]  # type: ignore[no-any-return]
     route = value if isinstance(value, ActionValue) else None
-    return _signature(Decision("", ActionValue("review"), route=route))[2]  # type: ignore[no-any-return]
+    return decision_signature(Decision("", ActionValue("review"), route=route))[2]  # type: ignore[no-any-return]
 
 
 @dataclass
@@ -391,7 +391,7 @@ class SideCompiler:
                     f"reads the case{where(action)}"
                 )
         try:
-            return _action_args(action, Env({}, {}, self.prepared.fx, {}))
+            return action_arguments(action, Env({}, {}, self.prepared.fx, {}))
         except EvalError as error:
             raise Unsupported(f"`{action.name}` of rule {entry.ref.label}: {error}") from None
 

@@ -111,7 +111,7 @@ def compute_settings(
                     continue
                 assert isinstance(limit.stmt, ast.LimitStmt)
                 bound = safely(limit.stmt.bound, settings_env)
-                new = _clamp(limit.stmt.op, value, bound, settings_env)
+                new = clamp(limit.stmt.op, value, bound, settings_env)
                 if new is not value:
                     text = f"{limit.stmt.op} {render_value(bound)}"
                     clamps.append(Clamp(limit.ref, text, value, new))
@@ -125,7 +125,7 @@ def compute_settings(
     return values, errors, traces
 
 
-def _clamp(op: str, value: Any, bound: Any, env: Env) -> Any:
+def clamp(op: str, value: Any, bound: Any, env: Env) -> Any:
     if op == "<=":
         return bound if compare(">", value, bound, env) else value
     if op == ">=":
@@ -140,8 +140,11 @@ def _clamp(op: str, value: Any, bound: Any, env: Env) -> Any:
 # ---- matching ----------------------------------------------------------------------
 
 
-def _conjuncts(expr: ast.Expr) -> tuple[ast.Expr, ...]:
-    return expr.items if isinstance(expr, ast.And) else (expr,)
+def conjuncts(when: ast.Expr | None) -> tuple[ast.Expr, ...]:
+    """A condition's `and`-ed parts, in order (none for a rule without `when`)."""
+    if when is None:
+        return ()
+    return when.items if isinstance(when, ast.And) else (when,)
 
 
 def _observed(expr: ast.Expr, env: Env) -> tuple[tuple[str, str], ...]:
@@ -186,7 +189,7 @@ def match_condition(
         return Match("not_applicable")
     if when is None:
         return Match("matched")
-    for conjunct in _conjuncts(when):
+    for conjunct in conjuncts(when):
         try:
             holds = truth(safely(conjunct, env))
         except EvalError as error:
@@ -196,7 +199,7 @@ def match_condition(
     return Match("matched")
 
 
-def _action_args(action: ast.Action, env: Env) -> dict[str, Any]:
+def action_arguments(action: ast.Action, env: Env) -> dict[str, Any]:
     spec = ACTIONS[action.name]
     args = {p.name: safely(a, env) for p, a in zip(spec.positional, action.args, strict=False)}
     args.update((name, safely(value, env)) for name, value in action.kwargs)
@@ -208,7 +211,7 @@ def match_rule(entry: RuleEntry, env: Env, cache: dict[int, bool | str], detail:
     if match.status != "matched":
         return match
     try:
-        match.args = {i: _action_args(a, env) for i, a in enumerate(entry.rule.actions)}
+        match.args = {i: action_arguments(a, env) for i, a in enumerate(entry.rule.actions)}
     except EvalError as error:
         return Match("errored", error=f"an action's argument: {error}")
     return match

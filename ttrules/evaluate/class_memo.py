@@ -41,16 +41,16 @@ from operator import itemgetter, methodcaller
 from typing import Any, NamedTuple
 
 from ttrules import ast
+from ttrules.evaluate.cascade import conjuncts
 from ttrules.evaluate.compiled import (
-    _ABSENT,
+    ABSENT,
     CaseContext,
     CompiledStack,
     Fn,
-    _conjuncts,
-    _safe,
-    _truth,
     decide_compiled,
+    evaluated,
     read_key,
+    truth_of,
 )
 from ttrules.evaluate.decision import Decision
 from ttrules.evaluate.fast_path import (
@@ -217,11 +217,11 @@ class ClassMemo:
             return found[key]
 
         holders = [
-            (r.owner, _conjuncts(e.rule.when), r.conjuncts)
+            (r.owner, conjuncts(e.rule.when), r.conjuncts)
             for r, e in zip(compiled.rules, prepared.rules, strict=True)
         ]
         holders += [
-            (f.owner, _conjuncts(e.forbid.when), f.conjuncts)
+            (f.owner, conjuncts(e.forbid.when), f.conjuncts)
             for f, e in zip(compiled.forbids, prepared.forbids, strict=True)
         ]
         for owner, exprs, fns in holders:
@@ -377,7 +377,7 @@ class ClassMemo:
                 SettingLookup(s.ids, s.key, s, f"the outcome of {', '.join(s.names)}") for _, _, s in settings
             ),
             errors_at=self._errors_at,
-            absent=_ABSENT,
+            absent=ABSENT,
         )
         # One assignment each: a thread deciding meanwhile runs the old function with the old
         # tables or the new with the new, never half of each (which could leave a group out of
@@ -437,7 +437,7 @@ class ClassMemo:
                 and len(g.bits) <= _FEW
                 and g.repeating
                 and not any(p[0] == "?" for p in g.paths)
-                and not any(k is _ABSENT or (type(k) is tuple and _ABSENT in k) for k in g.bits)
+                and not any(k is ABSENT or (type(k) is tuple and ABSENT in k) for k in g.bits)
             ),
             key=lambda g: len(g.bits),
         )
@@ -649,7 +649,7 @@ class ClassMemo:
         env = context.env()
         try:
             args = [
-                {name: _safe(fn, env) for name, fn in arguments}
+                {name: evaluated(fn, env) for name, fn in arguments}
                 for _, _, arguments in self.compiled.rules[rule].actions
             ]
         except EvalError as error:
@@ -666,7 +666,7 @@ class ClassMemo:
         except TypeError:  # an unhashable value
             key, found = None, None
         if found is None:
-            if key is _ABSENT and not group.optional and _single(group):
+            if key is ABSENT and not group.optional and _single(group):
                 # Read with a default from now on (see `_Tables`).
                 group.optional = True
                 self._arrange()
@@ -717,7 +717,7 @@ class ClassMemo:
             atom = self._atoms[index]
             env = context.env() if atom.reads_settings and atom.owner is None else context.settings_env
             try:
-                outcome: Any = _truth(atom.fn, env)
+                outcome: Any = truth_of(atom.fn, env)
             except EvalError as error:
                 message = str(error)
                 if atom.owner is not None:
@@ -782,20 +782,20 @@ def _keyer(paths: tuple[str, ...], schema: Schema) -> Callable[[Mapping[str, Any
         path = paths[0]
         if path[0] == "?":
             return methodcaller("__contains__", path[1:])
-        return methodcaller("get", path, _ABSENT)
+        return methodcaller("get", path, ABSENT)
     return _getter(paths, all(_always_present(schema, p) for p in paths))
 
 
 def _money_keyer(path: str) -> Callable[[Mapping[str, Any]], Any]:
     def key(values: Mapping[str, Any]) -> Any:
-        money = values.get(path, _ABSENT)
+        money = values.get(path, ABSENT)
         if type(money) is Money:
             # The amount as text: as exact a key, and a Decimal's first hash (each case's
             # amount is a new one) costs ~3x making and hashing its text for amounts in cents.
             return str(money.amount), money.currency
         # Absent, or a value of another type from a caller's own mapping: never equal to the
         # key of an amount.
-        return money if money is _ABSENT else (_ABSENT, money)
+        return money if money is ABSENT else (ABSENT, money)
 
     return key
 
@@ -832,8 +832,8 @@ def _reads(expr: ast.Expr | None) -> set[str]:
 
 
 def _read(values: Mapping[str, Any], paths: tuple[str, ...]) -> tuple[Any, ...]:
-    """The values of `paths` in a case (absent ones as _ABSENT; `?path`: whether present)."""
-    return tuple(values.get(p, _ABSENT) if p[0] != "?" else p[1:] in values for p in paths)
+    """The values of `paths` in a case (absent ones as ABSENT; `?path`: whether present)."""
+    return tuple(values.get(p, ABSENT) if p[0] != "?" else p[1:] in values for p in paths)
 
 
 def _getter(
@@ -844,11 +844,11 @@ def _getter(
     where they are `present_in_most` cases (a missing one costs an exception then)."""
     if len(paths) == 1 and paths[0][0] != "?":
         path = paths[0]
-        return lambda values: (values.get(path, _ABSENT),)
+        return lambda values: (values.get(path, ABSENT),)
     if len(paths) < 2 or any(p[0] == "?" for p in paths):
         return lambda values: _read(values, paths)
     if not present_in_most:
-        absent = (_ABSENT,) * len(paths)
+        absent = (ABSENT,) * len(paths)
         return lambda values: tuple(map(values.get, paths, absent))
     present = itemgetter(*paths)
 
@@ -856,7 +856,7 @@ def _getter(
         try:
             return present(values)  # type: ignore[no-any-return]
         except KeyError:
-            return tuple(map(values.get, paths, repeat(_ABSENT)))
+            return tuple(map(values.get, paths, repeat(ABSENT)))
 
     return values_read
 

@@ -21,7 +21,7 @@ from typing import Any
 from ttrules import ast
 from ttrules.actions import ACTIONS, ONE_VALUED_SLOTS
 from ttrules.evaluate import interpret as ref
-from ttrules.evaluate.cascade import _clamp
+from ttrules.evaluate.cascade import clamp, conjuncts
 from ttrules.evaluate.decision import ActionValue, Clamp, Decision, RuleError, RuleRef, SettingTrace
 from ttrules.evaluate.interpret import Env, EvalError, MissingSetting, MissingValue
 from ttrules.evaluate.prepare import PreparedStack
@@ -143,10 +143,10 @@ def compile_expr(expr: ast.Expr) -> Fn:
             return between
         case ast.Neg(operand=operand):
             inner = compile_expr(operand)
-            return lambda env: ref._negate(inner(env))
+            return lambda env: ref.negate(inner(env))
         case ast.Call(name=name, args=args):
             fns = [compile_expr(a) for a in args]
-            return lambda env: ref._call(name, [f(env) for f in fns], env)
+            return lambda env: ref.call_function(name, [f(env) for f in fns], env)
         case ast.SetLit(items=items):
             fns = [compile_expr(i) for i in items]
             return lambda env: frozenset(f(env) for f in fns)
@@ -217,20 +217,20 @@ def _membership(item: ast.Expr, collection: ast.Expr, negated: bool) -> Fn:
             value = item_fn(env)
             if type(value) is str:
                 return (value in members) != negated
-            found = ref._member(value, members, env)
+            found = ref.member(value, members, env)
             return not found if negated else found
 
         return in_texts
     coll_fn = compile_expr(collection)
 
     def member(env: Env) -> bool:
-        found = ref._member(item_fn(env), coll_fn(env), env)
+        found = ref.member(item_fn(env), coll_fn(env), env)
         return not found if negated else found
 
     return member
 
 
-def _safe(fn: Fn, env: Env) -> Any:
+def evaluated(fn: Fn, env: Env) -> Any:
     try:
         return fn(env)
     except EvalError:
@@ -239,8 +239,8 @@ def _safe(fn: Fn, env: Env) -> Any:
         raise EvalError(f"evaluation failed: {error}") from None
 
 
-def _truth(fn: Fn, env: Env) -> bool:
-    value = _safe(fn, env)
+def truth_of(fn: Fn, env: Env) -> bool:
+    value = evaluated(fn, env)
     if value is True or value is False:
         return value
     return ref.truth(value)
@@ -289,12 +289,6 @@ def _index_of(conjunct: ast.Expr) -> tuple[str, frozenset[str]] | None:
     return None
 
 
-def _conjuncts(when: ast.Expr | None) -> tuple[ast.Expr, ...]:
-    if when is None:
-        return ()
-    return when.items if isinstance(when, ast.And) else (when,)
-
-
 @dataclass(frozen=True)
 class CompiledStack:
     prepared: PreparedStack
@@ -322,7 +316,7 @@ def compile_stack(prepared: PreparedStack) -> CompiledStack:
     owner_of = {id(e.ruleset): e.index for e in prepared.rulesets}
     rules = []
     for entry in prepared.rules:
-        conjuncts = _conjuncts(entry.rule.when)
+        parts = conjuncts(entry.rule.when)
         actions = []
         for action in entry.rule.actions:
             spec = ACTIONS[action.name]
@@ -336,8 +330,8 @@ def compile_stack(prepared: PreparedStack) -> CompiledStack:
                 owner_of[id(entry.owner.ruleset)],
                 entry.layer_index,
                 entry.rule.priority,
-                tuple(compile_expr(c) for c in conjuncts),
-                _index_of(conjuncts[0]) if conjuncts else None,
+                tuple(compile_expr(c) for c in parts),
+                _index_of(parts[0]) if parts else None,
                 tuple(actions),
                 tuple(s for s in ONE_VALUED_SLOTS if s in entry.slots),
                 entry.action_names,
@@ -351,7 +345,7 @@ def compile_stack(prepared: PreparedStack) -> CompiledStack:
             f.ref,
             owner_of[id(f.owner.ruleset)],
             f.owner.layer_index,
-            tuple(compile_expr(c) for c in _conjuncts(f.forbid.when)),
+            tuple(compile_expr(c) for c in conjuncts(f.forbid.when)),
             f.actions,
             f.fail_closed,
         )
@@ -441,7 +435,7 @@ class CaseContext:
         cached = self.applies_cache[owner]
         if cached is None:
             try:
-                cached = _truth(self.compiled.applies[owner], self.settings_env)  # type: ignore[arg-type]
+                cached = truth_of(self.compiled.applies[owner], self.settings_env)  # type: ignore[arg-type]
             except EvalError as error:
                 cached = f"`applies` could not be evaluated: {error}"
             self.applies_cache[owner] = cached
@@ -453,7 +447,7 @@ class CaseContext:
             raise EvalError(state)
         if not state:
             return False
-        return when is None or _truth(when, env)
+        return when is None or truth_of(when, env)
 
     def settings(self) -> tuple[dict[str, Any], dict[str, tuple[str, Any]], dict[str, SettingTrace]]:
         """(values, errors as (message, source), traces) of every setting, exactly as
@@ -484,7 +478,7 @@ class CaseContext:
             traces[name] = trace
             if error is not None:
                 setting_errors[name] = error
-            elif value is not _ABSENT:
+            elif value is not ABSENT:
                 setting_values[name] = value
         self._settings = setting_values, setting_errors, traces
         return self._settings
@@ -507,8 +501,8 @@ def read_key(values: Mapping[str, Any], paths: tuple[str, ...], strict: bool) ->
     not always equal values (`10.0` and `10.00` are equal, and print differently): where a
     value read is kept in the decision, the key is `strict` and tells them apart."""
     if strict:
-        return tuple((type(v), repr(v)) for v in (values.get(p, _ABSENT) for p in paths))
-    return tuple(values.get(p, _ABSENT) for p in paths)
+        return tuple((type(v), repr(v)) for v in (values.get(p, ABSENT) for p in paths))
+    return tuple(values.get(p, ABSENT) for p in paths)
 
 
 def decide_compiled(compiled: CompiledStack, values: Mapping[str, Any]) -> Decision:
@@ -539,7 +533,7 @@ def decide_compiled(compiled: CompiledStack, values: Mapping[str, Any]) -> Decis
             continue
         index = rule.index
         if index is not None:
-            value = values.get(index[0], _ABSENT)
+            value = values.get(index[0], ABSENT)
             if type(value) is str and value not in index[1]:
                 continue  # the first conjunct is false: the reference stops there too
         try:
@@ -551,7 +545,7 @@ def decide_compiled(compiled: CompiledStack, values: Mapping[str, Any]) -> Decis
                 else:
                     status[i] = MATCHED
                     args_of[i] = (
-                        [{name: _safe(fn, env) for name, fn in args} for _, _, args in rule.actions]
+                        [{name: evaluated(fn, env) for name, fn in args} for _, _, args in rule.actions]
                         if rule.has_args
                         else _NO_ARGS[len(rule.actions)]
                     )
@@ -577,7 +571,7 @@ def decide_compiled(compiled: CompiledStack, values: Mapping[str, Any]) -> Decis
             forbid_status.append(NOT_APPLICABLE)
             continue
         try:
-            holds = all(_truth(c, env) for c in forbid.conjuncts)
+            holds = all(truth_of(c, env) for c in forbid.conjuncts)
             forbid_status.append(MATCHED if holds else NO_MATCH)
         except EvalError as error:
             forbid_status.append(ERRORED)
@@ -687,7 +681,7 @@ def _candidates(
     if compiled.dispatch is None:
         return everything
     path, table, others = compiled.dispatch
-    value = values.get(path, _ABSENT)
+    value = values.get(path, ABSENT)
     if type(value) is not str:
         return everything
     if any(isinstance(applies(owner), str) for owner, fn in enumerate(compiled.applies) if fn is not None):
@@ -702,21 +696,21 @@ def _setting(
     guard: Callable[[int, Fn | None, Env], bool],
     settings_env: Env,
 ) -> tuple[Any, tuple[str, Any] | None, SettingTrace]:
-    """(value or _ABSENT, (error, source) or None, trace) of one setting for one case."""
+    """(value or ABSENT, (error, source) or None, trace) of one setting for one case."""
     chosen = None
     current = sets[0][0]
     try:
         for source, owner, _, when, value_fn in sets:
             current = source
             if guard(owner, when, settings_env):
-                value = _safe(value_fn, settings_env)
+                value = evaluated(value_fn, settings_env)
                 chosen = source
                 chosen_layer = source.owner.layer_index
                 break
     except EvalError as error:
-        return _ABSENT, (str(error), current), SettingTrace(name, None, None, error=str(error))
+        return ABSENT, (str(error), current), SettingTrace(name, None, None, error=str(error))
     if chosen is None:
-        return _ABSENT, None, SettingTrace(name, None, None)
+        return ABSENT, None, SettingTrace(name, None, None)
     clamps = []
     current = chosen
     try:
@@ -724,17 +718,17 @@ def _setting(
             current = source
             if layer > chosen_layer or not guard(owner, when, settings_env):
                 continue
-            bound = _safe(bound_fn, settings_env)
-            new = _clamp(source.stmt.op, value, bound, settings_env)
+            bound = evaluated(bound_fn, settings_env)
+            new = clamp(source.stmt.op, value, bound, settings_env)
             if new is not value:
                 clamps.append(Clamp(source.ref, f"{source.stmt.op} {render_value(bound)}", value, new))
                 value = new
     except EvalError as error:
-        return _ABSENT, (str(error), current), SettingTrace(name, None, chosen.ref, tuple(clamps), str(error))
+        return ABSENT, (str(error), current), SettingTrace(name, None, chosen.ref, tuple(clamps), str(error))
     return value, None, SettingTrace(name, value, chosen.ref, tuple(clamps))
 
 
-_ABSENT = object()
+ABSENT = object()
 _MEMO_LIMIT = 100_000  # setting outcomes kept per compiled stack
 # Shared argument lists for rules whose actions take no arguments (never mutated).
 _NO_ARGS = [[{} for _ in range(n)] for n in range(64)]

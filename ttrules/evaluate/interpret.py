@@ -110,7 +110,7 @@ def compare(op: str, left: Any, right: Any, env: Env) -> bool:
     return bool(a >= b)
 
 
-def _member(item: Any, collection: Any, env: Env) -> bool:
+def member(item: Any, collection: Any, env: Env) -> bool:
     if not isinstance(collection, frozenset):
         raise EvalError(f"`in` needs a set, got {_kind(collection)}")
     if isinstance(item, Money | int | Decimal | Percent) and not isinstance(item, bool):
@@ -184,7 +184,7 @@ def _arith(op: str, a: Any, b: Any, env: Env) -> Any:
     raise EvalError(f"unknown operator {op}")
 
 
-def _negate(value: Any) -> Any:
+def negate(value: Any) -> Any:
     if isinstance(value, Money):
         return Money(-value.amount, value.currency)
     if isinstance(value, Percent):
@@ -194,7 +194,7 @@ def _negate(value: Any) -> Any:
     return -_number(value)
 
 
-def _call(name: str, args: list[Any], env: Env) -> Any:
+def call_function(name: str, args: list[Any], env: Env) -> Any:
     if name in ("min", "max"):
         best = args[0]
         for candidate in args[1:]:
@@ -259,7 +259,7 @@ def evaluate(expr: ast.Expr, env: Env) -> Any:
         case ast.Not(operand=o):
             return not truth(evaluate(o, env))
         case ast.Neg(operand=o):
-            return _negate(evaluate(o, env))
+            return negate(evaluate(o, env))
         case ast.And(items=items):
             return all(truth(evaluate(i, env)) for i in items)
         case ast.Or(items=items):
@@ -267,7 +267,7 @@ def evaluate(expr: ast.Expr, env: Env) -> Any:
         case ast.Compare(op=op, left=left, right=right):
             return compare(op, evaluate(left, env), evaluate(right, env), env)
         case ast.In(item=item, collection=coll, negated=neg):
-            found = _member(evaluate(item, env), evaluate(coll, env), env)
+            found = member(evaluate(item, env), evaluate(coll, env), env)
             return not found if neg else found
         case ast.Between(value=v, low=lo, high=hi):
             value = evaluate(v, env)
@@ -286,7 +286,7 @@ def evaluate(expr: ast.Expr, env: Env) -> Any:
         case ast.Arith(op=op, left=left, right=right):
             return arith(op, evaluate(left, env), evaluate(right, env), env)
         case ast.Call(name=name, args=args):
-            return _call(name, [evaluate(a, env) for a in args], env)
+            return call_function(name, [evaluate(a, env) for a in args], env)
     raise EvalError(f"cannot evaluate {type(expr).__name__}")
 
 

@@ -153,7 +153,7 @@ def _winner_labels(decision: Decision) -> set[str]:
     return {v.rule.label for v in values if v is not None and v.rule is not None}
 
 
-def _signature(decision: Decision) -> tuple[Any, ...]:
+def decision_signature(decision: Decision) -> tuple[Any, ...]:
     """What a person acting on the decision would see; two decisions differ when this does."""
 
     def action(value: ActionValue | None) -> tuple[Any, ...] | None:
@@ -249,7 +249,7 @@ class Accumulator:
         abuse = bool(outcome.get("abuse"))
         refunded = outcome.get("refunded")
         self.records += 1
-        changed = _signature(baseline) != _signature(candidate)
+        changed = decision_signature(baseline) != decision_signature(candidate)
         self.changed += changed
         self.resolution_changed += baseline.resolution.action != candidate.resolution.action
         self.transitions[(baseline.resolution.action, candidate.resolution.action)] += 1

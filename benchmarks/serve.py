@@ -2,7 +2,7 @@
 
     python benchmarks/serve.py [--seconds 5] [--acknowledged 100000] [--million]
 
-Needs wrk (Debian: `apt-get install wrk`). The server runs the bundled example stack (27 rules)
+Needs wrk (Debian: `apt-get install wrk`). The server runs the bundled example stack
 with `--unlocked` (the checks a locked start adds happen once, before serving), on a free port.
 Printed, never asserted:
 
@@ -40,6 +40,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import httpx  # noqa: E402
 from decide import make_case  # noqa: E402
+
+from ttrules.engine import Engine  # noqa: E402
 
 from serve_helpers import start  # noqa: E402
 
@@ -141,8 +143,11 @@ def main() -> None:
         f"machine: {platform.machine()} python {platform.python_version()}; cpus={os.cpu_count()}; "
         "client (wrk, 2 threads) and server on the same cores"
     )
-    print("stack: bundled example (27 rules and forbids), --unlocked; 1,000 distinct cases in turn")
     config = str(ROOT / "ttrules.yaml")
+    engine, _ = Engine.load(None, Path(config))
+    assert engine is not None
+    rules = len(engine.prepared.rules) + len(engine.prepared.forbids)
+    print(f"stack: bundled example ({rules} rules and forbids), --unlocked; 1,000 distinct cases in turn")
     for label, log_args in (
         ("log on ", ["--log", str(scratch / "decisions.db")]),
         ("log off", ["--no-log"]),

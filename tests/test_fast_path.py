@@ -145,6 +145,7 @@ def test_a_kept_function_follows_a_rebuild_and_the_exact_path() -> None:
     assert "T0_1: markets" in path.source()
     path.exact(lambda values: "exact")
     assert decide({"case.market": "MY"}) == "exact"
+    assert path.source().startswith("# every case is decided the exact way")
     assert path.learned({}) == "exact"
     assert path.seen() == 4
 

@@ -6,7 +6,8 @@ reader, a call of the table's `get` and the loop itself, several times what the 
 Here the loop is unrolled into Python functions per arrangement: each key is read with
 subscripts of the case (`values["order.total"]`), each table is subscripted, and a miss of
 either (KeyError, or TypeError for an unhashable value) sends the case the careful way, as the
-loop did. The function is built from `ast` nodes: field paths are constants, tables and helpers
+loop did; the tables a case may not need follow, each behind the test of the bits that tell it
+is not needed. The function is built from `ast` nodes: field paths are constants, tables and helpers
 are names in the functions' namespace; no source text is assembled and nothing is parsed.
 `ast.unparse` of the module is what `ttrules compile --show` prints.
 
@@ -165,7 +166,7 @@ class FastPath:
     def __init__(self, plan: FastPathPlan) -> None:
         self.namespace: dict[str, Any] = {"seen": 0, "MONEY": Money, "UNHASHABLE": _UNHASHABLE}
         self._generation = 0
-        self._plan = plan
+        self._plan: FastPathPlan | None = plan  # None once every case goes the exact way
         self.module = _module(plan, self.namespace, "_0")
         _run(self.module, self.namespace)
         self.learned: Callable[[Mapping[str, Any]], Any] = self.namespace["learned"]
@@ -179,6 +180,7 @@ class FastPath:
     def exact(self, decide: Callable[[Mapping[str, Any]], Any]) -> None:
         """From now on every case is decided by `decide` (the exact path), still counted."""
         self._generation += 1
+        self._plan = None
         self._swap(_exact_module(decide, self.namespace, f"_{self._generation}"))
 
     def seen(self) -> int:
@@ -187,11 +189,17 @@ class FastPath:
 
     def source(self) -> str:
         """The current functions as Python, their tables named (what `compile --show` prints)."""
+        plan = self._plan
+        if plan is None:
+            return (
+                "# every case is decided the exact way: its classes hardly repeat\n"
+                + ast.unparse(self.module)
+                + "\n"
+            )
         suffix = f"_{self._generation}"
         tables = "".join(
-            f"# T{number}{suffix}: {lookup.label}\n" for number, lookup in enumerate(self._plan.lookups)
+            f"# T{number}{suffix}: {lookup.label}\n" for number, lookup in enumerate(plan.lookups)
         )
-        plan = self._plan
         for prefix, parts in (("N", plan.needed), ("U", plan.unmemoised), ("S", plan.settings)):
             tables += "".join(
                 f"# {prefix}{number}{suffix}: {part.label}\n" for number, part in enumerate(parts)

@@ -153,14 +153,12 @@ _Key = Callable[[Mapping[str, Any]], Any]  # how to read a memo's key from a cas
 
 
 class _Tables(NamedTuple):
-    """What the fast path looks up (see `ClassMemo._arrange`): per memo, its `get`, how to read
-    its key, and what it memoises; for those a case may not need, the bits that tell it does
-    not."""
+    """What an arrangement looks up (see `ClassMemo._arrange`), as the careful way reads it; the
+    fast path is generated from the same (`fast_path.FastPathPlan`). For those a case may not
+    need, the bits that tell it does not."""
 
-    # Those every case needs, read strictly: a field missing (KeyError), a value not memoised
-    # yet (None: a TypeError when OR-ed) or unhashable (TypeError) sends the case the careful
-    # way, through the same memos (`careful`, in the same order).
-    eager: tuple[tuple[_Get, _Key], ...]
+    # Those every case needs: the fast path reads them strictly, and a field missing, a value
+    # not memoised yet or unhashable sends the case the careful way, through these memos.
     careful: tuple[_Group | _Merged, ...]
     # Whether any of the following has anything.
     more: bool
@@ -328,17 +326,12 @@ class ClassMemo:
             self._merged = table = None
         merged = {*(table.members if table is not None else ()), *self._presences.members}
         alone = [g for g in self._groups if g.memoised and g not in merged]
-        keyed: list[tuple[_Get, _Key, _Group | _Merged]] = [
-            (t.bits.get, t.values, t) for t in (table, self._presences) if t is not None and t.members
-        ]
-        singles = [
-            (g.bits.get, itemgetter(g.paths[0]), g)
-            for g in alone
-            if g.always and _single(g) and not g.optional
-        ]
-        keyed += [(g.bits.get, g.key, g) for g in alone if g.always and not _single(g)]
-        eager = tuple((get, key) for get, key, _ in (*singles, *keyed))
-        careful = tuple(table for _, _, table in (*singles, *keyed))
+        # Those every case needs: single fields first, then the merged look-ups, then the rest.
+        careful: tuple[_Group | _Merged, ...] = (
+            *(g for g in alone if g.always and _single(g) and not g.optional),
+            *(t for t in (table, self._presences) if t is not None and t.members),
+            *(g for g in alone if g.always and not _single(g)),
+        )
         # -1: no bits can tell a case does not need it.
         lazy = (
             *((-1, g.bits.get, g.key, g) for g in alone if g.always and g.optional),
@@ -352,7 +345,7 @@ class ClassMemo:
         settings = tuple(
             (s.ids.get, s.key, s) for s in self._settings if table is None or s not in table.settings
         )
-        tables = _Tables(eager, careful, bool(lazy or unmemoised or settings), lazy, unmemoised, settings)
+        tables = _Tables(careful, bool(lazy or unmemoised or settings), lazy, unmemoised, settings)
         plan = FastPathPlan(
             tuple(self._fast_lookup(t) for t in careful),
             self._by_bits,

@@ -82,7 +82,7 @@ _UNUSUAL = _Unusual()
 _MISSING = object()
 # The timestamp spellings taken here: what `datetime.fromisoformat` and pydantic read alike.
 # Anything else (a space for the T, a comma, seven fraction digits, Unix seconds) goes to
-# pydantic, which has its own rules for those. ASCII digits only, groups not captured: a third
+# pydantic, which has its own rules for those. ASCII digits only, groups not captured: a quarter
 # faster than `\d` and groups (five timestamps a case); other digits go to pydantic too.
 _ISO = re.compile(
     r"[0-9]{4}-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]"

@@ -23,6 +23,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     create_workspace(root, 3_000, 7)
     changed = root / CHANGED_FILE
     changed.write_text(raise_small_cancel_limit(changed.read_text(encoding="utf-8")), encoding="utf-8")
+    (root / "history.jsonl").write_text('{"order": {"total": "3 USD"}}\n', encoding="utf-8")
     return root
 
 

@@ -21,7 +21,6 @@ from ttrules.columnar.fold import TABLE
 from ttrules.columnar.query import REASONS
 from ttrules.columnar.run import QUERY_SETTINGS, SOURCE, Source, build_for, column_types
 from ttrules.schema.reasons import reason_categories
-from ttrules.simulate.history import check_history_file
 from ttrules.simulate.run import Options, Side, new_accumulator
 
 
@@ -29,10 +28,9 @@ def duckdb_script(
     baseline: Side, candidate: Side, history: Path, columns: dict[str, Any], options: Options
 ) -> str:
     """The script, or `Fallback` where the stacks do not compile to SQL (and HistoryError where
-    the history is not a readable Parquet file)."""
+    the history is not a readable Parquet file: the caller has checked that it is one)."""
     import duckdb
 
-    check_history_file(history, "parquet")
     con = duckdb.connect(":memory:")
     try:
         file_columns = column_types(Source(history, "parquet", columns).relation(con))

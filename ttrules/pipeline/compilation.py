@@ -13,7 +13,7 @@ from pathlib import Path
 from ttrules.engine import Engine
 from ttrules.i18n import _
 from ttrules.pipeline.simulation import SimulationError, checked_side
-from ttrules.simulate.history import HistoryError
+from ttrules.simulate.history import HistoryError, check_history_file
 from ttrules.simulate.run import Options
 
 # Where Spark SQL and DuckDB disagree on what the query needs, or Spark has no form for it; the
@@ -60,16 +60,21 @@ def simulation_script(
             "with the python engine's semantics instead. What Spark lacks or defines otherwise:{gaps}"
         )
         raise SimulationError(message.format(gaps=gaps))
-    candidate_side = checked_side(candidate, config, "candidate")
-    baseline_side = checked_side(baseline or "HEAD", config, "baseline")
-    columns = candidate_side.engine.stack.config.history.columns
-    if history.suffix.lower() != ".parquet":
+    # The history first: it is cheap to look at, and both stacks are checked only for one we read.
+    try:
+        fmt = check_history_file(history)
+    except HistoryError as error:
+        raise SimulationError(_("error: {problem}").format(problem=error)) from None
+    if fmt != "parquet":
         raise SimulationError(
             _(
                 "error: {path}: `compile --sql` reads Parquet histories; the duckdb engine reads JSON "
                 "Lines and CSV through a Parquet copy of its own"
             ).format(path=history)
         )
+    candidate_side = checked_side(candidate, config, "candidate")
+    baseline_side = checked_side(baseline or "HEAD", config, "baseline")
+    columns = candidate_side.engine.stack.config.history.columns
     try:
         return duckdb_script(baseline_side, candidate_side, history, columns, Options())
     except HistoryError as error:

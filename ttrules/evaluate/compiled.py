@@ -728,7 +728,7 @@ def _setting(
     return value, None, SettingTrace(name, value, chosen.ref, tuple(clamps))
 
 
-ABSENT = object()
+ABSENT = object()  # a field not in the case: a memo key of its own, never equal to a value
 _MEMO_LIMIT = 100_000  # setting outcomes kept per compiled stack
 # Shared argument lists for rules whose actions take no arguments (never mutated).
 _NO_ARGS = [[{} for _ in range(n)] for n in range(64)]
